@@ -1,0 +1,128 @@
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { CliError, ExitCode } from "./errors.js";
+import type { Context, Deps, GlobalOptions } from "./commands/context.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+
+type Runner = (options: unknown, ctx: Context, args: string[]) => Promise<number>;
+
+/**
+ * Builds the program. Command modules (and the Auth0 SDK, prompts, zod behind them) are imported
+ * only when their command runs, so `--help` and `--version` stay as fast as a bare `node`.
+ */
+function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
+  const program = new Command("mcp-auth0")
+    .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
+    .version(version, "-V, --version")
+    .option("--domain <host[:port]>", "tenant domain, e.g. acme.us.auth0.com (env AUTH0_DOMAIN)")
+    .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
+    .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
+    .option("--token <token>", "a Management API token instead of client credentials (env AUTH0_ACCESS_TOKEN)")
+    .option("--local [data-dir]", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
+    .option("-y, --yes", "never prompt; a missing value is an error naming its flag (implied by CI or no TTY)")
+    .option("--dry-run", "show the plan; change nothing, write no file")
+    .option("--json", "one JSON document on stdout; human output on stderr")
+    .option("--verbose", "show each HTTP call (secrets redacted) and stack traces")
+    .option("--no-color", "plain output (also NO_COLOR)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    });
+
+  const action = (load: () => Promise<Runner>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const { createContext } = await import("./commands/context.js");
+      const ctx = createContext(this.optsWithGlobals() as GlobalOptions, deps);
+      const run = await load();
+      try {
+        setExit(await run(this.opts(), ctx, args.filter((a): a is string => typeof a === "string" || Array.isArray(a)).flat() as string[]));
+      } catch (error) {
+        setExit(reportError(error, ctx));
+      }
+    };
+
+  program
+    .command("init")
+    .description("provision the tenant for an MCP server: DCR, the API, the default grant, connections, roles, and the server's .env")
+    .option("--api-identifier <url>", "the API identifier = audience = the MCP server's resource URL (default: --server-url)")
+    .option("--api-name <name>", 'the API\'s name (default "MCP Server")')
+    .option("--scopes <list>", "comma-separated scopes, each value or value=description")
+    .option("--connections <list>", "comma-separated connection names or ids to promote to domain level")
+    .option("--roles <file>", "roles file (YAML or JSON)")
+    .option("--server-url <url>", "the MCP server's public URL, written to the .env")
+    .option("--env-path <path>", "where to write the .env (default .env)")
+    .option("--template <name>", ".env preset: auth0 or mcp-use", "auth0")
+    .option("--default-audience", "make this API the tenant's default audience even if another API is")
+    .option("--no-default-audience", "never touch the tenant's default audience")
+    .option("--cimd", "also enable Client ID Metadata Documents")
+    .action(action(async () => (await import("./commands/init.js")).runInit));
+
+  program
+    .command("promote-connection")
+    .description(
+      "promote connections to domain level. DCR clients are third-party clients: they can log users in only through domain-level connections (otherwise \"no connections enabled for the client\")",
+    )
+    .argument("[connections...]", "connection names or ids (none: choose from a list)")
+    .option("--demote", "remove domain-level status instead")
+    .action(action(async () => (await import("./commands/promote-connection.js")).runPromoteConnection));
+
+  const roles = program.command("roles").description("manage the roles that grant this API's permissions");
+  roles
+    .command("sync")
+    .description("create and update the roles of a roles file: descriptions, this API's permissions, users by email")
+    .requiredOption("--file <file>", "roles file (YAML or JSON)")
+    .option("--api-identifier <url>", "the API whose permissions the roles grant")
+    .option("--prune", "also remove this API's permissions that the file does not list, from the roles it lists")
+    .action(action(async () => (await import("./commands/roles-sync.js")).runRolesSync));
+
+  program
+    .command("doctor")
+    .description("check, read-only, everything an MCP client meets in the tenant (and the MCP server), and say what to fix")
+    .option("--api-identifier <url>", "the MCP server's API identifier (env AUTH0_AUDIENCE)")
+    .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
+    .option("--connections <list>", "connections that should be domain level")
+    .action(action(async () => (await import("./commands/doctor.js")).runDoctor));
+
+  return program;
+}
+
+/** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */
+function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">): number {
+  const cli = error instanceof CliError ? error : undefined;
+  if (!cli) {
+    ctx.logger.error(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    ctx.logger.info("Run again with --verbose for details.");
+  } else {
+    ctx.logger.error(cli.message);
+    if (cli.hint) ctx.logger.info(`  ${cli.hint}`);
+  }
+  if (ctx.options.verbose && error instanceof Error && error.stack) ctx.logger.info(error.stack);
+  return cli?.exitCode ?? ExitCode.failure;
+}
+
+export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Promise<number> {
+  const deps: Deps = {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: process.stdin.isTTY === true,
+    ...overrides,
+  };
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(deps, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const { createContext } = await import("./commands/context.js");
+    return reportError(error, createContext(program.opts() as GlobalOptions, deps));
+  }
+  return exitCode;
+}

@@ -1,0 +1,107 @@
+import type { Writable } from "node:stream";
+import { createLogger, type Logger } from "../ui/logger.js";
+import { nonInteractivePrompter, terminalPrompter, type Prompter } from "../ui/prompts.js";
+import { InputError } from "../errors.js";
+import type { Tenant } from "../tenant/connect.js";
+
+/** What the outside world gives a command: injected in tests, real in the binary. */
+export interface Deps {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  stdinIsTTY: boolean;
+  /** Replaces the terminal prompter (tests script the answers). */
+  prompter?: Prompter;
+  /** The fetch under the HTTP layer (nock's global fetch when absent). */
+  fetch?: typeof fetch;
+  /** An extra CA to trust in-process (the local tenant's), besides --local. */
+  ca?: string;
+}
+
+export interface GlobalOptions {
+  domain?: string;
+  clientId?: string;
+  clientSecret?: string;
+  token?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  local?: boolean | string;
+}
+
+export interface Context {
+  options: GlobalOptions;
+  deps: Deps;
+  logger: Logger;
+  prompter: Prompter;
+  interactive: boolean;
+}
+
+export function createContext(options: GlobalOptions, deps: Deps): Context {
+  // SPEC §3: --yes, CI or a stdin that is not a terminal all mean: never prompt.
+  const interactive = !options.yes && !deps.env.CI && deps.stdinIsTTY && !options.json;
+  const color = options.color !== false && !deps.env.NO_COLOR && !options.json && deps.stderr.isTTY === true;
+  const logger = createLogger({ stdout: deps.stdout, stderr: deps.stderr, color, verbose: options.verbose === true, spinners: color && interactive });
+  const prompter = interactive ? (deps.prompter ?? terminalPrompter()) : nonInteractivePrompter;
+  return { options, deps, logger, prompter, interactive };
+}
+
+/** Flags win over the environment (SPEC §3). */
+export function credentialsFromOptions(ctx: Context) {
+  const { options, deps } = ctx;
+  return {
+    domain: options.domain ?? deps.env.AUTH0_DOMAIN,
+    clientId: options.clientId ?? deps.env.AUTH0_CLIENT_ID,
+    clientSecret: options.clientSecret ?? deps.env.AUTH0_CLIENT_SECRET,
+    token: options.token ?? deps.env.AUTH0_ACCESS_TOKEN,
+  };
+}
+
+/**
+ * Resolves the tenant and credentials (flags, env, --local, then prompts), and connects once.
+ * `validateFirst` runs after every value is known and before the first request.
+ */
+export async function openTenant(ctx: Context, validateFirst?: () => Promise<void>): Promise<Tenant> {
+  const { normalizeDomain, assertCredentials, connectTenant } = await import("../tenant/connect.js");
+  let creds = credentialsFromOptions(ctx);
+  let ca = ctx.deps.ca;
+  if (ctx.options.local) {
+    const { findLocalTenant } = await import("../tenant/local.js");
+    const local = await findLocalTenant(ctx.deps.cwd, typeof ctx.options.local === "string" ? ctx.options.local : undefined, ctx.deps.env);
+    creds = { domain: local.domain, clientId: local.clientId, clientSecret: local.clientSecret, token: undefined };
+    ca = local.caCertPem;
+  }
+  const domain = normalizeDomain(
+    creds.domain ?? (await ctx.prompter.input({ message: "Auth0 tenant domain (e.g. acme.us.auth0.com)", flag: "--domain (or AUTH0_DOMAIN)", validate: domainValidator(normalizeDomain) })),
+  );
+  if (!creds.token && !(creds.clientId && creds.clientSecret) && ctx.interactive) {
+    creds.clientId ??= await ctx.prompter.input({ message: "Client ID of a machine-to-machine application authorized for the Management API", flag: "--client-id" });
+    creds.clientSecret ??= await ctx.prompter.password({ message: "Its client secret", flag: "--client-secret" });
+  }
+  assertCredentials(creds);
+  await validateFirst?.();
+  const { logger } = ctx;
+  return connectTenant(
+    { ...creds, domain },
+    {
+      fetch: ctx.deps.fetch,
+      ca,
+      onCall: (c) => logger.debug(`  ${c.method} ${c.path} → ${c.status} ${c.ms}ms${c.attempt > 1 ? ` (retry ${c.attempt - 1})` : ""}`),
+      onWait: (seconds, reason) => logger.info(`… waiting ${seconds}s (${reason})`),
+    },
+  );
+}
+
+function domainValidator(normalize: (raw: string) => string) {
+  return (value: string) => {
+    try {
+      normalize(value);
+      return true as const;
+    } catch (error) {
+      return error instanceof InputError ? error.message : String(error);
+    }
+  };
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { openTenant, type Context } from "./context.js";
+import { ExitCode } from "../errors.js";
+import { parseIdentifier, parseList } from "../input/values.js";
+import { assertScopes } from "../tenant/scopes.js";
+import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
+import { failed, renderChecks } from "../doctor/check.js";
+
+const optionsSchema = z.object({
+  apiIdentifier: z.string().optional(),
+  serverUrl: z.string().optional(),
+  connections: z.string().optional(),
+});
+
+/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 1 when a check fails. */
+export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
+  const options = optionsSchema.parse(raw);
+  const env = ctx.deps.env;
+  const serverUrl = options.serverUrl ?? env.MCP_SERVER_URL;
+  const identifier = parseIdentifier(
+    options.apiIdentifier ?? env.AUTH0_AUDIENCE ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
+  );
+  const tenant = await openTenant(ctx);
+  assertScopes(tenant.scopes, DOCTOR_SCOPES);
+  const checks = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
+  ctx.logger.info(renderChecks(checks, ctx.logger.color));
+  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
+  return failed(checks) ? ExitCode.failure : ExitCode.ok;
+}

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { openTenant, type Context } from "./context.js";
+import { InputError } from "../errors.js";
+import { assertReadScopes } from "../tenant/scopes.js";
+import { planConnection, readConnections, resolveConnections } from "../resources/connections.js";
+import { executePlan } from "../plan/execute.js";
+
+const optionsSchema = z.object({ demote: z.boolean().default(false) });
+
+/**
+ * Promotes (or with --demote, demotes) connections to domain level, on the same connection
+ * handler init uses. With no names, the checkbox list is the desired state: checked connections
+ * end up domain level, unchecked ones do not.
+ */
+export async function runPromoteConnection(raw: unknown, ctx: Context, names: string[]): Promise<number> {
+  const { demote } = optionsSchema.parse(raw);
+  const tenant = await openTenant(ctx);
+  assertReadScopes(tenant.scopes, ["read:connections"], ["update:connections"]);
+  const all = await readConnections(tenant);
+
+  let changes;
+  if (names.length) {
+    changes = resolveConnections(all, names).map((c) => planConnection(c, !demote));
+  } else if (ctx.prompter.interactive) {
+    const chosen = new Set(
+      await ctx.prompter.checkbox({
+        message: demote ? "Connections to demote from domain level" : "Domain-level connections (checked = MCP clients may log users in with it)",
+        flag: "[connections…]",
+        choices: all.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — domain level" : ""}`, value: c.id, checked: demote ? false : c.is_domain_connection })),
+      }),
+    );
+    changes = demote
+      ? all.filter((c) => chosen.has(c.id)).map((c) => planConnection(c, false))
+      : all.filter((c) => chosen.has(c.id) || c.is_domain_connection).map((c) => planConnection(c, chosen.has(c.id)));
+  } else {
+    throw new InputError("Name the connections to promote.", `Available: ${all.map((c) => `${c.name} (${c.id})`).join(", ") || "none"}.`);
+  }
+  return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings: [] });
+}

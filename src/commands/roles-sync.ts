@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { openTenant, type Context } from "./context.js";
+import { InputError } from "../errors.js";
+import { assertReadScopes } from "../tenant/scopes.js";
+import { parseIdentifier } from "../input/values.js";
+import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
+import { readResourceServer } from "../resources/resource-server.js";
+import { readRoles } from "../resources/roles.js";
+import { planRoles } from "../plan/init-plan.js";
+import { executePlan } from "../plan/execute.js";
+
+const optionsSchema = z.object({
+  file: z.string(),
+  apiIdentifier: z.string().optional(),
+  prune: z.boolean().default(false),
+});
+
+/** Converges the roles of a file (SPEC §4) with the same role handler init uses. */
+export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> {
+  const options = optionsSchema.parse(raw);
+  const roles = await loadRolesFile(options.file);
+  const rawIdentifier =
+    options.apiIdentifier ?? ctx.deps.env.AUTH0_AUDIENCE ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier" }));
+  const identifier = parseIdentifier(rawIdentifier);
+  const tenant = await openTenant(ctx);
+  assertReadScopes(tenant.scopes, ["read:resource_servers", "read:roles", "read:users"], ["create:roles", "update:roles"]);
+
+  const [api, existing] = await Promise.all([readResourceServer(tenant, identifier), readRoles(tenant)]);
+  if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with mcp-auth0 init, or check --api-identifier.");
+  assertPermissionsAreScopes(roles, (api.scopes ?? []).map((s) => s.value), identifier, options.file);
+
+  const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune);
+  return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings });
+}

@@ -1,0 +1,37 @@
+import { paint } from "../ui/logger.js";
+
+export type Status = "pass" | "warn" | "fail" | "note";
+
+export interface Check {
+  group: string;
+  title: string;
+  status: Status;
+  /** One line: why it passes, or what goes wrong for MCP clients. */
+  detail: string;
+  /** Usually the mcp-auth0 command that fixes it. */
+  fix?: string;
+}
+
+export const failed = (checks: Check[]) => checks.some((c) => c.status === "fail");
+
+export function renderChecks(checks: Check[], color: boolean): string {
+  const p = paint(color);
+  const icon = { pass: p.green("✔"), warn: p.yellow("⚠"), fail: p.red("✖"), note: p.cyan("ℹ") };
+  const lines: string[] = [];
+  let group = "";
+  for (const c of checks) {
+    if (c.group !== group) {
+      group = c.group;
+      lines.push(p.bold(group));
+    }
+    lines.push(`  ${icon[c.status]} ${c.title}: ${c.detail}`);
+    if (c.fix && (c.status === "fail" || c.status === "warn")) lines.push(`      fix: ${c.fix}`);
+  }
+  const count = (s: Status) => checks.filter((c) => c.status === s).length;
+  lines.push(
+    failed(checks)
+      ? p.red(`Not ready for MCP clients: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
+      : p.green(`Ready for MCP clients${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,102 @@
+import type { Check } from "./check.js";
+
+interface Fetched {
+  status: number | "error";
+  json?: Record<string, unknown>;
+  headers?: Headers;
+  error?: string;
+}
+
+async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Fetched> {
+  try {
+    const response = await doFetch(url, { ...init, headers: { accept: "application/json, text/event-stream", ...(init?.headers as object) } });
+    const text = await response.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, headers: response.headers };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { status: "error", error: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+}
+
+/** What MCP clients read first: the tenant's discovery documents and keys. */
+export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean): Promise<Check[]> {
+  const G = "OAuth metadata (what MCP clients discover)";
+  const issuer = `https://${domain}/`;
+  const checks: Check[] = [];
+  const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
+
+  const [oidc, oauthAs] = await Promise.all([
+    get(doFetch, `https://${domain}/.well-known/openid-configuration`),
+    get(doFetch, `https://${domain}/.well-known/oauth-authorization-server`),
+  ]);
+  if (oidc.status !== 200 || !oidc.json) {
+    add("/.well-known/openid-configuration", "fail", `not readable (${oidc.status === "error" ? oidc.error : `HTTP ${oidc.status}`})`);
+    return checks;
+  }
+  const m = oidc.json;
+  add("Issuer", m.issuer === issuer ? "pass" : "fail", m.issuer === issuer ? issuer : `${String(m.issuer)} (expected ${issuer})`);
+  if (m.registration_endpoint) add("Registration endpoint", "pass", String(m.registration_endpoint));
+  else add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", "mcp-auth0 init");
+  const pkce = Array.isArray(m.code_challenge_methods_supported) && m.code_challenge_methods_supported.includes("S256");
+  add("PKCE S256", pkce ? "pass" : "fail", pkce ? "supported" : "code_challenge_methods_supported does not list S256");
+  if (typeof m.jwks_uri !== "string") add("JWKS", "fail", "no jwks_uri");
+  else {
+    const jwks = await get(doFetch, m.jwks_uri);
+    const keys = Array.isArray(jwks.json?.keys) ? (jwks.json!.keys as unknown[]).length : 0;
+    add("JWKS", keys ? "pass" : "fail", keys ? `${m.jwks_uri} (${keys} key${keys === 1 ? "" : "s"})` : `${m.jwks_uri} has no keys (${jwks.status})`);
+  }
+  if (oauthAs.status === 200) add("/.well-known/oauth-authorization-server", "pass", "served");
+  else add("/.well-known/oauth-authorization-server", "note", `HTTP ${oauthAs.status === "error" ? oauthAs.error : oauthAs.status}: clients fall back to openid-configuration`);
+  return checks;
+}
+
+const stripSlash = (s: string) => s.replace(/\/+$/, "");
+
+/**
+ * The MCP server as a client meets it (MCP authorization spec, RFC 9728): an unauthenticated
+ * request gets 401 with WWW-Authenticate pointing at the protected-resource metadata, which names
+ * this API as `resource` and the tenant's issuer among `authorization_servers`.
+ */
+export async function serverChecks(doFetch: typeof fetch, serverUrl: string, identifier: string, domain: string): Promise<Check[]> {
+  const G = `MCP server ${serverUrl}`;
+  const checks: Check[] = [];
+  const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
+
+  const probe = await get(doFetch, serverUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "mcp-auth0 doctor", version: "1" } } }),
+  });
+  if (probe.status === "error") {
+    add("Reachable", "fail", `cannot connect (${probe.error})`, "Start the MCP server, or check --server-url");
+    return checks;
+  }
+  const challenge = probe.headers?.get("www-authenticate") ?? "";
+  const pointer = /resource_metadata="([^"]+)"/i.exec(challenge)?.[1];
+  if (probe.status !== 401) add("Asks for a token", "fail", `an unauthenticated request got HTTP ${probe.status}, not 401`, "Protect the MCP endpoint with bearer-token verification");
+  else add("Asks for a token", pointer ? "pass" : "warn", pointer ? `401, resource_metadata=${pointer}` : "401, but WWW-Authenticate names no resource_metadata", pointer ? undefined : "Add resource_metadata to the WWW-Authenticate header (RFC 9728)");
+
+  const url = new URL(serverUrl);
+  const metadataUrl = pointer ?? `${url.origin}/.well-known/oauth-protected-resource${url.pathname === "/" ? "" : url.pathname}`;
+  const meta = await get(doFetch, metadataUrl);
+  if (meta.status !== 200 || !meta.json) {
+    add("Protected-resource metadata", "fail", `${metadataUrl}: ${meta.status === "error" ? meta.error : `HTTP ${meta.status}`}`, "Serve RFC 9728 metadata at /.well-known/oauth-protected-resource…");
+    return checks;
+  }
+  const resource = String(meta.json.resource ?? "");
+  if (resource === identifier) add("resource", "pass", `${resource} (the API identifier)`);
+  else if (stripSlash(resource) === stripSlash(identifier)) add("resource", "fail", `${resource} differs from the API identifier ${identifier} by a trailing slash: Auth0 compares audiences exactly`, "Make them identical (MCP_SERVER_URL / AUTH0_AUDIENCE)");
+  else add("resource", "fail", `${resource || "(none)"} is not the API identifier ${identifier}`, "Set AUTH0_AUDIENCE / the resource to the API identifier");
+  const servers = Array.isArray(meta.json.authorization_servers) ? (meta.json.authorization_servers as unknown[]).map(String) : [];
+  const issuer = `https://${domain}/`;
+  if (servers.includes(issuer)) add("authorization_servers", "pass", issuer);
+  else if (servers.some((s) => stripSlash(s) === stripSlash(issuer))) add("authorization_servers", "warn", `${servers.join(", ")}: the tenant's issuer is ${issuer} (with the trailing slash); strict clients compare it exactly`);
+  else add("authorization_servers", "fail", `${servers.join(", ") || "(none)"} does not name the tenant ${issuer}`, "Set AUTH0_DOMAIN to the tenant's domain");
+  return checks;
+}

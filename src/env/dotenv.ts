@@ -1,0 +1,348 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { access, open, readFile, realpath, rename, rm, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { InputError } from "../errors.js";
+
+export interface MergeResult {
+  text: string;
+  /** Keys that were present with another value and were updated in place. */
+  changed: string[];
+  /** Keys that were not present and were appended. */
+  added: string[];
+}
+
+export interface EnvWriteResult {
+  /** The path as given. */
+  path: string;
+  /** The file did not exist and was (or, with `dryRun`, would be) created. */
+  created: boolean;
+  changed: string[];
+  added: string[];
+  /** Nothing to write: the file already holds every value. */
+  unchanged: boolean;
+}
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `KEY=value` or `export KEY=value`, as dotenv, python-dotenv and Node's `--env-file` read them.
+ * Group 1 is everything before the key (a BOM on the first line, indentation, `export `).
+ */
+const ASSIGNMENT = /^(\uFEFF?[ \t]*(?:export[ \t]+)?)([A-Za-z_][\w.-]*)([ \t]*=[ \t]*)(.*)$/s;
+
+/** Values made only of these characters read the same unquoted in every dotenv parser. */
+const PLAIN_VALUE = /^[A-Za-z0-9_.:/@%+,=?&~-]*$/;
+
+interface Line {
+  content: string;
+  /** `\n`, `\r\n`, or `` for a last line without a line break. */
+  eol: string;
+}
+
+interface Assignment {
+  key: string;
+  /** Index of the line where the assignment starts and of the line where its value ends. */
+  first: number;
+  last: number;
+  /** Everything before the value: indentation, `export `, the key and `=`. */
+  head: string;
+  /** Everything after the value on its last line: a closing comment, trailing blanks. */
+  tail: string;
+  /** The value as the user's dotenv parser would read it. */
+  value: string;
+  quote: "" | '"' | "'" | "`";
+}
+
+/** The value as written in a `.env`: bare when that is unambiguous, else double-quoted and escaped. */
+export function formatEnvValue(value: string): string {
+  if (PLAIN_VALUE.test(value)) return value;
+  const escaped = value.replace(/[\\"\n\r]/g, (char) => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r" })[char]!);
+  return `"${escaped}"`;
+}
+
+/**
+ * Merges `entries` into the text of an existing `.env` (`undefined` when there is none). Keys that
+ * mcp-auth0 manages are updated in place; the rest of the file is kept byte for byte.
+ */
+export function mergeEnv(existing: string | undefined, entries: Array<[string, string]>): MergeResult {
+  const desired = new Map<string, string>();
+  for (const [key, value] of entries) {
+    if (!ENV_KEY.test(key)) throw new Error(`Invalid .env variable name: ${JSON.stringify(key)}`);
+    desired.set(key, value);
+  }
+
+  const text = existing ?? "";
+  const lines = splitLines(text);
+  const eol = /\r?\n/.exec(text)?.[0] ?? "\n";
+
+  // Every occurrence of a managed key is updated, not only the first: dotenv, python-dotenv and
+  // Node's --env-file all let the last occurrence win, so a stale duplicate would override the update.
+  const replacements = new Map<number, Assignment>();
+  const present = new Set<string>();
+  const changed = new Set<string>();
+  for (const assignment of scanAssignments(lines)) {
+    const value = desired.get(assignment.key);
+    if (value === undefined) continue;
+    present.add(assignment.key);
+    if (!sameValue(assignment, value)) {
+      replacements.set(assignment.first, assignment);
+      changed.add(assignment.key);
+    }
+  }
+
+  let out = "";
+  for (let i = 0; i < lines.length; i++) {
+    const assignment = replacements.get(i);
+    if (!assignment) {
+      out += lines[i]!.content + lines[i]!.eol;
+      continue;
+    }
+    const value = formatEnvValue(desired.get(assignment.key)!);
+    // Keep an inline comment, separated so that it cannot be read as part of the new value.
+    const tail = assignment.tail.startsWith("#") && value !== "" ? ` ${assignment.tail}` : assignment.tail;
+    out += assignment.head + value + tail + lines[assignment.last]!.eol;
+    i = assignment.last;
+  }
+
+  const added = [...desired.keys()].filter((key) => !present.has(key));
+  if (added.length > 0) {
+    if (out !== "" && !out.endsWith("\n")) out += eol;
+    for (const key of added) out += `${key}=${formatEnvValue(desired.get(key)!)}${eol}`;
+  }
+
+  return { text: out, changed: [...desired.keys()].filter((key) => changed.has(key)), added };
+}
+
+/**
+ * Writes `entries` into the `.env` at `path`, merging with what is there. The write is atomic
+ * (a temporary file beside it, then a rename), so a crash never leaves half a file; a new file is
+ * created with mode 0600 because it may hold a client secret, an existing one keeps its mode.
+ * Nothing is written when nothing changes, or with `dryRun`.
+ */
+export async function writeEnvFile(
+  path: string,
+  entries: Array<[string, string]>,
+  options: { dryRun?: boolean } = {},
+): Promise<EnvWriteResult> {
+  // Write through a symlink to its target rather than replacing the link with a regular file.
+  const target = await resolveTarget(path);
+  let existing: string | undefined;
+  let mode = 0o600;
+  try {
+    const stats = await stat(target);
+    if (stats.isDirectory()) throw isDirectoryError(path);
+    if (!stats.isFile()) throw notRegularFileError(path);
+    mode = stats.mode & 0o7777;
+    existing = decodeUtf8(await readFile(target), path);
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw toInputError(error, path, "file");
+  }
+
+  const merged = mergeEnv(existing, entries);
+  const unchanged = existing === undefined ? merged.text === "" : merged.text === existing;
+  const result: EnvWriteResult = {
+    path,
+    created: existing === undefined && !unchanged,
+    changed: merged.changed,
+    added: merged.added,
+    unchanged,
+  };
+  if (unchanged || options.dryRun) return result;
+
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    // Created 0600 so that the secret is never readable by others, not even for a moment.
+    handle = await open(temporary, "wx", 0o600);
+    await handle.writeFile(merged.text, "utf8");
+    // chmod, because the mode given to open() is reduced by the umask.
+    await handle.chmod(mode);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temporary, target);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await rm(temporary, { force: true }).catch(() => {});
+    throw toInputError(error, path);
+  }
+  return result;
+}
+
+/**
+ * Checks, before anything is sent to the tenant, that `writeEnvFile(path)` will succeed: the
+ * directory exists and is writable (the temporary file goes there), and the path, if it exists,
+ * is a regular file that can be read and written.
+ */
+export async function assertEnvPathWritable(path: string): Promise<void> {
+  const target = await resolveTarget(path);
+  try {
+    const stats = await stat(target);
+    if (stats.isDirectory()) throw isDirectoryError(path);
+    if (!stats.isFile()) throw notRegularFileError(path);
+    await access(target, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    // ENOTDIR: a parent is a file; the directory check below says which.
+    const code = errorCode(error);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw toInputError(error, path, "file");
+  }
+
+  const directory = dirname(target);
+  try {
+    const stats = await stat(directory);
+    if (!stats.isDirectory()) throw notADirectoryError(path, directory);
+    await access(directory, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw toInputError(error, path, "directory");
+  }
+}
+
+function splitLines(text: string): Line[] {
+  const lines: Line[] = [];
+  for (const piece of text.split(/(?<=\n)/)) {
+    if (piece === "") continue;
+    const eol = piece.endsWith("\r\n") ? "\r\n" : piece.endsWith("\n") ? "\n" : "";
+    lines.push({ content: piece.slice(0, piece.length - eol.length), eol });
+  }
+  return lines;
+}
+
+/**
+ * Finds every assignment. A quoted value may span lines (dotenv allows it); those lines belong to
+ * the value, so a line inside it that looks like `KEY=…` is not taken for an assignment.
+ */
+function scanAssignments(lines: Line[]): Assignment[] {
+  const assignments: Assignment[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = ASSIGNMENT.exec(lines[i]!.content);
+    if (!match) continue;
+    const key = match[2]!;
+    const rest = match[4]!;
+    const head = match[1]! + key + match[3]!;
+    const quote = rest[0];
+
+    if (quote === '"' || quote === "'" || quote === "`") {
+      let body = rest.slice(1);
+      let last = i;
+      let close = closingQuote(body, quote);
+      while (close < 0 && last + 1 < lines.length) {
+        body += lines[last]!.eol + lines[last + 1]!.content;
+        last++;
+        close = closingQuote(body, quote);
+      }
+      if (close >= 0) {
+        const raw = body.slice(0, close);
+        const value = quote === '"' ? unescapeDoubleQuoted(raw) : raw;
+        assignments.push({ key, first: i, last, head, tail: body.slice(close + 1), value, quote });
+        i = last;
+        continue;
+      }
+      // An unterminated quote: dotenv then reads the line as an unquoted value.
+    }
+
+    // Unquoted: a `#` at the start or after a blank begins a comment.
+    const comment = rest.search(/(?:^|[ \t])#/);
+    const value = (comment < 0 ? rest : rest.slice(0, comment)).trimEnd();
+    assignments.push({ key, first: i, last: i, head, tail: rest.slice(value.length), value, quote: "" });
+  }
+  return assignments;
+}
+
+function closingQuote(body: string, quote: string): number {
+  for (let i = 0; i < body.length; i++) {
+    if (quote === '"' && body[i] === "\\") i++;
+    else if (body[i] === quote) return i;
+  }
+  return -1;
+}
+
+function unescapeDoubleQuoted(raw: string): string {
+  return raw
+    .replace(/\r\n/g, "\n")
+    .replace(/\\(.)/gs, (_, char: string) => (char === "n" ? "\n" : char === "r" ? "\r" : char === "t" ? "\t" : char));
+}
+
+/**
+ * Equal after unquoting. A bare value counts as equal only when no parser could read it otherwise:
+ * dotenv cuts `a#b` at the `#`, python-dotenv does not.
+ */
+function sameValue(assignment: Assignment, value: string): boolean {
+  if (assignment.value !== value) return false;
+  return assignment.quote !== "" || (!/[#"'`\\\r\n]/.test(value) && value.trim() === value);
+}
+
+async function resolveTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    // ignoreBOM keeps a byte order mark in the text, so that it is written back unchanged.
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new InputError(
+      `${path} is not UTF-8 text, so it cannot be merged without changing it.`,
+      "Save it as UTF-8, or choose another file with --env-path.",
+    );
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function isDirectoryError(path: string): InputError {
+  return new InputError(
+    `The .env path ${path} is a directory.`,
+    `Pass the path of a file with --env-path, e.g. ${join(path, ".env")}.`,
+  );
+}
+
+function notRegularFileError(path: string): InputError {
+  return new InputError(`The .env path ${path} is not a regular file.`, "Choose another file with --env-path.");
+}
+
+function notADirectoryError(path: string, directory: string): InputError {
+  return new InputError(
+    `Cannot write ${path}: ${directory} is not a directory.`,
+    "Choose a file in an existing directory with --env-path.",
+  );
+}
+
+/** Turns a file-system failure into an error that names the path and what to do. */
+function toInputError(error: unknown, path: string, subject: "file" | "directory" = "directory"): unknown {
+  if (error instanceof InputError) return error;
+  const directory = dirname(path);
+  switch (errorCode(error)) {
+    case "ENOENT":
+      return new InputError(
+        `Cannot write ${path}: the directory ${directory} does not exist.`,
+        `Create it (mkdir -p ${directory}) or choose another file with --env-path.`,
+      );
+    case "ENOTDIR":
+      return notADirectoryError(path, directory);
+    case "EISDIR":
+      return isDirectoryError(path);
+    case "EACCES":
+    case "EPERM":
+      return subject === "file"
+        ? new InputError(
+            `Cannot write ${path}: permission denied.`,
+            `Make it readable and writable for you (chmod u+rw ${path}) or choose another file with --env-path.`,
+          )
+        : new InputError(
+            `Cannot write ${path}: the directory ${directory} is not writable (the .env is written to a temporary file there, then renamed).`,
+            `Make the directory writable for you or choose another file with --env-path.`,
+          );
+    case "EROFS":
+      return new InputError(`Cannot write ${path}: the file system is read-only.`, "Choose another file with --env-path.");
+    default:
+      return error;
+  }
+}

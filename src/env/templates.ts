@@ -1,0 +1,138 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+
+/**
+ * The presets ship in the npm package at `<package root>/templates/`. Both the source
+ * (`src/env/templates.ts`, run by vitest) and the build (`dist/env/templates.js`) sit two levels
+ * below the package root, so the same relative URL finds them.
+ */
+export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
+
+/**
+ * The values a template variable can name. `issuer` and `configUrl` are derived from `domain`;
+ * the others are given by the caller (see `EnvValues`).
+ */
+export const ENV_VALUE_NAMES = [
+  "domain",
+  "issuer",
+  "configUrl",
+  "audience",
+  "serverUrl",
+  "clientId",
+  "clientSecret",
+  "scope",
+] as const;
+
+export type EnvValueName = (typeof ENV_VALUE_NAMES)[number];
+
+/** What the CLI knows when it writes the `.env`. Absent or empty values are simply not written. */
+export interface EnvValues {
+  /** Tenant domain, bare `host[:port]` (a leading `https://` and trailing `/` are stripped). */
+  domain?: string;
+  /** The API identifier, which is the audience of the access tokens. */
+  audience?: string;
+  /** The MCP server's public URL. */
+  serverUrl?: string;
+  /**
+   * Client id and secret of the Regular Web Application that OAuth-proxy frameworks log in with.
+   * Never the Management API application's: SPEC §5 forbids writing those.
+   */
+  clientId?: string;
+  clientSecret?: string;
+  /** Space-separated scopes. */
+  scope?: string;
+}
+
+const TEMPLATE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const envTemplateSchema = z.strictObject({
+  name: z.string().regex(TEMPLATE_NAME),
+  description: z.string().min(1),
+  /** `dcr`: MCP clients register themselves; `proxy`: the server logs in as a Regular Web Application. */
+  mode: z.enum(["dcr", "proxy"]),
+  variables: z
+    .record(z.string().regex(ENV_KEY, "must be an environment variable name"), z.enum(ENV_VALUE_NAMES))
+    .refine((variables) => Object.keys(variables).length > 0, "must name at least one variable"),
+});
+
+export type EnvTemplate = z.infer<typeof envTemplateSchema>;
+
+/** Every preset shipped in `dir`, validated, sorted by name. */
+export async function listTemplates(dir: string = TEMPLATES_DIR): Promise<EnvTemplate[]> {
+  const names = await templateNames(dir);
+  return Promise.all(names.map((name) => loadTemplate(name, dir)));
+}
+
+/** One preset by name (the value of `--template`). */
+export async function loadTemplate(name: string, dir: string = TEMPLATES_DIR): Promise<EnvTemplate> {
+  const available = await templateNames(dir);
+  // Checking against the listing (not just trying the file) also keeps `--template ../x` out of the file system.
+  if (!available.includes(name)) {
+    throw new InputError(
+      `Unknown .env template "${name}". Available templates: ${available.join(", ")}.`,
+      "Choose one of them with --template, or leave it out for the default (auth0).",
+    );
+  }
+  const file = join(dir, `${name}.json`);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new Error(`The .env template ${file} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = envTemplateSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new Error(`The .env template ${file} is invalid:\n${z.prettifyError(parsed.error)}`);
+  }
+  if (parsed.data.name !== name) {
+    throw new Error(`The .env template ${file} is named "${parsed.data.name}"; it must match its file name.`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The `.env` entries of a template, in the template's order. A variable whose value is unknown
+ * (for example no server URL was given) is left out rather than written empty.
+ */
+export function envEntries(template: EnvTemplate, values: EnvValues): Array<[string, string]> {
+  const resolved = resolveValues(values);
+  const entries: Array<[string, string]> = [];
+  for (const [key, valueName] of Object.entries(template.variables)) {
+    const value = resolved[valueName];
+    if (value !== undefined && value !== "") entries.push([key, value]);
+  }
+  return entries;
+}
+
+function resolveValues(values: EnvValues): Partial<Record<EnvValueName, string>> {
+  const domain = values.domain ? bareDomain(values.domain) : undefined;
+  return {
+    domain,
+    // Auth0's issuer carries a trailing slash, and token verifiers compare it exactly.
+    issuer: domain ? `https://${domain}/` : undefined,
+    configUrl: domain ? `https://${domain}/.well-known/openid-configuration` : undefined,
+    audience: values.audience,
+    serverUrl: values.serverUrl,
+    clientId: values.clientId,
+    clientSecret: values.clientSecret,
+    scope: values.scope,
+  };
+}
+
+/** Frameworks such as mcp-use want the bare domain and add `https://` themselves. */
+function bareDomain(domain: string): string {
+  return domain.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "");
+}
+
+async function templateNames(dir: string): Promise<string[]> {
+  const files = await readdir(dir);
+  return files
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .filter((name) => TEMPLATE_NAME.test(name))
+    .sort();
+}

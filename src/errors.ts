@@ -1,0 +1,68 @@
+/**
+ * Every failure the CLI reports is one of these. Each carries the exit code of SPEC §3 and a hint
+ * that tells the user what to do next; `runCli` is the only place that turns them into output.
+ */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  credentials: 3,
+  unreachable: 4,
+  drift: 5,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, files or values: nothing was sent to the tenant. */
+export class InputError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.usage, hint);
+  }
+}
+
+/** The tenant refused the credentials, or the token lacks scopes. */
+export class CredentialsError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.credentials, hint);
+  }
+}
+
+export const GRANT_SCOPES_WHERE =
+  "Grant them in the Auth0 Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications.";
+
+export class MissingScopesError extends CredentialsError {
+  constructor(readonly missing: string[]) {
+    super(`The Management API token lacks ${missing.length === 1 ? "a needed scope" : "needed scopes"}: ${missing.join(", ")}. Nothing was changed.`, GRANT_SCOPES_WHERE);
+  }
+}
+
+/** DNS, refused connections, TLS failures: the tenant could not be reached at all. */
+export class UnreachableError extends CliError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.unreachable, hint, options);
+  }
+}
+
+/** An answer from Auth0 that the command cannot go on from. */
+export class Auth0ApiError extends CliError {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, statusCode === 401 || statusCode === 403 ? ExitCode.credentials : ExitCode.failure, hint, options);
+  }
+}

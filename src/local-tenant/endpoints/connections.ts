@@ -1,0 +1,52 @@
+import { ApiError, json } from "../http.js";
+import { listPage, selectFields } from "../paging.js";
+import { updateConnectionSchema, validateBody } from "../schemas.js";
+import type { Connection } from "../store.js";
+import { param, type Route, type RouteContext } from "./route.js";
+
+function find(ctx: RouteContext): Connection {
+  const connection = ctx.store.findConnection(param(ctx, "id"));
+  if (!connection) throw new ApiError(404, "The connection does not exist", "inexistent_connection");
+  return connection;
+}
+
+export const connectionRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/connections",
+    scopes: ["read:connections"],
+    handle: ({ store, query }) => {
+      // The SDK repeats `strategy` for each value; `name` is an exact match.
+      const strategies = query.getAll("strategy").filter(Boolean);
+      const name = query.get("name");
+      const all = store.connections.filter((c) => (strategies.length === 0 || strategies.includes(c.strategy)) && (name === null || c.name === name));
+      return listPage(all, "connections", query, (c) => c.id, { project: (c) => selectFields(c, query) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/connections/:id",
+    scopes: ["read:connections"],
+    handle: (ctx) => json(200, selectFields(find(ctx), ctx.query)),
+  },
+  {
+    method: "PATCH",
+    path: "/connections/:id",
+    scopes: ["update:connections"],
+    handle: (ctx) => {
+      const connection = find(ctx);
+      const patch = validateBody(updateConnectionSchema, ctx.body);
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        // Auth0 replaces the whole `options` object: a PATCH with {"options":{"a":1}} loses every
+        // other option. That is why mcp-auth0 never sends `options` when promoting a connection.
+        if (key === "options") connection.options = (value as Record<string, unknown> | null) ?? {};
+        // `enabled_clients` is deprecated here (PATCH /connections/{id}/clients replaces it) but still honoured.
+        else if (key === "enabled_clients") connection.enabled_clients = (value as string[] | null) ?? [];
+        else connection[key] = value;
+      }
+      ctx.store.changed();
+      return json(200, connection);
+    },
+  },
+];

@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+
+import { ApiError, json } from "../http.js";
+import { offsetPage } from "../paging.js";
+import { createResourceServerSchema, updateResourceServerSchema, validateBody } from "../schemas.js";
+import type { ResourceServer, TenantStore } from "../store.js";
+import { param, type Route, type RouteContext } from "./route.js";
+
+function find(ctx: RouteContext): ResourceServer {
+  const rs = ctx.store.findResourceServer(param(ctx, "id"));
+  if (!rs) throw new ApiError(404, "The resource server does not exist", "inexistent_resource_server");
+  return rs;
+}
+
+/** The Auth0 Management API (and other system APIs) belong to Auth0: they cannot be changed. */
+function refuseSystem(rs: ResourceServer, verb: "update" | "delete"): void {
+  if (rs.is_system) throw new ApiError(400, `You cannot ${verb} a system resource server (${rs.name}).`, "operation_not_supported");
+}
+
+/**
+ * Removing a scope from an API removes that permission from every role holding it, so that roles
+ * never name permissions that no longer exist.
+ */
+function dropRemovedScopes(store: TenantStore, rs: ResourceServer, before: readonly string[]): void {
+  const now = new Set(rs.scopes.map((s) => s.value));
+  const removed = new Set(before.filter((value) => !now.has(value)));
+  if (removed.size === 0) return;
+  for (const roleId of Object.keys(store.rolePermissions)) {
+    store.rolePermissions[roleId] = (store.rolePermissions[roleId] ?? []).filter(
+      (p) => p.resource_server_identifier !== rs.identifier || !removed.has(p.permission_name),
+    );
+  }
+}
+
+export const resourceServerRoutes: Route[] = [
+  {
+    method: "GET",
+    path: "/resource-servers",
+    scopes: ["read:resource_servers"],
+    handle: ({ store, query }) => {
+      // The SDK sends the filter repeated: identifiers=a&identifiers=b.
+      const identifiers = query.getAll("identifiers").filter(Boolean);
+      const all = identifiers.length > 0 ? store.resourceServers.filter((rs) => identifiers.includes(rs.identifier)) : store.resourceServers;
+      return offsetPage(all, "resource_servers", query);
+    },
+  },
+  {
+    method: "POST",
+    path: "/resource-servers",
+    scopes: ["create:resource_servers"],
+    handle: ({ store, body }) => {
+      const input = validateBody(createResourceServerSchema, body);
+      if (store.resourceServerByIdentifier(input.identifier)) {
+        throw new ApiError(409, "A resource server with the same identifier already exists", "conflict");
+      }
+      const signing_secret = input.signing_alg === "HS256" && input.signing_secret === undefined ? randomBytes(32).toString("base64url") : input.signing_secret;
+      const rs = store.addResourceServer({ ...input, ...(signing_secret !== undefined ? { signing_secret } : {}) });
+      return json(201, rs);
+    },
+  },
+  {
+    method: "GET",
+    path: "/resource-servers/:id",
+    scopes: ["read:resource_servers"],
+    handle: (ctx) => json(200, find(ctx)),
+  },
+  {
+    method: "PATCH",
+    path: "/resource-servers/:id",
+    scopes: ["update:resource_servers"],
+    handle: (ctx) => {
+      const rs = find(ctx);
+      refuseSystem(rs, "update");
+      const patch = validateBody(updateResourceServerSchema, ctx.body);
+      const scopesBefore = rs.scopes.map((s) => s.value);
+      // `scopes` replaces the whole list, as on Auth0.
+      for (const [key, value] of Object.entries(patch)) if (value !== undefined) rs[key] = value;
+      dropRemovedScopes(ctx.store, rs, scopesBefore);
+      ctx.store.changed();
+      return json(200, rs);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/resource-servers/:id",
+    scopes: ["delete:resource_servers"],
+    handle: (ctx) => {
+      const rs = find(ctx);
+      refuseSystem(rs, "delete");
+      ctx.store.deleteResourceServer(rs);
+      return json(204);
+    },
+  },
+];

@@ -1,0 +1,152 @@
+import type { Tenant } from "../tenant/connect.js";
+import { OutcomeUnknownError } from "../tenant/http.js";
+import { CliError } from "../errors.js";
+import { toCliError } from "../tenant/errors.js";
+import { applyDefaultAudience, applyTenantSettings } from "../resources/tenant-settings.js";
+import { applyResourceServer, refreshResourceServer } from "../resources/resource-server.js";
+import { applyDefaultGrant, refreshDefaultGrant } from "../resources/client-grant.js";
+import { applyConnection, refreshConnection } from "../resources/connections.js";
+import { applyRole, refreshRole } from "../resources/roles.js";
+import { readTenantSettings, planDefaultAudience, planTenantSettings } from "../resources/tenant-settings.js";
+import { pendingChanges, type Change, type Plan } from "./plan.js";
+
+/** Apply order: the API before what refers to it (grant, roles), the tenant-wide default audience last. */
+const ORDER: Record<Change["kind"], number> = {
+  "tenant-settings": 0,
+  "resource-server": 1,
+  "client-grant": 2,
+  connection: 3,
+  role: 4,
+  "default-audience": 5,
+};
+
+export function orderChanges(changes: Change[]): Change[] {
+  return [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+}
+
+/** The Management API scopes a change needs (SPEC §2). */
+export function scopesFor(change: Change): string[] {
+  switch (change.kind) {
+    case "tenant-settings":
+    case "default-audience":
+      return ["update:tenant_settings"];
+    case "resource-server":
+      return [change.action === "create" ? "create:resource_servers" : "update:resource_servers"];
+    case "client-grant":
+      return [change.action === "create" ? "create:client_grants" : "update:client_grants"];
+    case "connection":
+      return ["update:connections"];
+    case "role":
+      return [...(change.id ? [] : ["create:roles"]), ...(change.fields.length ? ["update:roles"] : [])];
+  }
+}
+
+async function applyOne(tenant: Tenant, change: Change): Promise<void> {
+  switch (change.kind) {
+    case "tenant-settings":
+      return applyTenantSettings(tenant, change);
+    case "default-audience":
+      return applyDefaultAudience(tenant, change);
+    case "resource-server":
+      return applyResourceServer(tenant, change);
+    case "client-grant":
+      return applyDefaultGrant(tenant, change);
+    case "connection":
+      return applyConnection(tenant, change);
+    case "role":
+      return applyRole(tenant, change);
+  }
+}
+
+/** Reads the one resource back and computes its change again. */
+async function refresh(tenant: Tenant, change: Change): Promise<Change> {
+  switch (change.kind) {
+    case "tenant-settings": {
+      const settings = await readTenantSettings(tenant);
+      const cimd = change.body.client_id_metadata_document_supported === true;
+      const fresh = planTenantSettings(settings, { cimd });
+      return fresh;
+    }
+    case "default-audience":
+      return planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change;
+    case "resource-server":
+      return refreshResourceServer(tenant, change);
+    case "client-grant":
+      return refreshDefaultGrant(tenant, change);
+    case "connection":
+      return refreshConnection(tenant, change);
+    case "role":
+      return refreshRole(tenant, change);
+  }
+}
+
+const isConflict = (error: unknown) => (error as { statusCode?: number }).statusCode === 409;
+
+/**
+ * A write whose connection broke may have taken effect, and a create may meet what an earlier
+ * attempt created (409). Either way: read that resource back and apply what is still missing,
+ * so a retry never duplicates an API, a grant or a role.
+ */
+async function applyConverging(tenant: Tenant, change: Change): Promise<Change> {
+  let current = change;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await applyOne(tenant, current);
+      return current;
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof OutcomeUnknownError || isConflict(error))) throw error;
+      current = await refresh(tenant, current);
+      if (current.action === "unchanged") return current;
+    }
+  }
+}
+
+export class PartialApplyError extends CliError {
+  constructor(
+    readonly applied: Change[],
+    readonly notApplied: Change[],
+    readonly reason: CliError,
+  ) {
+    super(
+      `${reason.message}\nApplied: ${applied.map((c) => c.label).join("; ") || "nothing"}. Not applied: ${notApplied.map((c) => c.label).join("; ")}.`,
+      reason.exitCode,
+      `${reason.hint ? `${reason.hint} ` : ""}Re-run the same command to complete the rest: it changes only what is still missing.`,
+      { cause: reason },
+    );
+  }
+}
+
+export interface ApplyHooks {
+  step<T>(label: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** Applies exactly the plan's differences, in a safe order, one step per change. */
+export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<Change[]> {
+  const todo = orderChanges(pendingChanges(plan));
+  const applied: Change[] = [];
+  for (const [i, change] of todo.entries()) {
+    try {
+      const done = await hooks.step(describeStep(change), () => applyConverging(tenant, change));
+      Object.assign(change, { id: (done as { id?: string }).id ?? (change as { id?: string }).id });
+      applied.push(change);
+    } catch (error) {
+      throw new PartialApplyError(applied, todo.slice(i), toCliError(error, tenant.domain));
+    }
+  }
+  return applied;
+}
+
+export function describeStep(change: Change): string {
+  switch (change.kind) {
+    case "tenant-settings":
+      return "Update tenant settings";
+    case "connection":
+      return `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`;
+    case "default-audience":
+      return `Set the tenant's default audience to ${change.desired}`;
+    case "client-grant":
+      return `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
+    default:
+      return `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Context } from "../commands/context.js";
+import type { Tenant } from "../tenant/connect.js";
+import { ExitCode } from "../errors.js";
+import { assertScopes } from "../tenant/scopes.js";
+import { applyPlan, scopesFor } from "./apply.js";
+import { pendingChanges, type Plan } from "./plan.js";
+import { planToJson, renderPlan } from "./render.js";
+import { failed, renderChecks, type Check } from "../doctor/check.js";
+
+export interface ExecuteOptions {
+  /** Writes the .env after the tenant changes (init); only called when plan.env is pending. */
+  writeEnv?: () => Promise<unknown>;
+  nextSteps?: string[];
+  /** The doctor's checks after applying (init ends with the verdict). `applied` says whether anything changed. */
+  verdict?: (applied: boolean) => Promise<Check[]>;
+}
+
+/**
+ * The shared tail of every command that changes a tenant: show the plan, stop for --dry-run,
+ * check the token's scopes against exactly what the plan needs, confirm, apply the differences,
+ * write the .env, and summarise (or print the one --json document).
+ */
+export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, options: ExecuteOptions = {}): Promise<number> {
+  const { logger, prompter } = ctx;
+  const dryRun = ctx.options.dryRun === true;
+  logger.info(renderPlan(plan, logger.color));
+  for (const warning of plan.warnings) logger.warn(warning);
+  const pending = pendingChanges(plan);
+  const envPending = plan.env !== undefined && plan.env.action !== "unchanged";
+  const report = (applied: string[], checks?: Check[]) => ({
+    plan: planToJson(plan),
+    result: { dryRun, applied, envWritten: !dryRun && envPending, calls: tenant.http.calls.length, writes: tenant.http.writes() },
+    ...(checks ? { doctor: { ok: !failed(checks), checks } } : {}),
+  });
+
+  if (dryRun) {
+    logger.info("Dry run: nothing was changed and no file was written.");
+    if (ctx.options.json) logger.json(report([]));
+    return ExitCode.ok;
+  }
+  assertScopes(tenant.scopes, pending.flatMap(scopesFor));
+  if ((pending.length || envPending) && prompter.interactive && !(await prompter.confirm({ message: "Apply these changes?", default: true }))) {
+    logger.info("Nothing was changed.");
+    return ExitCode.ok;
+  }
+  const applied = (await applyPlan(tenant, plan, logger)).map((c) => c.label);
+  if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, options.writeEnv);
+
+  if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
+  else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
+  const checks = options.verdict ? await options.verdict(applied.length > 0) : undefined;
+  if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
+  if (options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
+  if (ctx.options.json) logger.json(report(applied, checks));
+  return ExitCode.ok;
+}

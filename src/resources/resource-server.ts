@@ -1,0 +1,80 @@
+import type { Management } from "auth0";
+import type { Tenant } from "../tenant/connect.js";
+import { diffFields, type FieldChange, type ResourceServerChange, type ResourceServerDesired } from "../plan/plan.js";
+
+export const DEFAULT_API_NAME = "MCP Server";
+
+/** What SPEC §2 requires of the MCP server's API, besides its identifier, name and scopes. */
+export const API_SETTINGS = {
+  signing_alg: "RS256",
+  // RFC 9068 JWTs that carry a `permissions` claim: MCP servers verify them offline.
+  token_dialect: "rfc9068_profile_authz",
+  // RBAC: the `permissions` claim only lists what the user's roles grant.
+  enforce_policies: true,
+  // MCP clients keep sessions alive with refresh tokens.
+  allow_offline_access: true,
+} as const;
+
+export type ResourceServer = Management.ResourceServer;
+
+export function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+/** One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. */
+export async function readResourceServer(tenant: Tenant, identifier: string): Promise<ResourceServer | undefined> {
+  try {
+    return await tenant.client.resourceServers.get(identifier);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Scopes of the API after the change: the listed ones (a missing description keeps the current
+ * one, or defaults to the value so the consent screen reads well), then scopes the API already has
+ * that the list does not name — kept, never silently removed, since roles and clients may use them.
+ */
+function mergeScopes(current: Management.ResourceServerScope[], wanted: ResourceServerDesired["scopes"]) {
+  const existing = new Map(current.map((s) => [s.value, s]));
+  const merged = wanted.map((s) => ({ value: s.value, description: s.description ?? existing.get(s.value)?.description ?? s.value }));
+  const listed = new Set(wanted.map((s) => s.value));
+  const kept = current.filter((s) => !listed.has(s.value)).map((s) => ({ value: s.value, description: s.description ?? s.value }));
+  return { scopes: [...merged, ...kept], kept: kept.map((s) => s.value) };
+}
+
+export function planResourceServer(current: ResourceServer | undefined, desired: ResourceServerDesired): { change: ResourceServerChange; warning?: string } {
+  const label = `API ${desired.identifier}`;
+  if (!current) {
+    const scopes = mergeScopes([], desired.scopes).scopes;
+    const body = { identifier: desired.identifier, name: desired.name ?? DEFAULT_API_NAME, ...API_SETTINGS, scopes };
+    const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
+    return { change: { kind: "resource-server", label, action: "create", fields, desired, body, scopes: scopes.map((s) => s.value) } };
+  }
+  const { scopes, kept } = mergeScopes(current.scopes ?? [], desired.scopes);
+  // Never `identifier`: it is immutable. The name changes only when asked for explicitly.
+  const wanted: Record<string, unknown> = { ...(desired.name ? { name: desired.name } : {}), ...API_SETTINGS, scopes };
+  const fields = diffFields(current as Record<string, unknown>, wanted);
+  const body = Object.fromEntries(fields.map((c) => [c.field, c.to]));
+  const warning = kept.length
+    ? `API ${desired.identifier} keeps scope${kept.length > 1 ? "s" : ""} ${kept.join(", ")}, which --scopes does not list; remove ${kept.length > 1 ? "them" : "it"} in the Dashboard if ${kept.length > 1 ? "they are" : "it is"} no longer used.`
+    : undefined;
+  return {
+    change: { kind: "resource-server", label, action: fields.length ? "update" : "unchanged", id: current.id, fields, desired, body, scopes: scopes.map((s) => s.value) },
+    warning,
+  };
+}
+
+export async function applyResourceServer(tenant: Tenant, change: ResourceServerChange): Promise<void> {
+  if (change.action === "create") {
+    const created = await tenant.client.resourceServers.create(change.body as unknown as Management.CreateResourceServerRequestContent);
+    change.id = created.id;
+  } else {
+    await tenant.client.resourceServers.update(change.id!, change.body as Management.UpdateResourceServerRequestContent);
+  }
+}
+
+export async function refreshResourceServer(tenant: Tenant, change: ResourceServerChange): Promise<ResourceServerChange> {
+  return planResourceServer(await readResourceServer(tenant, change.desired.identifier), change.desired).change;
+}

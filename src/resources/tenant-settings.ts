@@ -1,0 +1,92 @@
+import type { Management } from "auth0";
+import type { Tenant } from "../tenant/connect.js";
+import { diffFields, type DefaultAudienceChange, type FieldChange, type TenantSettingsChange } from "../plan/plan.js";
+
+export type TenantSettings = Management.GetTenantSettingsResponseContent & {
+  flags?: Record<string, unknown>;
+  resource_parameter_profile?: string;
+  authorization_response_iss_parameter_supported?: boolean;
+  client_id_metadata_document_supported?: boolean;
+};
+
+export interface TenantSettingsDesired {
+  cimd: boolean;
+}
+
+/** SPEC §2: the tenant-wide switches MCP clients depend on. */
+export function desiredTenantSettings(options: TenantSettingsDesired) {
+  return {
+    flags: {
+      // MCP clients register themselves (RFC 7591) at /oidc/register.
+      enable_dynamic_client_registration: true,
+      // Third-party (DCR) clients always see consent; descriptions make it readable. Not in the SDK's types.
+      use_scope_descriptions_for_consent: true,
+    },
+    top: {
+      // MCP clients send RFC 8707 `resource`, not Auth0's `audience`; the compatibility profile honours it.
+      resource_parameter_profile: "compatibility",
+      // RFC 9207: MCP clients check `iss` in the authorization response.
+      authorization_response_iss_parameter_supported: true,
+      ...(options.cimd ? { client_id_metadata_document_supported: true } : {}),
+    } as Record<string, unknown>,
+  };
+}
+
+export async function readTenantSettings(tenant: Tenant): Promise<TenantSettings> {
+  return (await tenant.client.tenants.settings.get()) as TenantSettings;
+}
+
+export function planTenantSettings(current: TenantSettings, desired: TenantSettingsDesired): TenantSettingsChange {
+  const want = desiredTenantSettings(desired);
+  const flagChanges = diffFields(current.flags ?? {}, want.flags, "flags.");
+  const topChanges = diffFields(current as Record<string, unknown>, want.top);
+  const fields: FieldChange[] = [...flagChanges, ...topChanges];
+  const body: Record<string, unknown> = Object.fromEntries(topChanges.map((c) => [c.field, c.to]));
+  // Auth0 merges `flags` key by key, so only the differing flags are sent.
+  if (flagChanges.length) body.flags = Object.fromEntries(flagChanges.map((c) => [c.field.slice("flags.".length), c.to]));
+  return { kind: "tenant-settings", label: "Tenant settings", action: fields.length ? "update" : "unchanged", fields, body };
+}
+
+export type DefaultAudiencePolicy = "auto" | "replace" | "never";
+
+/**
+ * SPEC §2 safety rule: the default audience is appended to every authorization request of every
+ * application in the tenant. Set it only when there is none; replace another API's only when asked.
+ */
+export function planDefaultAudience(
+  current: TenantSettings,
+  identifier: string,
+  policy: DefaultAudiencePolicy,
+): { change?: DefaultAudienceChange; warning?: string } {
+  if (policy === "never") return {};
+  const existing = current.default_audience || undefined;
+  const label = "Default audience";
+  if (existing === identifier) {
+    return { change: { kind: "default-audience", label, action: "unchanged", fields: [], current: existing, desired: identifier } };
+  }
+  if (existing && policy !== "replace") {
+    return {
+      warning:
+        `The tenant's default audience is ${existing}, another API; it was left as it is because it applies to every application of the tenant. ` +
+        `MCP clients still get tokens for ${identifier} through the resource parameter. To make ${identifier} the default, re-run with --default-audience.`,
+    };
+  }
+  return {
+    change: {
+      kind: "default-audience",
+      label,
+      action: "update",
+      fields: [{ field: "default_audience", from: existing, to: identifier }],
+      current: existing,
+      desired: identifier,
+    },
+  };
+}
+
+export async function applyTenantSettings(tenant: Tenant, change: TenantSettingsChange): Promise<void> {
+  await tenant.client.tenants.settings.update(change.body as Management.UpdateTenantSettingsRequestContent);
+}
+
+export async function applyDefaultAudience(tenant: Tenant, change: DefaultAudienceChange): Promise<void> {
+  await tenant.client.tenants.settings.update({ default_audience: change.desired });
+}

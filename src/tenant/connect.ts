@@ -1,0 +1,120 @@
+import type { ManagementClient } from "auth0";
+import { CredentialsError, InputError } from "../errors.js";
+import { createHttp, type HttpOptions, type HttpStats } from "./http.js";
+import { toCliError } from "./errors.js";
+
+export interface Credentials {
+  domain: string;
+  clientId?: string;
+  clientSecret?: string;
+  token?: string;
+}
+
+/** Everything a command needs to talk to one tenant, created once and passed down. */
+export interface Tenant {
+  domain: string;
+  client: ManagementClient;
+  /** Granted Management API scopes, or undefined when the token does not say (opaque token). */
+  scopes: string[] | undefined;
+  http: HttpStats;
+  /** The HTTP layer's fetch, for reads outside the Management API (OAuth metadata). */
+  fetch: typeof fetch;
+}
+
+const DOMAIN_PATTERN = /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+/** `https://acme.us.auth0.com/` → `acme.us.auth0.com`; anything that is not a host[:port] is an input error. */
+export function normalizeDomain(raw: string): string {
+  const domain = raw.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "");
+  if (!DOMAIN_PATTERN.test(domain)) {
+    throw new InputError(
+      `"${raw}" is not a tenant domain.`,
+      "Pass --domain (or AUTH0_DOMAIN) as a host name such as acme.us.auth0.com, a custom domain, or localhost:4000.",
+    );
+  }
+  return domain.toLowerCase();
+}
+
+export function assertCredentials(credentials: Partial<Credentials>): void {
+  if (credentials.token) return;
+  if (credentials.clientId && credentials.clientSecret) return;
+  const missing = credentials.clientId ? "--client-secret (or AUTH0_CLIENT_SECRET)" : "--client-id (or AUTH0_CLIENT_ID) and --client-secret (or AUTH0_CLIENT_SECRET)";
+  throw new InputError(
+    `No Management API credentials: missing ${missing}.`,
+    "Give a machine-to-machine application with --client-id/AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, or a Management API token with --token/AUTH0_ACCESS_TOKEN.",
+  );
+}
+
+/** The scopes a JWT's `scope` claim grants, or undefined when the token is not a readable JWT. */
+export function scopesOfToken(token: string): string[] | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as { scope?: unknown };
+    return typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface TokenAnswer {
+  access_token?: string;
+  scope?: string;
+  error?: string;
+  error_description?: string;
+}
+
+/** Client credentials → a Management API token and the scopes it was granted. */
+async function requestToken(domain: string, clientId: string, clientSecret: string, doFetch: typeof fetch) {
+  const response = await doFetch(`https://${domain}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, audience: `https://${domain}/api/v2/` }),
+  });
+  const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
+  if (response.status === 401) {
+    throw new CredentialsError(
+      `Auth0 rejected the client credentials of application ${clientId} (${answer.error_description ?? answer.error ?? "Unauthorized"}).`,
+      "Check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET: Dashboard → Applications → your machine-to-machine application → Settings.",
+    );
+  }
+  if (response.status === 403) {
+    throw new CredentialsError(
+      `Application ${clientId} is not authorized for the Auth0 Management API.`,
+      "Authorize it in the Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications, with the scopes listed in the README.",
+    );
+  }
+  if (!response.ok || !answer.access_token) {
+    throw new CredentialsError(`The token request failed with HTTP ${response.status}${answer.error_description ? `: ${answer.error_description}` : ""}.`);
+  }
+  return { token: answer.access_token, scopes: answer.scope?.split(" ").filter(Boolean) ?? scopesOfToken(answer.access_token) };
+}
+
+export interface ConnectOptions extends Omit<HttpOptions, "baseFetch"> {
+  fetch?: typeof fetch;
+}
+
+export async function connectTenant(credentials: Credentials, options: ConnectOptions = {}): Promise<Tenant> {
+  assertCredentials(credentials);
+  const { fetch: baseFetch, ...httpOptions } = options;
+  const http = createHttp({ ...httpOptions, baseFetch });
+  try {
+    const { token, scopes } = credentials.token
+      ? { token: credentials.token, scopes: scopesOfToken(credentials.token) }
+      : await requestToken(credentials.domain, credentials.clientId!, credentials.clientSecret!, http.fetch);
+    // The SDK costs ~200 ms to import: only commands that reach a tenant load it.
+    const { ManagementClient } = await import("auth0");
+    const client = new ManagementClient({
+      domain: credentials.domain,
+      token,
+      fetch: http.fetch,
+      // Retries, rate-limit waits and timeouts live in the HTTP layer, where writes are told from reads.
+      maxRetries: 0,
+      timeoutInSeconds: 600,
+      telemetry: false,
+    });
+    return { domain: credentials.domain, client, scopes, http: http.stats, fetch: http.fetch };
+  } catch (error) {
+    throw toCliError(error, credentials.domain);
+  }
+}

@@ -1,0 +1,64 @@
+import { Auth0ApiError, CliError, CredentialsError, MissingScopesError, UnreachableError } from "../errors.js";
+import { errorCode, OutcomeUnknownError } from "./http.js";
+
+interface Auth0ErrorBody {
+  statusCode?: number;
+  error?: string;
+  message?: string;
+  errorCode?: string;
+}
+
+const TLS_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_UNTRUSTED",
+]);
+
+/**
+ * The one place where HTTP statuses and network failures become the typed errors of SPEC §3.
+ * The SDK's `ManagementError` carries the status and Auth0's error body.
+ */
+export function toCliError(error: unknown, domain: string): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof OutcomeUnknownError) {
+    return new UnreachableError(`${error.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+  }
+  const code = errorCode(error);
+  if (code && TLS_CODES.has(code)) {
+    return new UnreachableError(
+      `TLS failure talking to ${domain}: ${code}.`,
+      "For a local tenant use --local, or start Node with NODE_EXTRA_CA_CERTS=<its CA file>.",
+      { cause: error },
+    );
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new UnreachableError(`Cannot resolve ${domain} (DNS lookup failed).`, "Check --domain / AUTH0_DOMAIN: e.g. acme.us.auth0.com.", { cause: error });
+  }
+  if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|EPIPE)$/.test(code)) {
+    return new UnreachableError(`Cannot reach ${domain} (${code}).`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
+  }
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "ManagementTimeoutError")) {
+    return new UnreachableError(`${domain} did not answer in time.`, "Re-run the same command: it completes what is missing.", { cause: error });
+  }
+
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  if (typeof statusCode === "number") {
+    const body = ((error as { body?: unknown }).body ?? {}) as Auth0ErrorBody;
+    const message = body.message ?? (error as Error).message;
+    if (statusCode === 403 && body.errorCode === "insufficient_scope") {
+      const scopes = /expected (?:any|all) of: (.*)$/.exec(message)?.[1]?.split(/[ ,]+/).filter(Boolean) ?? [];
+      return new MissingScopesError(scopes);
+    }
+    if (statusCode === 401) {
+      return new CredentialsError(`Auth0 rejected the Management API token (${message}).`, "Check --token / AUTH0_ACCESS_TOKEN, or use client credentials.");
+    }
+    const hint = statusCode === 400 ? "Auth0 rejected the request body; run with --verbose to see the call." : undefined;
+    return new Auth0ApiError(`Auth0 answered ${statusCode}: ${message}`, statusCode, hint, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CliError(`Unexpected failure: ${message}`, 1, "Run again with --verbose for details.", { cause: error });
+}

@@ -1,0 +1,37 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { InputError } from "../errors.js";
+
+export const DEFAULT_DATA_DIR = ".mcp-auth0";
+export const CONNECTION_FILE = "connection.json";
+
+/** What `mcp-auth0 dev` leaves in its data directory for `--local` to find. */
+export const localConnectionSchema = z.object({
+  domain: z.string(),
+  clientId: z.string(),
+  clientSecret: z.string(),
+  caCertPath: z.string(),
+  pid: z.number().optional(),
+});
+
+export type LocalConnection = z.infer<typeof localConnectionSchema>;
+
+export function dataDirOf(cwd: string, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(cwd, explicit ?? env.MCP_AUTH0_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+/** Finds the running dev tenant from its data directory: domain, credentials and the CA to trust in-process. */
+export async function findLocalTenant(cwd: string, explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<LocalConnection & { caCertPem: string }> {
+  const dir = dataDirOf(cwd, explicit, env);
+  let connection: LocalConnection;
+  try {
+    connection = localConnectionSchema.parse(JSON.parse(await readFile(join(dir, CONNECTION_FILE), "utf8")));
+  } catch {
+    throw new InputError(`No local dev tenant found in ${dir}.`, "Start one with `npx mcp-auth0 dev` (in this directory, or pass --local <its data dir>).");
+  }
+  const caCertPem = await readFile(connection.caCertPath, "utf8").catch(() => {
+    throw new InputError(`The local tenant's CA file ${connection.caCertPath} is missing.`, "Restart `mcp-auth0 dev`.");
+  });
+  return { ...connection, caCertPem };
+}

@@ -1,0 +1,75 @@
+import type { Writable } from "node:stream";
+import { Chalk, type ChalkInstance } from "chalk";
+
+/**
+ * The one place output goes through. Human text, warnings and spinners go to stderr; stdout is
+ * reserved for the `--json` document so that `mcp-auth0 … --json | jq` always parses.
+ */
+export interface Logger {
+  info(message: string): void;
+  success(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Only with --verbose. */
+  debug(message: string): void;
+  /** A step that takes time: a spinner on a TTY, one line otherwise. */
+  step<T>(label: string, work: () => Promise<T>): Promise<T>;
+  /** The single JSON document of --json. */
+  json(value: unknown): void;
+  readonly color: boolean;
+  readonly verbose: boolean;
+}
+
+export interface LoggerOptions {
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  color: boolean;
+  verbose: boolean;
+  /** Spinners need a TTY and are noise in CI logs. */
+  spinners: boolean;
+}
+
+export type Paint = Pick<ChalkInstance, "green" | "yellow" | "red" | "dim" | "bold" | "cyan">;
+
+export function paint(color: boolean): Paint {
+  return new Chalk({ level: color ? 1 : 0 });
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const p = paint(options.color);
+  const line = (text: string) => options.stderr.write(`${text}\n`);
+  return {
+    color: options.color,
+    verbose: options.verbose,
+    info: (m) => line(m),
+    success: (m) => line(`${p.green("✔")} ${m}`),
+    warn: (m) => line(`${p.yellow("⚠")} ${m}`),
+    error: (m) => line(`${p.red("✖")} ${m}`),
+    debug: (m) => {
+      if (options.verbose) line(p.dim(m));
+    },
+    json: (value) => options.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    async step(label, work) {
+      if (!options.spinners) {
+        try {
+          const result = await work();
+          line(`${p.green("✔")} ${label}`);
+          return result;
+        } catch (error) {
+          line(`${p.red("✖")} ${label}`);
+          throw error;
+        }
+      }
+      const { default: ora } = await import("ora");
+      const spinner = ora({ text: label, stream: options.stderr, color: "cyan" }).start();
+      try {
+        const result = await work();
+        spinner.succeed(label);
+        return result;
+      } catch (error) {
+        spinner.fail(label);
+        throw error;
+      }
+    },
+  };
+}

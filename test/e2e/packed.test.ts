@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+
+const exec = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+
+/**
+ * The package as a user gets it: `npm pack`, installed into an empty folder, its bin run as a
+ * child process that trusts the local tenant's CA the standard way (NODE_EXTRA_CA_CERTS).
+ * Catches a file missing from "files", a broken shebang, a dependency declared only for dev.
+ */
+let app: string;
+let bin: string;
+let fx: Fixture;
+
+beforeAll(async () => {
+  const work = await mkdtemp(join(tmpdir(), "mcp-auth0-packed-"));
+  await exec("npm", ["pack", "--pack-destination", work, "--ignore-scripts", "--loglevel=error"], { cwd: root });
+  const tarball = (await readdir(work)).find((f) => f.endsWith(".tgz"))!;
+  app = join(work, "app");
+  await exec("mkdir", ["-p", app]);
+  await writeFile(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", private: true }));
+  await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", join(work, tarball)], { cwd: app });
+  bin = join(app, "node_modules", ".bin", "mcp-auth0");
+  fx = await freshFixture();
+}, 240_000);
+
+afterAll(async () => fx?.tenant.close());
+
+async function runBin(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await exec(bin, args, { cwd: fx.dir, env: { PATH: process.env.PATH, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("the packed package", () => {
+  it("runs --help and --version", async () => {
+    const help = await runBin(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["init", "promote-connection", "roles", "doctor"]) expect(help.stdout).toContain(command);
+    const version = await runBin(["--version"]);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("provisions the local tenant with the example of issue 1/8, then changes nothing on a second run", async () => {
+    const caPath = join(fx.dir, "ca.pem");
+    await writeFile(caPath, fx.tenant.caCertPem);
+    const env = { ...fx.env, NODE_EXTRA_CA_CERTS: caPath, CI: "true" };
+    const first = await runBin(exampleArgs(fx.dir), env);
+    expect(first.stderr).toContain("Create API");
+    expect(first.code).toBe(0);
+    expect(fx.tenant.store.resourceServers.some((r) => r.identifier === IDENTIFIER)).toBe(true);
+    expect((await stat(join(fx.dir, ".env"))).mode & 0o777).toBe(0o600);
+
+    fx.tenant.resetCalls();
+    const second = await runBin([...exampleArgs(fx.dir), "--json"], env);
+    expect(fx.tenant.writes()).toEqual([]);
+    const doc = JSON.parse(second.stdout);
+    expect(doc.plan.converged).toBe(true);
+    expect(second.stderr).not.toContain(fx.tenant.m2m.clientSecret);
+  });
+});

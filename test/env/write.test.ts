@@ -1,0 +1,163 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { assertEnvPathWritable, writeEnvFile } from "../../src/env/dotenv.js";
+import { InputError } from "../../src/errors.js";
+
+// Permission bits do not stop root, so the tests that rely on them run only as another user.
+const isRoot = process.getuid?.() === 0;
+const isWindows = process.platform === "win32";
+
+const ENTRIES: Array<[string, string]> = [
+  ["AUTH0_DOMAIN", "acme.us.auth0.com"],
+  ["AUTH0_AUDIENCE", "https://mcp.example.com/"],
+];
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mcp-auth0-env-"));
+});
+
+afterEach(async () => {
+  await chmod(dir, 0o700).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function expectInputError(promise: Promise<unknown>, message: RegExp): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).exitCode).toBe(2);
+  expect((error as InputError).message).toMatch(message);
+  expect((error as InputError).hint).toMatch(/--env-path/);
+  return error as InputError;
+}
+
+describe("writeEnvFile", () => {
+  it("creates a new file with mode 0600 and reports the added keys", async () => {
+    const path = join(dir, ".env");
+    const result = await writeEnvFile(path, ENTRIES);
+    expect(result).toEqual({ path, created: true, changed: [], added: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"], unchanged: false });
+    expect(await readFile(path, "utf8")).toBe("AUTH0_DOMAIN=acme.us.auth0.com\nAUTH0_AUDIENCE=https://mcp.example.com/\n");
+    if (!isWindows) expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it("merges into an existing file and keeps its mode", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, "# mine\nAUTH0_DOMAIN=old.auth0.com\nOWN=1\n");
+    await chmod(path, 0o640);
+    const result = await writeEnvFile(path, ENTRIES);
+    expect(result).toEqual({ path, created: false, changed: ["AUTH0_DOMAIN"], added: ["AUTH0_AUDIENCE"], unchanged: false });
+    expect(await readFile(path, "utf8")).toBe(
+      "# mine\nAUTH0_DOMAIN=acme.us.auth0.com\nOWN=1\nAUTH0_AUDIENCE=https://mcp.example.com/\n",
+    );
+    if (!isWindows) expect((await stat(path)).mode & 0o777).toBe(0o640);
+  });
+
+  it("leaves no temporary file behind", async () => {
+    const path = join(dir, ".env");
+    await writeEnvFile(path, ENTRIES);
+    await writeEnvFile(path, [["AUTH0_DOMAIN", "other.auth0.com"]]);
+    expect(await readdir(dir)).toEqual([".env"]);
+  });
+
+  it("writes nothing when nothing changes", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, "AUTH0_DOMAIN=\"acme.us.auth0.com\"\nAUTH0_AUDIENCE=https://mcp.example.com/\n");
+    const past = new Date("2020-01-01T00:00:00Z");
+    await utimes(path, past, past);
+    const before = await stat(path);
+
+    const result = await writeEnvFile(path, ENTRIES);
+
+    expect(result).toEqual({ path, created: false, changed: [], added: [], unchanged: true });
+    const after = await stat(path);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(after.ino).toBe(before.ino);
+  });
+
+  it("writes nothing with dryRun, but reports what would change", async () => {
+    const path = join(dir, ".env");
+    const result = await writeEnvFile(path, ENTRIES, { dryRun: true });
+    expect(result).toEqual({ path, created: true, changed: [], added: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"], unchanged: false });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("writes through a symlink to its target", async () => {
+    await mkdir(join(dir, "secrets"));
+    const target = join(dir, "secrets", "mcp.env");
+    await writeFile(target, "OWN=1\n");
+    const link = join(dir, ".env");
+    await symlink(target, link);
+
+    await writeEnvFile(link, ENTRIES);
+
+    expect((await stat(link)).ino).toBe((await stat(target)).ino);
+    expect(await readFile(target, "utf8")).toMatch(/^OWN=1\nAUTH0_DOMAIN=/);
+  });
+
+  it("refuses a file that is not UTF-8 rather than corrupting it", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, Buffer.from("# caf\xe9\nA=1\n", "latin1"));
+    await expectInputError(writeEnvFile(path, ENTRIES), /not UTF-8/);
+  });
+
+  it("names the missing directory", async () => {
+    const path = join(dir, "missing", ".env");
+    await expectInputError(writeEnvFile(path, ENTRIES), /missing does not exist/);
+  });
+
+  it("refuses a directory", async () => {
+    await expectInputError(writeEnvFile(dir, ENTRIES), /is a directory/);
+  });
+
+  it.skipIf(isRoot || isWindows)("names a directory it cannot write, and changes nothing", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, "AUTH0_DOMAIN=old.auth0.com\n");
+    await chmod(dir, 0o500);
+    await expectInputError(writeEnvFile(path, ENTRIES), /is not writable/);
+    await chmod(dir, 0o700);
+    expect(await readFile(path, "utf8")).toBe("AUTH0_DOMAIN=old.auth0.com\n");
+    expect(await readdir(dir)).toEqual([".env"]);
+  });
+});
+
+describe("assertEnvPathWritable", () => {
+  it("accepts a new file in a writable directory, and an existing writable file", async () => {
+    await expect(assertEnvPathWritable(join(dir, ".env"))).resolves.toBeUndefined();
+    await writeFile(join(dir, ".env"), "A=1\n");
+    await expect(assertEnvPathWritable(join(dir, ".env"))).resolves.toBeUndefined();
+  });
+
+  it("rejects a missing parent directory, naming it", async () => {
+    const path = join(dir, "nope", ".env");
+    const error = await expectInputError(assertEnvPathWritable(path), /does not exist/);
+    expect(error.message).toContain(path);
+    expect(error.hint).toContain(`mkdir -p ${join(dir, "nope")}`);
+  });
+
+  it("rejects a path that is a directory", async () => {
+    await expectInputError(assertEnvPathWritable(dir), /is a directory/);
+  });
+
+  it("rejects a path under a regular file", async () => {
+    await writeFile(join(dir, "file"), "");
+    await expectInputError(assertEnvPathWritable(join(dir, "file", ".env")), /is not a directory/);
+  });
+
+  it.skipIf(isRoot || isWindows)("rejects a file it cannot write", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, "A=1\n");
+    await chmod(path, 0o400);
+    await expectInputError(assertEnvPathWritable(path), /permission denied/);
+  });
+
+  it.skipIf(isRoot || isWindows)("rejects a directory it cannot write", async () => {
+    await chmod(dir, 0o500);
+    await expectInputError(assertEnvPathWritable(join(dir, ".env")), /directory .* is not writable/);
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from "../../src/local-tenant/server.js";
+
+export const IDENTIFIER = "https://mcp.example.com/mcp";
+
+export const ROLES_YAML = `roles:
+  - name: Tool Administrator
+    description: Can use every tool
+    permissions: [tool:whoami, tool:greet]
+    users: [admin@example.com]
+  - name: Tool User
+    description: Can ask who they are
+    permissions: [tool:whoami]
+`;
+
+/** The example of issue 1/8, as flags (credentials come from the environment). */
+export function exampleArgs(dir: string): string[] {
+  return [
+    "init",
+    "--yes",
+    "--api-identifier", IDENTIFIER,
+    "--api-name", "Acceptance MCP",
+    "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone",
+    "--connections", "Username-Password-Authentication,google-oauth2",
+    "--roles", join(dir, "roles.yaml"),
+    "--server-url", IDENTIFIER,
+    "--env-path", join(dir, ".env"),
+  ];
+}
+
+export interface Fixture {
+  tenant: LocalTenant;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A fresh local tenant, a temp working directory with the example roles file, and env credentials. */
+export async function freshFixture(options: LocalTenantOptions = {}): Promise<Fixture> {
+  const tenant = await startLocalTenant(options);
+  const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-"));
+  await writeFile(join(dir, "roles.yaml"), ROLES_YAML);
+  const env = { AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: tenant.m2m.clientId, AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret };
+  return { tenant, dir, env };
+}
+
+/** Management API calls (token + /api/v2) the tenant saw. */
+export function managementCalls(tenant: LocalTenant) {
+  return tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
+}

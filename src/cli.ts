@@ -40,7 +40,8 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
       try {
         setExit(await run(this.opts(), ctx, args.filter((a): a is string => typeof a === "string" || Array.isArray(a)).flat() as string[]));
       } catch (error) {
-        setExit(reportError(error, ctx));
+        const { toCliError } = await import("./tenant/errors.js");
+        setExit(reportError(toCliError(error, ctx.domain ?? "the tenant"), ctx, error));
       }
     };
 
@@ -86,11 +87,19 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--connections <list>", "connections that should be domain level")
     .action(action(async () => (await import("./commands/doctor.js")).runDoctor));
 
+  program
+    .command("dev")
+    .description("run a local Auth0-compatible tenant (Management API, OAuth with DCR and PKCE, dev users) until stopped; then: mcp-auth0 init --local")
+    .option("--port <port>", "HTTPS port on localhost", "4000")
+    .option("--data-dir <dir>", "where its state, keys, CA and connection.json live (default .mcp-auth0, env MCP_AUTH0_DATA_DIR)")
+    .option("--auto-login <email>", "headless mode for tests and CI: log this dev user in and consent, with no page")
+    .action(action(async () => (await import("./commands/dev.js")).runDev));
+
   return program;
 }
 
 /** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */
-function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">): number {
+function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">, original: unknown = error): number {
   const cli = error instanceof CliError ? error : undefined;
   if (!cli) {
     ctx.logger.error(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
@@ -99,7 +108,7 @@ function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">): 
     ctx.logger.error(cli.message);
     if (cli.hint) ctx.logger.info(`  ${cli.hint}`);
   }
-  if (ctx.options.verbose && error instanceof Error && error.stack) ctx.logger.info(error.stack);
+  if (ctx.options.verbose && original instanceof Error && original.stack) ctx.logger.info(original.stack);
   return cli?.exitCode ?? ExitCode.failure;
 }
 

@@ -43,8 +43,13 @@ export const GRANT_SCOPES_WHERE =
   "Grant them in the Auth0 Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications.";
 
 export class MissingScopesError extends CredentialsError {
-  constructor(readonly missing: string[]) {
-    super(`The Management API token lacks ${missing.length === 1 ? "a needed scope" : "needed scopes"}: ${missing.join(", ")}. Nothing was changed.`, GRANT_SCOPES_WHERE);
+  /** `anyOf`: Auth0 said any one of the scopes would do. */
+  constructor(
+    readonly missing: string[],
+    anyOf = false,
+  ) {
+    const what = anyOf && missing.length > 1 ? "one of the scopes" : missing.length === 1 ? "a needed scope" : "needed scopes";
+    super(`The Management API token lacks ${what}: ${missing.join(", ")}.`, GRANT_SCOPES_WHERE);
   }
 }
 

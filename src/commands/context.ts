@@ -38,6 +38,8 @@ export interface Context {
   logger: Logger;
   prompter: Prompter;
   interactive: boolean;
+  /** Set once the tenant is known, for error messages. */
+  domain?: string;
 }
 
 export function createContext(options: GlobalOptions, deps: Deps): Context {
@@ -81,6 +83,7 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
     creds.clientId ??= await ctx.prompter.input({ message: "Client ID of a machine-to-machine application authorized for the Management API", flag: "--client-id" });
     creds.clientSecret ??= await ctx.prompter.password({ message: "Its client secret", flag: "--client-secret" });
   }
+  ctx.domain = domain;
   assertCredentials(creds);
   await validateFirst?.();
   const { logger } = ctx;

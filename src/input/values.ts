@@ -34,7 +34,8 @@ export function parseScopes(raw: string): ScopeInput[] {
  * The API identifier is the audience MCP clients ask for and the MCP server's resource URL: an
  * absolute https URL (http only for localhost), compared by Auth0 character for character.
  */
-export function parseIdentifier(raw: string, flag = "--api-identifier"): string {
+export function parseIdentifier(input: string, flag = "--api-identifier"): string {
+  const raw = input.trim();
   let url: URL;
   try {
     url = new URL(raw);
@@ -45,7 +46,7 @@ export function parseIdentifier(raw: string, flag = "--api-identifier"): string 
   if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
     throw new InputError(`${flag} "${raw}" must be an https:// URL (http:// only for localhost).`);
   }
-  if (url.hash) throw new InputError(`${flag} "${raw}" must not contain a fragment (#…).`);
+  if (raw.includes("#")) throw new InputError(`${flag} "${raw}" must not contain a fragment (#…).`);
   if (raw.length > 600) throw new InputError(`${flag} is longer than 600 characters.`);
   return raw;
 }

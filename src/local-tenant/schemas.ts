@@ -273,13 +273,13 @@ function jsonType(value: unknown): string {
  * that validator's wording. The property description is omitted here.
  */
 function describeIssue(issue: Issue): { reason: string; path: readonly PropertyKey[] } {
-  const hasInput = "input" in issue;
-  const input: unknown = hasInput ? (issue as { input?: unknown }).input : undefined;
+  // JSON has no undefined, so an undefined input is a property that was not sent.
+  const input: unknown = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "unrecognized_keys":
       return { reason: `Additional properties not allowed: ${issue.keys[0] ?? ""}`, path: issue.path };
     case "invalid_type":
-      if (!hasInput) {
+      if (input === undefined) {
         // A missing property is reported on its parent object.
         return { reason: `Missing required property: ${String(issue.path.at(-1))}`, path: issue.path.slice(0, -1) };
       }

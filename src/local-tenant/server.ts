@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 
 import { FaultInjector, type FaultDecision, type FaultOptions } from "./faults.js";
+import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 import { ApiError, readBody, send, serialize, sleep, type ApiResponse } from "./http.js";
 import { MANAGEMENT_API_PREFIX, ManagementApi } from "./management-api.js";
 import { ensureDir, loadState, saveState } from "./persistence.js";
@@ -15,6 +16,7 @@ import { ManagementTokenEndpoint, parseTokenParams } from "./token-endpoint.js";
 import { TenantSigningKey } from "./tokens.js";
 
 export type { FaultOptions } from "./faults.js";
+export type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 export { MANAGEMENT_SCOPES };
 export { TenantStore } from "./store.js";
 
@@ -27,7 +29,12 @@ export interface CallRecord {
    * destroyed after it was applied, the status the tenant computed (the client never saw it).
    */
   status: number;
-  write: boolean /* true for non-GET /api/v2 requests that reached a handler */;
+  /**
+   * True for non-GET /api/v2 requests that reached a handler: every write attempt that no injected
+   * fault (429, 503, reset of a read) stopped, including those the tenant then refused (401, 403,
+   * 400, 404, 409) — filter on `status` to count the writes that took effect.
+   */
+  write: boolean;
 }
 
 export interface LocalTenantOptions {
@@ -35,7 +42,8 @@ export interface LocalTenantOptions {
   dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; every state change is saved (state.json, written atomically)
   faults?: FaultOptions;
   seed?: boolean; // default true: seed a fresh tenant (connections and users; settings, the Management API and the M2M app always exist)
-  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void; // requests matching no route of ours go here (later: oidc-provider); default 404 JSON
+  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void; // requests matching no route of ours go here; default: the OAuth side (oidc-provider), or a 404 JSON with `oauth: false`
+  oauth?: false | OAuthSideOptions; // the OAuth/OIDC side (src/local-tenant/oauth), mounted as the fallback unless `fallback` is given or this is false
 }
 
 export interface LocalTenant {
@@ -45,6 +53,7 @@ export interface LocalTenant {
   caCertPath?: string; // when dataDir is given: path of the CA PEM file (for NODE_EXTRA_CA_CERTS)
   m2m: { clientId: string; clientSecret: string }; // M2M application granted EVERY Management API scope
   store: TenantStore; // live state, for assertions and seeding in tests
+  oauth?: OAuthSide; // the OAuth/OIDC side, when mounted (issuer `${url}/`)
   calls: CallRecord[]; // every request received, in order (including /oauth/token)
   writes(): CallRecord[]; // calls.filter(c => c.write)
   resetCalls(): void;
@@ -54,7 +63,7 @@ export interface LocalTenant {
   close(): Promise<void>;
 }
 
-/** Until the OAuth side (oidc-provider) is mounted, unknown paths answer a plain 404. */
+/** Without the OAuth side (`oauth: false`), unknown paths answer a plain 404. */
 function defaultFallback(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, serialize({ status: 404, body: { statusCode: 404, error: "Not Found", message: `No route for ${req.method ?? "GET"} ${req.url ?? "/"}` } }));
 }
@@ -117,7 +126,13 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const faults = new FaultInjector(options.faults);
   const api = new ManagementApi(tenantStore, signingKey);
   const tokenEndpoint = new ManagementTokenEndpoint(tenantStore, signingKey);
-  const fallback = options.fallback ?? defaultFallback;
+  // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
+  let oauth: OAuthSide | undefined;
+  if (options.fallback === undefined && options.oauth !== false) {
+    const { createOAuthSide } = await import("./oauth/index.js");
+    oauth = await createOAuthSide({ store: tenantStore, signingKey, issuer: `${url}/`, ...(options.oauth ?? {}) });
+  }
+  const fallback = options.fallback ?? oauth?.handle ?? defaultFallback;
   const calls: CallRecord[] = [];
 
   function toFallback(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord): void {
@@ -210,6 +225,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     ...(tls.caCertPath !== undefined ? { caCertPath: tls.caCertPath } : {}),
     m2m,
     store: tenantStore,
+    ...(oauth ? { oauth } : {}),
     calls,
     writes: () => calls.filter((c) => c.write),
     resetCalls: () => {

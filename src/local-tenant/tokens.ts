@@ -51,6 +51,14 @@ export class TenantSigningKey {
     return new TenantSigningKey(privateKey, publicKey, kid, { ...jwk, kid, alg: "RS256", use: "sig" });
   }
 
+  /**
+   * The private key as a JWK (with this key's kid, alg and use), for the OAuth side's keystore
+   * (oidc-provider): one key signs every token of the tenant, as on Auth0.
+   */
+  async exportPrivateJwk(): Promise<JWK> {
+    return { ...(await exportJWK(this.privateKey)), kid: this.kid, alg: "RS256", use: "sig" };
+  }
+
   signJwt(payload: Record<string, unknown>): string {
     const header = { alg: "RS256", typ: "JWT", kid: this.kid };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;

@@ -1,5 +1,5 @@
 import type { Tenant } from "../tenant/connect.js";
-import { OutcomeUnknownError } from "../tenant/http.js";
+import { causes, OutcomeUnknownError } from "../tenant/http.js";
 import { CliError } from "../errors.js";
 import { toCliError } from "../tenant/errors.js";
 import { applyDefaultAudience, applyTenantSettings } from "../resources/tenant-settings.js";
@@ -37,7 +37,11 @@ export function scopesFor(change: Change): string[] {
     case "connection":
       return ["update:connections"];
     case "role":
-      return [...(change.id ? [] : ["create:roles"]), ...(change.fields.length ? ["update:roles"] : [])];
+      return [
+        ...(change.id ? [] : ["create:roles"]),
+        // Permissions, assignments and a changed description are updates of the role.
+        ...(change.fields.some((f) => f.field !== "name" && (change.id || f.field !== "description")) ? ["update:roles"] : []),
+      ];
   }
 }
 
@@ -94,7 +98,8 @@ async function applyConverging(tenant: Tenant, change: Change): Promise<Change> 
       await applyOne(tenant, current);
       return current;
     } catch (error) {
-      if (attempt >= 3 || !(error instanceof OutcomeUnknownError || isConflict(error))) throw error;
+      const outcomeUnknown = causes(error).some((e) => e instanceof OutcomeUnknownError);
+      if (attempt >= 3 || !(outcomeUnknown || isConflict(error))) throw error;
       current = await refresh(tenant, current);
       if (current.action === "unchanged") return current;
     }

@@ -44,6 +44,9 @@ function mergeScopes(current: Management.ResourceServerScope[], wanted: Resource
   return { scopes: [...merged, ...kept], kept: kept.map((s) => s.value) };
 }
 
+const sortScopes = (scopes: Management.ResourceServerScope[]) =>
+  [...scopes].map((s) => ({ value: s.value, description: s.description ?? "" })).sort((a, b) => a.value.localeCompare(b.value));
+
 export function planResourceServer(current: ResourceServer | undefined, desired: ResourceServerDesired): { change: ResourceServerChange; warning?: string } {
   const label = `API ${desired.identifier}`;
   if (!current) {
@@ -55,7 +58,9 @@ export function planResourceServer(current: ResourceServer | undefined, desired:
   const { scopes, kept } = mergeScopes(current.scopes ?? [], desired.scopes);
   // Never `identifier`: it is immutable. The name changes only when asked for explicitly.
   const wanted: Record<string, unknown> = { ...(desired.name ? { name: desired.name } : {}), ...API_SETTINGS, scopes };
-  const fields = diffFields(current as Record<string, unknown>, wanted);
+  // Scope order carries no meaning: compare them as a set of value → description.
+  const sameScopes = JSON.stringify(sortScopes(current.scopes ?? [])) === JSON.stringify(sortScopes(scopes));
+  const fields = diffFields(current as Record<string, unknown>, sameScopes ? { ...wanted, scopes: current.scopes } : wanted);
   const body = Object.fromEntries(fields.map((c) => [c.field, c.to]));
   const warning = kept.length
     ? `API ${desired.identifier} keeps scope${kept.length > 1 ? "s" : ""} ${kept.join(", ")}, which --scopes does not list; remove ${kept.length > 1 ? "them" : "it"} in the Dashboard if ${kept.length > 1 ? "they are" : "it is"} no longer used.`

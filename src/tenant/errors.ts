@@ -1,5 +1,5 @@
 import { Auth0ApiError, CliError, CredentialsError, MissingScopesError, UnreachableError } from "../errors.js";
-import { errorCode, OutcomeUnknownError } from "./http.js";
+import { causes, errorCode, isTimeout, OutcomeUnknownError } from "./http.js";
 
 interface Auth0ErrorBody {
   statusCode?: number;
@@ -24,8 +24,9 @@ const TLS_CODES = new Set([
  */
 export function toCliError(error: unknown, domain: string): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof OutcomeUnknownError) {
-    return new UnreachableError(`${error.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+  const unknownOutcome = causes(error).find((e): e is OutcomeUnknownError => e instanceof OutcomeUnknownError);
+  if (unknownOutcome) {
+    return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
   }
   const code = errorCode(error);
   if (code && TLS_CODES.has(code)) {
@@ -41,17 +42,19 @@ export function toCliError(error: unknown, domain: string): CliError {
   if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|EPIPE)$/.test(code)) {
     return new UnreachableError(`Cannot reach ${domain} (${code}).`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
   }
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "ManagementTimeoutError")) {
+  if (isTimeout(error)) {
     return new UnreachableError(`${domain} did not answer in time.`, "Re-run the same command: it completes what is missing.", { cause: error });
   }
 
   const statusCode = (error as { statusCode?: number }).statusCode;
   if (typeof statusCode === "number") {
-    const body = ((error as { body?: unknown }).body ?? {}) as Auth0ErrorBody;
-    const message = body.message ?? (error as Error).message;
+    const raw = (error as { body?: unknown }).body;
+    const body = (raw && typeof raw === "object" ? raw : {}) as Auth0ErrorBody;
+    // A proxy's HTML page or an empty body: the status says enough, the SDK's dump is noise.
+    const message = body.message ?? body.error ?? `HTTP ${statusCode}`;
     if (statusCode === 403 && body.errorCode === "insufficient_scope") {
-      const scopes = /expected (?:any|all) of: (.*)$/.exec(message)?.[1]?.split(/[ ,]+/).filter(Boolean) ?? [];
-      return new MissingScopesError(scopes);
+      const [, kind, list] = /expected (any|all) of: (.*)$/.exec(message) ?? [];
+      return new MissingScopesError(list?.split(/[ ,]+/).filter(Boolean) ?? [], kind === "any");
     }
     if (statusCode === 401) {
       return new CredentialsError(`Auth0 rejected the Management API token (${message}).`, "Check --token / AUTH0_ACCESS_TOKEN, or use client credentials.");

@@ -27,7 +27,10 @@ export interface HttpOptions {
   onWait?: (seconds: number, reason: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  /** Attempts for 5xx, 408 and network errors of reads. */
+  /**
+   * Attempts for 5xx and 408 (writes too: a create that did take effect then meets 409, which the
+   * apply step resolves by reading back) and for network errors of reads.
+   */
   maxAttempts?: number;
   /** Requests in flight at once: independent reads run concurrently, within the rate limit. */
   concurrency?: number;
@@ -82,7 +85,8 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
     const url = new URL(input instanceof Request ? input.url : input.toString());
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const path = redactPath(url);
-    const isRead = method === "GET" || method === "HEAD";
+    // A token request changes nothing in the tenant: like a read, it is safe to send again.
+    const isRead = method === "GET" || method === "HEAD" || url.pathname === "/oauth/token";
     const doFetch = await baseFetch();
     let rateLimitWaits = 0;
 
@@ -160,14 +164,21 @@ function backoff(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 8000) + Math.floor(Math.random() * 100);
 }
 
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === "TimeoutError" || (error.cause instanceof Error && error.cause.name === "TimeoutError"));
+export function isTimeout(error: unknown): boolean {
+  return causes(error).some((e) => e instanceof Error && (e.name === "TimeoutError" || e.name === "ManagementTimeoutError"));
 }
 
 const RETRYABLE_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "ECONNABORTED", "EAI_AGAIN"]);
 
+/** The error and its causes, outermost first (the SDK wraps what our fetch throws). */
+export function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e && chain.length < 6; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
 export function errorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") return code;
   }
@@ -183,13 +194,15 @@ function createLimiter(max: number) {
   let active = 0;
   const queue: Array<() => void> = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finishing task hands its slot straight to the next waiter, so `active` never exceeds max.
     if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
-    active++;
+    else active++;
     try {
       return await task();
     } finally {
-      active--;
-      queue.shift()?.();
+      const next = queue.shift();
+      if (next) next();
+      else active--;
     }
   };
 }

@@ -49,3 +49,23 @@ export async function freshFixture(options: LocalTenantOptions = {}): Promise<Fi
 export function managementCalls(tenant: LocalTenant) {
   return tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
 }
+
+/** The tenant's state without generated ids, to compare two runs' end states. */
+export function endState(tenant: LocalTenant) {
+  const s = tenant.store;
+  const emailOf = (id: string) => s.users.find((u) => u.user_id === id)?.email ?? id;
+  return {
+    settings: s.settings,
+    resourceServers: s.resourceServers.map(({ id: _id, ...rest }) => rest).sort((a, b) => a.identifier.localeCompare(b.identifier)),
+    clientGrants: s.clientGrants.filter((g) => !g.client_id).map(({ id: _id, ...rest }) => ({ ...rest, scope: [...rest.scope].sort() })),
+    connections: s.connections.map((c) => ({ name: c.name, domain: c.is_domain_connection, options: c.options })),
+    roles: s.roles
+      .map((r) => ({
+        name: r.name,
+        description: r.description,
+        permissions: (s.rolePermissions[r.id] ?? []).map((p) => `${p.resource_server_identifier} ${p.permission_name}`).sort(),
+        users: (s.roleUsers[r.id] ?? []).map(emailOf).sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}

@@ -49,10 +49,10 @@ describe("normalizeDomain", () => {
     expect((error as InputError).hint).toContain("--domain");
   });
 
-  // BUG (src/tenant/connect.ts:25): the pattern allows any 1–5 digit port, so "localhost:99999" is
+  // BUG (src/tenant/connect.ts:24): the pattern allows any 1–5 digit port, so "localhost:99999" is
   // accepted and the failure surfaces later as an unexpected error from the URL parser (exit 1)
   // instead of an input error (exit 2) before anything is sent.
-  it.fails("rejects a port above 65535", () => {
+  it("rejects a port above 65535", () => {
     expect(() => normalizeDomain("localhost:99999")).toThrow(InputError);
   });
 });
@@ -81,9 +81,9 @@ describe("assertCredentials", () => {
     expect(() => assertCredentials({ clientId: "id" })).toThrow("No Management API credentials: missing --client-secret (or AUTH0_CLIENT_SECRET).");
   });
 
-  // DOUBTFUL (src/tenant/connect.ts:42): with only a secret, the message says the secret is
+  // DOUBTFUL (src/tenant/connect.ts:41): with only a secret, the message says the secret is
   // missing too, which sends the user looking for a problem they do not have.
-  it.fails("does not claim the secret is missing when only the client id is", () => {
+  it("does not claim the secret is missing when only the client id is missing", () => {
     expect(() => assertCredentials({ clientSecret: "s" })).toThrow("No Management API credentials: missing --client-id (or AUTH0_CLIENT_ID).");
   });
 });

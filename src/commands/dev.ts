@@ -1,0 +1,101 @@
+import { relative, sep } from "node:path";
+import { z } from "zod";
+import type { Context } from "./context.js";
+import { CliError, ExitCode, InputError } from "../errors.js";
+import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
+import type { DevTenant } from "../local-tenant/dev.js";
+
+export const devOptionsSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(4000),
+  dataDir: z.string().min(1).optional(),
+  autoLogin: z.email().optional(),
+});
+
+/** Seams for tests: stop the tenant without a signal, and see it once it is up. */
+export interface DevHooks {
+  /** Resolves when the tenant should stop; default: SIGINT or SIGTERM. */
+  until?: Promise<unknown>;
+  onReady?: (tenant: DevTenant) => void;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** A path as the user would type it from `cwd`. */
+function shown(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : path;
+}
+
+/**
+ * `mcp-auth0 dev`: a local Auth0-compatible tenant (Management API, OAuth/OIDC with DCR, dev
+ * users) at https://localhost:<port>, until SIGINT or SIGTERM. Everything it needs loads here only.
+ */
+export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], hooks: DevHooks = {}): Promise<number> {
+  const parsed = devOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue?.path[0] === "port" ? "--port" : issue?.path[0] === "autoLogin" ? "--auto-login" : "--data-dir";
+    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>]");
+  }
+  const options = parsed.data;
+  const { cwd, env } = ctx.deps;
+  const dataDir = dataDirOf(cwd, options.dataDir, env);
+  const { startDevTenant, DevTenantError } = await import("../local-tenant/dev.js");
+
+  let tenant: DevTenant;
+  try {
+    tenant = await startDevTenant({ port: options.port, dataDir, ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}) });
+  } catch (error) {
+    if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. mcp-auth0 dev --port 4001.");
+    }
+    throw error;
+  }
+
+  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local ${shown(cwd, dataDir)}`;
+  const users = tenant.users();
+  const { logger } = ctx;
+  const width = Math.max(...users.map((u) => u.email.length), 0);
+  logger.success(`Local Auth0-compatible tenant running at ${tenant.url} (issuer ${tenant.issuer})`);
+  logger.info(`  Domain:        ${tenant.domain}`);
+  logger.info(`  Credentials:   ${shown(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
+  logger.info(`  CA:            ${tenant.caCertPath}`);
+  logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
+  logger.info(`  Dev users (no passwords: pick one on the login page):`);
+  for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
+  if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
+  logger.info("");
+  logger.info("Next:");
+  logger.info(`  npx mcp-auth0 init ${local}    provision it as you would a real tenant`);
+  logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} node server.js`);
+  logger.info("      start your MCP server trusting the tenant's CA (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env)");
+  logger.info("Press Ctrl+C to stop.");
+  if (ctx.options.json) {
+    logger.json({
+      domain: tenant.domain,
+      issuer: tenant.issuer,
+      dataDir,
+      connectionFile: tenant.connectionFile,
+      caCertPath: tenant.caCertPath,
+      users,
+      ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}),
+    });
+  }
+  hooks.onReady?.(tenant);
+
+  await (hooks.until ?? untilSignal());
+  await tenant.close();
+  logger.info("Local tenant stopped; its state stays in " + shown(cwd, dataDir) + ".");
+  return ExitCode.ok;
+}

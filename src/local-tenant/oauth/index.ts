@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import type Provider from "oidc-provider";
+
+import { readBody } from "../http.js";
+import type { TenantStore } from "../store.js";
+import { parseTokenParams, type TokenParams } from "../token-endpoint.js";
+import type { TenantSigningKey } from "../tokens.js";
+import { Interactions } from "./interactions.js";
+import { escapeHtml } from "./pages.js";
+import { AUTH0_ERRORS, dcrEnabled, isThirdParty, issInAuthorizationResponses } from "./policy.js";
+import { AUTH0_ROUTES, CONSENT_PATH, createProvider, LOGIN_PATH } from "./provider.js";
+import { profileAuthorizationQuery, profileRegistration, profileTokenParams, replayWithBody } from "./request-profile.js";
+
+export { AUTH0_ERRORS } from "./policy.js";
+
+export interface OAuthSideOptions {
+  /**
+   * Headless mode for tests and CI: every login is this dev user's (or the one a `login_hint`
+   * names), with consent given, and no page is shown. Clients that follow redirects without
+   * keeping cookies (a plain `fetch` loop) work too.
+   */
+  autoLogin?: string;
+}
+
+export interface OAuthSide {
+  /** Serves every request the Management API side does not route. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  provider: Provider;
+  issuer: string;
+  autoLogin?: string;
+}
+
+const DISCOVERY_PATH = "/.well-known/openid-configuration";
+/** RFC 8414's path; Auth0's support for it is unclear, so the same document is served at both. */
+const AUTHORIZATION_SERVER_METADATA_PATH = "/.well-known/oauth-authorization-server";
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** Removes RFC 9207's `iss` from a redirect (query or fragment) when the tenant does not send it. */
+function withoutIss(location: string, issuer: string): string {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return location;
+  }
+  if (url.searchParams.get("iss") === issuer) url.searchParams.delete("iss");
+  if (url.hash.length > 1) {
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    if (fragment.get("iss") === issuer) {
+      fragment.delete("iss");
+      url.hash = fragment.toString();
+    }
+  }
+  return url.href;
+}
+
+/**
+ * In headless mode the interaction cookies oidc-provider sets at /authorize are kept here, by
+ * interaction id, and handed back when the client resumes without them. A browser keeps them
+ * itself; a test's fetch loop does not need to.
+ */
+class HeadlessCookieJar {
+  private readonly byInteraction = new Map<string, { cookie: string; expiresAt: number }>();
+
+  record(location: string, base: string, setCookie: string | string[] | undefined): void {
+    const target = new URL(location, base);
+    const uid = target.searchParams.get("state");
+    if ((target.pathname !== LOGIN_PATH && target.pathname !== CONSENT_PATH) || !uid || !setCookie) return;
+    const cookie = [setCookie]
+      .flat()
+      .map((c) => c.split(";")[0]?.trim() ?? "")
+      .filter(Boolean)
+      .join("; ");
+    const now = Date.now();
+    for (const [key, entry] of this.byInteraction) if (entry.expiresAt < now) this.byInteraction.delete(key);
+    this.byInteraction.set(uid, { cookie, expiresAt: now + 3600_000 });
+  }
+
+  /** The cookies for resuming an interaction, once. */
+  take(uid: string): string | undefined {
+    const entry = this.byInteraction.get(uid);
+    this.byInteraction.delete(uid);
+    return entry?.cookie;
+  }
+}
+
+export interface CreateOAuthSideOptions extends OAuthSideOptions {
+  store: TenantStore;
+  signingKey: TenantSigningKey;
+  /** `https://localhost:<port>/` */
+  issuer: string;
+}
+
+/**
+ * The OAuth/OIDC side of the local tenant: oidc-provider at Auth0's paths, driven by the tenant's
+ * settings and resources (see policy.ts), with the login and consent pages of interactions.ts.
+ */
+export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<OAuthSide> {
+  const { store, issuer, autoLogin } = options;
+  const provider = createProvider({ store, issuer, signingJwk: await options.signingKey.exportPrivateJwk() });
+  const interactions = new Interactions(provider, store, autoLogin);
+  const jar = autoLogin === undefined ? undefined : new HeadlessCookieJar();
+
+  // Answers that depend on the tenant's settings at the time of the request.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === DISCOVERY_PATH && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
+      const metadata = ctx.body as Record<string, unknown>;
+      if (!dcrEnabled(store)) delete metadata["registration_endpoint"];
+      metadata["authorization_response_iss_parameter_supported"] = issInAuthorizationResponses(store);
+    }
+    if (ctx.path === AUTH0_ROUTES.token && ctx.body && typeof ctx.body === "object" && "id_token" in ctx.body) {
+      // Third-party clients in strict mode get no ID token from Auth0.
+      const client = ctx.oidc?.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      if (client && isThirdParty(client)) delete (ctx.body as Record<string, unknown>)["id_token"];
+    }
+    if (ctx.path === AUTH0_ROUTES.authorization || ctx.path.startsWith(`${AUTH0_ROUTES.authorization}/`)) {
+      const location = ctx.response.get("location");
+      if (location) {
+        if (!issInAuthorizationResponses(store)) ctx.response.set("location", withoutIss(location, issuer));
+        jar?.record(location, issuer, ctx.response.headers["set-cookie"] as string | string[] | undefined);
+      }
+    }
+  });
+
+  const callback = provider.callback();
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", issuer);
+    if (interactions.handles(url.pathname)) {
+      await interactions.handle(req, res, url);
+      return;
+    }
+
+    let forwarded = req;
+    if (url.pathname === AUTHORIZATION_SERVER_METADATA_PATH) {
+      req.url = `${DISCOVERY_PATH}${url.search}`;
+    } else if (url.pathname === AUTH0_ROUTES.registration && req.method === "POST") {
+      if (!dcrEnabled(store)) {
+        // Without the tenant flag there is no registration (and no registration_endpoint).
+        sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled });
+        return;
+      }
+      const raw = await readBody(req);
+      let body = raw;
+      try {
+        body = Buffer.from(JSON.stringify(profileRegistration(JSON.parse(raw.toString("utf8")))));
+      } catch {
+        // Not JSON: oidc-provider answers with its own invalid_request.
+      }
+      forwarded = replayWithBody(req, body);
+    } else if (url.pathname === AUTH0_ROUTES.authorization && req.method === "GET") {
+      req.url = `${url.pathname}?${profileAuthorizationQuery(store, url.searchParams).toString()}`;
+    } else if (url.pathname === AUTH0_ROUTES.token && req.method === "POST") {
+      // The Management API side has read the body to route it (see server.ts) and handed it on.
+      const handed = req as IncomingMessage & { rawBody?: Buffer; body?: TokenParams };
+      const raw = handed.rawBody ?? (await readBody(req));
+      const params = handed.body ?? parseTokenParams(req.headers["content-type"], raw);
+      // Auth0 accepts JSON token requests too; oidc-provider reads forms only.
+      forwarded = params
+        ? replayWithBody(req, Buffer.from(new URLSearchParams(profileTokenParams(store, params)).toString()), "application/x-www-form-urlencoded")
+        : replayWithBody(req, raw);
+    } else if (jar && url.pathname.startsWith(`${AUTH0_ROUTES.authorization}/`) && !req.headers.cookie) {
+      const cookie = jar.take(url.pathname.slice(AUTH0_ROUTES.authorization.length + 1));
+      if (cookie) req.headers.cookie = cookie;
+    }
+    await callback(forwarded, res);
+  }
+
+  return {
+    provider,
+    issuer,
+    ...(autoLogin !== undefined ? { autoLogin } : {}),
+    handle: (req, res) => {
+      route(req, res).catch((error: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        if ((req.headers.accept ?? "").includes("text/html")) {
+          res.writeHead(500, { "content-type": "text/html; charset=utf-8" }).end(`<p>server_error: ${escapeHtml(message)}</p>`);
+        } else {
+          sendJson(res, 500, { error: "server_error", error_description: message });
+        }
+      });
+    },
+  };
+}

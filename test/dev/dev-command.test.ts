@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+
+import { runDev } from "../../src/commands/dev.js";
+import { createContext } from "../../src/commands/context.js";
+import type { DevTenant } from "../../src/local-tenant/dev.js";
+import { cli } from "../support/cli.js";
+
+class Capture extends PassThrough {
+  text = "";
+  isTTY = false;
+  constructor() {
+    super();
+    this.on("data", (chunk: Buffer) => (this.text += chunk.toString("utf8")));
+  }
+}
+
+describe("mcp-auth0 dev", () => {
+  it("says where everything is (never the secret), serves --local, and stops cleanly", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const ctx = createContext({ json: true }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
+    let stop!: () => void;
+    const until = new Promise<void>((resolve) => (stop = resolve));
+    let ready!: (tenant: DevTenant) => void;
+    const up = new Promise<DevTenant>((resolve) => (ready = resolve));
+
+    const running = runDev({ port: "0" }, ctx, [], { until, onReady: ready });
+    const tenant = await up;
+    try {
+      const caPath = join(dir, ".mcp-auth0", "ca.pem");
+      expect(stderr.text).toContain(`https://${tenant.domain}`);
+      expect(stderr.text).toContain(join(".mcp-auth0", "connection.json"));
+      expect(stderr.text).toContain(caPath);
+      for (const email of ["admin@example.com", "user@example.com", "google.user@example.com"]) expect(stderr.text).toContain(email);
+      expect(stderr.text).toContain("npx mcp-auth0 init --local ");
+      expect(stderr.text).toContain(`NODE_EXTRA_CA_CERTS=${caPath} node server.js`);
+      expect(stderr.text + stdout.text).not.toContain(tenant.m2m.clientSecret);
+      expect(JSON.parse(stdout.text)).toMatchObject({ domain: tenant.domain, issuer: `https://${tenant.domain}/`, caCertPath: caPath });
+
+      // Any command finds it with --local, from the same directory.
+      const dryRun = await cli(["promote-connection", "google-oauth2", "--local", "--dry-run"], { cwd: dir });
+      expect(dryRun.stderr).toContain("google-oauth2");
+      expect(dryRun.code).toBe(0);
+    } finally {
+      stop();
+    }
+    expect(await running).toBe(0);
+    // Stopped: --local now says to start one instead of failing to connect.
+    await expect(stat(join(dir, ".mcp-auth0", "connection.json"))).rejects.toThrow();
+    const after = await cli(["doctor", "--local", "--api-identifier", "https://mcp.example.com/mcp"], { cwd: dir });
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain("npx mcp-auth0 dev");
+    expect(JSON.parse(await readFile(join(dir, ".mcp-auth0", "state.json"), "utf8"))).toMatchObject({ version: 1 });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses an --auto-login that is no dev user, and a bad --port, as usage errors", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
+    const unknown = await cli(["dev", "--port", "0", "--auto-login", "nobody@example.com"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("nobody@example.com: no such dev user");
+    await expect(stat(join(dir, ".mcp-auth0", "connection.json"))).rejects.toThrow();
+
+    const port = await cli(["dev", "--port", "http"], { cwd: dir });
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain("--port");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is listed by --help", async () => {
+    const help = await cli(["--help"]);
+    expect(help.stdout).toMatch(/\n\s+dev \[options\]\s+run a local Auth0-compatible tenant/);
+  });
+});

@@ -1,0 +1,150 @@
+import { auth, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { Agent, fetch as undiciFetch } from "undici";
+
+/**
+ * A fetch that trusts the tenant's CA, for this process only (what NODE_EXTRA_CA_CERTS does for a
+ * real process). Its answers are the global `Response`, which the MCP SDK checks with instanceof.
+ */
+export function trustingFetch(caCertPem: string): { fetch: typeof fetch; close: () => Promise<void> } {
+  const agent = new Agent({ connect: { ca: caCertPem } });
+  const fetchWithCa = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const answer = await undiciFetch(input as string, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent });
+    return new Response(answer.body as ReadableStream | null, { status: answer.status, statusText: answer.statusText, headers: [...answer.headers] });
+  };
+  return { fetch: fetchWithCa as typeof fetch, close: () => agent.close() };
+}
+
+/** The authorization server sent the user agent back with an error (RFC 6749 §4.1.2.1). */
+export class AuthorizationError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string | null,
+    readonly callback: URL,
+  ) {
+    super(`${error}: ${description ?? ""}`);
+  }
+}
+
+const REDIRECT_URL = "http://127.0.0.1:53682/callback";
+
+/**
+ * An MCP client with no browser: `redirectToAuthorization` follows the redirects itself with
+ * fetch (no cookies kept: the dev tenant's headless mode does not need them) until it reaches the
+ * redirect URI, and keeps what came back there. `loginHint` picks the dev user.
+ */
+export class HeadlessOAuthProvider implements OAuthClientProvider {
+  loginHint: string | undefined;
+  callback: URL | undefined;
+  /** Every URL the user agent visited, for assertions. */
+  visited: URL[] = [];
+  private information: OAuthClientInformationMixed | undefined;
+  private saved: OAuthTokens | undefined;
+  private verifier = "";
+  private readonly offline: boolean;
+
+  constructor(
+    private readonly fetchFn: typeof fetch,
+    options: { loginHint?: string; offline?: boolean } = {},
+  ) {
+    this.loginHint = options.loginHint;
+    this.offline = options.offline ?? false;
+  }
+
+  get redirectUrl(): string {
+    return REDIRECT_URL;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: "Headless MCP client",
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+      ...(this.offline ? { scope: "offline_access" } : {}),
+    };
+  }
+
+  clientInformation(): OAuthClientInformationMixed | undefined {
+    return this.information;
+  }
+
+  saveClientInformation(information: OAuthClientInformationMixed): void {
+    this.information = information;
+  }
+
+  tokens(): OAuthTokens | undefined {
+    return this.saved;
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    this.saved = tokens;
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    return this.verifier;
+  }
+
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    let url = new URL(authorizationUrl);
+    if (this.loginHint) url.searchParams.set("login_hint", this.loginHint);
+    this.visited = [];
+    this.callback = undefined;
+    for (let hop = 0; hop < 10; hop++) {
+      this.visited.push(url);
+      if (url.href.startsWith(REDIRECT_URL)) {
+        this.callback = url;
+        return;
+      }
+      const response = await this.fetchFn(url, { redirect: "manual" });
+      const location = response.headers.get("location");
+      if (response.status < 300 || response.status >= 400 || !location) {
+        throw new Error(`The authorization flow stopped at ${url.href}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+      }
+      url = new URL(location, url);
+    }
+    throw new Error("Too many redirects");
+  }
+}
+
+export interface Connected {
+  client: Client;
+  provider: HeadlessOAuthProvider;
+  close(): Promise<void>;
+}
+
+/** Discovers, registers (DCR), logs in with PKCE and `resource`, and exchanges the code: the SDK's `auth()`, headless. */
+export async function authorize(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch): Promise<OAuthTokens> {
+  const first = await auth(provider, { serverUrl, fetchFn });
+  if (first === "AUTHORIZED") return provider.tokens()!;
+  const callback = provider.callback;
+  if (!callback) throw new Error("The authorization flow never reached the redirect URI");
+  const error = callback.searchParams.get("error");
+  if (error) throw new AuthorizationError(error, callback.searchParams.get("error_description"), callback);
+  const code = callback.searchParams.get("code");
+  if (!code) throw new Error(`No code in ${callback.href}`);
+  const second = await auth(provider, { serverUrl, authorizationCode: code, fetchFn });
+  if (second !== "AUTHORIZED") throw new Error(`auth() answered ${second} after the code exchange`);
+  return provider.tokens()!;
+}
+
+/** An MCP client session on the server, authorized as `provider` was. */
+export async function connect(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch): Promise<Connected> {
+  const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: fetchFn });
+  const client = new Client({ name: "headless-test-client", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, provider, close: () => client.close() };
+}
+
+/** Calls `whoami` and returns what the server read from the token. */
+export async function whoami(connected: Connected): Promise<{ sub?: string; permissions: string[]; scopes: string[] }> {
+  const result = await connected.client.callTool({ name: "whoami", arguments: {} });
+  return result.structuredContent as { sub?: string; permissions: string[]; scopes: string[] };
+}

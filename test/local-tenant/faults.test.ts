@@ -1,0 +1,140 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { rejectionOf, sdkFor, trustingFetch } from "./helpers.js";
+
+let tenant: LocalTenant;
+let trusted: ReturnType<typeof trustingFetch>;
+let token: string;
+
+beforeAll(async () => {
+  tenant = await startLocalTenant();
+  trusted = trustingFetch(tenant.caCertPem);
+  token = tenant.issueManagementToken(["read:roles", "create:roles", "read:users"]);
+});
+
+afterEach(() => {
+  tenant.setFaults({});
+  tenant.resetCalls();
+});
+
+afterAll(async () => {
+  await trusted.close();
+  await tenant.close();
+});
+
+/** Raw requests, not the SDK, so that its retries cannot hide a fault. */
+function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  return trusted.fetch(`${tenant.url}/api/v2${path}`, {
+    method: init.method ?? "GET",
+    headers: { authorization: `Bearer ${token}`, ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+}
+
+function rateHeaders(res: Response): [string | null, string | null] {
+  return [res.headers.get("x-ratelimit-limit"), res.headers.get("x-ratelimit-remaining")];
+}
+
+describe("rate limit", () => {
+  it("answers 429 with Auth0's body and headers once the bucket is empty, and recovers at x-ratelimit-reset", async () => {
+    tenant.setFaults({ rateLimit: { perSecond: 4, burst: 3 } });
+    const answers = [await api("/roles"), await api("/roles"), await api("/roles")];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(answers.map(rateHeaders)).toEqual([
+      ["3", "2"],
+      ["3", "1"],
+      ["3", "0"],
+    ]);
+
+    const before = Date.now();
+    const limited = await api("/roles");
+    const after = Date.now();
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toEqual({
+      statusCode: 429,
+      error: "Too Many Requests",
+      message: "Global limit has been reached",
+      errorCode: "too_many_requests",
+    });
+    expect(rateHeaders(limited)).toEqual(["3", "0"]);
+    // The UNIX second at which the next token arrives (at most 250 ms away at 4 per second), rounded up.
+    const reset = Number(limited.headers.get("x-ratelimit-reset"));
+    expect(reset).toBeGreaterThanOrEqual(Math.ceil(before / 1000));
+    expect(reset).toBeLessThanOrEqual(Math.ceil((after + 250) / 1000));
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, reset * 1000 - Date.now())));
+    expect((await api("/roles")).status).toBe(200);
+  });
+
+  it("the SDK waits out 429s using x-ratelimit-reset", async () => {
+    tenant.setFaults({ rateLimit: { perSecond: 5, burst: 1 } });
+    const sdk = sdkFor(tenant, { token }, { maxRetries: 3 });
+    await sdk.client.roles.create({ name: "Limited 1" });
+    await sdk.client.roles.create({ name: "Limited 2" });
+    expect(tenant.store.roles.map((r) => r.name)).toEqual(expect.arrayContaining(["Limited 1", "Limited 2"]));
+    expect(tenant.calls.some((c) => c.status === 429)).toBe(true);
+    await sdk.close();
+  });
+
+  it("every answer carries the headers, errors included", async () => {
+    const res = await api("/roles/rol_unknown000000000");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-ratelimit-limit")).toMatch(/^\d+$/);
+    expect(res.headers.get("x-ratelimit-remaining")).toMatch(/^\d+$/);
+    expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+});
+
+describe("injected failures", () => {
+  it("failEvery answers 503 to every Nth /api/v2 request without applying it", async () => {
+    tenant.setFaults({ failEvery: 2 });
+    expect((await api("/roles")).status).toBe(200);
+    const failed = await api("/roles", { method: "POST", body: { name: "Never created" } });
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ statusCode: 503, error: "Service Unavailable" });
+    expect(tenant.store.roles.some((r) => r.name === "Never created")).toBe(false);
+    expect(tenant.writes()).toEqual([]);
+    expect((await api("/roles")).status).toBe(200);
+  });
+
+  it("counts /api/v2 requests only, not token requests", async () => {
+    tenant.setFaults({ failEvery: 2 });
+    const sdk = sdkFor(tenant, tenant.m2m);
+    // The SDK first asks /oauth/token; that request must not count.
+    await sdk.client.roles.list();
+    const error = await rejectionOf(sdk.client.roles.list());
+    expect(error.statusCode).toBe(503);
+    expect(tenant.calls.map((c) => c.status)).toEqual([200, 200, 503]);
+    await sdk.close();
+  });
+
+  it("resetEvery applies a write, then drops the connection without an answer", async () => {
+    tenant.setFaults({ resetEvery: 1 });
+    await expect(api("/roles", { method: "POST", body: { name: "Applied but unanswered" } })).rejects.toThrow();
+    expect(tenant.store.roles.filter((r) => r.name === "Applied but unanswered")).toHaveLength(1);
+    expect(tenant.writes()).toEqual([{ method: "POST", path: "/api/v2/roles", status: 200, write: true }]);
+
+    // A read is dropped without being answered.
+    await expect(api("/roles")).rejects.toThrow();
+    expect(tenant.calls.at(-1)).toEqual({ method: "GET", path: "/api/v2/roles", status: 0, write: false });
+
+    // A client that retries the write blindly now meets a conflict: the ambiguity a CLI must handle.
+    tenant.setFaults({});
+    expect((await api("/roles", { method: "POST", body: { name: "Applied but unanswered" } })).status).toBe(409);
+  });
+
+  it("latencyMs delays every answer, slowEvery only every Nth", async () => {
+    tenant.setFaults({ latencyMs: 120 });
+    let start = Date.now();
+    await api("/roles");
+    expect(Date.now() - start).toBeGreaterThanOrEqual(110);
+
+    tenant.setFaults({ slowEvery: { n: 2, ms: 400 } });
+    start = Date.now();
+    await api("/roles");
+    expect(Date.now() - start).toBeLessThan(300);
+    const timedOut = trusted.fetch(`${tenant.url}/api/v2/roles`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(100) });
+    await expect(timedOut).rejects.toThrow();
+  });
+});

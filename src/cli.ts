@@ -24,6 +24,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--dry-run", "show the plan; change nothing, write no file")
     .option("--json", "one JSON document on stdout; human output on stderr")
     .option("--verbose", "show each HTTP call (secrets redacted) and stack traces")
+    .option("--timeout <seconds>", "give up on one HTTP attempt after this long (reads are retried, writes read back)", "30")
     .option("--no-color", "plain output (also NO_COLOR)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()

@@ -30,6 +30,7 @@ export interface GlobalOptions {
   verbose?: boolean;
   color?: boolean;
   local?: boolean | string;
+  timeout?: string;
 }
 
 export interface Context {
@@ -92,10 +93,18 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
     {
       fetch: ctx.deps.fetch,
       ca,
+      timeoutMs: parseTimeout(ctx.options.timeout),
       onCall: (c) => logger.debug(`  ${c.method} ${c.path} → ${c.status} ${c.ms}ms${c.attempt > 1 ? ` (retry ${c.attempt - 1})` : ""}`),
       onWait: (seconds, reason) => logger.info(`… waiting ${seconds}s (${reason})`),
     },
   );
+}
+
+function parseTimeout(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError(`--timeout "${raw}" is not a positive number of seconds.`);
+  return seconds * 1000;
 }
 
 function domainValidator(normalize: (raw: string) => string) {

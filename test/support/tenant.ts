@@ -56,7 +56,7 @@ export function endState(tenant: LocalTenant) {
   const emailOf = (id: string) => s.users.find((u) => u.user_id === id)?.email ?? id;
   return {
     settings: s.settings,
-    resourceServers: s.resourceServers.map(({ id: _id, ...rest }) => rest).sort((a, b) => a.identifier.localeCompare(b.identifier)),
+    resourceServers: s.resourceServers.filter((r) => !r.is_system).map(({ id: _id, ...rest }) => rest).sort((a, b) => a.identifier.localeCompare(b.identifier)),
     clientGrants: s.clientGrants.filter((g) => !g.client_id).map(({ id: _id, ...rest }) => ({ ...rest, scope: [...rest.scope].sort() })),
     connections: s.connections.map((c) => ({ name: c.name, domain: c.is_domain_connection, options: c.options })),
     roles: s.roles

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { cli } from "../support/cli.js";
+import { endState, exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import type { FaultOptions } from "../../src/local-tenant/server.js";
+
+/**
+ * A run under faults either converges to exactly the state of a clean run, or fails with a clear
+ * message after which a plain run converges — never a duplicate API, grant or role.
+ */
+let fx: Fixture;
+afterEach(async () => fx?.tenant.close());
+const run = (args: string[]) => cli(args, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+
+async function cleanEndState() {
+  const clean = await freshFixture();
+  try {
+    const result = await cli(exampleArgs(clean.dir), { env: clean.env, ca: clean.tenant.caCertPem, cwd: clean.dir });
+    expect(result.code).toBe(0);
+    return endState(clean.tenant);
+  } finally {
+    await clean.tenant.close();
+  }
+}
+
+function expectNoDuplicates() {
+  const { store } = fx.tenant;
+  expect(store.resourceServers.filter((r) => r.identifier === IDENTIFIER)).toHaveLength(1);
+  expect(store.clientGrants.filter((g) => g.audience === IDENTIFIER)).toHaveLength(1);
+  expect(store.roles.filter((r) => r.name === "Tool Administrator")).toHaveLength(1);
+  expect(store.roles.filter((r) => r.name === "Tool User")).toHaveLength(1);
+}
+
+async function initUnder(faults: FaultOptions) {
+  fx = await freshFixture();
+  fx.tenant.setFaults(faults);
+  return run(exampleArgs(fx.dir));
+}
+
+describe("init under faults", () => {
+  it("a free-tier rate limit (2/s, burst 10) and a 503 every 7th call: exit 0, the end state of a clean run", async () => {
+    const expected = await cleanEndState();
+    const result = await initUnder({ rateLimit: { perSecond: 2, burst: 10 }, failEvery: 7 });
+    expect(result.stderr).not.toContain("✖ Unexpected");
+    expect(result.code).toBe(0);
+    expect(fx.tenant.calls.some((c) => c.status === 429)).toBe(true);
+    expect(fx.tenant.calls.some((c) => c.status === 503)).toBe(true);
+    expect(endState(fx.tenant)).toEqual(expected);
+    expectNoDuplicates();
+  }, 120_000);
+
+  it("a connection reset every 5th call: success or a clear failure, and a plain re-run converges with no duplicate", async () => {
+    const expected = await cleanEndState();
+    const first = await initUnder({ resetEvery: 5 });
+    if (first.code !== 0) {
+      expect(first.code).toBe(4);
+      expect(first.stderr).toMatch(/Re-run the same command/);
+      expect(first.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    }
+    fx.tenant.setFaults({});
+    const again = await run(exampleArgs(fx.dir));
+    expect(again.code).toBe(0);
+    expect(endState(fx.tenant)).toEqual(expected);
+    expectNoDuplicates();
+  }, 120_000);
+
+  it("an answer slower than --timeout: reads are retried, writes read back, the run converges", async () => {
+    const expected = await cleanEndState();
+    fx = await freshFixture();
+    fx.tenant.setFaults({ slowEvery: { n: 4, ms: 1500 } });
+    const result = await run([...exampleArgs(fx.dir), "--timeout", "0.5"]);
+    if (result.code !== 0) {
+      expect(result.code).toBe(4);
+      fx.tenant.setFaults({});
+      expect((await run(exampleArgs(fx.dir))).code).toBe(0);
+    }
+    expect(endState(fx.tenant)).toEqual(expected);
+    expectNoDuplicates();
+  }, 120_000);
+});
+
+describe("--verbose", () => {
+  it("traces every call the tenant saw, with no secret or token", async () => {
+    fx = await freshFixture();
+    const result = await run([...exampleArgs(fx.dir), "--verbose"]);
+    expect(result.code).toBe(0);
+    const traced = result.stderr.split("\n").filter((l) => / → \d{3} \d+ms/.test(l));
+    const seen = fx.tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
+    expect(traced.length).toBeGreaterThanOrEqual(seen.length);
+    for (const call of seen) {
+      const path = decodeURIComponent(call.path.split("?")[0]!);
+      expect(traced.some((l) => l.includes(`${call.method} `) && decodeURIComponent(l).includes(path))).toBe(true);
+    }
+    expect(result.stderr).not.toContain(fx.tenant.m2m.clientSecret);
+    expect(result.stderr).not.toMatch(/eyJ[\w-]{10,}\.eyJ/);
+    expect(result.stderr).toContain(join(fx.dir, ".env"));
+  });
+});

@@ -91,12 +91,13 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
     let rateLimitWaits = 0;
 
     for (let attempt = 1; ; attempt++) {
-      const gate = blockedUntil - now();
-      if (gate > 0) await sleep(gate);
-      const started = now();
+      let started = now();
       let response: Response;
       try {
-        response = await limiter(() => {
+        response = await limiter(async () => {
+          // Checked once a slot is ours: requests queued before a 429 must not fire into it.
+          for (let gate = blockedUntil - now(); gate > 0; gate = blockedUntil - now()) await sleep(gate);
+          started = now();
           const timeout = AbortSignal.timeout(timeoutMs);
           const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
           return doFetch(input, { ...init, signal });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 
 import { runDev } from "../../src/commands/dev.js";
@@ -59,7 +60,7 @@ describe("mcp-auth0 dev", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("refuses an --auto-login that is no dev user, and a bad --port, as usage errors", async () => {
+  it("refuses an --auto-login that is no dev user and a bad --port (usage errors), and a port in use", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
     const unknown = await cli(["dev", "--port", "0", "--auto-login", "nobody@example.com"], { cwd: dir });
     expect(unknown.code).toBe(2);
@@ -69,6 +70,17 @@ describe("mcp-auth0 dev", () => {
     const port = await cli(["dev", "--port", "http"], { cwd: dir });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain("--port");
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const busy = (taken.address() as AddressInfo).port;
+    try {
+      const inUse = await cli(["dev", "--port", String(busy)], { cwd: dir });
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toContain(`Port ${busy} is already in use.`);
+    } finally {
+      taken.close();
+    }
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -71,6 +71,23 @@ describe("discovery and registration follow the tenant's settings", () => {
     });
     expect(await listed.json()).toEqual([expect.objectContaining({ client_id: raw.clientId, name: "Claude", is_first_party: false, callbacks: [expect.any(String)] })]);
   });
+
+  it("browser-based clients (MCP Inspector) can register across origins", async () => {
+    const origin = "http://localhost:6274";
+    const preflight = await trusted.fetch(`${tenant.url}/oidc/register`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
+    const registered = await trusted.fetch(`${tenant.url}/oidc/register`, {
+      method: "POST",
+      headers: { origin, "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: ["http://localhost:6274/oauth/callback"], token_endpoint_auth_method: "none" }),
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.headers.get("access-control-allow-origin")).toBe(origin);
+  });
 });
 
 describe("tokens, as Auth0 issues them", () => {

@@ -12,8 +12,6 @@ import { AUTH0_ERRORS, dcrEnabled, isThirdParty, issInAuthorizationResponses } f
 import { AUTH0_ROUTES, CONSENT_PATH, createProvider, LOGIN_PATH } from "./provider.js";
 import { profileAuthorizationQuery, profileRegistration, profileTokenParams, replayWithBody } from "./request-profile.js";
 
-export { AUTH0_ERRORS } from "./policy.js";
-
 export interface OAuthSideOptions {
   /**
    * Headless mode for tests and CI: every login is this dev user's (or the one a `login_hint`
@@ -35,10 +33,19 @@ const DISCOVERY_PATH = "/.well-known/openid-configuration";
 /** RFC 8414's path; Auth0's support for it is unclear, so the same document is served at both. */
 const AUTHORIZATION_SERVER_METADATA_PATH = "/.well-known/oauth-authorization-server";
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload) });
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(payload), ...headers });
   res.end(payload);
+}
+
+/**
+ * Browser-based MCP clients (MCP Inspector) register from their own origin. oidc-provider serves
+ * no CORS on the registration endpoint, so the tenant answers the preflight and names the origin.
+ */
+function registrationCors(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  return origin ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
 }
 
 /** Removes RFC 9207's `iss` from a redirect (query or fragment) when the tenant does not send it. */
@@ -141,12 +148,22 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     let forwarded = req;
     if (url.pathname === AUTHORIZATION_SERVER_METADATA_PATH) {
       req.url = `${DISCOVERY_PATH}${url.search}`;
+    } else if (url.pathname === AUTH0_ROUTES.registration && req.method === "OPTIONS") {
+      res.writeHead(204, {
+        ...registrationCors(req),
+        "access-control-allow-methods": "POST",
+        "access-control-allow-headers": "content-type, authorization",
+        "access-control-max-age": "3600",
+      });
+      res.end();
+      return;
     } else if (url.pathname === AUTH0_ROUTES.registration && req.method === "POST") {
       if (!dcrEnabled(store)) {
         // Without the tenant flag there is no registration (and no registration_endpoint).
-        sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled });
+        sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled }, registrationCors(req));
         return;
       }
+      for (const [name, value] of Object.entries(registrationCors(req))) res.setHeader(name, value);
       const raw = await readBody(req);
       let body = raw;
       try {

@@ -142,8 +142,8 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // The request profile has already turned `audience` (or the default audience) into `resource`.
-        defaultResource: (_ctx, _client, oneOf) => oneOf?.[0] ?? (undefined as unknown as string),
+        // No defaultResource: the request profile has already turned `audience` (or the tenant's
+        // default audience) into the one `resource` of the request.
         // At the token endpoint the client need not repeat the audience: Auth0 issues the token for
         // the API that was authorized.
         useGrantedResource: () => true,

@@ -74,6 +74,9 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
   const limiter = createLimiter(options.concurrency ?? 4);
   // When Auth0 says the bucket is empty, every request waits for the reset instead of collecting 429s.
   let blockedUntil = 0;
+  // While the bucket is empty: the time between two requests, and when the next may go.
+  let pace = 0;
+  let nextSlot = 0;
   let fetchImpl: Promise<typeof fetch> | undefined;
 
   const baseFetch = (): Promise<typeof fetch> => {
@@ -97,6 +100,11 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
         response = await limiter(async () => {
           // Checked once a slot is ours: requests queued before a 429 must not fire into it.
           for (let gate = blockedUntil - now(); gate > 0; gate = blockedUntil - now()) await sleep(gate);
+          if (pace > 0) {
+            const slot = Math.max(now(), nextSlot);
+            nextSlot = slot + pace;
+            if (slot > now()) await sleep(slot - now());
+          }
           started = now();
           const timeout = AbortSignal.timeout(timeoutMs);
           const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
@@ -119,8 +127,15 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
       options.onCall?.(record);
 
       const reset = resetAt(response, now());
-      if (response.headers.get("x-ratelimit-remaining") === "0" && reset !== undefined) {
-        blockedUntil = Math.max(blockedUntil, reset);
+      const remaining = response.headers.get("x-ratelimit-remaining");
+      if (response.status !== 429 && remaining === "0" && reset !== undefined) {
+        // The bucket is empty and refills fully by `reset`: space requests at the refill rate
+        // instead of waiting for the whole bucket, or firing into 429s.
+        const limit = Number(response.headers.get("x-ratelimit-limit")) || 1;
+        pace = Math.max(reset - now(), 1000) / limit;
+        nextSlot = Math.max(nextSlot, now() + pace);
+      } else if (remaining !== null && Number(remaining) > 1) {
+        pace = 0;
       }
       if (response.status === 429 && rateLimitWaits < RATE_LIMIT_MAX_WAITS) {
         // Rate limits are waited out, never turned into failures (SPEC §6), however long the run.

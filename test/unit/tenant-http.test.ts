@@ -61,7 +61,7 @@ describe("createHttp: rate limits", () => {
     expect(clock.sleeps).toEqual([2000]);
   });
 
-  it("after x-ratelimit-remaining: 0, holds the next request until the reset instead of collecting a 429", async () => {
+  it("after x-ratelimit-remaining: 0, holds the next request for one refill interval instead of collecting a 429", async () => {
     const clock = fakeClock();
     const http = createHttp(clock);
     const scope = nock(TENANT_URL)

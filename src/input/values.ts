@@ -11,23 +11,30 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,280}$/;
 /** `tool:whoami=Read your identity,tool:greet` → [{value, description}, {value}]. */
 export function parseScopes(raw: string): ScopeInput[] {
   const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
-  if (!items.length) throw new InputError("--scopes lists no scope.", "Give at least one, e.g. --scopes \"tool:whoami=Read your identity,tool:greet\".");
+  return validateScopes(
+    items.map((item) => {
+      const eq = item.indexOf("=");
+      return { value: (eq < 0 ? item : item.slice(0, eq)).trim(), description: eq < 0 ? undefined : item.slice(eq + 1).trim() || undefined };
+    }),
+  );
+}
+
+/** Every scope a valid RFC 6749 scope token with a short description, none twice, at least one. */
+export function validateScopes(scopes: ScopeInput[], flag = "--scopes"): ScopeInput[] {
+  if (!scopes.length) throw new InputError(`${flag} lists no scope.`, `Give at least one, e.g. ${flag} "tool:whoami=Read your identity,tool:greet".`);
   const seen = new Set<string>();
-  return items.map((item) => {
-    const eq = item.indexOf("=");
-    const value = (eq < 0 ? item : item.slice(0, eq)).trim();
-    const description = eq < 0 ? undefined : item.slice(eq + 1).trim() || undefined;
+  for (const { value, description } of scopes) {
     if (!SCOPE_TOKEN.test(value)) {
       throw new InputError(
-        `Invalid scope "${value}" in --scopes: a scope is 1–280 characters with no spaces, quotes or backslashes (RFC 6749).`,
+        `Invalid scope "${value}" in ${flag}: a scope is 1–280 characters with no spaces, quotes or backslashes (RFC 6749).`,
         "Write each scope as value or value=description, separated by commas.",
       );
     }
     if (description && description.length > 500) throw new InputError(`The description of scope ${value} is longer than 500 characters.`);
-    if (seen.has(value)) throw new InputError(`Scope ${value} appears twice in --scopes.`);
+    if (seen.has(value)) throw new InputError(`Scope ${value} appears twice in ${flag}.`);
     seen.add(value);
-    return { value, description };
-  });
+  }
+  return scopes;
 }
 
 /**

@@ -1,0 +1,47 @@
+import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { CONFIG_FILES, configSchema, type Config } from "./schema.js";
+
+/** The config file to use: `--config`, else the first of CONFIG_FILES in the working directory. */
+export function findConfigFile(cwd: string, explicit?: string): string | undefined {
+  if (explicit) return resolve(cwd, explicit);
+  return CONFIG_FILES.map((f) => join(cwd, f)).find((f) => existsSync(f));
+}
+
+/** Replaces `${VAR}` in every string; a variable that is not set is an error naming it and the file. */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknown {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === "") throw new InputError(`${file} references \${${name}}, which is not set.`, `Set ${name} in the environment, or write the value in the file.`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => expandEnv(v, env, file));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, file)]));
+  return value;
+}
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new InputError(`Cannot read the config file ${file} (${(error as NodeJS.ErrnoException).code}).`, "Check --config.");
+  }
+  let raw: unknown;
+  try {
+    const { parse } = await import("yaml");
+    raw = parse(text);
+  } catch (error) {
+    throw new InputError(`The config file ${file} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const parsed = configSchema.safeParse(expandEnv(raw, env, file));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(`The config file ${file} is invalid at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, "Its JSON Schema (schema/mcp-auth0.config.schema.json in the package) lets editors check it as you type.");
+  }
+  return parsed.data;
+}

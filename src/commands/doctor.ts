@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { ExitCode } from "../errors.js";
@@ -10,12 +13,23 @@ const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
   serverUrl: z.string().optional(),
   connections: z.string().optional(),
+  envPath: z.string().default(".env"),
 });
+
+/** The MCP server's .env (what init wrote), so that a bare `mcp-auth0 doctor` in its folder knows the API. */
+async function readDotenv(path: string): Promise<Record<string, string>> {
+  try {
+    return parseEnv(await readFile(path, "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
 
 /** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 1 when a check fails. */
 export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
-  const env = ctx.deps.env;
+  // Flags first, then the environment, then the .env beside the server.
+  const env = { ...(await readDotenv(resolve(ctx.deps.cwd, options.envPath))), ...ctx.deps.env };
   const serverUrl = options.serverUrl ?? env.MCP_SERVER_URL;
   const identifier = parseIdentifier(
     options.apiIdentifier ?? env.AUTH0_AUDIENCE ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),

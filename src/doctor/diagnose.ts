@@ -27,11 +27,13 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
     oauthMetadataChecks(tenant.fetch, tenant.domain, dcr),
     options.serverUrl ? serverChecks(tenant.fetch, options.serverUrl, options.identifier, tenant.domain) : Promise.resolve([]),
   ]);
-  return [
+  const checks = [
     ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [] }),
     ...metadata,
     ...server,
   ];
+  // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
+  return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
 }
 
 async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {

@@ -86,7 +86,8 @@ export async function serverChecks(doFetch: typeof fetch, serverUrl: string, ide
   const metadataUrl = pointer ?? `${url.origin}/.well-known/oauth-protected-resource${url.pathname === "/" ? "" : url.pathname}`;
   const meta = await get(doFetch, metadataUrl);
   if (meta.status !== 200 || !meta.json) {
-    add("Protected-resource metadata", "fail", `${metadataUrl}: ${meta.status === "error" ? meta.error : `HTTP ${meta.status}`}`, "Serve RFC 9728 metadata at /.well-known/oauth-protected-resource…");
+    const why = meta.status === "error" ? meta.error : meta.status === 200 ? "HTTP 200, but not a JSON document" : `HTTP ${meta.status}`;
+    add("Protected-resource metadata", "fail", `${metadataUrl}: ${why}`, "Serve RFC 9728 metadata at /.well-known/oauth-protected-resource…");
     return checks;
   }
   const resource = String(meta.json.resource ?? "");
@@ -96,7 +97,7 @@ export async function serverChecks(doFetch: typeof fetch, serverUrl: string, ide
   const servers = Array.isArray(meta.json.authorization_servers) ? (meta.json.authorization_servers as unknown[]).map(String) : [];
   const issuer = `https://${domain}/`;
   if (servers.includes(issuer)) add("authorization_servers", "pass", issuer);
-  else if (servers.some((s) => stripSlash(s) === stripSlash(issuer))) add("authorization_servers", "warn", `${servers.join(", ")}: the tenant's issuer is ${issuer} (with the trailing slash); strict clients compare it exactly`);
+  else if (servers.some((s) => stripSlash(s) === stripSlash(issuer))) add("authorization_servers", "warn", `${servers.join(", ")} differs from the tenant's issuer ${issuer} by a trailing slash; strict clients compare it exactly`, `List ${issuer} exactly in authorization_servers`);
   else add("authorization_servers", "fail", `${servers.join(", ") || "(none)"} does not name the tenant ${issuer}`, "Set AUTH0_DOMAIN to the tenant's domain");
   return checks;
 }

@@ -44,6 +44,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
 
   const A = `API ${f.identifier}`;
   const api = f.resourceServer;
+  const scopes = (api?.scopes ?? []).map((x) => x.value!);
   if (!api) {
     add(A, "Exists", "fail", "no API with this identifier: tokens cannot name it as audience", INIT);
   } else {
@@ -53,28 +54,29 @@ export function tenantChecks(f: TenantFacts): Check[] {
     add(A, "RBAC", api.enforce_policies === true ? "pass" : "warn", api.enforce_policies === true ? "on: permissions come from roles" : "off: tokens carry no permissions", INIT);
     add(A, "Offline access", api.allow_offline_access === true ? "pass" : "warn", api.allow_offline_access === true ? "on: clients get refresh tokens" : "off: clients must log in again when the token expires", INIT);
     add(A, "Signing algorithm", api.signing_alg === "RS256" ? "pass" : "fail", api.signing_alg === "RS256" ? "RS256: verifiable with the tenant's JWKS" : `${api.signing_alg}: MCP servers verify tokens with the JWKS and need RS256`, INIT);
-    const scopes = (api.scopes ?? []).map((x) => x.value!);
     add(A, "Scopes", scopes.length ? "pass" : "warn", scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission", `${INIT} --scopes …`);
+  }
 
-    const G = "Default grant for DCR clients";
-    const grant = f.defaultGrant;
-    if (!grant) add(G, "Exists", "fail", "none: clients registered by DCR cannot get a token for this API", INIT);
-    else {
-      add(G, "Exists", "pass", grant.id ?? "");
-      add(G, "Subject type", grant.subject_type === "user" ? "pass" : "fail", grant.subject_type === "user" ? "user" : `${grant.subject_type ?? "client"}: DCR clients log users in and need "user"`, INIT);
-      const missing = scopes.filter((x) => !(grant.scope ?? []).includes(x));
-      add(G, "Covers every scope", missing.length ? "warn" : "pass", missing.length ? `missing ${missing.join(", ")}` : "yes", INIT);
-    }
+  // Checked with or without the API: on a fresh tenant both are missing, and a user who creates
+  // the API by hand in the Dashboard still has no grant (DCR clients then get no token for it).
+  const G = "Default grant for DCR clients";
+  const grant = f.defaultGrant;
+  if (!grant) add(G, "Exists", "fail", "none: clients registered by DCR cannot get a token for this API", INIT);
+  else {
+    add(G, "Exists", "pass", grant.id ?? "");
+    add(G, "Subject type", grant.subject_type === "user" ? "pass" : "fail", grant.subject_type === "user" ? "user" : `${grant.subject_type ?? "client"}: DCR clients log users in and need "user"`, INIT);
+    const missing = scopes.filter((x) => !(grant.scope ?? []).includes(x));
+    add(G, "Covers every scope", missing.length ? "warn" : "pass", missing.length ? `missing ${missing.join(", ")}` : "yes", INIT);
+  }
 
-    if (f.rolePermissions) {
-      const R = "Roles";
-      const holders = f.rolePermissions.filter((r) => r.permissions.length);
-      add(R, "Roles granting this API's permissions", holders.length ? "pass" : "warn",
-        holders.length ? holders.map((r) => `${r.role} (${r.permissions.join(", ")})`).join("; ") : "none: tokens carry no permissions", "mcp-auth0 roles sync --file roles.yaml");
-      const granted = new Set(holders.flatMap((r) => r.permissions));
-      const orphan = scopes.filter((x) => !granted.has(x));
-      if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), "mcp-auth0 roles sync --file roles.yaml");
-    }
+  if (f.rolePermissions) {
+    const R = "Roles";
+    const holders = f.rolePermissions.filter((r) => r.permissions.length);
+    add(R, "Roles granting this API's permissions", holders.length ? "pass" : "warn",
+      holders.length ? holders.map((r) => `${r.role} (${r.permissions.join(", ")})`).join("; ") : "none: tokens carry no permissions", "mcp-auth0 roles sync --file roles.yaml");
+    const granted = new Set(holders.flatMap((r) => r.permissions));
+    const orphan = scopes.filter((x) => !granted.has(x));
+    if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), "mcp-auth0 roles sync --file roles.yaml");
   }
 
   const C = "Connections";
@@ -83,7 +85,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     domainLevel.length ? domainLevel.map((c) => c.name).join(", ") : 'none: DCR clients fail with "no connections enabled for the client"', "mcp-auth0 promote-connection <name>");
   for (const name of f.expectedConnections) {
     const c = f.connections.find((x) => x.name === name || x.id === name);
-    if (!c) add(C, name, "warn", "no such connection");
+    if (!c) add(C, name, "warn", `no such connection (${f.connections.map((x) => x.name).join(", ") || "the tenant has none"})`, "mcp-auth0 promote-connection (no names: choose from the tenant's connections)");
     else if (!c.is_domain_connection) add(C, name, "warn", "not domain level: DCR clients cannot use it", `mcp-auth0 promote-connection ${c.name}`);
   }
   return checks;

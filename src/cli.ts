@@ -52,15 +52,36 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--api-identifier <url>", "the API identifier = audience = the MCP server's resource URL (default: --server-url)")
     .option("--api-name <name>", 'the API\'s name (default "MCP Server")')
     .option("--scopes <list>", "comma-separated scopes, each value or value=description")
-    .option("--connections <list>", "comma-separated connection names or ids to promote to domain level")
+    .option("--connections <list>", "comma-separated connection names or ids: promoted to domain level (dcr), enabled for the application (proxy)")
     .option("--roles <file>", "roles file (YAML or JSON)")
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
     .option("--env-path <path>", "where to write the .env (default .env)")
-    .option("--template <name>", ".env preset: auth0 or mcp-use", "auth0")
+    .option("--template <name>", ".env preset (default auth0; list: show every preset with its framework and mode)")
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application (default dcr)")
+    .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
+    .option("--app-name <name>", 'proxy mode: the application\'s name, matched exactly (default "<API name> (MCP proxy)")')
+    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory, if any); flags override its values")
     .action(action(async () => (await import("./commands/init.js")).runInit));
+
+  program
+    .command("env")
+    .description("write the .env of a preset from the tenant's current state; changes nothing in the tenant")
+    .requiredOption("--template <name>", ".env preset (list: show them)")
+    .option("--api-identifier <url>", "the API whose audience the .env names (default: --server-url)")
+    .option("--server-url <url>", "the MCP server's public URL")
+    .option("--env-path <path>", "where to write the .env", ".env")
+    .option("--app-name <name>", 'proxy presets: the application to read (default "<API name> (MCP proxy)")')
+    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .action(action(async () => (await import("./commands/env.js")).runEnv));
+
+  program
+    .command("templates")
+    .description("list the .env presets: the framework each is for, its mode and its variables")
+    .action(action(async () => (await import("./commands/templates.js")).runTemplates));
 
   program
     .command("promote-connection")
@@ -81,11 +102,26 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .action(action(async () => (await import("./commands/roles-sync.js")).runRolesSync));
 
   program
+    .command("plan")
+    .description("print the plan for the config file without applying it; --check exits 5 when the tenant differs (drift, for CI)")
+    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory)")
+    .option("--check", "exit 5 when the tenant differs from the file, 0 when it matches")
+    .action(action(async () => (await import("./commands/plan.js")).runPlan));
+
+  program
+    .command("teardown")
+    .description("remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a tpc_ client, never anything it does not name")
+    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory)")
+    .option("--reset-tenant-settings", "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD)")
+    .action(action(async () => (await import("./commands/teardown.js")).runTeardown));
+
+  program
     .command("doctor")
     .description("check, read-only, everything an MCP client meets in the tenant (and the MCP server), and say what to fix")
     .option("--api-identifier <url>", "the MCP server's API identifier (env AUTH0_AUDIENCE)")
     .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
     .option("--connections <list>", "connections that should be domain level")
+    .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
     .action(action(async () => (await import("./commands/doctor.js")).runDoctor));
 
   program
@@ -97,6 +133,11 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .action(action(async () => (await import("./commands/dev.js")).runDev));
 
   return program;
+}
+
+/** Commander parser for a repeatable option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */

@@ -49,9 +49,15 @@ export class MissingScopesError extends CredentialsError {
     anyOf = false,
   ) {
     const what = anyOf && missing.length > 1 ? "one of the scopes" : missing.length === 1 ? "a needed scope" : "needed scopes";
-    super(`The Management API token lacks ${what}: ${missing.join(", ")}.`, GRANT_SCOPES_WHERE);
+    const why = missing.flatMap((scope) => (SCOPE_REASONS[scope] ? [`${scope}: ${SCOPE_REASONS[scope]}`] : []));
+    super(`The Management API token lacks ${what}: ${missing.join(", ")}.`, [GRANT_SCOPES_WHERE, ...why].join(" "));
   }
 }
+
+/** Scopes whose need is not obvious from the command: the missing-scopes hint says why. */
+const SCOPE_REASONS: Record<string, string> = {
+  "read:client_keys": "Auth0 shows an application's client secret only with it; mcp-auth0 reads the proxy application's secret to write it into the .env (it is never printed).",
+};
 
 /** DNS, refused connections, TLS failures: the tenant could not be reached at all. */
 export class UnreachableError extends CliError {

@@ -28,11 +28,18 @@ async function readDotenv(path: string): Promise<Record<string, string>> {
 /** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 1 when a check fails. */
 export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
-  // Flags first, then the environment, then the .env beside the server.
-  const env = { ...(await readDotenv(resolve(ctx.deps.cwd, options.envPath))), ...ctx.deps.env };
+  const env = ctx.deps.env;
+  // A .env beside the server (what init wrote) names the API when neither flags nor environment do.
+  // Its MCP_SERVER_URL is not probed unless asked: the server need not be running.
+  const dotenv = await readDotenv(resolve(ctx.deps.cwd, options.envPath));
   const serverUrl = options.serverUrl ?? env.MCP_SERVER_URL;
   const identifier = parseIdentifier(
-    options.apiIdentifier ?? env.AUTH0_AUDIENCE ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
+    options.apiIdentifier ??
+      env.AUTH0_AUDIENCE ??
+      serverUrl ??
+      dotenv.AUTH0_AUDIENCE ??
+      dotenv.MCP_USE_OAUTH_AUTH0_AUDIENCE ??
+      (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const tenant = await openTenant(ctx);
   assertScopes(tenant.scopes, DOCTOR_SCOPES);

@@ -7,10 +7,15 @@ import { assertReadScopes } from "../tenant/scopes.js";
 import { readTenantState, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { diagnose } from "../doctor/diagnose.js";
-import type { RoleDesired } from "../plan/plan.js";
-import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
-import { envEntries, loadTemplate } from "../env/templates.js";
+import type { ApplicationChange, RoleDesired } from "../plan/plan.js";
+import { assertEnvPathWritable } from "../env/dotenv.js";
+import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
+import { DEFAULT_API_NAME } from "../resources/resource-server.js";
+import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
+import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
+import { planEnvFile, resolvePath } from "./env-file.js";
+import { loadInitConfig, withConfig, type LoadedConfig } from "./init-config.js";
 
 export const initOptionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -20,9 +25,15 @@ export const initOptionsSchema = z.object({
   roles: z.string().optional(),
   serverUrl: z.string().optional(),
   envPath: z.string().optional(),
-  template: z.string().default("auth0"),
+  /** Default: auth0 in DCR mode; proxy mode needs one of the proxy presets. `list` lists them. */
+  template: z.string().optional(),
   defaultAudience: z.boolean().optional(),
-  cimd: z.boolean().default(false),
+  cimd: z.boolean().optional(),
+  mode: z.string().optional(),
+  config: z.string().optional(),
+  callbackUrl: z.array(z.string()).optional(),
+  appName: z.string().optional(),
+  apiBaseUrl: z.string().optional(),
 });
 
 export type InitOptions = z.infer<typeof initOptionsSchema>;
@@ -37,7 +48,7 @@ interface Answers {
 }
 
 /** Asks (interactively) or takes (flags) the API's values, and validates every one before any request. */
-async function gatherApi(options: InitOptions, ctx: Context): Promise<Omit<Answers, "roles" | "envPath">> {
+async function gatherApi(options: InitOptions, ctx: Context, config?: LoadedConfig): Promise<Omit<Answers, "roles" | "envPath">> {
   const { prompter } = ctx;
   const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
   const identifier = parseIdentifier(
@@ -45,11 +56,19 @@ async function gatherApi(options: InitOptions, ctx: Context): Promise<Omit<Answe
       serverUrl ??
       (await prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)", default: undefined, validate: validWith((v) => parseIdentifier(v)) })),
   );
-  const apiName = options.apiName !== undefined ? parseApiName(options.apiName) : prompter.interactive ? parseApiName(await prompter.input({ message: "API name", flag: "--api-name", default: "MCP Server" })) : undefined;
-  const scopes = parseScopes(
-    options.scopes ??
-      (await prompter.input({ message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity", validate: validWith(parseScopes) })),
-  );
+  const apiName =
+    options.apiName !== undefined
+      ? parseApiName(options.apiName)
+      : prompter.interactive && !config
+        ? parseApiName(await prompter.input({ message: "API name", flag: "--api-name", default: "MCP Server" }))
+        : undefined;
+  const scopes =
+    options.scopes === undefined && config
+      ? config.desired.scopes
+      : parseScopes(
+          options.scopes ??
+            (await prompter.input({ message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity", validate: validWith(parseScopes) })),
+        );
   return { identifier, apiName, scopes, serverUrl };
 }
 
@@ -65,14 +84,27 @@ function validWith(parse: (value: string) => unknown) {
 }
 
 export async function runInit(raw: unknown, ctx: Context): Promise<number> {
-  const options = initOptionsSchema.parse(raw);
+  const flags = initOptionsSchema.parse(raw);
+  if (flags.template === "list") return (await import("./templates.js")).runTemplates({}, ctx);
   const { prompter, deps } = ctx;
-  const template = await loadTemplate(options.template);
+  // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
+  const config = await loadInitConfig(ctx, flags.config);
+  const options = config ? withConfig(flags, config) : flags;
+  const mode = parseMode(options.mode ?? "dcr");
+  assertProxyOnlyFlags(options, mode);
+  const template = await templateForMode(options.template, mode);
+  const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   let api!: Awaited<ReturnType<typeof gatherApi>>;
+  let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
-  const rolesFromFlag = options.roles ? { file: options.roles, roles: await loadRolesFile(options.roles) } : undefined;
+  const rolesFromFlag = options.roles
+    ? { file: options.roles, roles: await loadRolesFile(resolvePath(deps.cwd, options.roles)) }
+    : config?.desired.roles.length
+      ? { file: config.file, roles: config.desired.roles }
+      : undefined;
   const tenant = await openTenant(ctx, async () => {
-    api = await gatherApi(options, ctx);
+    api = await gatherApi(options, ctx, config);
+    if (mode === "proxy") proxy = await gatherProxy(options, ctx);
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
     if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
   });
@@ -81,32 +113,42 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
-  const wantsRoles = options.roles !== undefined || prompter.interactive;
-  assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles), INIT_WRITE_SCOPES(wantsRoles));
+  const wantsRoles = rolesFromFlag !== undefined || (prompter.interactive && !config);
+  const scopeOptions = { mode, clientSecret: usesValue(template, "clientSecret") };
+  assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles });
+  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode });
 
   const connectionNames =
     options.connections !== undefined
       ? parseList(options.connections)
       : prompter.interactive
-        ? await prompter.checkbox({
-            message: "Connections MCP clients may log users in with (promoted to domain level)",
-            flag: "--connections",
-            choices: state.connections.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`, value: c.name, checked: c.is_domain_connection })),
-          })
+        ? await prompter.checkbox(
+            proxy
+              ? {
+                  message: "Connections the proxy application may log users in with (enabled for it)",
+                  flag: "--connections",
+                  choices: state.connections.map((c) => ({ name: `${c.name} (${c.strategy})`, value: c.name, checked: false })),
+                }
+              : {
+                  message: "Connections MCP clients may log users in with (promoted to domain level)",
+                  flag: "--connections",
+                  choices: state.connections.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`, value: c.name, checked: c.is_domain_connection })),
+                },
+          )
         : [];
 
   let roles = rolesFromFlag;
-  if (!roles && prompter.interactive) {
+  if (!roles && prompter.interactive && !config) {
     const file = await prompter.input({ message: "Roles file (YAML or JSON; leave empty for none)", flag: "--roles", default: "" });
     if (file.trim()) roles = { file: file.trim(), roles: await loadRolesFile(resolvePath(deps.cwd, file.trim())) };
   }
   const envPath = options.envPath ?? (await prompter.input({ message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }));
-  const envFile = resolvePath(deps.cwd, envPath);
-  await assertEnvPathWritable(envFile);
+  const envFilePath = resolvePath(deps.cwd, envPath);
+  await assertEnvPathWritable(envFilePath);
 
-  let policy: DefaultAudiencePolicy = options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : "auto";
+  let policy: DefaultAudiencePolicy =
+    options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
   const otherAudience = state.settings.default_audience && state.settings.default_audience !== api.identifier ? state.settings.default_audience : undefined;
   if (policy === "auto" && otherAudience && prompter.interactive) {
     const replace = await prompter.confirm({
@@ -124,36 +166,48 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd: options.cimd,
+    cimd: options.cimd ?? false,
+    mode,
+    ...(proxy
+      ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }
+      : {}),
   });
 
-  const values = { domain: tenant.domain, audience: api.identifier, serverUrl: api.serverUrl };
-  const entries = envEntries(template, values);
-  const envPreview = await writeEnvFile(envFile, entries, { dryRun: true });
-  plan.env = {
-    path: envPath,
-    template: template.name,
-    action: envPreview.created ? "create" : envPreview.unchanged ? "unchanged" : "update",
-    set: [...envPreview.added, ...envPreview.changed],
+  const application = plan.changes.find((c): c is ApplicationChange => c.kind === "application");
+  const apiScopes = plan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
+  const values = {
+    domain: tenant.domain,
+    audience: api.identifier,
+    serverUrl: api.serverUrl,
+    // An OAuth proxy serves its callback itself: without --server-url, its origin is the server's.
+    baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
+    apiBaseUrl,
+    scope: proxyScope(apiScopes),
   };
+  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application ? () => application.id : undefined);
+  plan.env = envFile.change;
+  plan.warnings.push(...envFile.warnings);
 
   return executePlan(ctx, tenant, plan, {
-    writeEnv: () => writeEnvFile(envFile, entries),
-    nextSteps: [
-      `Start your MCP server; it reads ${envPath} (domain ${tenant.domain}, audience ${api.identifier}).`,
-      `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
-      "Check the whole setup at any time: mcp-auth0 doctor",
-    ],
+    writeEnv: envFile.write,
+    nextSteps: proxy
+      ? [
+          `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,
+          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? "your MCP server's URL"}, then Open Auth Settings → Quick OAuth Flow; your server's proxy logs you in through Auth0.`,
+        ]
+      : [
+          `Start your MCP server; it reads ${envPath} (domain ${tenant.domain}, audience ${api.identifier}).`,
+          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
+          "Check the whole setup at any time: mcp-auth0 doctor",
+        ],
     // After a converged run the state read for the plan is the final state: no second read.
-    verdict: async (applied) => {
-      const after = applied ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles }) : state;
-      const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
-      return diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
-    },
+    // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
+    verdict: proxy
+      ? undefined
+      : async (applied) => {
+          const after = applied ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles }) : state;
+          const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
+          return diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
+        },
   });
 }
-
-function resolvePath(cwd: string, path: string): string {
-  return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
-}
-

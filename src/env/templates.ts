@@ -12,8 +12,8 @@ import { InputError } from "../errors.js";
 export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.meta.url));
 
 /**
- * The values a template variable can name. `issuer` and `configUrl` are derived from `domain`;
- * the others are given by the caller (see `EnvValues`).
+ * The values a template variable can name. `issuer` and `configUrl` are derived from `domain`,
+ * `baseUrl` from `serverUrl` unless given; the others are given by the caller (see `EnvValues`).
  */
 export const ENV_VALUE_NAMES = [
   "domain",
@@ -21,6 +21,8 @@ export const ENV_VALUE_NAMES = [
   "configUrl",
   "audience",
   "serverUrl",
+  "baseUrl",
+  "apiBaseUrl",
   "clientId",
   "clientSecret",
   "scope",
@@ -37,6 +39,13 @@ export interface EnvValues {
   /** The MCP server's public URL. */
   serverUrl?: string;
   /**
+   * The public origin of an OAuth-proxy MCP server (mcp-use `BASE_URL`, FastMCP `base_url`), under
+   * which it serves its own OAuth endpoints and callback. Default: the origin of `serverUrl`.
+   */
+  baseUrl?: string;
+  /** The URL of the upstream API that the MCP server's tools call with the user's token (Cloudflare's `API_BASE_URL`). */
+  apiBaseUrl?: string;
+  /**
    * Client id and secret of the Regular Web Application that OAuth-proxy frameworks log in with.
    * Never the Management API application's: SPEC §5 forbids writing those.
    */
@@ -52,6 +61,8 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envTemplateSchema = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME),
   description: z.string().min(1),
+  /** The framework that reads these variables, as `mcp-auth0 templates` lists it. */
+  framework: z.string().min(1).optional(),
   /** `dcr`: MCP clients register themselves; `proxy`: the server logs in as a Regular Web Application. */
   mode: z.enum(["dcr", "proxy"]),
   variables: z
@@ -117,10 +128,36 @@ function resolveValues(values: EnvValues): Partial<Record<EnvValueName, string>>
     configUrl: domain ? `https://${domain}/.well-known/openid-configuration` : undefined,
     audience: values.audience,
     serverUrl: values.serverUrl,
+    baseUrl: values.baseUrl ?? originOf(values.serverUrl),
+    apiBaseUrl: values.apiBaseUrl,
     clientId: values.clientId,
     clientSecret: values.clientSecret,
     scope: values.scope,
   };
+}
+
+/** `https://mcp.example.com/mcp` → `https://mcp.example.com`; undefined for anything that is not a URL. */
+export function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const origin = new URL(url).origin;
+    return origin === "null" ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the template writes `value` into some variable. */
+export function usesValue(template: EnvTemplate, value: EnvValueName): boolean {
+  return Object.values(template.variables).includes(value);
+}
+
+/**
+ * The scopes an OAuth proxy asks for when it logs a user in: OpenID Connect's, `offline_access`
+ * for a refresh token (the API allows offline access), and every scope of the API.
+ */
+export function proxyScope(apiScopes: string[]): string {
+  return [...new Set(["openid", "profile", "email", "offline_access", ...apiScopes])].join(" ");
 }
 
 /** Frameworks such as mcp-use want the bare domain and add `https://` themselves. */

@@ -144,6 +144,20 @@ export const updateConnectionSchema = z.strictObject({
   cross_app_access_resource_app: looseObject.nullable().optional(),
 });
 
+/**
+ * `PATCH /connections/{id}/clients`: a bare array, at most 50 clients per request, each enabled
+ * (`status: true`) or disabled for the connection. Clients not listed are left as they are.
+ */
+export const updateEnabledClientsSchema = z
+  .array(
+    z.strictObject({
+      client_id: z.string().min(1),
+      status: z.boolean(),
+    }),
+  )
+  .min(1)
+  .max(50);
+
 // ---- roles --------------------------------------------------------------------------------------
 
 export const createRoleSchema = z.strictObject({

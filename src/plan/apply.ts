@@ -7,17 +7,24 @@ import { applyResourceServer, refreshResourceServer } from "../resources/resourc
 import { applyDefaultGrant, refreshDefaultGrant } from "../resources/client-grant.js";
 import { applyConnection, refreshConnection } from "../resources/connections.js";
 import { applyRole, refreshRole } from "../resources/roles.js";
-import { readTenantSettings, planDefaultAudience, planTenantSettings } from "../resources/tenant-settings.js";
-import { pendingChanges, type Change, type Plan } from "./plan.js";
+import { applyApplication, refreshApplication } from "../resources/application.js";
+import { readTenantSettings, planDefaultAudience, planSettingsValues } from "../resources/tenant-settings.js";
+import { pendingChanges, type Change, type DeleteChange, type Plan } from "./plan.js";
 
-/** Apply order: the API before what refers to it (grant, roles), the tenant-wide default audience last. */
+/**
+ * Apply order: the API before what refers to it (grant, roles), the proxy application (which enables
+ * its connections itself) before the connections of DCR mode, the tenant-wide default audience last.
+ */
 const ORDER: Record<Change["kind"], number> = {
   "tenant-settings": 0,
   "resource-server": 1,
-  "client-grant": 2,
-  connection: 3,
-  role: 4,
-  "default-audience": 5,
+  application: 2,
+  "client-grant": 3,
+  connection: 4,
+  role: 5,
+  "default-audience": 6,
+  // teardown: after the default audience stops naming the API, so no login ever names a deleted one.
+  delete: 7,
 };
 
 export function orderChanges(changes: Change[]): Change[] {
@@ -42,6 +49,14 @@ export function scopesFor(change: Change): string[] {
         // Permissions, assignments and a changed description are updates of the role.
         ...(change.fields.some((f) => f.field !== "name" && (change.id || f.field !== "description")) ? ["update:roles"] : []),
       ];
+    case "delete":
+      return [`delete:${change.resource.replace("-", "_")}s`];
+    case "application":
+      return [
+        ...(change.action === "create" ? ["create:clients"] : Object.keys(change.body).length ? ["update:clients"] : []),
+        // PATCH /connections/{id}/clients
+        ...(change.enableConnections.length ? ["update:connections"] : []),
+      ];
   }
 }
 
@@ -59,6 +74,21 @@ async function applyOne(tenant: Tenant, change: Change): Promise<void> {
       return applyConnection(tenant, change);
     case "role":
       return applyRole(tenant, change);
+    case "application":
+      return applyApplication(tenant, change);
+    case "delete":
+      return applyDelete(tenant, change);
+  }
+}
+
+async function applyDelete(tenant: Tenant, change: DeleteChange): Promise<void> {
+  try {
+    if (change.resource === "resource-server") await tenant.client.resourceServers.delete(change.id);
+    else if (change.resource === "client-grant") await tenant.client.clientGrants.delete(change.id);
+    else await tenant.client.roles.delete(change.id);
+  } catch (error) {
+    // Already gone (an earlier attempt whose answer was lost): that is the goal.
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }
 }
 
@@ -66,11 +96,12 @@ async function applyOne(tenant: Tenant, change: Change): Promise<void> {
 async function refresh(tenant: Tenant, change: Change): Promise<Change> {
   switch (change.kind) {
     case "tenant-settings": {
-      const settings = await readTenantSettings(tenant);
-      const cimd = change.body.client_id_metadata_document_supported === true;
-      const fresh = planTenantSettings(settings, { cimd });
-      return fresh;
+      // Toward the same values as the change (init's, or teardown's reset), whatever is left of them.
+      const { flags, ...top } = change.body as { flags?: Record<string, unknown> };
+      return planSettingsValues(await readTenantSettings(tenant), { flags: flags ?? {}, top });
     }
+    case "delete":
+      return change;
     case "default-audience":
       return planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change;
     case "resource-server":
@@ -81,6 +112,8 @@ async function refresh(tenant: Tenant, change: Change): Promise<Change> {
       return refreshConnection(tenant, change);
     case "role":
       return refreshRole(tenant, change);
+    case "application":
+      return refreshApplication(tenant, change);
   }
 }
 
@@ -148,9 +181,16 @@ export function describeStep(change: Change): string {
     case "connection":
       return `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`;
     case "default-audience":
-      return `Set the tenant's default audience to ${change.desired}`;
+      return change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience";
+    case "delete":
+      return `Delete ${change.label}`;
     case "client-grant":
       return `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
+    case "application": {
+      const enable = change.enableConnections.length ? `enable ${change.enableConnections.map((c) => c.name).join(", ")}` : "";
+      if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
+      return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
+    }
     default:
       return `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`;
   }

@@ -8,6 +8,8 @@ import { planToJson, renderPlan } from "./render.js";
 import { failed, renderChecks, type Check } from "../doctor/check.js";
 
 export interface ExecuteOptions {
+  /** Removes things (teardown): the confirmation defaults to no. */
+  destructive?: boolean;
   /** Writes the .env after the tenant changes (init); only called when plan.env is pending. */
   writeEnv?: () => Promise<unknown>;
   nextSteps?: string[];
@@ -39,7 +41,7 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     return ExitCode.ok;
   }
   assertScopes(tenant.scopes, pending.flatMap(scopesFor));
-  if ((pending.length || envPending) && prompter.interactive && !(await prompter.confirm({ message: "Apply these changes?", default: true }))) {
+  if ((pending.length || envPending) && prompter.interactive && !(await prompter.confirm({ message: options.destructive ? "Remove these from the tenant?" : "Apply these changes?", default: !options.destructive }))) {
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
@@ -47,6 +49,7 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
   if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, options.writeEnv);
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
+  else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
   const checks = options.verdict ? await options.verdict(applied.length > 0) : undefined;
   if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);

@@ -5,24 +5,36 @@ import { planResourceServer, readResourceServer, type ResourceServer } from "../
 import { planDefaultGrant, readDefaultGrant, type ClientGrant } from "../resources/client-grant.js";
 import { planConnection, readConnections, resolveConnections, type Connection } from "../resources/connections.js";
 import { lookupUsers, planRole, readRoles, readRoleState } from "../resources/roles.js";
+import { planApplicationIn, readApplications, type Application } from "../resources/application.js";
 import { assertPermissionsAreScopes } from "../input/roles-file.js";
 import type { ScopeInput } from "../input/values.js";
 import type { Change, Plan, RoleChange, RoleDesired } from "./plan.js";
 
-export const INIT_READ_SCOPES = (roles: boolean) => [
+/**
+ * `dcr` (default): MCP clients register themselves and log in through domain-level connections.
+ * `proxy`: the MCP server mediates the OAuth flow with one Regular Web Application.
+ */
+export type InitMode = "dcr" | "proxy";
+
+export interface ScopeOptions {
+  mode?: InitMode;
+  /** Proxy mode writes the application's client secret: reading it back needs `read:client_keys`. */
+  clientSecret?: boolean;
+}
+
+export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
   "read:tenant_settings",
   "read:resource_servers",
-  "read:client_grants",
+  ...(options.mode === "proxy" ? ["read:clients", ...(options.clientSecret ? ["read:client_keys"] : [])] : ["read:client_grants"]),
   "read:connections",
   ...(roles ? ["read:roles", "read:users"] : []),
 ];
 
-export const INIT_WRITE_SCOPES = (roles: boolean) => [
+export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
   "update:tenant_settings",
   "create:resource_servers",
   "update:resource_servers",
-  "create:client_grants",
-  "update:client_grants",
+  ...(options.mode === "proxy" ? ["create:clients", "update:clients"] : ["create:client_grants", "update:client_grants"]),
   "update:connections",
   ...(roles ? ["create:roles", "update:roles"] : []),
 ];
@@ -34,17 +46,22 @@ export interface TenantState {
   defaultGrant: ClientGrant | undefined;
   connections: Connection[];
   roles: Management.Role[] | undefined;
+  /** The tenant's applications, read in proxy mode only (the proxy application is matched by name). */
+  applications?: Application[];
 }
 
-export async function readTenantState(tenant: Tenant, wants: { identifier: string; roles: boolean }): Promise<TenantState> {
-  const [settings, resourceServer, defaultGrant, connections, roles] = await Promise.all([
+export async function readTenantState(tenant: Tenant, wants: { identifier: string; roles: boolean; mode?: InitMode }): Promise<TenantState> {
+  const proxy = wants.mode === "proxy";
+  const [settings, resourceServer, defaultGrant, connections, roles, applications] = await Promise.all([
     readTenantSettings(tenant),
     readResourceServer(tenant, wants.identifier),
-    readDefaultGrant(tenant, wants.identifier),
+    // Proxy mode has no DCR clients, so no default third-party grant to read.
+    proxy ? Promise.resolve(undefined) : readDefaultGrant(tenant, wants.identifier),
     readConnections(tenant),
     wants.roles ? readRoles(tenant) : Promise.resolve(undefined),
+    proxy ? readApplications(tenant) : Promise.resolve(undefined),
   ]);
-  return { settings, resourceServer, defaultGrant, connections, roles };
+  return { settings, resourceServer, defaultGrant, connections, roles, ...(applications ? { applications } : {}) };
 }
 
 export interface InitDesired {
@@ -57,6 +74,10 @@ export interface InitDesired {
   prune?: boolean;
   defaultAudience: DefaultAudiencePolicy;
   cimd: boolean;
+  /** Default `dcr`. */
+  mode?: InitMode;
+  /** Proxy mode: the Regular Web Application (matched by name) and its callback URLs. */
+  application?: { name: string; callbacks: string[] };
 }
 
 /** Plans the roles against the tenant's: reads each existing role's permissions (and users when listed), and each email once. */
@@ -80,23 +101,42 @@ export async function planRoles(
   return { changes, warnings };
 }
 
-/** Computes the whole init plan. Reads only what it still needs (roles' permissions and users); never writes. */
+/**
+ * Computes the whole init plan. Reads only what it still needs (roles' permissions and users, the
+ * proxy application's connections); never writes.
+ *
+ * Proxy mode keeps the API, roles and default audience of DCR mode and leaves out what only DCR
+ * clients need: the tenant settings (DCR, resource parameter profile, `iss`, consent descriptions),
+ * the default third-party grant and domain-level connections. It adds the Regular Web Application
+ * and enables the chosen connections for it.
+ */
 export async function planInit(tenant: Tenant, state: TenantState, desired: InitDesired): Promise<Plan> {
   const warnings: string[] = [];
   const changes: Change[] = [];
-  changes.push(planTenantSettings(state.settings, { cimd: desired.cimd }));
+  const proxy = desired.mode === "proxy";
+  if (!proxy) changes.push(planTenantSettings(state.settings, { cimd: desired.cimd }));
 
   const api = planResourceServer(state.resourceServer, { identifier: desired.identifier, name: desired.apiName, scopes: desired.scopes });
   changes.push(api.change);
   if (api.warning) warnings.push(api.warning);
 
-  const grant = planDefaultGrant(state.defaultGrant, desired.identifier, api.change.scopes);
-  changes.push(grant.change);
-  if (grant.warning) warnings.push(grant.warning);
+  if (proxy) {
+    if (!desired.application) throw new Error("Proxy mode needs the application's name and callback URLs.");
+    const connections = resolveConnections(state.connections, desired.connections).map((c) => ({ id: c.id, name: c.name }));
+    const application = await planApplicationIn(tenant, state.applications ?? [], { ...desired.application, connections });
+    changes.push(application);
+    if (application.action === "create" && !connections.length) {
+      warnings.push(`No connection is enabled for the new application ${desired.application.name}: nobody can log in through it yet. Choose some with --connections.`);
+    }
+  } else {
+    const grant = planDefaultGrant(state.defaultGrant, desired.identifier, api.change.scopes);
+    changes.push(grant.change);
+    if (grant.warning) warnings.push(grant.warning);
 
-  for (const connection of resolveConnections(state.connections, desired.connections)) changes.push(planConnection(connection));
-  if (!desired.connections.length && !state.connections.some((c) => c.is_domain_connection)) {
-    warnings.push('No connection is domain level: DCR clients cannot log anyone in ("no connections enabled for the client"). Choose some with --connections.');
+    for (const connection of resolveConnections(state.connections, desired.connections)) changes.push(planConnection(connection));
+    if (!desired.connections.length && !state.connections.some((c) => c.is_domain_connection)) {
+      warnings.push('No connection is domain level: DCR clients cannot log anyone in ("no connections enabled for the client"). Choose some with --connections.');
+    }
   }
 
   if (desired.roles.length) {

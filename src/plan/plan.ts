@@ -2,7 +2,7 @@
  * The plan is a plain value: for each resource, what will be created, updated or left alone, with
  * the fields that differ. Computing it never writes; rendering and applying it are separate steps.
  */
-export type Action = "create" | "update" | "unchanged";
+export type Action = "create" | "update" | "unchanged" | "delete";
 
 export interface FieldChange {
   field: string;
@@ -83,7 +83,47 @@ export interface DefaultAudienceChange extends BaseChange {
   desired: string;
 }
 
-export type Change = TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange;
+export interface ApplicationDesired {
+  name: string;
+  /** Callback URLs the application must allow; the application's other callbacks are kept. */
+  callbacks: string[];
+  /** Connections the application must be enabled for (by id, with the name for the plan). */
+  connections: Array<{ id: string; name: string }>;
+}
+
+/**
+ * The Regular Web Application of proxy mode: an MCP server that mediates the OAuth flow logs users
+ * in with it (authorization code + refresh token, with its client secret). Its secret is never
+ * part of a plan: it is read only when the `.env` is written.
+ */
+export interface ApplicationChange extends BaseChange {
+  kind: "application";
+  /** The client id; set by apply after a create. */
+  id?: string;
+  desired: ApplicationDesired;
+  /** The POST body, or the PATCH body with only the fields that differ (empty when none do). */
+  body: Record<string, unknown>;
+  /** Connections not yet enabled for the application: `PATCH /connections/{id}/clients` each. */
+  enableConnections: Array<{ id: string; name: string }>;
+}
+
+/** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
+export interface DeleteChange extends BaseChange {
+  kind: "delete";
+  action: "delete";
+  resource: "resource-server" | "client-grant" | "role";
+  id: string;
+}
+
+export type Change =
+  | TenantSettingsChange
+  | ResourceServerChange
+  | ClientGrantChange
+  | ConnectionChange
+  | RoleChange
+  | DefaultAudienceChange
+  | ApplicationChange
+  | DeleteChange;
 
 export interface EnvFileChange {
   path: string;

@@ -2,9 +2,16 @@ import { paint } from "../ui/logger.js";
 import { isConverged, type Change, type Plan } from "./plan.js";
 import { orderChanges, scopesFor } from "./apply.js";
 
+/** A scope reads as `tool:greet ("Greet someone")`, so a changed description shows in the plan. */
+const showItem = (v: unknown): string => {
+  if (typeof v !== "object" || v === null) return String(v);
+  const { value, description } = v as { value?: string; description?: string };
+  return value === undefined ? JSON.stringify(v) : description && description !== value ? `${value} ("${description}")` : value;
+};
+
 const show = (value: unknown): string => {
   if (value === undefined || value === null || value === "") return "(none)";
-  if (Array.isArray(value)) return value.map((v) => (typeof v === "object" ? (v as { value?: string }).value ?? JSON.stringify(v) : String(v))).join(", ");
+  if (Array.isArray(value)) return value.map(showItem).join(", ");
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 };
 
@@ -21,6 +28,16 @@ function details(change: Change): string[] {
     }
     case "connection":
       return [];
+    case "application":
+      return change.fields
+        .filter((f) => f.field !== "name")
+        .map((f) =>
+          f.field === "connections (enable)"
+            ? `enable connections: ${show(f.to)}`
+            : change.action === "create"
+              ? `${f.field}: ${show(f.to)}`
+              : `${f.field}: ${Array.isArray(f.from) && !f.from.length ? "(none)" : show(f.from)} → ${show(f.to)}`,
+        );
     default:
       return change.action === "create"
         ? change.fields.filter((f) => f.field !== "identifier").map((f) => `${f.field}: ${show(f.to)}`)
@@ -39,7 +56,7 @@ function headline(change: Change): string {
 /** The plan as a user reads it: `+` create, `~` update, `=` unchanged, with the fields that differ. */
 export function renderPlan(plan: Plan, color: boolean): string {
   const p = paint(color);
-  const mark = { create: p.green("+"), update: p.yellow("~"), unchanged: p.dim("=") };
+  const mark = { create: p.green("+"), update: p.yellow("~"), unchanged: p.dim("="), delete: p.red("-") };
   const lines = [p.bold(`Plan for ${plan.domain}`)];
   for (const change of orderChanges(plan.changes)) {
     const text = `  ${mark[change.action]} ${headline(change)}`;
@@ -68,7 +85,9 @@ export function planToJson(plan: Plan) {
           ? { addPermissions: change.addPermissions, removePermissions: change.removePermissions, addUsers: change.addUsers.map((u) => u.email), unknownEmails: change.unknownEmails }
           : change.kind === "connection"
             ? { id: change.id, name: change.name, domainLevel: change.domainLevel }
-            : {};
+            : change.kind === "application"
+              ? { id: change.id, name: change.desired.name, enableConnections: change.enableConnections.map((c) => c.name) }
+              : {};
       return { kind, label, action, fields, ...extra, scopes: action === "unchanged" ? [] : scopesFor(change) };
     }),
     env: plan.env,

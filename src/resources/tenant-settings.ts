@@ -37,12 +37,27 @@ export async function readTenantSettings(tenant: Tenant): Promise<TenantSettings
 }
 
 export function planTenantSettings(current: TenantSettings, desired: TenantSettingsDesired): TenantSettingsChange {
-  const want = desiredTenantSettings(desired);
+  return planSettingsValues(current, desiredTenantSettings(desired));
+}
+
+/** The values init turns on, turned back off (teardown --reset-tenant-settings), where they are on. */
+export function planSettingsReset(current: TenantSettings): TenantSettingsChange {
+  const on = desiredTenantSettings({ cimd: true });
+  const off = { flags: Object.fromEntries(Object.keys(on.flags).map((k) => [k, false])), top: { resource_parameter_profile: "audience", authorization_response_iss_parameter_supported: false, client_id_metadata_document_supported: false } };
+  const isOn = (value: unknown, key: string, group: Record<string, unknown>) => value === group[key];
+  const flags = current.flags ?? {};
+  return planSettingsValues(current, {
+    flags: Object.fromEntries(Object.entries(off.flags).filter(([k]) => isOn(flags[k], k, on.flags))),
+    top: Object.fromEntries(Object.entries(off.top).filter(([k]) => isOn((current as Record<string, unknown>)[k], k, on.top))),
+  });
+}
+
+/** Only the fields (and flags) that differ from `want`; Auth0 merges `flags` key by key, so only those are sent. */
+export function planSettingsValues(current: TenantSettings, want: { flags: Record<string, unknown>; top: Record<string, unknown> }): TenantSettingsChange {
   const flagChanges = diffFields(current.flags ?? {}, want.flags, "flags.");
   const topChanges = diffFields(current as Record<string, unknown>, want.top);
   const fields: FieldChange[] = [...flagChanges, ...topChanges];
   const body: Record<string, unknown> = Object.fromEntries(topChanges.map((c) => [c.field, c.to]));
-  // Auth0 merges `flags` key by key, so only the differing flags are sent.
   if (flagChanges.length) body.flags = Object.fromEntries(flagChanges.map((c) => [c.field.slice("flags.".length), c.to]));
   return { kind: "tenant-settings", label: "Tenant settings", action: fields.length ? "update" : "unchanged", fields, body };
 }

@@ -43,7 +43,8 @@ describe("init under faults", () => {
     const result = await initUnder({ rateLimit: { perSecond: 2, burst: 10 }, failEvery: 7 });
     expect(result.stderr).not.toContain("✖ Unexpected");
     expect(result.code).toBe(0);
-    expect(fx.tenant.calls.some((c) => c.status === 429)).toBe(true);
+    // More calls than the burst: the limit was reached and waited out (paced, so few or no 429s).
+    expect(fx.tenant.calls.filter((c) => c.path.startsWith("/api/v2/")).length).toBeGreaterThan(10);
     expect(fx.tenant.calls.some((c) => c.status === 503)).toBe(true);
     expect(endState(fx.tenant)).toEqual(expected);
     expectNoDuplicates();

@@ -102,7 +102,7 @@ describe("renderPlan", () => {
       `+ API ${API}`,
       "name: MCP Server",
       "token_dialect: rfc9068_profile_authz",
-      "scopes: tool:whoami, tool:greet",
+      'scopes: tool:whoami ("Read your identity"), tool:greet',
       "+ Default grant for DCR (third-party) clients",
       "default_for: third_party_clients",
       "~ Connection Username-Password-Authentication (auth0): promote to domain level",

@@ -1,6 +1,6 @@
 import { ApiError, json } from "../http.js";
-import { listPage, selectFields } from "../paging.js";
-import { updateConnectionSchema, validateBody } from "../schemas.js";
+import { checkpointPage, listPage, selectFields } from "../paging.js";
+import { updateConnectionSchema, updateEnabledClientsSchema, validateBody } from "../schemas.js";
 import type { Connection } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
 
@@ -47,6 +47,36 @@ export const connectionRoutes: Route[] = [
       }
       ctx.store.changed();
       return json(200, connection);
+    },
+  },
+  {
+    // The clients a connection is enabled for, checkpoint paged: `{clients: [{client_id}], next?}`.
+    method: "GET",
+    path: "/connections/:id/clients",
+    scopes: ["read:connections"],
+    handle: (ctx) => {
+      const clients = find(ctx).enabled_clients.map((client_id) => ({ client_id }));
+      return checkpointPage(clients, "clients", ctx.query, (c) => c.client_id);
+    },
+  },
+  {
+    // Enables or disables the listed clients only; the replacement of the deprecated `enabled_clients`.
+    method: "PATCH",
+    path: "/connections/:id/clients",
+    scopes: ["update:connections"],
+    handle: (ctx) => {
+      const connection = find(ctx);
+      const items = validateBody(updateEnabledClientsSchema, ctx.body);
+      for (const item of items) {
+        if (!ctx.store.findClient(item.client_id)) throw new ApiError(404, `The client ${item.client_id} does not exist`, "inexistent_client");
+      }
+      for (const item of items) {
+        const enabled = connection.enabled_clients.includes(item.client_id);
+        if (item.status && !enabled) connection.enabled_clients.push(item.client_id);
+        if (!item.status && enabled) connection.enabled_clients = connection.enabled_clients.filter((id) => id !== item.client_id);
+      }
+      ctx.store.changed();
+      return json(204);
     },
   },
 ];

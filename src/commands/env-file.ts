@@ -1,0 +1,85 @@
+import type { Tenant } from "../tenant/connect.js";
+import type { EnvFileChange } from "../plan/plan.js";
+import { MissingScopesError } from "../errors.js";
+import { writeEnvFile, type EnvWriteResult } from "../env/dotenv.js";
+import { envEntries, usesValue, type EnvTemplate, type EnvValueName, type EnvValues } from "../env/templates.js";
+import { readApplicationSecret } from "../resources/application.js";
+
+export function resolvePath(cwd: string, path: string): string {
+  return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
+}
+
+export interface EnvTarget {
+  /** As the user gave it (shown in the plan). */
+  path: string;
+  /** Resolved against the working directory. */
+  file: string;
+}
+
+export interface EnvFilePlan {
+  change: EnvFileChange;
+  /** Variables of the template that cannot be written, and which flag gives them. */
+  warnings: string[];
+  /** Writes the file; for an application created by this run, reads its id and secret first. */
+  write(): Promise<EnvWriteResult>;
+}
+
+/** Stands for the client id and secret of an application this run creates, in the plan's preview only. */
+const CREATED_BY_THIS_RUN = "(created by this run)";
+
+/** Values that only a flag can give: the warning says which. Other missing values were always optional. */
+const HOW_TO_GIVE: Partial<Record<EnvValueName, string>> = {
+  baseUrl: "pass --server-url (its origin is the base URL) or --callback-url",
+  apiBaseUrl: "pass --api-base-url with the URL of the API your MCP server's tools call (not the MCP server's own URL)",
+};
+
+/**
+ * Plans the `.env` of `template`. For proxy presets `applicationId` gives the proxy application's
+ * client id: known for an existing application (its secret is read now, to compare with the file),
+ * undefined until apply for one this run creates (read after it exists). The secret goes only into
+ * the file: never into the plan, a log line or the --json document.
+ */
+export async function planEnvFile(
+  tenant: Tenant,
+  template: EnvTemplate,
+  values: EnvValues,
+  target: EnvTarget,
+  applicationId?: () => string | undefined,
+): Promise<EnvFilePlan> {
+  const needsSecret = usesValue(template, "clientSecret");
+  const needsApplication = needsSecret || usesValue(template, "clientId");
+  const credentials = async (clientId: string | undefined): Promise<EnvValues> => {
+    if (!needsApplication || !clientId) return {};
+    const clientSecret = needsSecret ? await readApplicationSecret(tenant, clientId) : undefined;
+    // Auth0 leaves the secret out of its answer, without an error, when the token lacks read:client_keys.
+    if (needsSecret && !clientSecret) throw new MissingScopesError(["read:client_keys"]);
+    return { clientId, clientSecret };
+  };
+
+  const existingId = needsApplication ? applicationId?.() : undefined;
+  const known = existingId ? await credentials(existingId) : undefined;
+  const preview: EnvValues =
+    known ?? (needsApplication && applicationId ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
+  const entries = envEntries(template, { ...values, ...preview });
+  const result = await writeEnvFile(target.file, entries, { dryRun: true });
+
+  const written = new Set(entries.map(([key]) => key));
+  const warnings = Object.entries(template.variables).flatMap(([key, value]) =>
+    !written.has(key) && HOW_TO_GIVE[value] ? [`${key} is not written to ${target.path}: ${HOW_TO_GIVE[value]}.`] : [],
+  );
+
+  return {
+    change: {
+      path: target.path,
+      template: template.name,
+      action: result.created ? "create" : result.unchanged ? "unchanged" : "update",
+      set: [...result.added, ...result.changed],
+    },
+    warnings,
+    write: async () => {
+      const id = applicationId?.();
+      if (needsApplication && applicationId && !id) throw new Error("The proxy application has no client id after apply.");
+      return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(id))) }));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { openTenant, type Context } from "./context.js";
+import { InputError } from "../errors.js";
+import { parseIdentifier } from "../input/values.js";
+import { defaultAppName, parseAppName } from "../input/proxy.js";
+import { assertReadScopes } from "../tenant/scopes.js";
+import { assertEnvPathWritable } from "../env/dotenv.js";
+import { loadTemplate, originOf, proxyScope, usesValue } from "../env/templates.js";
+import { DEFAULT_API_NAME, readResourceServer } from "../resources/resource-server.js";
+import { findApplication, readApplications, type Application } from "../resources/application.js";
+import { executePlan } from "../plan/execute.js";
+import type { Plan } from "../plan/plan.js";
+import { planEnvFile, resolvePath } from "./env-file.js";
+import { parseApiBaseUrl } from "./init-proxy.js";
+
+export const envOptionsSchema = z.object({
+  template: z.string(),
+  apiIdentifier: z.string().optional(),
+  serverUrl: z.string().optional(),
+  envPath: z.string().default(".env"),
+  appName: z.string().optional(),
+  apiBaseUrl: z.string().optional(),
+});
+
+/**
+ * `mcp-auth0 env --template <name>`: the `.env` of any preset from the tenant as it is. Only reads:
+ * the API, and for proxy presets the application (by name) and its secret. Nothing in the tenant
+ * changes; the plan has no change but the file.
+ */
+export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
+  const options = envOptionsSchema.parse(raw);
+  if (options.template === "list") return (await import("./templates.js")).runTemplates({}, ctx);
+  const template = await loadTemplate(options.template);
+  const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
+  const appName = options.appName !== undefined ? parseAppName(options.appName) : undefined;
+  const envFilePath = resolvePath(ctx.deps.cwd, options.envPath);
+  let identifier!: string;
+  let serverUrl: string | undefined;
+  const tenant = await openTenant(ctx, async () => {
+    serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
+    identifier = parseIdentifier(
+      options.apiIdentifier ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
+    );
+    await assertEnvPathWritable(envFilePath);
+  });
+
+  const needsSecret = usesValue(template, "clientSecret");
+  const needsApplication = needsSecret || usesValue(template, "clientId");
+  assertReadScopes(tenant.scopes, ["read:resource_servers", ...(needsApplication ? ["read:clients"] : []), ...(needsSecret ? ["read:client_keys"] : [])], []);
+  const [resourceServer, applications] = await Promise.all([readResourceServer(tenant, identifier), needsApplication ? readApplications(tenant) : Promise.resolve([])]);
+  if (!resourceServer) {
+    throw new InputError(`The tenant has no API ${identifier}.`, `Create it with mcp-auth0 init${template.mode === "proxy" ? " --mode proxy" : ""}, or check --api-identifier.`);
+  }
+  let application: Application | undefined;
+  if (needsApplication) {
+    const name = appName ?? parseAppName(defaultAppName(resourceServer.name ?? DEFAULT_API_NAME));
+    application = findApplication(applications, name);
+    if (!application) {
+      throw new InputError(
+        `The tenant has no application named "${name}".`,
+        `Create it with mcp-auth0 init --mode proxy --template ${template.name} --callback-url <url>, or name an existing Regular Web Application with --app-name.`,
+      );
+    }
+  }
+
+  const values = {
+    domain: tenant.domain,
+    audience: identifier,
+    serverUrl,
+    baseUrl: serverUrl ? undefined : originOf(application?.callbacks[0]),
+    apiBaseUrl,
+    scope: proxyScope((resourceServer.scopes ?? []).map((s) => s.value)),
+  };
+  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath }, application ? () => application.client_id : undefined);
+  const plan: Plan = { domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings };
+  return executePlan(ctx, tenant, plan, {
+    writeEnv: envFile.write,
+    nextSteps: [`Start your MCP server; it reads ${options.envPath}.`],
+  });
+}

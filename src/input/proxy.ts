@@ -1,0 +1,51 @@
+import { InputError } from "../errors.js";
+import type { InitMode } from "../plan/init-plan.js";
+
+export const INIT_MODES: readonly InitMode[] = ["dcr", "proxy"];
+
+export function parseMode(raw: string): InitMode {
+  const mode = raw.trim().toLowerCase();
+  if (!(INIT_MODES as readonly string[]).includes(mode)) {
+    throw new InputError(
+      `--mode "${raw}" is not a mode: use dcr or proxy.`,
+      "dcr (default): MCP clients register themselves with Auth0. proxy: your MCP server logs users in with one Regular Web Application.",
+    );
+  }
+  return mode as InitMode;
+}
+
+/**
+ * An absolute http(s) URL, kept exactly as given: Auth0 compares a redirect URI with the allowed
+ * callbacks character for character.
+ */
+export function parseAbsoluteUrl(raw: string, flag: string, example: string): string {
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`${flag} "${value}" is not an absolute URL.`, `Give a full URL, e.g. ${example}.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InputError(`${flag} "${value}" must be an http:// or https:// URL.`, `E.g. ${example}.`);
+  if (value.includes("#")) throw new InputError(`${flag} "${value}" must not contain a fragment (#…).`);
+  if (/\s/.test(value)) throw new InputError(`${flag} "${value}" must not contain spaces.`);
+  return value;
+}
+
+export function parseCallbackUrls(raw: string[]): string[] {
+  const urls = raw.flatMap((item) => item.split(",")).map((s) => s.trim()).filter(Boolean);
+  if (!urls.length) throw new InputError("--callback-url lists no URL.", "Give the URL where your MCP server receives Auth0's answer, e.g. --callback-url http://localhost:3000/oauth/callback.");
+  return [...new Set(urls.map((u) => parseAbsoluteUrl(u, "--callback-url", "http://localhost:3000/oauth/callback")))];
+}
+
+/** Auth0 application names: at least one character, no `<` or `>`. */
+export function parseAppName(raw: string): string {
+  const name = raw.trim();
+  if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`--app-name "${raw}" must be 1–200 characters without < or >.`);
+  return name;
+}
+
+/** The proxy application's name when --app-name is not given. */
+export function defaultAppName(apiName: string): string {
+  return `${apiName} (MCP proxy)`;
+}

@@ -1,0 +1,163 @@
+import type { Management } from "auth0";
+import type { Tenant } from "../tenant/connect.js";
+import { InputError } from "../errors.js";
+import { diffFields, type ApplicationChange, type ApplicationDesired, type FieldChange } from "../plan/plan.js";
+
+/**
+ * Proxy mode: MCP servers built on an OAuth proxy (mcp-use `oauthProxy`, FastMCP `Auth0Provider`,
+ * Cloudflare `remote-mcp-auth0`) log users in with one pre-registered Regular Web Application and
+ * its client secret, instead of letting each MCP client register itself by DCR.
+ */
+export const PROXY_APPLICATION_SETTINGS = {
+  app_type: "regular_web",
+  grant_types: ["authorization_code", "refresh_token"],
+  oidc_conformant: true,
+} as const;
+
+export interface Application {
+  client_id: string;
+  name: string;
+  app_type?: string;
+  callbacks: string[];
+  grant_types: string[];
+  oidc_conformant?: boolean;
+}
+
+/** Only what the plan compares: never `client_secret` (see `readApplicationSecret`). */
+const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,global";
+
+/** SPEC §2: clients that MCP clients registered themselves (DCR) are never created, changed or deleted. */
+export function isDynamicClient(clientId: string | undefined): boolean {
+  return clientId?.startsWith("tpc_") === true;
+}
+
+/** Every application of the tenant (100 per call), without secrets and without the tenant's global client. */
+export async function readApplications(tenant: Tenant): Promise<Application[]> {
+  const page = await tenant.client.clients.list({ fields: APPLICATION_FIELDS, include_fields: true, per_page: 100 });
+  const all: Application[] = [];
+  for await (const c of page as AsyncIterable<Management.Client & { global?: boolean }>) {
+    if (c.global || !c.client_id) continue;
+    all.push({
+      client_id: c.client_id,
+      name: c.name ?? "",
+      app_type: c.app_type,
+      callbacks: c.callbacks ?? [],
+      grant_types: c.grant_types ?? [],
+      oidc_conformant: c.oidc_conformant,
+    });
+  }
+  return all;
+}
+
+/**
+ * The application named `name`, matched exactly. Ambiguous or unsafe matches are input errors
+ * raised before any write: a DCR client (`tpc_…`) is never touched, two applications with the same
+ * name cannot be told apart, and a public application (SPA, native) has no secret to proxy with.
+ */
+export function findApplication(all: Application[], name: string): Application | undefined {
+  const named = all.filter((a) => a.name === name);
+  if (!named.length) return undefined;
+  const ids = named.map((a) => a.client_id).join(", ");
+  if (named.some((a) => isDynamicClient(a.client_id))) {
+    throw new InputError(
+      `"${name}" is the name of a client that an MCP client registered itself by DCR (${ids}); mcp-auth0 never changes those.`,
+      "Choose another name for the proxy application with --app-name.",
+    );
+  }
+  if (named.length > 1) {
+    throw new InputError(`${named.length} applications are named "${name}" (${ids}): mcp-auth0 cannot tell which one to use.`, "Rename the extra ones in the Dashboard, or choose another name with --app-name.");
+  }
+  const app = named[0]!;
+  if (app.app_type && app.app_type !== PROXY_APPLICATION_SETTINGS.app_type) {
+    throw new InputError(
+      `Application "${name}" (${app.client_id}) is a ${app.app_type} application; proxy mode needs a Regular Web Application, which has a client secret.`,
+      "Choose another name with --app-name: mcp-auth0 then creates a Regular Web Application.",
+    );
+  }
+  return app;
+}
+
+/** Which of `connections` are enabled for the application: `GET /connections/{id}/clients` each (checkpoint paging). */
+export async function readEnabledConnections(tenant: Tenant, clientId: string, connections: Array<{ id: string }>): Promise<Set<string>> {
+  const enabled = await Promise.all(
+    connections.map(async (connection) => {
+      for await (const c of await tenant.client.connections.clients.get(connection.id, { take: 100 })) {
+        if (c.client_id === clientId) return connection.id;
+      }
+      return undefined;
+    }),
+  );
+  return new Set(enabled.filter((id): id is string => id !== undefined));
+}
+
+/** `current` followed by the wanted items it lacks: what is there stays, in its order. */
+function union(current: string[], wanted: readonly string[]): string[] {
+  return [...current, ...wanted.filter((v) => !current.includes(v))];
+}
+
+export function planApplication(current: Application | undefined, enabled: Set<string>, desired: ApplicationDesired): ApplicationChange {
+  const label = `Application ${desired.name}`;
+  if (!current) {
+    const body = { name: desired.name, ...PROXY_APPLICATION_SETTINGS, grant_types: [...PROXY_APPLICATION_SETTINGS.grant_types], callbacks: desired.callbacks };
+    const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
+    if (desired.connections.length) fields.push({ field: "connections (enable)", from: undefined, to: desired.connections.map((c) => c.name) });
+    return { kind: "application", label, action: "create", fields, desired, body, enableConnections: [...desired.connections] };
+  }
+  // Callbacks and grant types the application already has are kept: it may serve other deployments.
+  const wanted = {
+    app_type: PROXY_APPLICATION_SETTINGS.app_type,
+    grant_types: union(current.grant_types, PROXY_APPLICATION_SETTINGS.grant_types),
+    oidc_conformant: true,
+    callbacks: union(current.callbacks, desired.callbacks),
+  };
+  const diff = diffFields(current as unknown as Record<string, unknown>, wanted);
+  const enableConnections = desired.connections.filter((c) => !enabled.has(c.id));
+  const fields: FieldChange[] = [...diff];
+  if (enableConnections.length) fields.push({ field: "connections (enable)", from: undefined, to: enableConnections.map((c) => c.name) });
+  return {
+    kind: "application",
+    label,
+    action: fields.length ? "update" : "unchanged",
+    id: current.client_id,
+    fields,
+    desired,
+    body: Object.fromEntries(diff.map((f) => [f.field, f.to])),
+    enableConnections,
+  };
+}
+
+/** Reads the tenant's applications and the chosen connections' state, then plans the application. */
+export async function planApplicationIn(tenant: Tenant, applications: Application[], desired: ApplicationDesired): Promise<ApplicationChange> {
+  const current = findApplication(applications, desired.name);
+  const enabled = current ? await readEnabledConnections(tenant, current.client_id, desired.connections) : new Set<string>();
+  return planApplication(current, enabled, desired);
+}
+
+export async function applyApplication(tenant: Tenant, change: ApplicationChange): Promise<void> {
+  // Defence in depth: findApplication never matches a DCR client, and Auth0 never gives a created application a tpc_ id.
+  if (isDynamicClient(change.id)) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
+  if (change.action === "create") {
+    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
+    const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
+    change.id = created.client_id;
+  } else if (Object.keys(change.body).length) {
+    await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent);
+  }
+  for (const connection of change.enableConnections) {
+    // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
+    await tenant.client.connections.clients.update(connection.id, [{ client_id: change.id!, status: true }]);
+  }
+}
+
+export async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {
+  return planApplicationIn(tenant, await readApplications(tenant), change.desired);
+}
+
+/**
+ * The client secret, for the `.env` only: never part of a plan, a log line or the --json document.
+ * Auth0 returns it only to tokens holding `read:client_keys`; undefined otherwise.
+ */
+export async function readApplicationSecret(tenant: Tenant, clientId: string): Promise<string | undefined> {
+  const client = await tenant.client.clients.get(clientId, { fields: "client_id,client_secret", include_fields: true });
+  return client.client_secret || undefined;
+}

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { cli } from "../support/cli.js";
+import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { listTemplates } from "../../src/env/templates.js";
+
+let fx: Fixture;
+afterEach(async () => fx?.tenant.close());
+
+const run = (args: string[]) => cli(args, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+
+const SERVER_URL = "http://localhost:3000/mcp";
+const CALLBACK = "http://localhost:3000/oauth/callback";
+const API_BASE_URL = "http://localhost:8789";
+const SCOPES = "tool:whoami=Read your identity,tool:greet=Greet someone";
+
+/** The .env text as a map (every value here is written bare or double-quoted without escapes). */
+function parseEnv(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => {
+        const eq = line.indexOf("=");
+        return [line.slice(0, eq), line.slice(eq + 1).replace(/^"(.*)"$/, "$1")];
+      }),
+  );
+}
+
+interface Row {
+  template: string;
+  mode: "dcr" | "proxy";
+  /** AUTH0-FACTS, "What MCP servers read from .env", in the framework's own order. */
+  variables: string[];
+  extra?: string[];
+  /** Each variable's value, given the tenant's domain and the proxy application (when there is one). */
+  expected: (domain: string, app?: { id: string; secret: string }) => Record<string, string>;
+}
+
+const TABLE: Row[] = [
+  {
+    template: "auth0",
+    mode: "dcr",
+    // AUTH0-FACTS also lists PORT, which the server chooses itself; SPEC §5 has the preset write the other three.
+    variables: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE", "MCP_SERVER_URL"],
+    expected: (domain) => ({ AUTH0_DOMAIN: domain, AUTH0_AUDIENCE: IDENTIFIER, MCP_SERVER_URL: SERVER_URL }),
+  },
+  {
+    template: "mcp-use",
+    mode: "dcr",
+    variables: ["MCP_USE_OAUTH_AUTH0_DOMAIN", "MCP_USE_OAUTH_AUTH0_AUDIENCE"],
+    expected: (domain) => ({ MCP_USE_OAUTH_AUTH0_DOMAIN: domain, MCP_USE_OAUTH_AUTH0_AUDIENCE: IDENTIFIER }),
+  },
+  {
+    template: "mcp-use-proxy",
+    mode: "proxy",
+    variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"],
+    expected: (domain, app) => ({
+      AUTH0_DOMAIN: domain,
+      AUTH0_CLIENT_ID: app!.id,
+      AUTH0_CLIENT_SECRET: app!.secret,
+      AUTH0_AUDIENCE: IDENTIFIER,
+      BASE_URL: "http://localhost:3000",
+    }),
+  },
+  {
+    template: "fastmcp-python",
+    mode: "proxy",
+    variables: [
+      "FASTMCP_SERVER_AUTH_AUTH0_CONFIG_URL",
+      "FASTMCP_SERVER_AUTH_AUTH0_CLIENT_ID",
+      "FASTMCP_SERVER_AUTH_AUTH0_CLIENT_SECRET",
+      "FASTMCP_SERVER_AUTH_AUTH0_AUDIENCE",
+      "FASTMCP_SERVER_AUTH_AUTH0_BASE_URL",
+    ],
+    expected: (domain, app) => ({
+      FASTMCP_SERVER_AUTH_AUTH0_CONFIG_URL: `https://${domain}/.well-known/openid-configuration`,
+      FASTMCP_SERVER_AUTH_AUTH0_CLIENT_ID: app!.id,
+      FASTMCP_SERVER_AUTH_AUTH0_CLIENT_SECRET: app!.secret,
+      FASTMCP_SERVER_AUTH_AUTH0_AUDIENCE: IDENTIFIER,
+      FASTMCP_SERVER_AUTH_AUTH0_BASE_URL: "http://localhost:3000",
+    }),
+  },
+  {
+    template: "cloudflare",
+    mode: "proxy",
+    variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "AUTH0_SCOPE", "API_BASE_URL"],
+    extra: ["--api-base-url", API_BASE_URL],
+    expected: (domain, app) => ({
+      AUTH0_DOMAIN: domain,
+      AUTH0_CLIENT_ID: app!.id,
+      AUTH0_CLIENT_SECRET: app!.secret,
+      AUTH0_AUDIENCE: IDENTIFIER,
+      AUTH0_SCOPE: "openid profile email offline_access tool:whoami tool:greet",
+      API_BASE_URL,
+    }),
+  },
+];
+
+it("the table covers every shipped preset, with its mode", async () => {
+  const shipped = await listTemplates();
+  expect(shipped.map((t) => [t.name, t.mode]).sort()).toEqual(TABLE.map((r) => [r.template, r.mode]).sort());
+  for (const t of shipped) expect(t.framework, t.name).toBeTruthy();
+});
+
+describe.each(TABLE)("preset $template ($mode)", (row) => {
+  it("init writes exactly the variables its framework reads, and env writes the same file without a tenant write", async () => {
+    fx = await freshFixture();
+    const envPath = join(fx.dir, ".env");
+    const init = await run([
+      "init", "--yes",
+      "--template", row.template,
+      "--api-identifier", IDENTIFIER,
+      "--server-url", SERVER_URL,
+      "--scopes", SCOPES,
+      "--connections", "Username-Password-Authentication",
+      "--env-path", envPath,
+      ...(row.mode === "proxy" ? ["--mode", "proxy", "--callback-url", CALLBACK] : []),
+      ...(row.extra ?? []),
+    ]);
+    expect(init.stderr).not.toContain("✖");
+    expect(init.code).toBe(0);
+
+    const apps = fx.tenant.store.clients.filter((c) => c.app_type === "regular_web");
+    expect(apps).toHaveLength(row.mode === "proxy" ? 1 : 0);
+    const app = apps[0] ? { id: apps[0].client_id, secret: apps[0].client_secret! } : undefined;
+
+    const text = await readFile(envPath, "utf8");
+    const written = parseEnv(text);
+    expect(Object.keys(written)).toEqual(row.variables);
+    expect(written).toEqual(row.expected(fx.tenant.domain, app));
+    expect((await stat(envPath)).mode & 0o777).toBe(0o600);
+    if (app) expect(init.stdout + init.stderr).not.toContain(app.secret);
+
+    fx.tenant.resetCalls();
+    const envOnly = join(fx.dir, "from-env-command.env");
+    const env = await run(["env", "--template", row.template, "--api-identifier", IDENTIFIER, "--server-url", SERVER_URL, "--env-path", envOnly, ...(row.extra ?? [])]);
+    expect(env.stderr).not.toContain("✖");
+    expect(env.code).toBe(0);
+    expect(fx.tenant.writes()).toEqual([]);
+    expect(await readFile(envOnly, "utf8")).toBe(text);
+    if (app) expect(env.stdout + env.stderr).not.toContain(app.secret);
+  });
+});

@@ -1,6 +1,10 @@
 import type { Context } from "./context.js";
 import type { InitOptions } from "./init.js";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { findConfigFile, loadConfig } from "../config/load.js";
+import { CONFIG_FILES } from "../config/schema.js";
 import { desiredFromConfig } from "../config/desired.js";
 import type { Config } from "../config/schema.js";
 import type { InitDesired } from "../plan/init-plan.js";
@@ -37,4 +41,37 @@ export function withConfig(flags: InitOptions, { config }: LoadedConfig): InitOp
     cimd: flags.cimd ?? config.tenant.cimd,
     mode: flags.mode ?? config.mode,
   };
+}
+
+export interface WizardAnswers {
+  domain: string;
+  identifier: string;
+  apiName?: string;
+  scopes: Array<{ value: string; description?: string }>;
+  connections: string[];
+  roles: Array<{ name: string; description?: string; permissions: string[]; users: string[] }>;
+  serverUrl?: string;
+  envPath: string;
+  template: string;
+  mode: "dcr" | "proxy";
+}
+
+/** The wizard's last question: keep these answers as mcp-auth0.config.yaml, for re-runs and CI. */
+export async function offerToSaveConfig(ctx: Context, answers: WizardAnswers): Promise<void> {
+  const file = resolve(ctx.deps.cwd, CONFIG_FILES[0]!);
+  if (existsSync(file)) return;
+  if (!(await ctx.prompter.confirm({ message: `Save these answers as ${CONFIG_FILES[0]} (for re-runs, plan --check and CI)?`, default: false }))) return;
+  const config = {
+    $schema: "./node_modules/mcp-auth0/schema/mcp-auth0.config.schema.json",
+    domain: answers.domain,
+    api: { identifier: answers.identifier, ...(answers.apiName ? { name: answers.apiName } : {}), scopes: answers.scopes.map((s) => (s.description ? s : { value: s.value })) },
+    connections: answers.connections,
+    ...(answers.roles.length ? { roles: answers.roles } : {}),
+    ...(answers.mode === "proxy" ? { mode: answers.mode } : {}),
+    env: { template: answers.template, path: answers.envPath, ...(answers.serverUrl ? { serverUrl: answers.serverUrl } : {}) },
+  };
+  const { stringify } = await import("yaml");
+  const header = "# mcp-auth0 init reads this file; flags override it. Values may use ${VAR}, e.g. domain: ${AUTH0_DOMAIN}.\n";
+  await writeFile(file, header + stringify(config), { flag: "wx" });
+  ctx.logger.success(`Saved ${CONFIG_FILES[0]}`);
 }

@@ -15,7 +15,7 @@ import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
 import { planEnvFile, resolvePath } from "./env-file.js";
-import { loadInitConfig, withConfig, type LoadedConfig } from "./init-config.js";
+import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "./init-config.js";
 
 export const initOptionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -188,7 +188,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   plan.env = envFile.change;
   plan.warnings.push(...envFile.warnings);
 
-  return executePlan(ctx, tenant, plan, {
+  const code = await executePlan(ctx, tenant, plan, {
     writeEnv: envFile.write,
     nextSteps: proxy
       ? [
@@ -210,4 +210,19 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           return diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
         },
   });
+  if (code === 0 && prompter.interactive && !config && !ctx.options.dryRun) {
+    await offerToSaveConfig(ctx, {
+      domain: tenant.domain,
+      identifier: api.identifier,
+      apiName: api.apiName,
+      scopes: api.scopes,
+      connections: connectionNames,
+      roles: roles?.roles ?? [],
+      serverUrl: api.serverUrl,
+      envPath,
+      template: template.name,
+      mode,
+    });
+  }
+  return code;
 }

@@ -179,6 +179,7 @@ describe("init, interactively", () => {
       [/Roles file/, join(fx.dir, "roles.yaml")],
       [/\.env/, ".env"],
       [/Apply these changes/, true],
+      [/Save these answers as mcp-auth0\.config\.yaml/, true],
     ]);
     const result = await cli(["init"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
     expect(result.stderr).not.toMatch(/Unexpected prompt/);
@@ -188,6 +189,13 @@ describe("init, interactively", () => {
     expect(fx.tenant.store.connections.find((c) => c.name === "google-oauth2")!.is_domain_connection).toBe(true);
     expect(fx.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!.is_domain_connection).toBe(false);
     expect(await readFile(join(fx.dir, ".env"), "utf8")).toContain(`AUTH0_AUDIENCE=${IDENTIFIER}`);
+
+    // The saved answers are a config file that reproduces the run: a plain re-run from it writes nothing.
+    fx.tenant.resetCalls();
+    const again = await cli(["init", "--yes"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+    expect(again.stderr).toContain("mcp-auth0.config.yaml");
+    expect(again.code).toBe(0);
+    expect(fx.tenant.writes()).toEqual([]);
   });
 
   it("declining the confirmation changes nothing", async () => {
@@ -197,6 +205,7 @@ describe("init, interactively", () => {
       [/Connections/, []],
       [/Roles file/, ""],
       [/Apply these changes/, false],
+      [/Save these answers/, false],
     ]);
     const result = await cli(["init", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
     expect(result.code).toBe(0);

@@ -263,6 +263,7 @@ describe("init --mode proxy, interactively", () => {
       [/Roles file/, ""],
       [/\.env/, ".env"],
       [/Apply these changes/, true],
+      [/Save these answers/, false],
     ]);
     const result = await cli(["init", "--mode", "proxy", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami"], {
       env: fx.env,

@@ -5,7 +5,7 @@
 //
 //   npm run bench [-- --latency 80 --rate 2 --burst 10 --runs 15]
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -60,18 +60,7 @@ const env = {
   AUTH0_CLIENT_ID: tenant.m2m.clientId,
   AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret,
 };
-await writeFile(
-  join(dir, "roles.yaml"),
-  `roles:
-  - name: Tool Administrator
-    description: Can use every tool
-    permissions: [tool:whoami, tool:greet]
-    users: [admin@example.com]
-  - name: Tool User
-    description: Can ask who they are
-    permissions: [tool:whoami]
-`,
-);
+await copyFile(join(root, "examples", "roles.yaml"), join(dir, "roles.yaml"));
 const identifier = "https://mcp.example.com/mcp";
 const initArgs = [bin, "init", "--yes", "--api-identifier", identifier, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone", "--connections", "Username-Password-Authentication,google-oauth2", "--roles", join(dir, "roles.yaml"), "--server-url", identifier, "--env-path", join(dir, ".env")];
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,15 +6,8 @@ import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from "../
 
 export const IDENTIFIER = "https://mcp.example.com/mcp";
 
-export const ROLES_YAML = `roles:
-  - name: Tool Administrator
-    description: Can use every tool
-    permissions: [tool:whoami, tool:greet]
-    users: [admin@example.com]
-  - name: Tool User
-    description: Can ask who they are
-    permissions: [tool:whoami]
-`;
+/** The roles file of the README's example, as shipped in examples/. */
+export const ROLES_YAML = readFileSync(new URL("../../examples/roles.yaml", import.meta.url), "utf8");
 
 /** The example of issue 1/8, as flags (credentials come from the environment). */
 export function exampleArgs(dir: string): string[] {

@@ -48,7 +48,7 @@ export function createContext(options: GlobalOptions, deps: Deps): Context {
   const interactive = !options.yes && !deps.env.CI && deps.stdinIsTTY && !options.json;
   const color = options.color !== false && !deps.env.NO_COLOR && !options.json && deps.stderr.isTTY === true;
   const logger = createLogger({ stdout: deps.stdout, stderr: deps.stderr, color, verbose: options.verbose === true, spinners: color && interactive });
-  const prompter = interactive ? (deps.prompter ?? terminalPrompter()) : nonInteractivePrompter;
+  const prompter = interactive ? (deps.prompter ?? terminalPrompter(deps.stderr)) : nonInteractivePrompter;
   return { options, deps, logger, prompter, interactive };
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Tenant } from "../tenant/connect.js";
 import type { EnvFileChange } from "../plan/plan.js";
 import { MissingScopesError } from "../errors.js";
@@ -6,7 +7,7 @@ import { envEntries, usesValue, type EnvTemplate, type EnvValueName, type EnvVal
 import { readApplicationSecret } from "../resources/application.js";
 
 export function resolvePath(cwd: string, path: string): string {
-  return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
+  return resolve(cwd, path);
 }
 
 export interface EnvTarget {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InputError } from "../errors.js";
 import type { Context } from "./context.js";
 import { openTenant } from "./context.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
@@ -109,7 +110,6 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
   });
   if (api.identifier === `https://${tenant.domain}/api/v2/`) {
-    const { InputError } = await import("../errors.js");
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
@@ -145,7 +145,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   }
   const envPath = options.envPath ?? (await prompter.input({ message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }));
   const envFilePath = resolvePath(deps.cwd, envPath);
-  await assertEnvPathWritable(envFilePath);
+  if (options.envPath === undefined) await assertEnvPathWritable(envFilePath);
 
   let policy: DefaultAudiencePolicy =
     options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
-import { findConfigFile, loadConfig } from "../config/load.js";
 import { CONFIG_FILES } from "../config/schema.js";
-import { desiredFromConfig } from "../config/desired.js";
+import { loadInitConfig } from "./init-config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { INIT_READ_SCOPES, planInit, readTenantState } from "../plan/init-plan.js";
 import { isConverged, pendingChanges } from "../plan/plan.js";
@@ -11,13 +10,14 @@ import { planToJson, renderPlan } from "../plan/render.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
 
-/** Loads the config file (flags override its domain) or fails naming where it looked. */
+/** The config file (flags override its domain), or an error naming where it looked. DCR mode only, for now. */
 export async function configFor(ctx: Context, explicit: string | undefined) {
-  const file = findConfigFile(ctx.deps.cwd, explicit);
-  if (!file) throw new InputError(`No config file: looked for ${CONFIG_FILES.join(", ")} in ${ctx.deps.cwd}.`, "Pass --config <file>.");
-  const config = await loadConfig(file, ctx.deps.env);
-  if (!ctx.options.domain && config.domain && !ctx.options.local) ctx.options.domain = config.domain;
-  return { file, config, desired: desiredFromConfig(config, file) };
+  const loaded = await loadInitConfig(ctx, explicit);
+  if (!loaded) throw new InputError(`No config file: looked for ${CONFIG_FILES.join(", ")} in ${ctx.deps.cwd}.`, "Pass --config <file>.");
+  if (loaded.config.mode !== "dcr") {
+    throw new InputError(`${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`, "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.");
+  }
+  return loaded;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { InputError } from "../errors.js";
@@ -18,7 +19,7 @@ const optionsSchema = z.object({
 /** Converges the roles of a file (SPEC §4) with the same role handler init uses. */
 export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
-  const roles = await loadRolesFile(options.file);
+  const roles = await loadRolesFile(resolve(ctx.deps.cwd, options.file));
   const rawIdentifier =
     options.apiIdentifier ?? ctx.deps.env.AUTH0_AUDIENCE ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier" }));
   const identifier = parseIdentifier(rawIdentifier);

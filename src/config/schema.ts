@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { roleSchema, uniqueRoleNames } from "../input/roles-file.js";
 
 /**
  * `mcp-auth0.config.yaml`: a tenant's MCP setup kept in the repository and applied in CI to dev,
@@ -9,15 +10,6 @@ const scope = z
   .object({
     value: z.string().min(1).max(280).describe("Scope value, e.g. tool:whoami"),
     description: z.string().max(500).optional().describe("Shown on the consent screen"),
-  })
-  .strict();
-
-const role = z
-  .object({
-    name: z.string().min(1).max(50),
-    description: z.string().max(140).optional(),
-    permissions: z.array(z.string().min(1)).default([]).describe("Scopes of this API the role grants"),
-    users: z.array(z.string()).default([]).describe("Emails of users to assign (never removed)"),
   })
   .strict();
 
@@ -40,7 +32,7 @@ export const configSchema = z
       .strict()
       .default({ defaultAudience: "auto", cimd: false }),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
-    roles: z.array(role).default([]),
+    roles: z.array(roleSchema).default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z
       .object({
@@ -51,7 +43,8 @@ export const configSchema = z
       .strict()
       .default({ template: "auth0", path: ".env" }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => uniqueRoleNames(config.roles, ctx, ["roles"]));
 
 export type Config = z.infer<typeof configSchema>;
 

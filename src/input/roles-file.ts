@@ -3,7 +3,7 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { RoleDesired } from "../plan/plan.js";
 
-const roleSchema = z
+export const roleSchema = z
   .object({
     name: z.string().trim().min(1).max(50),
     description: z.string().max(140).optional(),
@@ -12,16 +12,19 @@ const roleSchema = z
   })
   .strict();
 
+/** Role names are matched on the tenant, so each may appear once. */
+export const uniqueRoleNames = (roles: Array<{ name: string }>, ctx: z.RefinementCtx, path: (string | number)[] = []) => {
+  const names = new Set<string>();
+  for (const [i, role] of roles.entries()) {
+    if (names.has(role.name)) ctx.addIssue({ code: "custom", path: [...path, i, "name"], message: `role "${role.name}" is listed twice` });
+    names.add(role.name);
+  }
+};
+
 export const rolesFileSchema = z
   .object({ roles: z.array(roleSchema).min(1) })
   .strict()
-  .superRefine((file, ctx) => {
-    const names = new Set<string>();
-    for (const [i, role] of file.roles.entries()) {
-      if (names.has(role.name)) ctx.addIssue({ code: "custom", path: ["roles", i, "name"], message: `role "${role.name}" is listed twice` });
-      names.add(role.name);
-    }
-  });
+  .superRefine((file, ctx) => uniqueRoleNames(file.roles, ctx, ["roles"]));
 
 /** Reads and validates a roles file (YAML or JSON, SPEC §4). Every problem is an input error naming the file. */
 export async function loadRolesFile(path: string): Promise<RoleDesired[]> {

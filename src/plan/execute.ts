@@ -1,6 +1,6 @@
 import type { Context } from "../commands/context.js";
 import type { Tenant } from "../tenant/connect.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { applyPlan, scopesFor } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
@@ -41,6 +41,10 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     return ExitCode.ok;
   }
   assertScopes(tenant.scopes, pending.flatMap(scopesFor));
+  // Deleting needs consent: a prompt, or --yes. A pipe or CI alone is not consent.
+  if (options.destructive && pending.length && !prompter.interactive && !ctx.options.yes) {
+    throw new InputError("This removes things from the tenant: pass --yes to confirm without a prompt.", "Check the plan above first, or run it with --dry-run.");
+  }
   if ((pending.length || envPending) && prompter.interactive && !(await prompter.confirm({ message: options.destructive ? "Remove these from the tenant?" : "Apply these changes?", default: !options.destructive }))) {
     logger.info("Nothing was changed.");
     return ExitCode.ok;

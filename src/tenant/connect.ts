@@ -1,5 +1,5 @@
 import type { ManagementClient } from "auth0";
-import { CredentialsError, InputError } from "../errors.js";
+import { Auth0ApiError, CredentialsError, InputError } from "../errors.js";
 import { createHttp, type HttpOptions, type HttpStats } from "./http.js";
 import { toCliError } from "./errors.js";
 
@@ -89,7 +89,7 @@ async function requestToken(domain: string, clientId: string, clientSecret: stri
     );
   }
   if (!response.ok || !answer.access_token) {
-    throw new CredentialsError(`The token request failed with HTTP ${response.status}${answer.error_description ? `: ${answer.error_description}` : ""}.`);
+    throw new Auth0ApiError(`The token request failed with HTTP ${response.status}${answer.error_description ? `: ${answer.error_description}` : ""}.`, response.status);
   }
   return { token: answer.access_token, scopes: answer.scope?.split(" ").filter(Boolean) ?? scopesOfToken(answer.access_token) };
 }

@@ -29,7 +29,7 @@ export function toCliError(error: unknown, domain: string): CliError {
     return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
   }
   const code = errorCode(error);
-  if (code && TLS_CODES.has(code)) {
+  if (code && (TLS_CODES.has(code) || /CERT|SSL|TLS/.test(code))) {
     return new UnreachableError(
       `TLS failure talking to ${domain}: ${code}.`,
       "For a local tenant use --local, or start Node with NODE_EXTRA_CA_CERTS=<its CA file>.",

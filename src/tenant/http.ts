@@ -27,10 +27,7 @@ export interface HttpOptions {
   onWait?: (seconds: number, reason: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  /**
-   * Attempts for 5xx and 408 (writes too: a create that did take effect then meets 409, which the
-   * apply step resolves by reading back) and for network errors of reads.
-   */
+  /** Attempts for 5xx and 408 (reads, PATCH and DELETE, which are safe to repeat) and for network errors of reads. */
   maxAttempts?: number;
   /** Requests in flight at once: independent reads run concurrently, within the rate limit. */
   concurrency?: number;
@@ -47,8 +44,9 @@ export class OutcomeUnknownError extends Error {
     readonly method: string,
     readonly path: string,
     options: { cause: unknown },
+    what = "the connection broke before Auth0 answered",
   ) {
-    super(`${method} ${path}: the connection broke before Auth0 answered`, options);
+    super(`${method} ${path}: ${what}`, options);
     this.name = "OutcomeUnknownError";
   }
 }
@@ -99,12 +97,13 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
       try {
         response = await limiter(async () => {
           // Checked once a slot is ours: requests queued before a 429 must not fire into it.
-          for (let gate = blockedUntil - now(); gate > 0; gate = blockedUntil - now()) await sleep(gate);
-          if (pace > 0) {
-            const slot = Math.max(now(), nextSlot);
-            nextSlot = slot + pace;
-            if (slot > now()) await sleep(slot - now());
+          for (;;) {
+            const gate = blockedUntil - now();
+            if (gate > 0) await sleep(gate);
+            else if (pace > 0 && nextSlot > now()) await sleep(nextSlot - now());
+            else break;
           }
+          if (pace > 0) nextSlot = now() + pace;
           started = now();
           const timeout = AbortSignal.timeout(timeoutMs);
           const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
@@ -146,6 +145,12 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
         blockedUntil = Math.max(blockedUntil, now() + wait);
         await response.body?.cancel();
         continue;
+      }
+      if ((response.status >= 500 || response.status === 408) && method === "POST" && !isRead) {
+        // A create may have happened before the error: re-sending could duplicate it (a client has
+        // no unique name to meet a 409 with). The apply step reads the resource back instead.
+        await response.body?.cancel();
+        throw new OutcomeUnknownError(method, path, { cause: new Error(`HTTP ${response.status}`) }, `Auth0 answered HTTP ${response.status}`);
       }
       if ((response.status >= 500 || response.status === 408) && attempt < maxAttempts) {
         const wait = backoff(attempt);

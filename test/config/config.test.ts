@@ -112,6 +112,16 @@ describe("teardown", () => {
     expect(byKind("tenant-settings")).toEqual(["update"]);
   });
 
+  it("without a terminal it removes nothing unless --yes says so", async () => {
+    const { run } = await withConfig();
+    expect((await run(["init", "--yes"])).code).toBe(0);
+    fx!.tenant.resetCalls();
+    const result = await run(["teardown"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--yes");
+    expect(fx!.tenant.writes()).toEqual([]);
+  });
+
   it("--dry-run removes nothing", async () => {
     const { run } = await withConfig();
     expect((await run(["init", "--yes"])).code).toBe(0);

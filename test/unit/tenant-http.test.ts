@@ -171,6 +171,27 @@ describe("createHttp: retries", () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it("does not re-send a POST answered 502 (a create may have happened); a PATCH answered 502 is retried", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    const post = nock(TENANT_URL).post("/api/v2/clients").reply(502, "Bad Gateway");
+    const resend = nock(TENANT_URL).post("/api/v2/clients").reply(201, { client_id: "duplicate" });
+    const error = await http.fetch(`${TENANT_URL}/api/v2/clients`, { method: "POST", body: "{}" }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    post.done();
+    expect(resend.isDone()).toBe(false);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect((error as Error).message).toBe("POST /api/v2/clients: Auth0 answered HTTP 502");
+    nock.cleanAll();
+
+    const patch = nock(TENANT_URL).patch("/api/v2/roles/rol_1").reply(502).patch("/api/v2/roles/rol_1").reply(200, {});
+    const response = await http.fetch(`${TENANT_URL}/api/v2/roles/rol_1`, { method: "PATCH", body: "{}" });
+    patch.done();
+    expect(response.status).toBe(200);
+  });
+
   it("does not retry an error that is not a network fault (e.g. DNS)", async () => {
     const clock = fakeClock();
     const http = createHttp(clock);

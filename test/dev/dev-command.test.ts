@@ -3,21 +3,12 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
-import { PassThrough } from "node:stream";
 
 import { runDev } from "../../src/commands/dev.js";
 import { createContext } from "../../src/commands/context.js";
 import type { DevTenant } from "../../src/local-tenant/dev.js";
-import { cli } from "../support/cli.js";
+import { Capture, cli } from "../support/cli.js";
 
-class Capture extends PassThrough {
-  text = "";
-  isTTY = false;
-  constructor() {
-    super();
-    this.on("data", (chunk: Buffer) => (this.text += chunk.toString("utf8")));
-  }
-}
 
 describe("mcp-auth0 dev", () => {
   it("says where everything is (never the secret), serves --local, and stops cleanly", async () => {

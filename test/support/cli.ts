@@ -8,7 +8,8 @@ export interface CliRun {
   stderr: string;
 }
 
-class Capture extends PassThrough {
+/** A writable stream that keeps what was written, as a terminal would show it. */
+export class Capture extends PassThrough {
   text = "";
   isTTY = false;
   constructor() {

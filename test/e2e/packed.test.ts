@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { endState, exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { cli } from "../support/cli.js";
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -58,7 +59,17 @@ describe("the packed package", () => {
     const first = await runBin(exampleArgs(fx.dir), env);
     expect(first.stderr).toContain("Create API");
     expect(first.code).toBe(0);
+    // Every row of SPEC §2, exactly as the in-process run (whose rows test/e2e/init.test.ts spells out) leaves them.
+    const reference = await freshFixture();
+    try {
+      expect((await cli(exampleArgs(reference.dir), { env: reference.env, ca: reference.tenant.caCertPem, cwd: reference.dir })).code).toBe(0);
+      expect(endState(fx.tenant)).toEqual(endState(reference.tenant));
+    } finally {
+      await reference.tenant.close();
+    }
     expect(fx.tenant.store.resourceServers.some((r) => r.identifier === IDENTIFIER)).toBe(true);
+    const dotenv = await readFile(join(fx.dir, ".env"), "utf8");
+    for (const key of ["AUTH0_DOMAIN", "AUTH0_AUDIENCE", "MCP_SERVER_URL"]) expect(dotenv).toMatch(new RegExp(`^${key}=`, "m"));
     expect((await stat(join(fx.dir, ".env"))).mode & 0o777).toBe(0o600);
 
     fx.tenant.resetCalls();

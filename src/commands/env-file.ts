@@ -40,6 +40,12 @@ const HOW_TO_GIVE: Partial<Record<EnvValueName, string>> = {
  * undefined until apply for one this run creates (read after it exists). The secret goes only into
  * the file: never into the plan, a log line or the --json document.
  */
+/** Whether a preset writes the proxy application's client id, and its secret. */
+export function applicationNeeds(template: EnvTemplate) {
+  const needsSecret = usesValue(template, "clientSecret");
+  return { needsSecret, needsApplication: needsSecret || usesValue(template, "clientId") };
+}
+
 export async function planEnvFile(
   tenant: Tenant,
   template: EnvTemplate,
@@ -47,8 +53,7 @@ export async function planEnvFile(
   target: EnvTarget,
   applicationId?: () => string | undefined,
 ): Promise<EnvFilePlan> {
-  const needsSecret = usesValue(template, "clientSecret");
-  const needsApplication = needsSecret || usesValue(template, "clientId");
+  const { needsSecret, needsApplication } = applicationNeeds(template);
   const credentials = async (clientId: string | undefined): Promise<EnvValues> => {
     if (!needsApplication || !clientId) return {};
     const clientSecret = needsSecret ? await readApplicationSecret(tenant, clientId) : undefined;

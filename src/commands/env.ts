@@ -5,12 +5,12 @@ import { parseIdentifier } from "../input/values.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
-import { loadTemplate, originOf, proxyScope, usesValue } from "../env/templates.js";
+import { loadTemplate, originOf, proxyScope } from "../env/templates.js";
 import { DEFAULT_API_NAME, readResourceServer } from "../resources/resource-server.js";
 import { findApplication, readApplications, type Application } from "../resources/application.js";
 import { executePlan } from "../plan/execute.js";
 import type { Plan } from "../plan/plan.js";
-import { planEnvFile, resolvePath } from "./env-file.js";
+import { applicationNeeds, planEnvFile, resolvePath } from "./env-file.js";
 import { parseApiBaseUrl } from "./init-proxy.js";
 
 export const envOptionsSchema = z.object({
@@ -44,8 +44,7 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     await assertEnvPathWritable(envFilePath);
   });
 
-  const needsSecret = usesValue(template, "clientSecret");
-  const needsApplication = needsSecret || usesValue(template, "clientId");
+  const { needsSecret, needsApplication } = applicationNeeds(template);
   assertReadScopes(tenant.scopes, ["read:resource_servers", ...(needsApplication ? ["read:clients"] : []), ...(needsSecret ? ["read:client_keys"] : [])], []);
   const [resourceServer, applications] = await Promise.all([readResourceServer(tenant, identifier), needsApplication ? readApplications(tenant) : Promise.resolve([])]);
   if (!resourceServer) {

@@ -24,8 +24,8 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const [metadata, server] = await Promise.all([
-    oauthMetadataChecks(tenant.fetch, tenant.domain, dcr),
-    options.serverUrl ? serverChecks(tenant.fetch, options.serverUrl, options.identifier, tenant.domain) : Promise.resolve([]),
+    oauthMetadataChecks(tenant.probe, tenant.domain, dcr),
+    options.serverUrl ? serverChecks(tenant.probe, options.serverUrl, options.identifier, tenant.domain) : Promise.resolve([]),
   ]);
   const checks = [
     ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [] }),

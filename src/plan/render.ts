@@ -1,5 +1,5 @@
 import { paint } from "../ui/logger.js";
-import { isConverged, type Change, type Plan } from "./plan.js";
+import { isConverged, pendingChanges, type Change, type Plan } from "./plan.js";
 import { orderChanges, scopesFor } from "./apply.js";
 
 /** A scope reads as `tool:greet ("Greet someone")`, so a changed description shows in the plan. */
@@ -68,7 +68,7 @@ export function renderPlan(plan: Plan, color: boolean): string {
     const what = env.action === "unchanged" ? "up to date" : `${env.action === "create" ? "create" : "update"} ${env.set.join(", ")}`;
     lines.push(`  ${mark[env.action]} .env ${env.path} (${env.template}): ${what}`);
   }
-  const pending = plan.changes.filter((c) => c.action !== "unchanged").length + (plan.env && plan.env.action !== "unchanged" ? 1 : 0);
+  const pending = pendingChanges(plan).length + (plan.env && plan.env.action !== "unchanged" ? 1 : 0);
   lines.push(isConverged(plan) ? p.green("The tenant is already up to date: nothing to change.") : `${pending} change${pending === 1 ? "" : "s"} to apply.`);
   return lines.join("\n");
 }

@@ -9,7 +9,7 @@ export type ClientGrant = Management.ClientGrantResponseContent;
  * grant for third-party clients they cannot get a token for the API at all (AUTH0-FACTS).
  */
 export async function readDefaultGrant(tenant: Tenant, audience: string): Promise<ClientGrant | undefined> {
-  const page = await tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 } as Management.ListClientGrantsRequestParameters);
+  const page = await tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 });
   for await (const grant of page) {
     if (grant.audience === audience && (grant as { default_for?: string }).default_for === "third_party_clients") return grant;
   }

@@ -17,8 +17,8 @@ export interface Tenant {
   /** Granted Management API scopes, or undefined when the token does not say (opaque token). */
   scopes: string[] | undefined;
   http: HttpStats;
-  /** The HTTP layer's fetch, for reads outside the Management API (OAuth metadata). */
-  fetch: typeof fetch;
+  /** For requests outside the Management API (OAuth metadata, the MCP server): traced, sent once. */
+  probe: typeof fetch;
 }
 
 const DOMAIN_PATTERN = /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
@@ -117,7 +117,7 @@ export async function connectTenant(credentials: Credentials, options: ConnectOp
       timeoutInSeconds: 600,
       telemetry: false,
     });
-    return { domain: credentials.domain, client, scopes, http: http.stats, fetch: http.fetch };
+    return { domain: credentials.domain, client, scopes, http: http.stats, probe: http.probe };
   } catch (error) {
     throw toCliError(error, credentials.domain);
   }

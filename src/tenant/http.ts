@@ -63,7 +63,7 @@ export function redactPath(url: URL): string {
   return url.pathname + query;
 }
 
-export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; stats: HttpStats } {
+export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; probe: typeof fetch; stats: HttpStats } {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -163,8 +163,33 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; st
     }
   };
 
+  /**
+   * For requests outside the Management API (OAuth metadata, the MCP server): traced, counted and
+   * CA-trusted, but sent once — Auth0's rate-limit waits and write read-backs do not apply to them,
+   * and a diagnosis reports what the server answered.
+   */
+  const probe = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const method = (init?.method ?? "GET").toUpperCase();
+    const started = now();
+    const record = (status: HttpCall["status"]) => {
+      const call = { method, path: `${url.origin}${redactPath(url)}`, status, ms: now() - started, attempt: 1 };
+      calls.push(call);
+      options.onCall?.(call);
+    };
+    try {
+      const response = await (await baseFetch())(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      record(response.status);
+      return response;
+    } catch (error) {
+      record("network-error");
+      throw error;
+    }
+  };
+
   return {
     fetch: instrumented as typeof fetch,
+    probe: probe as typeof fetch,
     stats: {
       calls,
       writes: () => calls.filter((c) => c.method !== "GET" && c.method !== "HEAD" && c.path.startsWith("/api/v2/")).length,

@@ -21,8 +21,11 @@ export interface EnvFilePlan {
   change: EnvFileChange;
   /** Variables of the template that cannot be written, and which flag gives them. */
   warnings: string[];
-  /** Writes the file; for an application created by this run, reads its id and secret first. */
-  write(): Promise<EnvWriteResult>;
+  /**
+   * Writes the file. `applicationId` is the proxy application's client id as apply reported it
+   * (the one it created, or the existing one); its secret is read now, for the file only.
+   */
+  write(applicationId?: string): Promise<EnvWriteResult>;
 }
 
 /** Stands for the client id and secret of an application this run creates, in the plan's preview only. */
@@ -34,24 +37,24 @@ const HOW_TO_GIVE: Partial<Record<EnvValueName, string>> = {
   apiBaseUrl: "pass --api-base-url with the URL of the API your MCP server's tools call (not the MCP server's own URL)",
 };
 
-/**
- * Plans the `.env` of `template`. For proxy presets `applicationId` gives the proxy application's
- * client id: known for an existing application (its secret is read now, to compare with the file),
- * undefined until apply for one this run creates (read after it exists). The secret goes only into
- * the file: never into the plan, a log line or the --json document.
- */
 /** Whether a preset writes the proxy application's client id, and its secret. */
 export function applicationNeeds(template: EnvTemplate) {
   const needsSecret = usesValue(template, "clientSecret");
   return { needsSecret, needsApplication: needsSecret || usesValue(template, "clientId") };
 }
 
+/**
+ * Plans the `.env` of `template`. For proxy presets `application` is the proxy application: its
+ * `id` is known for an existing one (its secret is read now, to compare with the file), and absent
+ * for one this run creates (apply reports it, and `write` receives it). The secret goes only into
+ * the file: never into the plan, a log line or the --json document.
+ */
 export async function planEnvFile(
   tenant: Tenant,
   template: EnvTemplate,
   values: EnvValues,
   target: EnvTarget,
-  applicationId?: () => string | undefined,
+  application?: { id?: string },
 ): Promise<EnvFilePlan> {
   const { needsSecret, needsApplication } = applicationNeeds(template);
   const credentials = async (clientId: string | undefined): Promise<EnvValues> => {
@@ -62,10 +65,10 @@ export async function planEnvFile(
     return { clientId, clientSecret };
   };
 
-  const existingId = needsApplication ? applicationId?.() : undefined;
+  const existingId = needsApplication ? application?.id : undefined;
   const known = existingId ? await credentials(existingId) : undefined;
   const preview: EnvValues =
-    known ?? (needsApplication && applicationId ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
+    known ?? (needsApplication && application ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
   const entries = envEntries(template, { ...values, ...preview });
   const result = await writeEnvFile(target.file, entries, { dryRun: true });
 
@@ -82,10 +85,9 @@ export async function planEnvFile(
       set: [...result.added, ...result.changed],
     },
     warnings,
-    write: async () => {
-      const id = applicationId?.();
-      if (needsApplication && applicationId && !id) throw new Error("The proxy application has no client id after apply.");
-      return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(id))) }));
+    write: async (applicationId = existingId) => {
+      if (needsApplication && application && !applicationId) throw new Error("The proxy application has no client id after apply.");
+      return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(applicationId))) }));
     },
   };
 }

@@ -70,10 +70,10 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope((resourceServer.scopes ?? []).map((s) => s.value)),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath }, application ? () => application.client_id : undefined);
+  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath }, application ? { id: application.client_id } : undefined);
   const plan: Plan = { domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings };
   return executePlan(ctx, tenant, plan, {
-    writeEnv: envFile.write,
+    writeEnv: () => envFile.write(),
     nextSteps: [`Start your MCP server; it reads ${options.envPath}.`],
   });
 }

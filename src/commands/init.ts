@@ -8,7 +8,9 @@ import { assertReadScopes } from "../tenant/scopes.js";
 import { readTenantState, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { diagnose } from "../doctor/diagnose.js";
-import type { ApplicationChange, RoleDesired } from "../plan/plan.js";
+import type { ApplicationChange } from "../resources/application.js";
+import type { RoleDesired } from "../resources/roles.js";
+import { idOf, settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
@@ -184,12 +186,12 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope(apiScopes),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application ? () => application.id : undefined);
+  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application);
   plan.env = envFile.change;
   plan.warnings.push(...envFile.warnings);
 
   const code = await executePlan(ctx, tenant, plan, {
-    writeEnv: envFile.write,
+    writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),
     nextSteps: proxy
       ? [
           `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,
@@ -200,12 +202,12 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
           "Check the whole setup at any time: mcp-auth0 doctor",
         ],
-    // After a converged run the state read for the plan is the final state: no second read.
+    // The state read for the plan, brought up to date with the answers of apply's writes: no second read.
     // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
     verdict: proxy
       ? undefined
-      : async (applied) => {
-          const after = applied ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles }) : state;
+      : async (report) => {
+          const after = settledState(state, report);
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
           return diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
         },

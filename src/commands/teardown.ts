@@ -6,7 +6,8 @@ import { readTenantState } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { planConnection } from "../resources/connections.js";
 import { planSettingsReset } from "../resources/tenant-settings.js";
-import type { Change, DeleteChange } from "../plan/plan.js";
+import type { Change } from "../plan/plan.js";
+import type { DeleteChange } from "../resources/deletion.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), resetTenantSettings: z.boolean().default(false) });
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import type { RoleDesired } from "../plan/plan.js";
+import type { RoleDesired } from "../resources/roles.js";
 
 export const roleSchema = z
   .object({

@@ -57,6 +57,11 @@ export interface LocalTenant {
   calls: CallRecord[]; // every request received, in order (including /oauth/token)
   writes(): CallRecord[]; // calls.filter(c => c.write)
   resetCalls(): void;
+  /**
+   * How many round trips the calls took: the longest chain of calls each of which started only
+   * after the one before it had been answered. Independent calls sent together count once.
+   */
+  roundTrips(records?: CallRecord[]): number;
   setFaults(f: FaultOptions): void;
   createM2MApplication(scopes: string[]): { clientId: string; clientSecret: string }; // an M2M app granted only these Management API scopes ([] = an app with no grant at all → token request 403)
   issueManagementToken(scopes: string[], opts?: { expiresInSeconds?: number }): string; // a signed Management API JWT with exactly these scopes
@@ -134,6 +139,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
   const fallback = options.fallback ?? oauth?.handle ?? defaultFallback;
   const calls: CallRecord[] = [];
+  // When each call arrived and was answered; kept beside the records so that their shape stays as it is.
+  const spans = new WeakMap<CallRecord, { start: number; end: number }>();
 
   function toFallback(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord): void {
     res.once("finish", () => {
@@ -206,6 +213,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     const record: CallRecord = { method: req.method ?? "GET", path: req.url ?? "/", status: 0, write: false };
     calls.push(record);
+    const span = { start: performance.now(), end: Number.POSITIVE_INFINITY };
+    spans.set(record, span);
+    res.once("close", () => (span.end = performance.now()));
     route(req, res, record).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -232,6 +242,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       // Emptied in place: `tenant.calls` stays the live list.
       calls.length = 0;
     },
+    roundTrips: (records = calls) => roundTrips(records.map((r) => spans.get(r)).filter((s) => s !== undefined)),
     setFaults: (f) => faults.set(f),
     createM2MApplication: (scopes) => {
       const client = addM2MApplication(tenantStore, `M2M application ${tenantStore.clients.length + 1}`, scopes);
@@ -246,4 +257,16 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/** The depth of the longest chain of spans where each starts after the previous one ended. */
+export function roundTrips(spans: Array<{ start: number; end: number }>): number {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const depth: number[] = [];
+  sorted.forEach((span, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.end <= span.start) before = Math.max(before, depth[j]!);
+    depth.push(before + 1);
+  });
+  return Math.max(0, ...depth);
 }

@@ -2,141 +2,39 @@ import type { Tenant } from "../tenant/connect.js";
 import { causes, OutcomeUnknownError } from "../tenant/http.js";
 import { CliError } from "../errors.js";
 import { toCliError } from "../tenant/errors.js";
-import { applyDefaultAudience, applyTenantSettings } from "../resources/tenant-settings.js";
-import { applyResourceServer, refreshResourceServer } from "../resources/resource-server.js";
-import { applyDefaultGrant, refreshDefaultGrant } from "../resources/client-grant.js";
-import { applyConnection, refreshConnection } from "../resources/connections.js";
-import { applyRole, refreshRole } from "../resources/roles.js";
-import { applyApplication, refreshApplication } from "../resources/application.js";
-import { readTenantSettings, planDefaultAudience, planSettingsValues } from "../resources/tenant-settings.js";
-import { pendingChanges, type Change, type DeleteChange, type Plan } from "./plan.js";
+import type { Wave, Write, Written } from "../resources/handler.js";
+import { handlerOf, type Change } from "../resources/registry.js";
+import { pendingChanges, type Plan } from "./plan.js";
 
-/**
- * Apply order: the API before what refers to it (grant, roles), the proxy application (which enables
- * its connections itself) before the connections of DCR mode, the tenant-wide default audience last.
- */
-const ORDER: Record<Change["kind"], number> = {
-  "tenant-settings": 0,
-  "resource-server": 1,
-  application: 2,
-  "client-grant": 3,
-  connection: 4,
-  role: 5,
-  "default-audience": 6,
-  // teardown: after the default audience stops naming the API, so no login ever names a deleted one.
-  delete: 7,
-};
-
+/** The order a reader follows in the plan (and the --json document), each handler's own. */
 export function orderChanges(changes: Change[]): Change[] {
-  return [...changes].sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+  return [...changes].sort((a, b) => handlerOf(a).order - handlerOf(b).order);
 }
 
 /** The Management API scopes a change needs (SPEC §2). */
 export function scopesFor(change: Change): string[] {
-  switch (change.kind) {
-    case "tenant-settings":
-    case "default-audience":
-      return ["update:tenant_settings"];
-    case "resource-server":
-      return [change.action === "create" ? "create:resource_servers" : "update:resource_servers"];
-    case "client-grant":
-      return [change.action === "create" ? "create:client_grants" : "update:client_grants"];
-    case "connection":
-      return ["update:connections"];
-    case "role":
-      return [
-        ...(change.id ? [] : ["create:roles"]),
-        // Permissions, assignments and a changed description are updates of the role.
-        ...(change.fields.some((f) => f.field !== "name" && (change.id || f.field !== "description")) ? ["update:roles"] : []),
-      ];
-    case "delete":
-      return [`delete:${change.resource.replace("-", "_")}s`];
-    case "application":
-      return [
-        ...(change.action === "create" ? ["create:clients"] : Object.keys(change.body).length ? ["update:clients"] : []),
-        // PATCH /connections/{id}/clients
-        ...(change.enableConnections.length ? ["update:connections"] : []),
-      ];
-  }
+  return handlerOf(change).scopes(change);
 }
 
-async function applyOne(tenant: Tenant, change: Change): Promise<void> {
-  switch (change.kind) {
-    case "tenant-settings":
-      return applyTenantSettings(tenant, change);
-    case "default-audience":
-      return applyDefaultAudience(tenant, change);
-    case "resource-server":
-      return applyResourceServer(tenant, change);
-    case "client-grant":
-      return applyDefaultGrant(tenant, change);
-    case "connection":
-      return applyConnection(tenant, change);
-    case "role":
-      return applyRole(tenant, change);
-    case "application":
-      return applyApplication(tenant, change);
-    case "delete":
-      return applyDelete(tenant, change);
-  }
+export function describeStep(change: Change): string {
+  return handlerOf(change).describe(change);
 }
 
-async function applyDelete(tenant: Tenant, change: DeleteChange): Promise<void> {
-  try {
-    if (change.resource === "resource-server") await tenant.client.resourceServers.delete(change.id);
-    else if (change.resource === "client-grant") await tenant.client.clientGrants.delete(change.id);
-    else await tenant.client.roles.delete(change.id);
-  } catch (error) {
-    // Already gone (an earlier attempt whose answer was lost): that is the goal.
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
+/** What apply did: each applied change (as finally applied, after any read-back) with what its writes returned. */
+export interface ApplyReport {
+  applied: Array<{ change: Change; written: Written }>;
 }
 
-/** Reads the one resource back and computes its change again. */
-async function refresh(tenant: Tenant, change: Change): Promise<Change> {
-  switch (change.kind) {
-    case "tenant-settings": {
-      // Toward the same values as the change (init's, or teardown's reset), whatever is left of them.
-      const { flags, ...top } = change.body as { flags?: Record<string, unknown> };
-      return planSettingsValues(await readTenantSettings(tenant), { flags: flags ?? {}, top });
-    }
-    case "delete":
-      return change;
-    case "default-audience":
-      return planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change;
-    case "resource-server":
-      return refreshResourceServer(tenant, change);
-    case "client-grant":
-      return refreshDefaultGrant(tenant, change);
-    case "connection":
-      return refreshConnection(tenant, change);
-    case "role":
-      return refreshRole(tenant, change);
-    case "application":
-      return refreshApplication(tenant, change);
-  }
+/** The id a change's writes created or kept (an existing resource's id), if any. */
+export function idOf(report: ApplyReport, change: Change): string | undefined {
+  return report.applied.find((a) => a.change.label === change.label && a.change.kind === change.kind)?.written.id ?? (change as { id?: string }).id;
 }
 
-const isConflict = (error: unknown) => (error as { statusCode?: number }).statusCode === 409;
-
-/**
- * A write whose connection broke may have taken effect, and a create may meet what an earlier
- * attempt created (409). Either way: read that resource back and apply what is still missing,
- * so a retry never duplicates an API, a grant or a role.
- */
-async function applyConverging(tenant: Tenant, change: Change): Promise<Change> {
-  let current = change;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await applyOne(tenant, current);
-      return current;
-    } catch (error) {
-      const outcomeUnknown = causes(error).some((e) => e instanceof OutcomeUnknownError);
-      if (attempt >= 3 || !(outcomeUnknown || isConflict(error))) throw error;
-      current = await refresh(tenant, current);
-      if (current.action === "unchanged") return current;
-    }
-  }
+/** What was read before apply, brought up to date with the answers of apply's writes: no second read. */
+export function settledState<S extends object>(state: S, report: ApplyReport): S {
+  const after = { ...state };
+  for (const { change, written } of report.applied) handlerOf(change).settle?.(after, change, written);
+  return after;
 }
 
 export class PartialApplyError extends CliError {
@@ -158,40 +56,124 @@ export interface ApplyHooks {
   step<T>(label: string, work: () => Promise<T>): Promise<T>;
 }
 
-/** Applies exactly the plan's differences, in a safe order, one step per change. */
-export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<Change[]> {
-  const todo = orderChanges(pendingChanges(plan));
-  const applied: Change[] = [];
-  for (const [i, change] of todo.entries()) {
-    try {
-      const done = await hooks.step(describeStep(change), () => applyConverging(tenant, change));
-      Object.assign(change, { id: (done as { id?: string }).id ?? (change as { id?: string }).id });
-      applied.push(change);
-    } catch (error) {
-      throw new PartialApplyError(applied, todo.slice(i), toCliError(error, tenant.domain));
-    }
-  }
-  return applied;
+const isConflict = (error: unknown) => (error as { statusCode?: number }).statusCode === 409;
+const outcomeUnknown = (error: unknown) => causes(error).some((e) => e instanceof OutcomeUnknownError);
+const WAVES: Wave[] = [1, 2, 3, 4];
+
+/** One change while it is applied: the version being applied (a read-back may replace it) and what its writes returned. */
+interface Task {
+  change: Change;
+  written: Written;
+  applied: boolean;
+  failed?: unknown;
+  /** Settles when the change is fully applied or has failed, for its progress step. */
+  done: Promise<void>;
+  finish(error?: unknown): void;
 }
 
-export function describeStep(change: Change): string {
-  switch (change.kind) {
-    case "tenant-settings":
-      return "Update tenant settings";
-    case "connection":
-      return `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`;
-    case "default-audience":
-      return change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience";
-    case "delete":
-      return `Delete ${change.label}`;
-    case "client-grant":
-      return `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
-    case "application": {
-      const enable = change.enableConnections.length ? `enable ${change.enableConnections.map((c) => c.name).join(", ")}` : "";
-      if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
-      return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
-    }
-    default:
-      return `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`;
+function shallowMerge(into: Record<string, unknown>, body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    const current = into[key];
+    into[key] = isRecord(current) && isRecord(value) ? { ...current, ...value } : value;
   }
+}
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Sends one change's writes of one wave. A write whose connection broke may have taken effect, and
+ * a create may meet what an earlier attempt created (409): then the resource is read back and only
+ * what is still missing is sent, so a retry never duplicates an API, a grant or a role.
+ */
+async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const writes = handlerOf(task.change).writes(task.change).filter((w) => w.wave === wave);
+    try {
+      // The writes of one change in one wave are independent (a role's permissions and its users): together too.
+      const answers = await Promise.all(writes.map((write) => write.send(tenant, task.written)));
+      for (const answer of answers) Object.assign(task.written, answer);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !(outcomeUnknown(error) || isConflict(error))) throw error;
+      const refreshed = await handlerOf(task.change).refresh(tenant, task.change);
+      task.change = refreshed;
+      if ("id" in refreshed && typeof refreshed.id === "string") task.written.id = refreshed.id;
+      if (refreshed.action === "unchanged") return;
+    }
+  }
+}
+
+/** Writes merged into one call (the tenant settings PATCH): sent once; resent as is when the outcome is unknown (a PATCH repeats safely). */
+async function sendMerged(tenant: Tenant, group: Array<{ task: Task; write: Write }>): Promise<void> {
+  const body: Record<string, unknown> = {};
+  for (const { write } of group) shallowMerge(body, write.merge!.body);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const written = await group[0]!.write.merge!.send(tenant, body);
+      for (const { task } of group) Object.assign(task.written, written);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !outcomeUnknown(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Applies exactly the plan's differences in dependency waves: every write of one wave goes out
+ * together (the HTTP layer paces them to the rate limit), and a wave starts once the one before it
+ * is done. A failure stops before the next wave; the error says what was and was not applied.
+ * The plan is not changed: ids and answers are in the report.
+ */
+export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<ApplyReport> {
+  const tasks: Task[] = orderChanges(pendingChanges(plan)).map((change) => {
+    let finish!: (error?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error))));
+    done.catch(() => undefined);
+    return { change, written: {}, applied: false, done, finish };
+  });
+  // One progress step per change, started in plan order; each ends when its last write is answered.
+  const steps = tasks.map((task) => hooks.step(describeStep(task.change), () => task.done));
+  const lastWave = (task: Task) => Math.max(0, ...handlerOf(task.change).writes(task.change).map((w) => w.wave));
+
+  let failure: unknown;
+  for (const wave of WAVES) {
+    const live = tasks.filter((t) => !t.failed);
+    const merged = new Map<string, Array<{ task: Task; write: Write }>>();
+    const separate: Task[] = [];
+    for (const task of live) {
+      const writes = handlerOf(task.change).writes(task.change).filter((w) => w.wave === wave);
+      for (const write of writes.filter((w) => w.merge)) merged.set(write.merge!.key, [...(merged.get(write.merge!.key) ?? []), { task, write }]);
+      if (writes.some((w) => !w.merge)) separate.push(task);
+    }
+    const sends = [
+      ...separate.map((task) => sendWave(tenant, task, wave).catch((error: unknown) => void (task.failed = error))),
+      ...[...merged.values()].map((group) =>
+        sendMerged(tenant, group).catch((error: unknown) => {
+          for (const { task } of group) task.failed = error;
+        }),
+      ),
+    ];
+    await Promise.all(sends);
+    for (const task of live) {
+      if (task.failed) task.finish(task.failed);
+      else if (lastWave(task) <= wave) {
+        task.applied = true;
+        task.finish();
+      }
+    }
+    failure = tasks.find((t) => t.failed)?.failed;
+    if (failure) break;
+  }
+  if (failure) {
+    // Changes of the failing wave that got no answer yet, and the waves after it, end their steps as not applied.
+    for (const task of tasks) if (!task.applied && !task.failed) task.finish(failure);
+  }
+  await Promise.allSettled(steps);
+  if (failure) {
+    throw new PartialApplyError(
+      tasks.filter((t) => t.applied).map((t) => t.change),
+      tasks.filter((t) => !t.applied).map((t) => t.change),
+      toCliError(failure, tenant.domain),
+    );
+  }
+  return { applied: tasks.map(({ change, written }) => ({ change, written })) };
 }

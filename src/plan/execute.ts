@@ -2,7 +2,7 @@ import type { Context } from "../commands/context.js";
 import type { Tenant } from "../tenant/connect.js";
 import { ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
-import { applyPlan, scopesFor } from "./apply.js";
+import { applyPlan, scopesFor, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
 import { planToJson, renderPlan } from "./render.js";
 import { failed, renderChecks, type Check } from "../doctor/check.js";
@@ -11,10 +11,10 @@ export interface ExecuteOptions {
   /** Removes things (teardown): the confirmation defaults to no. */
   destructive?: boolean;
   /** Writes the .env after the tenant changes (init); only called when plan.env is pending. */
-  writeEnv?: () => Promise<unknown>;
+  writeEnv?: (report: ApplyReport) => Promise<unknown>;
   nextSteps?: string[];
-  /** The doctor's checks after applying (init ends with the verdict). `applied` says whether anything changed. */
-  verdict?: (applied: boolean) => Promise<Check[]>;
+  /** The doctor's checks after applying (init ends with the verdict), from what apply's report says it changed. */
+  verdict?: (report: ApplyReport) => Promise<Check[]>;
 }
 
 /**
@@ -49,13 +49,14 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
-  const applied = (await applyPlan(tenant, plan, logger)).map((c) => c.label);
-  if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, options.writeEnv);
+  const applyReport = await applyPlan(tenant, plan, logger);
+  const applied = applyReport.applied.map((a) => a.change.label);
+  if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
-  const checks = options.verdict ? await options.verdict(applied.length > 0) : undefined;
+  const checks = options.verdict ? await options.verdict(applyReport) : undefined;
   if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
   if (options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
   if (ctx.options.json) logger.json(report(applied, checks));

@@ -4,11 +4,11 @@ import { planDefaultAudience, planTenantSettings, readTenantSettings, type Defau
 import { planResourceServer, readResourceServer, type ResourceServer } from "../resources/resource-server.js";
 import { planDefaultGrant, readDefaultGrant, type ClientGrant } from "../resources/client-grant.js";
 import { planConnection, readConnections, resolveConnections, type Connection } from "../resources/connections.js";
-import { lookupUsers, planRole, readRoles, readRoleState } from "../resources/roles.js";
+import { createUserLookup, planRole, readRoles, readRoleState, type RoleChange, type RoleDesired } from "../resources/roles.js";
 import { planApplicationIn, readApplications, type Application } from "../resources/application.js";
 import { assertPermissionsAreScopes } from "../input/roles-file.js";
 import type { ScopeInput } from "../input/values.js";
-import type { Change, Plan, RoleChange, RoleDesired } from "./plan.js";
+import type { Change, Plan } from "./plan.js";
 
 /**
  * `dcr` (default): MCP clients register themselves and log in through domain-level connections.
@@ -80,7 +80,12 @@ export interface InitDesired {
   application?: { name: string; callbacks: string[] };
 }
 
-/** Plans the roles against the tenant's: reads each existing role's permissions (and users when listed), and each email once. */
+/**
+ * Plans the roles against the tenant's: reads each existing role's permissions (and members, when
+ * the file lists users), then looks up by email only the users not already among its members — a
+ * converged run costs O(roles), not O(users). Each email is looked up at most once, as soon as the
+ * role that needs it is known, so independent reads overlap.
+ */
 export async function planRoles(
   tenant: Tenant,
   existing: Management.Role[],
@@ -89,11 +94,16 @@ export async function planRoles(
   prune: boolean,
 ): Promise<{ changes: RoleChange[]; warnings: string[] }> {
   const byName = new Map(existing.map((r) => [r.name, r]));
-  const [states, users] = await Promise.all([
-    Promise.all(desired.map((d) => (byName.has(d.name) ? readRoleState(tenant, byName.get(d.name)!, d, identifier) : Promise.resolve(undefined)))),
-    lookupUsers(tenant, desired.flatMap((d) => d.users)),
-  ]);
-  const changes = desired.map((d, i) => planRole(states[i], d, identifier, users, prune));
+  const lookup = createUserLookup(tenant);
+  const changes = await Promise.all(
+    desired.map(async (d) => {
+      const role = byName.get(d.name);
+      const state = role ? await readRoleState(tenant, role, d, identifier) : undefined;
+      const missing = d.users.filter((email) => !state?.memberEmails?.has(email.toLowerCase()));
+      const users = new Map(await Promise.all(missing.map(async (email) => [email, await lookup(email)] as const)));
+      return planRole(state, d, identifier, users, prune);
+    }),
+  );
   const unknown = [...new Set(changes.flatMap((c) => c.unknownEmails))];
   const warnings = unknown.length
     ? [`No user has the email ${unknown.join(", ")} yet: ${unknown.length > 1 ? "they get their roles" : "it gets its role"} on a later run, after signing up.`]

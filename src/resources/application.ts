@@ -1,7 +1,31 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
-import { diffFields, type ApplicationChange, type ApplicationDesired, type FieldChange } from "../plan/plan.js";
+import { diffFields, plainHeadline, show, type BaseChange, type FieldChange, type Handler, type Write } from "./handler.js";
+
+export interface ApplicationDesired {
+  name: string;
+  /** Callback URLs the application must allow; the application's other callbacks are kept. */
+  callbacks: string[];
+  /** Connections the application must be enabled for (by id, with the name for the plan). */
+  connections: Array<{ id: string; name: string }>;
+}
+
+/**
+ * The Regular Web Application of proxy mode: an MCP server that mediates the OAuth flow logs users
+ * in with it (authorization code + refresh token, with its client secret). Its secret is never
+ * part of a plan: it is read only when the `.env` is written.
+ */
+export interface ApplicationChange extends BaseChange {
+  kind: "application";
+  /** The client id of an existing application (apply reports the id of a created one). */
+  id?: string;
+  desired: ApplicationDesired;
+  /** The POST body, or the PATCH body with only the fields that differ (empty when none do). */
+  body: Record<string, unknown>;
+  /** Connections not yet enabled for the application: `PATCH /connections/{id}/clients` each. */
+  enableConnections: Array<{ id: string; name: string }>;
+}
 
 /**
  * Proxy mode: MCP servers built on an OAuth proxy (mcp-use `oauthProxy`, FastMCP `Auth0Provider`,
@@ -133,21 +157,57 @@ export async function planApplicationIn(tenant: Tenant, applications: Applicatio
   return planApplication(current, enabled, desired);
 }
 
-export async function applyApplication(tenant: Tenant, change: ApplicationChange): Promise<void> {
+function applicationWrites(change: ApplicationChange): Write[] {
   // Defence in depth: findApplication never matches a DCR client, and Auth0 never gives a created application a tpc_ id.
   if (isDynamicClient(change.id)) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
+  const writes: Write[] = [];
   if (change.action === "create") {
-    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
-    const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
-    change.id = created.client_id;
+    writes.push({
+      wave: 1,
+      send: async (tenant) => {
+        // The answer carries the new client secret; only the id is kept: the secret is read again only to write the .env.
+        const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
+        return { id: created.client_id };
+      },
+    });
   } else if (Object.keys(change.body).length) {
-    await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent);
+    writes.push({ wave: 1, send: async (tenant) => void (await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent)) });
   }
   for (const connection of change.enableConnections) {
     // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
-    await tenant.client.connections.clients.update(connection.id, [{ client_id: change.id!, status: true }]);
+    writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.connections.clients.update(connection.id, [{ client_id: w.id ?? change.id!, status: true }])) });
   }
+  return writes;
 }
+
+export const applicationHandler: Handler<ApplicationChange> = {
+  kind: "application",
+  order: 2,
+  scopes: (change) => [
+    ...(change.action === "create" ? ["create:clients"] : Object.keys(change.body).length ? ["update:clients"] : []),
+    // PATCH /connections/{id}/clients
+    ...(change.enableConnections.length ? ["update:connections"] : []),
+  ],
+  headline: plainHeadline,
+  details: (change) =>
+    change.fields
+      .filter((f) => f.field !== "name")
+      .map((f) =>
+        f.field === "connections (enable)"
+          ? `enable connections: ${show(f.to)}`
+          : change.action === "create"
+            ? `${f.field}: ${show(f.to)}`
+            : `${f.field}: ${Array.isArray(f.from) && !f.from.length ? "(none)" : show(f.from)} → ${show(f.to)}`,
+      ),
+  json: (change) => ({ id: change.id, name: change.desired.name, enableConnections: change.enableConnections.map((c) => c.name) }),
+  describe: (change) => {
+    const enable = change.enableConnections.length ? `enable ${change.enableConnections.map((c) => c.name).join(", ")}` : "";
+    if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
+    return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
+  },
+  writes: applicationWrites,
+  refresh: (tenant, change) => refreshApplication(tenant, change),
+};
 
 export async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {
   return planApplicationIn(tenant, await readApplications(tenant), change.desired);

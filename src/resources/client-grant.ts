@@ -1,6 +1,14 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import type { ClientGrantChange } from "../plan/plan.js";
+import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./handler.js";
+
+export interface ClientGrantChange extends BaseChange {
+  kind: "client-grant";
+  id?: string;
+  audience: string;
+  body: Record<string, unknown>;
+  scopes: string[];
+}
 
 export type ClientGrant = Management.ClientGrantResponseContent;
 
@@ -45,15 +53,34 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
   };
 }
 
-export async function applyDefaultGrant(tenant: Tenant, change: ClientGrantChange): Promise<void> {
-  if (change.action === "create") {
-    const created = await tenant.client.clientGrants.create(change.body as unknown as Management.CreateClientGrantRequestContent);
-    change.id = created.id;
-  } else {
-    await tenant.client.clientGrants.update(change.id!, change.body as Management.UpdateClientGrantRequestContent);
-  }
-}
+export const clientGrantHandler: Handler<ClientGrantChange> = {
+  kind: "client-grant",
+  order: 3,
+  scopes: (change) => [change.action === "create" ? "create:client_grants" : "update:client_grants"],
+  headline: plainHeadline,
+  details: fieldLines,
+  json: () => ({}),
+  describe: (change) => `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
+  // Wave 2: the grant's audience is the API, which wave 1 creates.
+  writes: (change) => [
+    {
+      wave: 2,
+      send: async (tenant) => {
+        const object =
+          change.action === "create"
+            ? await tenant.client.clientGrants.create(change.body as unknown as Management.CreateClientGrantRequestContent)
+            : await tenant.client.clientGrants.update(change.id!, change.body as Management.UpdateClientGrantRequestContent);
+        return { id: object.id ?? change.id, object };
+      },
+    },
+  ],
+  settle: (state, _change, written) => {
+    if (written.object) (state as { defaultGrant?: ClientGrant }).defaultGrant = written.object as ClientGrant;
+  },
+  refresh: async (tenant, change) => planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.scopes).change,
+};
 
-export async function refreshDefaultGrant(tenant: Tenant, change: ClientGrantChange): Promise<ClientGrantChange> {
-  return planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.scopes).change;
+/** Teardown: the default grant goes. */
+export async function deleteClientGrant(tenant: Tenant, id: string): Promise<void> {
+  await tenant.client.clientGrants.delete(id);
 }

@@ -1,7 +1,15 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
-import type { ConnectionChange } from "../plan/plan.js";
+import type { BaseChange, Handler } from "./handler.js";
+
+export interface ConnectionChange extends BaseChange {
+  kind: "connection";
+  id: string;
+  name: string;
+  strategy: string;
+  domainLevel: boolean;
+}
 
 export interface Connection {
   id: string;
@@ -10,13 +18,19 @@ export interface Connection {
   is_domain_connection: boolean;
 }
 
+const FIELDS = "id,name,strategy,is_domain_connection";
+const toConnection = (c: Management.ConnectionForList | Management.GetConnectionResponseContent): Connection => ({
+  id: c.id!,
+  name: c.name!,
+  strategy: c.strategy ?? "",
+  is_domain_connection: c.is_domain_connection === true,
+});
+
 /** Every connection of the tenant, 100 per call (checkpoint paging). Only the fields we use are asked for. */
 export async function readConnections(tenant: Tenant): Promise<Connection[]> {
-  const page = await tenant.client.connections.list({ take: 100, fields: "id,name,strategy,is_domain_connection", include_fields: true });
+  const page = await tenant.client.connections.list({ take: 100, fields: FIELDS, include_fields: true });
   const all: Connection[] = [];
-  for await (const c of page as AsyncIterable<Management.ConnectionForList>) {
-    all.push({ id: c.id!, name: c.name!, strategy: c.strategy ?? "", is_domain_connection: c.is_domain_connection === true });
-  }
+  for await (const c of page as AsyncIterable<Management.ConnectionForList>) all.push(toConnection(c));
   return all;
 }
 
@@ -57,12 +71,28 @@ export function planConnection(connection: Connection, domainLevel = true): Conn
   };
 }
 
-export async function applyConnection(tenant: Tenant, change: ConnectionChange): Promise<void> {
-  // Only this field: sending `options` would replace the connection's whole options object.
-  await tenant.client.connections.update(change.id, { is_domain_connection: change.domainLevel });
-}
-
-export async function refreshConnection(tenant: Tenant, change: ConnectionChange): Promise<ConnectionChange> {
-  const c = await tenant.client.connections.get(change.id, { fields: "id,name,strategy,is_domain_connection", include_fields: true });
-  return planConnection({ id: c.id!, name: c.name!, strategy: c.strategy ?? "", is_domain_connection: c.is_domain_connection === true }, change.domainLevel);
-}
+export const connectionHandler: Handler<ConnectionChange> = {
+  kind: "connection",
+  order: 4,
+  scopes: () => ["update:connections"],
+  headline: (change) => {
+    const state =
+      change.action === "unchanged" ? `already ${change.domainLevel ? "domain level" : "not domain level"}` : change.domainLevel ? "promote to domain level" : "demote from domain level";
+    return `${change.label} (${change.strategy}): ${state}`;
+  },
+  details: () => [],
+  json: (change) => ({ id: change.id, name: change.name, domainLevel: change.domainLevel }),
+  describe: (change) => `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`,
+  writes: (change) => [
+    {
+      wave: 1,
+      // Only this field: sending `options` would replace the connection's whole options object.
+      send: async (tenant) => ({ id: change.id, object: await tenant.client.connections.update(change.id, { is_domain_connection: change.domainLevel }) }),
+    },
+  ],
+  settle: (state, change) => {
+    const s = state as { connections?: Connection[] };
+    s.connections = s.connections?.map((c) => (c.id === change.id ? { ...c, is_domain_connection: change.domainLevel } : c));
+  },
+  refresh: async (tenant, change) => planConnection(toConnection(await tenant.client.connections.get(change.id, { fields: FIELDS, include_fields: true })), change.domainLevel),
+};

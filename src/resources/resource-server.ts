@@ -1,6 +1,21 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import { diffFields, type FieldChange, type ResourceServerChange, type ResourceServerDesired } from "../plan/plan.js";
+import { diffFields, fieldLines, isNotFound, plainHeadline, type BaseChange, type FieldChange, type Handler } from "./handler.js";
+
+export interface ResourceServerDesired {
+  identifier: string;
+  name?: string;
+  scopes: Array<{ value: string; description?: string }>;
+}
+
+export interface ResourceServerChange extends BaseChange {
+  kind: "resource-server";
+  id?: string;
+  desired: ResourceServerDesired;
+  body: Record<string, unknown>;
+  /** Every scope the API will have after the change (the default grant and roles refer to these). */
+  scopes: string[];
+}
 
 export const DEFAULT_API_NAME = "MCP Server";
 
@@ -17,9 +32,6 @@ export const API_SETTINGS = {
 
 export type ResourceServer = Management.ResourceServer;
 
-export function isNotFound(error: unknown): boolean {
-  return (error as { statusCode?: number }).statusCode === 404;
-}
 
 /** One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. */
 export async function readResourceServer(tenant: Tenant, identifier: string): Promise<ResourceServer | undefined> {
@@ -71,15 +83,33 @@ export function planResourceServer(current: ResourceServer | undefined, desired:
   };
 }
 
-export async function applyResourceServer(tenant: Tenant, change: ResourceServerChange): Promise<void> {
-  if (change.action === "create") {
-    const created = await tenant.client.resourceServers.create(change.body as unknown as Management.CreateResourceServerRequestContent);
-    change.id = created.id;
-  } else {
-    await tenant.client.resourceServers.update(change.id!, change.body as Management.UpdateResourceServerRequestContent);
-  }
-}
+export const resourceServerHandler: Handler<ResourceServerChange> = {
+  kind: "resource-server",
+  order: 1,
+  scopes: (change) => [change.action === "create" ? "create:resource_servers" : "update:resource_servers"],
+  headline: plainHeadline,
+  details: fieldLines,
+  json: () => ({}),
+  describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label}`,
+  writes: (change) => [
+    {
+      wave: 1,
+      send: async (tenant) => {
+        const object =
+          change.action === "create"
+            ? await tenant.client.resourceServers.create(change.body as unknown as Management.CreateResourceServerRequestContent)
+            : await tenant.client.resourceServers.update(change.id!, change.body as Management.UpdateResourceServerRequestContent);
+        return { id: object.id ?? change.id, object };
+      },
+    },
+  ],
+  settle: (state, _change, written) => {
+    if (written.object) (state as { resourceServer?: ResourceServer }).resourceServer = written.object as ResourceServer;
+  },
+  refresh: async (tenant, change) => planResourceServer(await readResourceServer(tenant, change.desired.identifier), change.desired).change,
+};
 
-export async function refreshResourceServer(tenant: Tenant, change: ResourceServerChange): Promise<ResourceServerChange> {
-  return planResourceServer(await readResourceServer(tenant, change.desired.identifier), change.desired).change;
+/** Teardown: the API goes. */
+export async function deleteResourceServer(tenant: Tenant, id: string): Promise<void> {
+  await tenant.client.resourceServers.delete(id);
 }

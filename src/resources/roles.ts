@@ -1,6 +1,29 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import type { RoleChange, RoleDesired } from "../plan/plan.js";
+import { plainHeadline, type BaseChange, type Handler, type Write, type Written } from "./handler.js";
+
+export interface RoleDesired {
+  name: string;
+  description?: string;
+  permissions: string[];
+  users: string[];
+}
+
+export interface RoleChange extends BaseChange {
+  kind: "role";
+  id?: string;
+  desired: RoleDesired;
+  apiIdentifier: string;
+  prune: boolean;
+  addPermissions: string[];
+  removePermissions: string[];
+  /** Users found by email and not yet holding the role. */
+  addUsers: Array<{ email: string; userId: string }>;
+  /** Emails with no user: a warning, not an error (they may sign up later). */
+  unknownEmails: string[];
+  /** This API's permissions the role holds once the change is applied. */
+  permissionsAfter: string[];
+}
 
 export interface RoleState {
   id: string;
@@ -9,6 +32,8 @@ export interface RoleState {
   /** Permissions of THIS API only: other APIs' permissions are never read into a plan, so never touched. */
   permissions: string[];
   userIds: Set<string>;
+  /** The members' emails, lower-cased: an email listed for the role that is among them needs no lookup. */
+  memberEmails?: Set<string>;
 }
 
 /** Every role of the tenant, 100 per call. */
@@ -26,31 +51,40 @@ async function readRolePermissions(tenant: Tenant, roleId: string, apiIdentifier
   return permissions;
 }
 
-async function readRoleUsers(tenant: Tenant, roleId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const u of await tenant.client.roles.users.list(roleId, { take: 100 })) if (u.user_id) ids.add(u.user_id);
-  return ids;
+/** The role's members (checkpoint paging); Auth0 answers each with its `email`. */
+async function readRoleUsers(tenant: Tenant, roleId: string): Promise<{ userIds: Set<string>; memberEmails: Set<string> }> {
+  const userIds = new Set<string>();
+  const memberEmails = new Set<string>();
+  for await (const u of await tenant.client.roles.users.list(roleId, { take: 100 })) {
+    if (u.user_id) userIds.add(u.user_id);
+    if (u.email) memberEmails.add(u.email.toLowerCase());
+  }
+  return { userIds, memberEmails };
 }
 
 /** Reads what a desired role needs: its permissions of this API, and its users only when the file lists some. */
 export async function readRoleState(tenant: Tenant, role: Management.Role, desired: RoleDesired, apiIdentifier: string): Promise<RoleState> {
-  const [permissions, userIds] = await Promise.all([
+  const [permissions, users] = await Promise.all([
     readRolePermissions(tenant, role.id!, apiIdentifier),
-    desired.users.length ? readRoleUsers(tenant, role.id!) : Promise.resolve(new Set<string>()),
+    desired.users.length ? readRoleUsers(tenant, role.id!) : Promise.resolve({ userIds: new Set<string>(), memberEmails: new Set<string>() }),
   ]);
-  return { id: role.id!, name: role.name!, description: role.description, permissions, userIds };
+  return { id: role.id!, name: role.name!, description: role.description, permissions, ...users };
 }
 
-/** `GET /users-by-email` per distinct email (a bare array; the match is case-sensitive). */
-export async function lookupUsers(tenant: Tenant, emails: string[]): Promise<Map<string, string[]>> {
-  const distinct = [...new Set(emails)];
-  const found = await Promise.all(
-    distinct.map(async (email) => {
-      const users = await tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true });
-      return [email, users.map((u) => u.user_id!).filter(Boolean)] as const;
-    }),
-  );
-  return new Map(found);
+/**
+ * `GET /users-by-email`, at most once per distinct email (a bare array; the match is case-sensitive,
+ * so the email is sent exactly as written).
+ */
+export function createUserLookup(tenant: Tenant): (email: string) => Promise<string[]> {
+  const found = new Map<string, Promise<string[]>>();
+  return (email) => {
+    let users = found.get(email);
+    if (!users) {
+      users = tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true }).then((list) => list.map((u) => u.user_id!).filter(Boolean));
+      found.set(email, users);
+    }
+    return users;
+  };
 }
 
 export function planRole(
@@ -64,8 +98,10 @@ export function planRole(
   const want = new Set(desired.permissions);
   const addPermissions = desired.permissions.filter((p) => !have.has(p));
   const removePermissions = prune ? (current?.permissions ?? []).filter((p) => !want.has(p)) : [];
-  const unknownEmails = desired.users.filter((e) => !(usersByEmail.get(e)?.length));
-  const addUsers = desired.users.flatMap((email) =>
+  // An email already among the role's members was not looked up: its user holds the role.
+  const toAssign = desired.users.filter((e) => !current?.memberEmails?.has(e.toLowerCase()));
+  const unknownEmails = toAssign.filter((e) => !(usersByEmail.get(e)?.length));
+  const addUsers = toAssign.flatMap((email) =>
     (usersByEmail.get(email) ?? []).filter((id) => !current?.userIds.has(id)).map((userId) => ({ email, userId })),
   );
   const descriptionDiffers = current !== undefined && desired.description !== undefined && (current.description ?? "") !== desired.description;
@@ -93,21 +129,64 @@ export function planRole(
   };
 }
 
-const toPermissions = (identifier: string, names: string[]) => ({
-  permissions: names.map((permission_name) => ({ resource_server_identifier: identifier, permission_name })),
-});
+export const roleHandler: Handler<RoleChange> = {
+  kind: "role",
+  order: 5,
+  scopes: (change) => [
+    ...(change.id ? [] : ["create:roles"]),
+    // Permissions, assignments and a changed description are updates of the role.
+    ...(change.fields.some((f) => f.field !== "name" && (change.id || f.field !== "description")) ? ["update:roles"] : []),
+  ],
+  headline: plainHeadline,
+  details: (change) => {
+    const lines: string[] = [];
+    if (change.action === "create" && change.desired.description) lines.push(`description: ${change.desired.description}`);
+    else if (change.fields.some((f) => f.field === "description")) lines.push(`description: → ${change.desired.description}`);
+    if (change.addPermissions.length) lines.push(`add permissions: ${change.addPermissions.join(", ")}`);
+    if (change.removePermissions.length) lines.push(`remove permissions: ${change.removePermissions.join(", ")}`);
+    if (change.addUsers.length) lines.push(`assign to: ${[...new Set(change.addUsers.map((u) => u.email))].join(", ")}`);
+    return lines;
+  },
+  json: (change) => ({ addPermissions: change.addPermissions, removePermissions: change.removePermissions, addUsers: change.addUsers.map((u) => u.email), unknownEmails: change.unknownEmails }),
+  describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`,
+  writes: roleWrites,
+  settle: (state, change, written) => {
+    const s = state as { roles?: Management.Role[] };
+    if (!change.id && written.object) s.roles = [...(s.roles ?? []), written.object as Management.Role];
+  },
+  refresh: refreshRole,
+};
 
-/** Only the difference: one call to add, one to remove, one to assign — never delete-all-and-re-add. */
-export async function applyRole(tenant: Tenant, change: RoleChange): Promise<void> {
+/**
+ * Only the difference: the role (created, or its description updated) in wave 1; in wave 2, once
+ * the API exists, one call to add permissions, one to remove, one to assign — never delete-all-and-re-add.
+ */
+function roleWrites(change: RoleChange): Write[] {
+  const roleId = (written: Written) => written.id ?? change.id!;
+  const permissions = (names: string[]) => ({ permissions: names.map((permission_name) => ({ resource_server_identifier: change.apiIdentifier, permission_name })) });
+  const writes: Write[] = [];
   if (!change.id) {
-    const created = await tenant.client.roles.create({ name: change.desired.name, description: change.desired.description });
-    change.id = created.id;
+    writes.push({
+      wave: 1,
+      send: async (tenant) => {
+        const object = await tenant.client.roles.create({ name: change.desired.name, description: change.desired.description });
+        return { id: object.id, object };
+      },
+    });
   } else if (change.fields.some((f) => f.field === "description")) {
-    await tenant.client.roles.update(change.id, { description: change.desired.description });
+    writes.push({ wave: 1, send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }) });
   }
-  if (change.addPermissions.length) await tenant.client.roles.permissions.add(change.id!, toPermissions(change.apiIdentifier, change.addPermissions));
-  if (change.removePermissions.length) await tenant.client.roles.permissions.delete(change.id!, toPermissions(change.apiIdentifier, change.removePermissions));
-  if (change.addUsers.length) await tenant.client.roles.users.assign(change.id!, { users: [...new Set(change.addUsers.map((u) => u.userId))] });
+  const { addPermissions, removePermissions } = change;
+  if (addPermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), permissions(addPermissions))) });
+  if (removePermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), permissions(removePermissions))) });
+  const users = [...new Set(change.addUsers.map((u) => u.userId))];
+  if (users.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.users.assign(roleId(w), { users })) });
+  return writes;
+}
+
+/** Teardown: the role goes (only roles the config file lists). */
+export async function deleteRole(tenant: Tenant, id: string): Promise<void> {
+  await tenant.client.roles.delete(id);
 }
 
 /** Reads the one role back (by exact name) after a write whose outcome is unknown, so a retried create never duplicates it. */

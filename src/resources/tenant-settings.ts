@@ -1,6 +1,18 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import { diffFields, type DefaultAudienceChange, type FieldChange, type TenantSettingsChange } from "../plan/plan.js";
+import { diffFields, fieldLines, plainHeadline, type BaseChange, type FieldChange, type Handler, type Written } from "./handler.js";
+
+export interface TenantSettingsChange extends BaseChange {
+  kind: "tenant-settings";
+  /** The PATCH body: only the fields (and flags) that differ. */
+  body: Record<string, unknown>;
+}
+
+export interface DefaultAudienceChange extends BaseChange {
+  kind: "default-audience";
+  current: string | undefined;
+  desired: string;
+}
 
 export type TenantSettings = Management.GetTenantSettingsResponseContent & {
   flags?: Record<string, unknown>;
@@ -98,10 +110,50 @@ export function planDefaultAudience(
   };
 }
 
-export async function applyTenantSettings(tenant: Tenant, change: TenantSettingsChange): Promise<void> {
-  await tenant.client.tenants.settings.update(change.body as Management.UpdateTenantSettingsRequestContent);
-}
+/**
+ * One `PATCH /tenants/settings` per run: the switches and the default audience go in the same body
+ * (in wave 2, once the API the default audience names exists). Auth0 answers with the settings.
+ */
+const SETTINGS_PATCH = "tenant-settings";
+const patchSettings = async (tenant: Tenant, body: Record<string, unknown>): Promise<Written> => ({
+  object: await tenant.client.tenants.settings.update(body as Management.UpdateTenantSettingsRequestContent),
+});
 
-export async function applyDefaultAudience(tenant: Tenant, change: DefaultAudienceChange): Promise<void> {
-  await tenant.client.tenants.settings.update({ default_audience: change.desired });
-}
+/** The PATCH answers with the whole settings: they are the tenant's settings after apply. */
+const settleSettings = (state: object, _change: unknown, written: Written) => {
+  if (written.object) (state as { settings?: TenantSettings }).settings = written.object as TenantSettings;
+};
+
+export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
+  kind: "tenant-settings",
+  order: 0,
+  scopes: () => ["update:tenant_settings"],
+  headline: plainHeadline,
+  details: fieldLines,
+  json: () => ({}),
+  describe: () => "Update tenant settings",
+  writes: (change) => [{ wave: 2, send: (tenant) => patchSettings(tenant, change.body), merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
+  settle: settleSettings,
+  refresh: async (tenant, change) => {
+    // Toward the same values as the change (init's, or teardown's reset), whatever is left of them.
+    const { flags, ...top } = change.body as { flags?: Record<string, unknown> };
+    return planSettingsValues(await readTenantSettings(tenant), { flags: flags ?? {}, top });
+  },
+};
+
+export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
+  kind: "default-audience",
+  // Last in the plan: it applies to every application of the tenant, so a reader sees it on its own.
+  order: 6,
+  scopes: () => ["update:tenant_settings"],
+  headline: plainHeadline,
+  details: fieldLines,
+  json: () => ({}),
+  describe: (change) => (change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience"),
+  writes: (change) => {
+    const body = { default_audience: change.desired };
+    return [{ wave: 2, send: (tenant) => patchSettings(tenant, body), merge: { key: SETTINGS_PATCH, body, send: patchSettings } }];
+  },
+  settle: settleSettings,
+  refresh: async (tenant, change) => planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change,
+};

@@ -38,6 +38,7 @@ export function paint(color: boolean): Paint {
 export function createLogger(options: LoggerOptions): Logger {
   const p = paint(options.color);
   const line = (text: string) => options.stderr.write(`${text}\n`);
+  let spinning = false;
   return {
     color: options.color,
     verbose: options.verbose,
@@ -50,7 +51,8 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     json: (value) => options.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     async step(label, work) {
-      if (!options.spinners) {
+      // Apply runs the changes of one wave together: one spinner at a time, the others as lines.
+      if (!options.spinners || spinning) {
         try {
           const result = await work();
           line(`${p.green("✔")} ${label}`);
@@ -60,6 +62,7 @@ export function createLogger(options: LoggerOptions): Logger {
           throw error;
         }
       }
+      spinning = true;
       const { default: ora } = await import("ora");
       const spinner = ora({ text: label, stream: options.stderr, color: "cyan" }).start();
       try {
@@ -69,6 +72,8 @@ export function createLogger(options: LoggerOptions): Logger {
       } catch (error) {
         spinner.fail(label);
         throw error;
+      } finally {
+        spinning = false;
       }
     },
   };

@@ -1,0 +1,48 @@
+import type { Tenant } from "../tenant/connect.js";
+import { isNotFound, type BaseChange, type Handler } from "./handler.js";
+import { deleteResourceServer } from "./resource-server.js";
+import { deleteClientGrant } from "./client-grant.js";
+import { deleteRole } from "./roles.js";
+
+/** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
+export interface DeleteChange extends BaseChange {
+  kind: "delete";
+  action: "delete";
+  resource: "resource-server" | "client-grant" | "role";
+  id: string;
+}
+
+/** Each resource's own teardown, and its wave: the API goes after the grant and roles that refer to it. */
+const REMOVERS: Record<DeleteChange["resource"], { remove(tenant: Tenant, id: string): Promise<void>; wave: 3 | 4 }> = {
+  "resource-server": { remove: deleteResourceServer, wave: 4 },
+  "client-grant": { remove: deleteClientGrant, wave: 3 },
+  role: { remove: deleteRole, wave: 3 },
+};
+
+export const deletionHandler: Handler<DeleteChange> = {
+  kind: "delete",
+  // teardown: after the default audience stops naming the API, so no login ever names a deleted one.
+  order: 7,
+  scopes: (change) => [`delete:${change.resource.replace("-", "_")}s`],
+  headline: (change) => change.label,
+  details: () => [],
+  json: () => ({}),
+  describe: (change) => `Delete ${change.label}`,
+  writes: (change) => {
+    const { remove, wave } = REMOVERS[change.resource];
+    return [
+      {
+        wave,
+        send: async (tenant) => {
+          try {
+            await remove(tenant, change.id);
+          } catch (error) {
+            // Already gone (an earlier attempt whose answer was lost): that is the goal.
+            if (!isNotFound(error)) throw error;
+          }
+        },
+      },
+    ];
+  },
+  refresh: async (_tenant, change) => change,
+};

@@ -1,0 +1,119 @@
+import type { Tenant } from "../tenant/connect.js";
+
+/**
+ * What every resource handler shares: the shape of a change (one entry of the plan, a plain value)
+ * and the handler contract. Each file of `resources/` owns one Auth0 resource: its change type, its
+ * diff, its plan lines, its writes and the scopes they need. `resources/registry.ts` lists them.
+ */
+export type Action = "create" | "update" | "unchanged" | "delete";
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface BaseChange {
+  kind: string;
+  /** What a user reads in the plan, e.g. `API https://mcp.example.com/mcp`. */
+  label: string;
+  action: Action;
+  fields: FieldChange[];
+}
+
+/**
+ * What the writes of one change returned: the id of what they created, and the resource as Auth0
+ * answered (the closing verdict reads these instead of reading the tenant again).
+ */
+export interface Written {
+  id?: string;
+  object?: unknown;
+}
+
+/**
+ * Apply runs in dependency waves; every write of one wave goes out together.
+ * 1: what nothing depends on or what others refer to (the API, connections, role creations);
+ * 2: what refers to it (tenant settings with the default audience, the default grant, role permissions and users);
+ * 3, 4: teardown's deletions, after the default audience stops naming the API (grants and roles, then the API).
+ */
+export type Wave = 1 | 2 | 3 | 4;
+
+export interface Write {
+  wave: Wave;
+  /**
+   * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id in
+   * wave 2). Its answer is merged into the change's `Written`.
+   */
+  send(tenant: Tenant, written: Written): Promise<Written | void>;
+  /**
+   * Writes of one wave with the same key are one call: their bodies are merged (one level deep, so
+   * `flags` keep every flag) and sent by the first one's `send`, which receives the merged body.
+   */
+  merge?: { key: string; body: Record<string, unknown>; send(tenant: Tenant, body: Record<string, unknown>): Promise<Written> };
+}
+
+export interface Handler<C extends BaseChange> {
+  kind: C["kind"];
+  /** Where the change shows in the plan (and the --json document): the order a reader follows. */
+  order: number;
+  /** The Management API scopes the change needs (SPEC §2). */
+  scopes(change: C): string[];
+  /** The plan's line for the change, and the detail lines under it. */
+  headline(change: C): string;
+  details(change: C): string[];
+  /** Extra fields of the change in the --json document, besides kind, label, action, fields and scopes. */
+  json(change: C): Record<string, unknown>;
+  /** The progress line while it is applied. */
+  describe(change: C): string;
+  /** Every write of the change, each in its wave. */
+  writes(change: C): Write[];
+  /**
+   * Reads the resource back and plans the change again, after a write whose outcome is unknown or a
+   * create that met what an earlier attempt created (409): a retry never duplicates anything.
+   */
+  refresh(tenant: Tenant, change: C): Promise<C>;
+  /**
+   * Brings what was read before apply (the planner's view of the tenant) up to date with the
+   * answers of the change's writes, so that the closing verdict reads nothing again. Each handler
+   * touches only its own part of that view.
+   */
+  settle?(state: object, change: C, written: Written): void;
+}
+
+/** The fields of `current` that differ from `desired` (only the keys `desired` names). */
+export function diffFields(current: Record<string, unknown>, desired: Record<string, unknown>, prefix = ""): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const [key, value] of Object.entries(desired)) {
+    if (value === undefined) continue;
+    if (!sameValue(current[key], value)) changes.push({ field: prefix + key, from: current[key], to: value });
+  }
+  return changes;
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A scope reads as `tool:greet ("Greet someone")`, so a changed description shows in the plan. */
+const showItem = (v: unknown): string => {
+  if (typeof v !== "object" || v === null) return String(v);
+  const { value, description } = v as { value?: string; description?: string };
+  return value === undefined ? JSON.stringify(v) : description && description !== value ? `${value} ("${description}")` : value;
+};
+
+export const show = (value: unknown): string => {
+  if (value === undefined || value === null || value === "") return "(none)";
+  if (Array.isArray(value)) return value.map(showItem).join(", ");
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+};
+
+/** The plan lines most resources share: each differing field, `from → to` (or only the value for a create). */
+export function fieldLines(change: BaseChange): string[] {
+  return change.action === "create"
+    ? change.fields.filter((f) => f.field !== "identifier").map((f) => `${f.field}: ${show(f.to)}`)
+    : change.fields.map((f) => `${f.field}: ${show(f.from)} → ${show(f.to)}`);
+}
+
+export const plainHeadline = (change: BaseChange): string => (change.action === "unchanged" ? `${change.label}: up to date` : change.label);
+
+export const isNotFound = (error: unknown): boolean => (error as { statusCode?: number }).statusCode === 404;

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cli } from "../support/cli.js";
+import { exampleArgs, freshFixture, managementCalls, type Fixture } from "../support/tenant.js";
+
+/**
+ * On a free tenant (2 requests/s) every call costs half a second, and on any tenant every round trip
+ * costs its latency: SPEC §6 bounds both for the spec's example (the README's roles, two connections).
+ * The tenant answers each Management API call after 50 ms, so calls sent together overlap and calls
+ * that wait for an answer do not: the tenant's own timeline tells the round trips apart.
+ */
+let fx: Fixture;
+afterEach(async () => fx?.tenant.close());
+
+const run = () => cli(exampleArgs(fx.dir), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+
+function cost() {
+  const calls = managementCalls(fx.tenant);
+  return {
+    calls: calls.length,
+    writes: fx.tenant.writes().filter((c) => c.status < 400).length,
+    roundTrips: fx.tenant.roundTrips(calls),
+    trace: calls.map((c) => `${c.method} ${c.path.replace(/\?.*/, "")} ${c.status}`),
+  };
+}
+
+describe("the spec's example costs the fewest calls and round trips", () => {
+  it("fresh: at most 18 calls, 11 writes, 5 round trips; converged: at most 9 calls, 3 round trips, no write", async () => {
+    fx = await freshFixture({ faults: { latencyMs: 50 } });
+    const fresh = await run();
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const first = cost();
+    expect(first.calls, first.trace.join("\n")).toBeLessThanOrEqual(18);
+    expect(first.writes, first.trace.join("\n")).toBeLessThanOrEqual(11);
+    expect(first.roundTrips, first.trace.join("\n")).toBeLessThanOrEqual(5);
+    // Nothing is read again once writing has begun: the closing verdict uses the write answers.
+    const firstWrite = first.trace.findIndex((t) => !t.startsWith("GET") && !t.includes("/oauth/token"));
+    expect(first.trace.slice(firstWrite).filter((t) => t.startsWith("GET")), first.trace.join("\n")).toEqual([]);
+
+    fx.tenant.resetCalls();
+    const again = await run();
+    expect(again.code, again.stderr).toBe(0);
+    const second = cost();
+    expect(second.writes).toBe(0);
+    expect(second.calls, second.trace.join("\n")).toBeLessThanOrEqual(9);
+    expect(second.roundTrips, second.trace.join("\n")).toBeLessThanOrEqual(3);
+  });
+});

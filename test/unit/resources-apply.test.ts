@@ -1,12 +1,13 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { applyPlan, PartialApplyError } from "../../src/plan/apply.js";
+import type { Tenant } from "../../src/tenant/connect.js";
 import type { Change, Plan } from "../../src/plan/plan.js";
-import { applyDefaultGrant, planDefaultGrant, readDefaultGrant } from "../../src/resources/client-grant.js";
-import { applyConnection, planConnection, readConnections } from "../../src/resources/connections.js";
-import { API_SETTINGS, applyResourceServer, planResourceServer, readResourceServer } from "../../src/resources/resource-server.js";
-import { applyRole, lookupUsers, planRole, readRoles, readRoleState } from "../../src/resources/roles.js";
-import { applyDefaultAudience, applyTenantSettings, planDefaultAudience, planTenantSettings, type TenantSettings } from "../../src/resources/tenant-settings.js";
+import { planDefaultGrant, readDefaultGrant } from "../../src/resources/client-grant.js";
+import { planConnection, readConnections } from "../../src/resources/connections.js";
+import { API_SETTINGS, planResourceServer, readResourceServer } from "../../src/resources/resource-server.js";
+import { createUserLookup, planRole, readRoles, readRoleState } from "../../src/resources/roles.js";
+import { planDefaultAudience, planTenantSettings, type TenantSettings } from "../../src/resources/tenant-settings.js";
 import { TENANT_URL, testTenant, useNock } from "../support/nock.js";
 
 useNock();
@@ -34,6 +35,12 @@ const hooks = (steps: string[] = []) => ({
   },
 });
 
+/** Applies a plan of this one change; what its writes returned (the created id). */
+async function applyOne(tenant: Tenant, change: Change) {
+  const report = await applyPlan(tenant, { domain: "tenant.test", changes: [change], warnings: [] }, hooks());
+  return report.applied[0]!.written;
+}
+
 describe("applyRole", () => {
   it("adds only the missing permissions, in one POST, and never deletes to re-add", async () => {
     const tenant = await testTenant();
@@ -46,7 +53,7 @@ describe("applyRole", () => {
       new Map(),
       false,
     );
-    await applyRole(tenant, change);
+    await applyOne(tenant, change);
     scope.done();
     expect(sent).toEqual([
       {
@@ -68,7 +75,7 @@ describe("applyRole", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).delete("/api/v2/roles/rol_1/permissions").reply(reply(204, ""));
     const change = planRole({ id: "rol_1", name: "User", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() }, { name: "User", permissions: ["tool:whoami"], users: [] }, API, new Map(), true);
-    await applyRole(tenant, change);
+    await applyOne(tenant, change);
     scope.done();
     expect(sent).toEqual([{ method: "DELETE", path: "/api/v2/roles/rol_1/permissions", body: { permissions: [{ resource_server_identifier: API, permission_name: "tool:legacy" }] } }]);
   });
@@ -84,9 +91,9 @@ describe("applyRole", () => {
       .post("/api/v2/roles/rol_new/users")
       .reply(reply(200, ""));
     const change = planRole(undefined, { name: "Admin", description: "Everything", permissions: ["tool:whoami"], users: ["a@example.com", "b@example.com"] }, API, new Map([["a@example.com", ["auth0|a"]], ["b@example.com", []]]), false);
-    await applyRole(tenant, change);
+    const written = await applyOne(tenant, change);
     scope.done();
-    expect(change.id).toBe("rol_new");
+    expect(written.id).toBe("rol_new");
     expect(sent).toEqual([
       { method: "POST", path: "/api/v2/roles", body: { name: "Admin", description: "Everything" } },
       { method: "POST", path: "/api/v2/roles/rol_new/permissions", body: { permissions: [{ resource_server_identifier: API, permission_name: "tool:whoami" }] } },
@@ -99,7 +106,7 @@ describe("applyRole", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).patch("/api/v2/roles/rol_1").reply(reply(200, { id: "rol_1" }));
     const change = planRole({ id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami"], userIds: new Set() }, { name: "User", description: "New", permissions: ["tool:whoami"], users: [] }, API, new Map(), false);
-    await applyRole(tenant, change);
+    await applyOne(tenant, change);
     scope.done();
     expect(sent).toEqual([{ method: "PATCH", path: "/api/v2/roles/rol_1", body: { description: "New" } }]);
   });
@@ -115,7 +122,7 @@ describe("applyConnection", () => {
         return true;
       })
       .reply(200, { id: "con_1", is_domain_connection: true, options: { mfa: { active: true } } });
-    await applyConnection(tenant, planConnection({ id: "con_1", name: "db", strategy: "auth0", is_domain_connection: false }));
+    await applyOne(tenant, planConnection({ id: "con_1", name: "db", strategy: "auth0", is_domain_connection: false }));
     scope.done();
     expect(raw).toBe('{"is_domain_connection":true}');
   });
@@ -126,7 +133,7 @@ describe("tenant settings", () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).patch("/api/v2/tenants/settings").reply(reply(200, {}));
-    await applyTenantSettings(tenant, planTenantSettings({ flags: { enable_dynamic_client_registration: true } } as TenantSettings, { cimd: false }));
+    await applyOne(tenant, planTenantSettings({ flags: { enable_dynamic_client_registration: true } } as TenantSettings, { cimd: false }));
     scope.done();
     expect(sent).toEqual([
       {
@@ -141,7 +148,7 @@ describe("tenant settings", () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).patch("/api/v2/tenants/settings").reply(reply(200, {}));
-    await applyDefaultAudience(tenant, planDefaultAudience({} as TenantSettings, API, "auto").change!);
+    await applyOne(tenant, planDefaultAudience({} as TenantSettings, API, "auto").change!);
     scope.done();
     expect(sent[0]!.body).toStrictEqual({ default_audience: API });
   });
@@ -172,9 +179,9 @@ describe("resource server", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).post("/api/v2/resource-servers").reply(reply(201, { id: "rs_new", identifier: API }));
     const { change } = planResourceServer(undefined, { identifier: API, scopes: [{ value: "tool:whoami" }] });
-    await applyResourceServer(tenant, change);
+    const written = await applyOne(tenant, change);
     scope.done();
-    expect(change.id).toBe("rs_new");
+    expect(written.id).toBe("rs_new");
     expect(sent[0]!.body).toStrictEqual({ identifier: API, name: "MCP Server", ...API_SETTINGS, scopes: [{ value: "tool:whoami", description: "tool:whoami" }] });
   });
 
@@ -183,7 +190,7 @@ describe("resource server", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).patch("/api/v2/resource-servers/rs_1").reply(reply(200, {}));
     const { change } = planResourceServer({ id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, enforce_policies: false, scopes: [{ value: "a", description: "a" }] }, { identifier: API, scopes: [{ value: "a" }] });
-    await applyResourceServer(tenant, change);
+    await applyOne(tenant, change);
     scope.done();
     expect(sent[0]!.body).toStrictEqual({ enforce_policies: true });
   });
@@ -210,10 +217,10 @@ describe("default grant", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).post("/api/v2/client-grants").reply(reply(201, { id: "cgr_new" })).patch("/api/v2/client-grants/cgr_1").reply(reply(200, {}));
     const create = planDefaultGrant(undefined, API, ["a"]).change;
-    await applyDefaultGrant(tenant, create);
-    await applyDefaultGrant(tenant, planDefaultGrant({ id: "cgr_1", audience: API, scope: ["a"] }, API, ["a", "b"]).change);
+    const created = await applyOne(tenant, create);
+    await applyOne(tenant, planDefaultGrant({ id: "cgr_1", audience: API, scope: ["a"] }, API, ["a", "b"]).change);
     scope.done();
-    expect(create.id).toBe("cgr_new");
+    expect(created.id).toBe("cgr_new");
     expect(sent).toEqual([
       { method: "POST", path: "/api/v2/client-grants", body: { audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a"] } },
       { method: "PATCH", path: "/api/v2/client-grants/cgr_1", body: { scope: ["a", "b"] } },
@@ -274,9 +281,11 @@ describe("reads", () => {
       .reply(200, { users: [{ user_id: "auth0|1", email: "a@example.com" }] });
     const role = { id: "rol_1", name: "Admin", description: "All" };
     const withoutUsers = await readRoleState(tenant, role, { name: "Admin", permissions: [], users: [] }, API);
-    expect(withoutUsers).toEqual({ id: "rol_1", name: "Admin", description: "All", permissions: ["tool:whoami"], userIds: new Set() });
+    expect(withoutUsers).toEqual({ id: "rol_1", name: "Admin", description: "All", permissions: ["tool:whoami"], userIds: new Set(), memberEmails: new Set() });
     const withUsers = await readRoleState(tenant, role, { name: "Admin", permissions: [], users: ["a@example.com"] }, API);
     expect(withUsers.userIds).toEqual(new Set(["auth0|1"]));
+    // The members' emails come with them: a listed email among them needs no lookup.
+    expect(withUsers.memberEmails).toEqual(new Set(["a@example.com"]));
     scope.done();
   });
 
@@ -289,9 +298,10 @@ describe("reads", () => {
       .get("/api/v2/users-by-email")
       .query((q) => q.email === "new@example.com")
       .reply(200, []);
-    const found = await lookupUsers(tenant, ["Admin@Example.com", "new@example.com", "Admin@Example.com"]);
+    const lookup = createUserLookup(tenant);
+    const found = await Promise.all(["Admin@Example.com", "new@example.com", "Admin@Example.com"].map(lookup));
     scope.done();
-    expect(found).toEqual(new Map([["Admin@Example.com", ["auth0|1"]], ["new@example.com", []]]));
+    expect(found).toEqual([["auth0|1"], [], ["auth0|1"]]);
   });
 });
 
@@ -309,12 +319,14 @@ describe("applyPlan", () => {
       .patch("/api/v2/resource-servers/rs_1")
       .reply(reply(200, {}));
     const change = planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }, { value: "b" }] }).change;
-    const applied = await applyPlan(tenant, { domain: "tenant.test", changes: [change], warnings: [] }, hooks());
+    const report = await applyPlan(tenant, { domain: "tenant.test", changes: [change], warnings: [] }, hooks());
     scope.done();
-    expect(applied).toHaveLength(1);
+    expect(report.applied).toHaveLength(1);
     expect(sent.map((s) => s.method)).toEqual(["POST", "PATCH"]);
     expect(sent[1]!.body).toStrictEqual({ scopes: [{ value: "a", description: "a" }, { value: "b", description: "b" }] });
-    expect(change.id).toBe("rs_1");
+    expect(report.applied[0]!.written.id).toBe("rs_1");
+    // The plan is a value: apply reports the id and leaves the change as planned.
+    expect(change.id).toBeUndefined();
   });
 
   it("skips unchanged resources and applies in order, one step each", async () => {
@@ -329,13 +341,38 @@ describe("applyPlan", () => {
     expect(tenant.http.writes()).toBe(2);
   });
 
-  it("stops at the first failure and says what was and was not applied, with the cause's exit code", async () => {
+  it("sends the tenant settings and the default audience as one PATCH, after the API it names exists", async () => {
+    const tenant = await testTenant();
+    const { sent, reply } = recorder();
+    const scope = nock(TENANT_URL)
+      .post("/api/v2/resource-servers")
+      .reply(reply(201, { id: "rs_new", identifier: API }))
+      .patch("/api/v2/tenants/settings")
+      .reply(reply(200, { default_audience: API }));
+    const changes: Change[] = [
+      planDefaultAudience({} as TenantSettings, API, "auto").change!,
+      planTenantSettings({ flags: { enable_dynamic_client_registration: true } } as TenantSettings, { cimd: false }),
+      planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }] }).change,
+    ];
+    const report = await applyPlan(tenant, { domain: "tenant.test", changes, warnings: [] }, hooks());
+    scope.done();
+    expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v2/resource-servers", "PATCH /api/v2/tenants/settings"]);
+    expect(sent[1]!.body).toStrictEqual({
+      resource_parameter_profile: "compatibility",
+      authorization_response_iss_parameter_supported: true,
+      flags: { use_scope_descriptions_for_consent: true },
+      default_audience: API,
+    });
+    expect(report.applied.map((a) => a.change.label)).toEqual(["Tenant settings", `API ${API}`, "Default audience"]);
+  });
+
+  it("stops after the wave that failed and says what was and was not applied, with the cause's exit code", async () => {
     const tenant = await testTenant();
     const scope = nock(TENANT_URL)
-      .patch("/api/v2/tenants/settings")
-      .reply(200, {})
       .patch("/api/v2/connections/con_1")
-      .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:connections", errorCode: "insufficient_scope" });
+      .reply(200, {})
+      .patch("/api/v2/tenants/settings")
+      .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:tenant_settings", errorCode: "insufficient_scope" });
     const plan: Plan = { domain: "tenant.test", changes: [connectionChange(), planDefaultAudience({} as TenantSettings, API, "auto").change!, planTenantSettings({} as TenantSettings, { cimd: false })], warnings: [] };
     const error = await applyPlan(tenant, plan, hooks()).then(
       () => undefined,
@@ -345,8 +382,10 @@ describe("applyPlan", () => {
     expect(error).toBeInstanceOf(PartialApplyError);
     const partial = error as PartialApplyError;
     expect(partial.exitCode).toBe(3);
-    expect(partial.message).toContain("update:connections");
-    expect(partial.message).toContain("Applied: Tenant settings. Not applied: Connection db; Default audience.");
+    expect(partial.message).toContain("update:tenant_settings");
+    // The connection (wave 1) went through; the settings and the default audience were one PATCH (wave 2), refused.
+    expect(partial.message).toContain("Applied: Connection db. Not applied: Tenant settings; Default audience.");
+    expect(tenant.http.writes()).toBe(2);
     expect(partial.hint).toContain("Re-run the same command");
   });
 
@@ -362,9 +401,9 @@ describe("applyPlan", () => {
       .get("/api/v2/connections/con_1")
       .query(true)
       .reply(200, { id: "con_1", name: "db", strategy: "auth0", is_domain_connection: true });
-    const applied = await applyPlan(tenant, { domain: "tenant.test", changes: [connectionChange()], warnings: [] }, hooks());
+    const report = await applyPlan(tenant, { domain: "tenant.test", changes: [connectionChange()], warnings: [] }, hooks());
     scope.done();
-    expect(applied.map((c) => c.label)).toEqual(["Connection db"]);
+    expect(report.applied.map((a) => a.change.label)).toEqual(["Connection db"]);
     expect(tenant.http.writes()).toBe(1);
   });
 });

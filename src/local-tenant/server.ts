@@ -62,6 +62,8 @@ export interface LocalTenant {
    * after the one before it had been answered. Independent calls sent together count once.
    */
   roundTrips(records?: CallRecord[]): number;
+  /** When a call arrived and was answered (performance.now() of this process). */
+  spanOf(record: CallRecord): { start: number; end: number } | undefined;
   setFaults(f: FaultOptions): void;
   createM2MApplication(scopes: string[]): { clientId: string; clientSecret: string }; // an M2M app granted only these Management API scopes ([] = an app with no grant at all → token request 403)
   issueManagementToken(scopes: string[], opts?: { expiresInSeconds?: number }): string; // a signed Management API JWT with exactly these scopes
@@ -242,6 +244,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       // Emptied in place: `tenant.calls` stays the live list.
       calls.length = 0;
     },
+    spanOf: (record) => spans.get(record),
     roundTrips: (records = calls) => roundTrips(records.map((r) => spans.get(r)).filter((s) => s !== undefined)),
     setFaults: (f) => faults.set(f),
     createM2MApplication: (scopes) => {

@@ -1,5 +1,4 @@
 import type { Context } from "./context.js";
-import type { InitOptions } from "./init.js";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -28,8 +27,20 @@ export async function loadInitConfig(ctx: Context, explicit: string | undefined)
   return { file, config, desired: desiredFromConfig(config, file) };
 }
 
+/** The init flags a config file can give (init's options; declared here so that init.ts and this file do not import each other). */
+interface ConfigurableFlags {
+  apiIdentifier?: string;
+  apiName?: string;
+  connections?: string;
+  serverUrl?: string;
+  envPath?: string;
+  template?: string;
+  cimd?: boolean;
+  mode?: string;
+}
+
 /** Flags override file values; what a flag does not say, the file does. Scopes and roles come from `desired`. */
-export function withConfig(flags: InitOptions, { config }: LoadedConfig): InitOptions {
+export function withConfig<F extends ConfigurableFlags>(flags: F, { config }: LoadedConfig): F {
   return {
     ...flags,
     apiIdentifier: flags.apiIdentifier ?? config.api.identifier,

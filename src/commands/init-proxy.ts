@@ -2,7 +2,7 @@ import type { Context } from "./context.js";
 import { InputError } from "../errors.js";
 import { listTemplates, loadTemplate, type EnvTemplate } from "../env/templates.js";
 import { parseAbsoluteUrl, parseAppName, parseCallbackUrls } from "../input/proxy.js";
-import type { InitMode } from "../plan/init-plan.js";
+import type { InitMode } from "../input/proxy.js";
 
 /**
  * The preset for `mode`, checked before anything is sent: a proxy preset writes a client secret

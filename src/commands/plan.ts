@@ -4,7 +4,8 @@ import { CliError, ExitCode, InputError } from "../errors.js";
 import { CONFIG_FILES } from "../config/schema.js";
 import { loadInitConfig } from "./init-config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
-import { INIT_READ_SCOPES, planInit, readTenantState } from "../plan/init-plan.js";
+import { INIT_READ_SCOPES, planInit } from "../plan/init-plan.js";
+import { readTenantState } from "../resources/tenant-state.js";
 import { isConverged, pendingChanges } from "../plan/plan.js";
 import { planToJson, renderPlan } from "../plan/render.js";
 

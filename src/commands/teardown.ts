@@ -2,7 +2,7 @@ import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { configFor } from "./plan.js";
 import { assertReadScopes } from "../tenant/scopes.js";
-import { readTenantState } from "../plan/init-plan.js";
+import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { planConnection } from "../resources/connections.js";
 import { planSettingsReset } from "../resources/tenant-settings.js";

@@ -1,6 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import { readTenantState, type TenantState } from "../plan/init-plan.js";
+import { readTenantState, type TenantState } from "../resources/tenant-state.js";
 import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";

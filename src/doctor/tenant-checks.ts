@@ -1,4 +1,4 @@
-import type { TenantState } from "../plan/init-plan.js";
+import type { TenantState } from "../resources/tenant-state.js";
 import { API_SETTINGS } from "../resources/resource-server.js";
 import type { Check } from "./check.js";
 

@@ -1,5 +1,10 @@
 import { InputError } from "../errors.js";
-import type { InitMode } from "../plan/init-plan.js";
+
+/**
+ * `dcr` (default): MCP clients register themselves and log in through domain-level connections.
+ * `proxy`: the MCP server mediates the OAuth flow with one Regular Web Application.
+ */
+export type InitMode = "dcr" | "proxy";
 
 export const INIT_MODES: readonly InitMode[] = ["dcr", "proxy"];
 

@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import type { RoleDesired } from "../resources/roles.js";
+
+/** A role as the roles file declares it (SPEC §4). */
+export interface RoleDesired {
+  name: string;
+  description?: string;
+  permissions: string[];
+  users: string[];
+}
 
 export const roleSchema = z
   .object({

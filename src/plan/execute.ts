@@ -1,4 +1,5 @@
-import type { Context } from "../commands/context.js";
+import type { Logger } from "../ui/logger.js";
+import type { Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
 import { ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
@@ -6,6 +7,13 @@ import { applyPlan, scopesFor, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
 import { planToJson, renderPlan } from "./render.js";
 import { failed, renderChecks, type Check } from "../doctor/check.js";
+
+/** What of a command's context the shared tail uses (a command passes its whole context). */
+export interface ExecuteContext {
+  logger: Logger;
+  prompter: Prompter;
+  options: { dryRun?: boolean; json?: boolean; yes?: boolean };
+}
 
 export interface ExecuteOptions {
   /** Removes things (teardown): the confirmation defaults to no. */
@@ -22,7 +30,7 @@ export interface ExecuteOptions {
  * check the token's scopes against exactly what the plan needs, confirm, apply the differences,
  * write the .env, and summarise (or print the one --json document).
  */
-export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, options: ExecuteOptions = {}): Promise<number> {
+export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Plan, options: ExecuteOptions = {}): Promise<number> {
   const { logger, prompter } = ctx;
   const dryRun = ctx.options.dryRun === true;
   logger.info(renderPlan(plan, logger.color));

@@ -1,20 +1,16 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import { planDefaultAudience, planTenantSettings, readTenantSettings, type DefaultAudiencePolicy, type TenantSettings } from "../resources/tenant-settings.js";
-import { planResourceServer, readResourceServer, type ResourceServer } from "../resources/resource-server.js";
-import { planDefaultGrant, readDefaultGrant, type ClientGrant } from "../resources/client-grant.js";
-import { planConnection, readConnections, resolveConnections, type Connection } from "../resources/connections.js";
-import { createUserLookup, planRole, readRoles, readRoleState, type RoleChange, type RoleDesired } from "../resources/roles.js";
-import { planApplicationIn, readApplications, type Application } from "../resources/application.js";
-import { assertPermissionsAreScopes } from "../input/roles-file.js";
+import { planDefaultAudience, planTenantSettings, type DefaultAudiencePolicy } from "../resources/tenant-settings.js";
+import { planResourceServer } from "../resources/resource-server.js";
+import { planDefaultGrant } from "../resources/client-grant.js";
+import { planConnection, resolveConnections } from "../resources/connections.js";
+import { createUserLookup, planRole, readRoleState, type RoleChange } from "../resources/roles.js";
+import { planApplicationIn } from "../resources/application.js";
+import type { TenantState } from "../resources/tenant-state.js";
+import { assertPermissionsAreScopes, type RoleDesired } from "../input/roles-file.js";
+import type { InitMode } from "../input/proxy.js";
 import type { ScopeInput } from "../input/values.js";
 import type { Change, Plan } from "./plan.js";
-
-/**
- * `dcr` (default): MCP clients register themselves and log in through domain-level connections.
- * `proxy`: the MCP server mediates the OAuth flow with one Regular Web Application.
- */
-export type InitMode = "dcr" | "proxy";
 
 export interface ScopeOptions {
   mode?: InitMode;
@@ -38,31 +34,6 @@ export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) =>
   "update:connections",
   ...(roles ? ["create:roles", "update:roles"] : []),
 ];
-
-/** What init reads before planning, each resource type once, concurrently. */
-export interface TenantState {
-  settings: TenantSettings;
-  resourceServer: ResourceServer | undefined;
-  defaultGrant: ClientGrant | undefined;
-  connections: Connection[];
-  roles: Management.Role[] | undefined;
-  /** The tenant's applications, read in proxy mode only (the proxy application is matched by name). */
-  applications?: Application[];
-}
-
-export async function readTenantState(tenant: Tenant, wants: { identifier: string; roles: boolean; mode?: InitMode }): Promise<TenantState> {
-  const proxy = wants.mode === "proxy";
-  const [settings, resourceServer, defaultGrant, connections, roles, applications] = await Promise.all([
-    readTenantSettings(tenant),
-    readResourceServer(tenant, wants.identifier),
-    // Proxy mode has no DCR clients, so no default third-party grant to read.
-    proxy ? Promise.resolve(undefined) : readDefaultGrant(tenant, wants.identifier),
-    readConnections(tenant),
-    wants.roles ? readRoles(tenant) : Promise.resolve(undefined),
-    proxy ? readApplications(tenant) : Promise.resolve(undefined),
-  ]);
-  return { settings, resourceServer, defaultGrant, connections, roles, ...(applications ? { applications } : {}) };
-}
 
 export interface InitDesired {
   identifier: string;

@@ -1,13 +1,7 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import type { RoleDesired } from "../input/roles-file.js";
 import { plainHeadline, type BaseChange, type Handler, type Write, type Written } from "./handler.js";
-
-export interface RoleDesired {
-  name: string;
-  description?: string;
-  permissions: string[];
-  users: string[];
-}
 
 export interface RoleChange extends BaseChange {
   kind: "role";

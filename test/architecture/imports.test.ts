@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+/**
+ * The architecture as the imports of src/ draw it. Each layer may import only itself and the
+ * layers before it, so that reading the tree bottom-up never meets a forward reference:
+ * a resource handler does not know the plan, the plan does not know the commands.
+ */
+const LAYERS: string[][] = [
+  ["errors.ts"],
+  ["ui", "input", "env"],
+  ["tenant"],
+  ["local-tenant"],
+  ["resources"],
+  ["doctor"],
+  ["plan"],
+  ["config"],
+  ["commands"],
+  ["cli.ts"],
+];
+
+const SRC = resolve(import.meta.dirname, "../../src");
+
+function sourceFiles(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Relative imports of a file: static, type-only, re-exports and dynamic `import()`. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs = [
+    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+["'](\.[^"']+)["']/gms),
+    ...text.matchAll(/^\s*import\s+["'](\.[^"']+)["']/gm),
+    ...text.matchAll(/import\(\s*["'](\.[^"']+)["']\s*\)/g),
+  ].map((m) => m[1]!);
+  return specs.map((spec) => relative(SRC, resolve(dirname(file), spec.replace(/\.js$/, ".ts"))));
+}
+
+const graph = new Map(sourceFiles().map((file) => [relative(SRC, file), importsOf(file)]));
+const area = (path: string) => path.split("/")[0]!;
+const layerOf = (path: string) => LAYERS.findIndex((layer) => layer.includes(area(path)));
+
+describe("the imports of src/", () => {
+  it("resolve to files of src/, each in a known layer", () => {
+    for (const [file, imports] of graph) {
+      expect(layerOf(file), `${file} is in no layer`).toBeGreaterThanOrEqual(0);
+      for (const target of imports) expect(graph.has(target), `${file} imports ${target}, which does not exist`).toBe(true);
+    }
+  });
+
+  it("never point up a layer, nor sideways into another area of the same layer", () => {
+    const upward: string[] = [];
+    for (const [file, imports] of graph) {
+      for (const target of imports) {
+        const sameArea = area(file) === area(target);
+        if (!sameArea && layerOf(target) >= layerOf(file)) upward.push(`${file} → ${target}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it("have no cycle", () => {
+    const cycles: string[] = [];
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "visiting") {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(" → "));
+        return;
+      }
+      state.set(file, "visiting");
+      for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+      state.set(file, "done");
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it("no plan/ module switches on change kinds: the handlers in resources/ own that", () => {
+    for (const [file] of graph) {
+      if (area(file) !== "plan") continue;
+      expect(readFileSync(join(SRC, file), "utf8"), file).not.toMatch(/switch\s*\(\s*\w+\.kind\s*\)|\.kind\s*===?\s*["']/);
+    }
+  });
+});

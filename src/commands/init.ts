@@ -20,6 +20,7 @@ import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
 import { planEnvFile, resolvePath } from "./env-file.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "./init-config.js";
+import { tenantUrls } from "../tenant/urls.js";
 
 export const initOptionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -112,7 +113,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
     if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
   });
-  if (api.identifier === `https://${tenant.domain}/api/v2/`) {
+  if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 

@@ -1,4 +1,5 @@
 import type { Check } from "./check.js";
+import { tenantUrls } from "../tenant/urls.js";
 
 interface Fetched {
   status: number | "error";
@@ -27,13 +28,14 @@ async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Prom
 /** What MCP clients read first: the tenant's discovery documents and keys. */
 export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean): Promise<Check[]> {
   const G = "OAuth metadata (what MCP clients discover)";
-  const issuer = `https://${domain}/`;
+  const urls = tenantUrls(domain);
+  const issuer = urls.issuer;
   const checks: Check[] = [];
   const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
 
   const [oidc, oauthAs] = await Promise.all([
-    get(doFetch, `https://${domain}/.well-known/openid-configuration`),
-    get(doFetch, `https://${domain}/.well-known/oauth-authorization-server`),
+    get(doFetch, urls.openidConfiguration),
+    get(doFetch, urls.oauthMetadata),
   ]);
   if (oidc.status !== 200 || !oidc.json) {
     add("/.well-known/openid-configuration", "fail", `not readable (${oidc.status === "error" ? oidc.error : `HTTP ${oidc.status}`})`);
@@ -95,7 +97,7 @@ export async function serverChecks(doFetch: typeof fetch, serverUrl: string, ide
   else if (stripSlash(resource) === stripSlash(identifier)) add("resource", "fail", `${resource} differs from the API identifier ${identifier} by a trailing slash: Auth0 compares audiences exactly`, "Make them identical (MCP_SERVER_URL / AUTH0_AUDIENCE)");
   else add("resource", "fail", `${resource || "(none)"} is not the API identifier ${identifier}`, "Set AUTH0_AUDIENCE / the resource to the API identifier");
   const servers = Array.isArray(meta.json.authorization_servers) ? (meta.json.authorization_servers as unknown[]).map(String) : [];
-  const issuer = `https://${domain}/`;
+  const { issuer } = tenantUrls(domain);
   if (servers.includes(issuer)) add("authorization_servers", "pass", issuer);
   else if (servers.some((s) => stripSlash(s) === stripSlash(issuer))) add("authorization_servers", "warn", `${servers.join(", ")} differs from the tenant's issuer ${issuer} by a trailing slash; strict clients compare it exactly`, `List ${issuer} exactly in authorization_servers`);
   else add("authorization_servers", "fail", `${servers.join(", ") || "(none)"} does not name the tenant ${issuer}`, "Set AUTH0_DOMAIN to the tenant's domain");

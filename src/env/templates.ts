@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { tenantUrls } from "../tenant/urls.js";
 
 /**
  * The presets ship in the npm package at `<package root>/templates/`. Both the source
@@ -123,9 +124,8 @@ function resolveValues(values: EnvValues): Partial<Record<EnvValueName, string>>
   const domain = values.domain ? bareDomain(values.domain) : undefined;
   return {
     domain,
-    // Auth0's issuer carries a trailing slash, and token verifiers compare it exactly.
-    issuer: domain ? `https://${domain}/` : undefined,
-    configUrl: domain ? `https://${domain}/.well-known/openid-configuration` : undefined,
+    issuer: domain ? tenantUrls(domain).issuer : undefined,
+    configUrl: domain ? tenantUrls(domain).openidConfiguration : undefined,
     audience: values.audience,
     serverUrl: values.serverUrl,
     baseUrl: values.baseUrl ?? originOf(values.serverUrl),

@@ -2,6 +2,7 @@ import type { ManagementClient } from "auth0";
 import { Auth0ApiError, CredentialsError, InputError } from "../errors.js";
 import { createHttp, type HttpOptions, type HttpStats } from "./http.js";
 import { toCliError } from "./errors.js";
+import { tenantUrls } from "./urls.js";
 
 export interface Credentials {
   domain: string;
@@ -70,10 +71,11 @@ interface TokenAnswer {
 
 /** Client credentials → a Management API token and the scopes it was granted. */
 async function requestToken(domain: string, clientId: string, clientSecret: string, doFetch: typeof fetch) {
-  const response = await doFetch(`https://${domain}/oauth/token`, {
+  const urls = tenantUrls(domain);
+  const response = await doFetch(urls.tokenEndpoint, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, audience: `https://${domain}/api/v2/` }),
+    body: JSON.stringify({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, audience: urls.managementApi }),
   });
   const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
   if (response.status === 401) {

@@ -9,9 +9,9 @@ import { dirname, join, relative, resolve } from "node:path";
  */
 const LAYERS: string[][] = [
   ["errors.ts"],
-  ["ui", "input", "env"],
+  ["ui", "input"],
   ["tenant"],
-  ["local-tenant"],
+  ["env", "local-tenant"],
   ["resources"],
   ["doctor"],
   ["plan"],

@@ -162,7 +162,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     if (replace) policy = "replace";
   }
 
-  const plan = await planInit(tenant, state, {
+  const tenantPlan = await planInit(tenant, state, {
     identifier: api.identifier,
     apiName: api.apiName,
     scopes: api.scopes,
@@ -177,8 +177,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       : {}),
   });
 
-  const application = plan.changes.find((c): c is ApplicationChange => c.kind === "application");
-  const apiScopes = plan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
+  const application = tenantPlan.changes.find((c): c is ApplicationChange => c.kind === "application");
+  const apiScopes = tenantPlan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
   const values = {
     domain: tenant.domain,
     audience: api.identifier,
@@ -189,8 +189,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     scope: proxyScope(apiScopes),
   };
   const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application);
-  plan.env = envFile.change;
-  plan.warnings.push(...envFile.warnings);
+  const plan = { ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] };
 
   const code = await executePlan(ctx, tenant, plan, {
     writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),

@@ -354,8 +354,13 @@ describe("applyPlan", () => {
       planTenantSettings({ flags: { enable_dynamic_client_registration: true } } as TenantSettings, { cimd: false }),
       planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }] }).change,
     ];
-    const report = await applyPlan(tenant, { domain: "tenant.test", changes, warnings: [] }, hooks());
+    const plan: Plan = { domain: "tenant.test", changes, warnings: [] };
+    // A plain value: JSON carries all of it, and applying it changes none of it.
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    const before = structuredClone(plan);
+    const report = await applyPlan(tenant, plan, hooks());
     scope.done();
+    expect(plan).toEqual(before);
     expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v2/resource-servers", "PATCH /api/v2/tenants/settings"]);
     expect(sent[1]!.body).toStrictEqual({
       resource_parameter_profile: "compatibility",

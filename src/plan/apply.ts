@@ -59,6 +59,7 @@ export interface ApplyHooks {
 const isConflict = (error: unknown) => (error as { statusCode?: number }).statusCode === 409;
 const outcomeUnknown = (error: unknown) => causes(error).some((e) => e instanceof OutcomeUnknownError);
 const WAVES: Wave[] = [1, 2, 3, 4];
+type MergedWrite = Extract<Write, { merge: unknown }>["merge"];
 
 /** One change while it is applied: the version being applied (a read-back may replace it) and what its writes returned. */
 interface Task {
@@ -86,7 +87,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  */
 async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const writes = handlerOf(task.change).writes(task.change).filter((w) => w.wave === wave);
+    const writes = handlerOf(task.change)
+      .writes(task.change)
+      .flatMap((w) => (w.wave === wave && "send" in w ? [w] : []));
     try {
       // The writes of one change in one wave are independent (a role's permissions and its users): together too.
       const answers = await Promise.all(writes.map((write) => write.send(tenant, task.written)));
@@ -103,12 +106,12 @@ async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
 }
 
 /** Writes merged into one call (the tenant settings PATCH): sent once; resent as is when the outcome is unknown (a PATCH repeats safely). */
-async function sendMerged(tenant: Tenant, group: Array<{ task: Task; write: Write }>): Promise<void> {
+async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: MergedWrite }>): Promise<void> {
   const body: Record<string, unknown> = {};
-  for (const { write } of group) shallowMerge(body, write.merge!.body);
+  for (const { merge } of group) shallowMerge(body, merge.body);
   for (let attempt = 1; ; attempt++) {
     try {
-      const written = await group[0]!.write.merge!.send(tenant, body);
+      const written = await group[0]!.merge.send(tenant, body);
       for (const { task } of group) Object.assign(task.written, written);
       return;
     } catch (error) {
@@ -137,12 +140,14 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
   let failure: unknown;
   for (const wave of WAVES) {
     const live = tasks.filter((t) => !t.failed);
-    const merged = new Map<string, Array<{ task: Task; write: Write }>>();
+    const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
     const separate: Task[] = [];
     for (const task of live) {
       const writes = handlerOf(task.change).writes(task.change).filter((w) => w.wave === wave);
-      for (const write of writes.filter((w) => w.merge)) merged.set(write.merge!.key, [...(merged.get(write.merge!.key) ?? []), { task, write }]);
-      if (writes.some((w) => !w.merge)) separate.push(task);
+      for (const write of writes) {
+        if ("merge" in write) merged.set(write.merge.key, [...(merged.get(write.merge.key) ?? []), { task, merge: write.merge }]);
+      }
+      if (writes.some((w) => "send" in w)) separate.push(task);
     }
     const sends = [
       ...separate.map((task) => sendWave(tenant, task, wave).catch((error: unknown) => void (task.failed = error))),
@@ -164,7 +169,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     if (failure) break;
   }
   if (failure) {
-    // Changes of the failing wave that got no answer yet, and the waves after it, end their steps as not applied.
+    // Changes with writes left for the waves that were not sent end their steps as not applied.
     for (const task of tasks) if (!task.applied && !task.failed) task.finish(failure);
   }
   await Promise.allSettled(steps);

@@ -38,19 +38,23 @@ export interface Written {
  */
 export type Wave = 1 | 2 | 3 | 4;
 
-export interface Write {
-  wave: Wave;
-  /**
-   * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id in
-   * wave 2). Its answer is merged into the change's `Written`.
-   */
-  send(tenant: Tenant, written: Written): Promise<Written | void>;
-  /**
-   * Writes of one wave with the same key are one call: their bodies are merged (one level deep, so
-   * `flags` keep every flag) and sent by the first one's `send`, which receives the merged body.
-   */
-  merge?: { key: string; body: Record<string, unknown>; send(tenant: Tenant, body: Record<string, unknown>): Promise<Written> };
-}
+export type Write =
+  | {
+      wave: Wave;
+      /**
+       * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id
+       * in wave 2). Its answer is merged into the change's `Written`.
+       */
+      send(tenant: Tenant, written: Written): Promise<Written | void>;
+    }
+  | {
+      wave: Wave;
+      /**
+       * Writes of one wave with the same key are one call: their bodies are merged (one level deep,
+       * so `flags` keep every flag) and sent once, by the first one's `send`.
+       */
+      merge: { key: string; body: Record<string, unknown>; send(tenant: Tenant, body: Record<string, unknown>): Promise<Written> };
+    };
 
 export interface Handler<C extends BaseChange> {
   kind: C["kind"];

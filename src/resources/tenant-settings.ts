@@ -132,7 +132,7 @@ export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
   details: fieldLines,
   json: () => ({}),
   describe: () => "Update tenant settings",
-  writes: (change) => [{ wave: 2, send: (tenant) => patchSettings(tenant, change.body), merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
+  writes: (change) => [{ wave: 2, merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
   settle: settleSettings,
   refresh: async (tenant, change) => {
     // Toward the same values as the change (init's, or teardown's reset), whatever is left of them.
@@ -152,7 +152,7 @@ export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
   describe: (change) => (change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience"),
   writes: (change) => {
     const body = { default_audience: change.desired };
-    return [{ wave: 2, send: (tenant) => patchSettings(tenant, body), merge: { key: SETTINGS_PATCH, body, send: patchSettings } }];
+    return [{ wave: 2, merge: { key: SETTINGS_PATCH, body, send: patchSettings } }];
   },
   settle: settleSettings,
   refresh: async (tenant, change) => planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change,

@@ -15,6 +15,8 @@ export interface DevTenantOptions {
   autoLogin?: string;
   /** Also serve a custom domain (see LocalTenantOptions.customDomain) on this port (0 = a free one). */
   customDomainPort?: number;
+  /** How Client ID Metadata Documents are fetched on import (see LocalTenantOptions.fetch). */
+  fetch?: typeof fetch;
 }
 
 export interface DevUser {
@@ -61,6 +63,7 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     dataDir,
     oauth: options.autoLogin === undefined ? {} : { autoLogin: options.autoLogin },
     ...(options.customDomainPort !== undefined ? { customDomain: { port: options.customDomainPort } } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {

@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { resolve } from "node:path";
 
+import { cimdRoutes } from "./endpoints/cimd.js";
 import { customDomainRoutes, newCustomDomain, type CustomDomain } from "./custom-domain.js";
 import { FaultInjector, type FaultOptions } from "./faults.js";
 import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
@@ -34,6 +35,8 @@ export interface LocalTenantOptions {
    * and listed by GET /api/v2/custom-domains.
    */
   customDomain?: boolean | { port?: number };
+  /** How the tenant fetches Client ID Metadata Documents on import (POST /clients/cimd/register); default the global fetch. */
+  fetch?: typeof fetch;
   /** Test-only: the controls of TestControls (calls, faults, extra M2M apps, minted tokens). Never on in `mcp-auth0 dev`. */
   testControls?: boolean;
 }
@@ -140,7 +143,7 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     const faults = new FaultInjector(test?.faults);
     const calls: CallRecord[] = [];
     const deps = {
-      api: new ManagementApi(store, signingKey, customDomainRoutes(customDomain)),
+      api: new ManagementApi(store, signingKey, [...customDomainRoutes(customDomain), ...cimdRoutes(options.fetch ?? fetch)]),
       tokenEndpoint: new ManagementTokenEndpoint(store, signingKey),
       customDomain,
       decide: () => faults.next(),

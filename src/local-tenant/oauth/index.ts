@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type Provider from "oidc-provider";
 
+import type { TokenBucket } from "../faults.js";
 import { readBody } from "../http.js";
+import { applicationLimitMessage } from "../plan.js";
 import type { TenantStore } from "../store.js";
 import { parseTokenParams, type TokenParams } from "../token-endpoint.js";
 import type { TenantSigningKey } from "../tokens.js";
@@ -113,6 +115,10 @@ class HeadlessCookieJar {
 
 export interface CreateOAuthSideOptions extends OAuthSideOptions {
   store: TenantStore;
+  /** The plan's POST /oidc/register bucket, shared by every host of the tenant (see plan.ts). */
+  registrationLimit?: TokenBucket;
+  /** The plan's application limit: registration beyond it is refused. */
+  maxApplications?: number;
   signingKey: TenantSigningKey;
   /** `https://localhost:<port>/` */
   issuer: string;
@@ -186,6 +192,15 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
       if (!dcrEnabled(store)) {
         // Without the tenant flag there is no registration (and no registration_endpoint).
         sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled }, registrationCors(req));
+        return;
+      }
+      const limited = options.registrationLimit?.take();
+      if (limited && !limited.allowed) {
+        sendJson(res, 429, { error: "too_many_requests", error_description: "Global limit has been reached" }, { ...registrationCors(req), ...limited.headers });
+        return;
+      }
+      if (options.maxApplications !== undefined && store.clients.length >= options.maxApplications) {
+        sendJson(res, 400, { error: "invalid_request", error_description: applicationLimitMessage(options.maxApplications) }, registrationCors(req));
         return;
       }
       for (const [name, value] of Object.entries(registrationCors(req))) res.setHeader(name, value);

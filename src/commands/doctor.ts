@@ -52,5 +52,9 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
  */
 async function fixFacts(tenant: Awaited<ReturnType<typeof openTenant>>, identifier: string) {
   const [api, connections] = await Promise.all([readResourceServer(tenant, identifier), readConnections(tenant)]);
-  return { identifier, scopes: (api?.scopes ?? []).map((s) => s.value), connections: connections.map((c) => ({ name: c.name!, strategy: c.strategy })) };
+  return {
+    identifier,
+    scopes: (api?.scopes ?? []).map((s) => ({ value: s.value, description: s.description })),
+    connections: connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
+  };
 }

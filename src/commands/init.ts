@@ -200,8 +200,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
           return completeFixes(ctx, checks, {
             identifier: api.identifier,
-            scopes: apiScopes,
-            connections: after.connections.map((c) => ({ name: c.name!, strategy: c.strategy })),
+            scopes: api.scopes,
+            connections: after.connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
             rolesFile: roles?.file,
           });
         },

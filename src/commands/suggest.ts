@@ -35,9 +35,9 @@ export function typedSecretNote(ctx: Context): string | undefined {
 export interface FixFacts {
   identifier: string;
   /** The API's scopes now: an `init` fix repeats them, so that running it adds no default scope. */
-  scopes: string[];
-  /** Connection names; one is suggested where a fix needs a name. */
-  connections: Array<{ name: string; strategy?: string }>;
+  scopes: Array<{ value: string; description?: string }>;
+  /** The tenant's connections; one is suggested where a fix needs a name. */
+  connections: Array<{ name: string; strategy?: string; domainLevel?: boolean }>;
   /** Roles file to name in a `roles sync` fix. */
   rolesFile?: string;
 }
@@ -57,15 +57,21 @@ function completeFix(ctx: Context, fix: string, facts: FixFacts): string {
   const words = body.split(/\s+/).filter(Boolean);
   const command = words[0] === "roles" ? words.slice(0, 2).join(" ") : words[0];
   const suggestion = suggestedConnection(facts.connections);
+  const scopes = facts.scopes.map((s) => (s.description ? `${s.value}=${s.description}` : s.value)).join(",");
   const completed = words.flatMap((word, i) => {
     if (word === "<name>") return suggestion ? [suggestion] : [];
-    if (word === "…" && words[i - 1] === "--scopes") return [facts.scopes.length ? facts.scopes.join(",") : "tool:whoami=Read your identity"];
+    if (word === "…" && words[i - 1] === "--scopes") return [scopes || "tool:whoami=Read your identity"];
     return [word];
   });
   if (command === "init" || command === "roles sync") {
     if (!completed.includes("--api-identifier")) completed.push("--api-identifier", facts.identifier);
   }
-  if (command === "init" && !completed.includes("--scopes") && facts.scopes.length) completed.push("--scopes", facts.scopes.join(","));
+  if (command === "init") {
+    // Re-running init with the API's own scopes adds none; with no domain-level connection it
+    // promotes one, or its own verdict would fail on that (and exit 6) after fixing the rest.
+    if (!completed.includes("--scopes") && scopes) completed.push("--scopes", scopes);
+    if (suggestion && !facts.connections.some((c) => c.domainLevel)) completed.push("--connections", suggestion);
+  }
   if (command === "roles sync" && facts.rolesFile) completed.splice(completed.indexOf("--file") + 1, 1, facts.rolesFile);
   const note = remark ?? (words.includes("<name>") && facts.connections.length > 1 ? `or another of: ${facts.connections.map((c) => c.name).filter((n) => n !== suggestion).join(", ")}` : undefined);
   if (words.includes("<name>") && !suggestion) return "create a connection in the Dashboard (Authentication → Database), then promote it";

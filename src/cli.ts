@@ -224,6 +224,7 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
   let cancel!: (error: Error) => void;
   const cancelled = new Promise<never>((_, reject) => (cancel = reject));
   const unsubscribe = (deps.onInterrupt ?? onSigint)(() => {
+    if (control.handlesInterrupt) return;
     if (control.phase === "applying") {
       if (!control.stopRequested) deps.stderr.write("\nStopping after the change in progress (Ctrl-C)…\n");
       control.stopRequested = true;

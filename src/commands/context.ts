@@ -28,6 +28,8 @@ export interface Deps {
 export interface RunControl {
   phase: "before" | "applying" | "after";
   stopRequested?: boolean;
+  /** A command that stops on Ctrl-C by itself (dev): the run's listener leaves the signal to it. */
+  handlesInterrupt?: boolean;
 }
 
 export interface GlobalOptions {

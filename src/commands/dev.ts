@@ -95,6 +95,8 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   }
   hooks.onReady?.(tenant);
 
+  // Ctrl-C is how dev stops: a clean stop, exit 0, not a cancelled run.
+  ctx.control.handlesInterrupt = true;
   await (hooks.until ?? untilSignal());
   await tenant.close();
   logger.info("Local tenant stopped; its state stays in " + shown(cwd, dataDir) + ".");

@@ -101,9 +101,9 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
   });
   const scopes = api.scopes.map((s) => s.value);
   if (choice === "file") {
-    return askParsed(prompter, { message: "Roles file (YAML or JSON)", flag: "--roles", default: existsSync(resolvePath(deps.cwd, ROLES_FILE)) ? ROLES_FILE : undefined }, async (value) => {
+    return askParsed(prompter, { message: "Roles file (YAML or JSON; empty for none)", flag: "--roles" }, async (value): Promise<RolesAnswer | undefined> => {
       const file = value.trim();
-      if (!file) throw new InputError("Enter the path of a roles file.");
+      if (!file) return undefined;
       const roles = await loadRolesFile(resolvePath(deps.cwd, file));
       assertPermissionsAreScopes(roles, scopes, api.identifier, file);
       return { file, roles };

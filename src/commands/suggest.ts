@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Context } from "./context.js";
 import type { Check } from "../doctor/check.js";
 
@@ -73,7 +75,9 @@ function completeFix(ctx: Context, fix: string, facts: FixFacts): string {
     if (suggestion && !facts.connections.some((c) => c.domainLevel)) completed.push("--connections", suggestion);
   }
   if (command === "roles sync" && facts.rolesFile) completed.splice(completed.indexOf("--file") + 1, 1, facts.rolesFile);
-  const note = remark ?? (words.includes("<name>") && facts.connections.length > 1 ? `or another of: ${facts.connections.map((c) => c.name).filter((n) => n !== suggestion).join(", ")}` : undefined);
+  const file = command === "roles sync" ? completed[completed.indexOf("--file") + 1] : undefined;
+  const noFile = file !== undefined && !existsSync(resolve(ctx.deps.cwd, file)) ? `after writing ${file} (the README's "Roles file" shows its format)` : undefined;
+  const note = remark ?? noFile ?? (words.includes("<name>") && facts.connections.length > 1 ? `or another of: ${facts.connections.map((c) => c.name).filter((n) => n !== suggestion).join(", ")}` : undefined);
   if (words.includes("<name>") && !suggestion) return "create a connection in the Dashboard (Authentication → Database), then promote it";
   return `${suggest(ctx, completed)}${note ? `  # ${note}` : ""}`;
 }

@@ -229,6 +229,8 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
       if (!control.stopRequested) deps.stderr.write("\nStopping after the change in progress (Ctrl-C)…\n");
       control.stopRequested = true;
     } else {
+      // The run ends now; work still under way (in-process) must not start a write after it.
+      control.stopRequested = true;
       cancel(control.phase === "before" ? new CancelledError() : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing."));
     }
   });

@@ -25,6 +25,8 @@ export interface RunOptions {
   ca?: string;
   /** Scripted answers; any prompt not scripted fails the run. Implies an interactive terminal. */
   prompter?: Prompter;
+  /** Receives the run's Ctrl-C listener (instead of SIGINT), for the test to press Ctrl-C. */
+  onInterrupt?: (listener: () => void) => () => void;
 }
 
 /** Runs the CLI in-process, as the binary would, with captured output and exit code. */
@@ -39,6 +41,7 @@ export async function cli(argv: string[], options: RunOptions = {}): Promise<Cli
     stdinIsTTY: options.prompter !== undefined,
     prompter: options.prompter,
     ca: options.ca,
+    ...(options.onInterrupt ? { onInterrupt: options.onInterrupt } : {}),
   });
   await new Promise((r) => setImmediate(r));
   return { code, stdout: stdout.text, stderr: stderr.text };

@@ -130,7 +130,7 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
       if (!retryDomain && !retryCredentials) throw cli;
       logger.error(cli.message);
       if (retryDomain) creds = { ...creds, domain: undefined };
-      else creds = { ...creds, clientId: undefined, clientSecret: undefined };
+      else creds = { ...creds, domain, clientId: undefined, clientSecret: undefined };
     }
   }
 }

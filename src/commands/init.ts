@@ -4,7 +4,7 @@ import type { Context } from "./context.js";
 import { openTenant } from "./context.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "./init-wizard.js";
-import { completeFixes, suggest } from "./suggest.js";
+import { completeFixes, suggest, typedSecretNote } from "./suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { readTenantState, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
@@ -180,6 +180,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const code = await executePlan(ctx, tenant, plan, {
     writeEnv: envFile.write,
     recheck: doctor,
+    commandsNote: typedSecretNote(ctx),
     nextSteps: proxy
       ? [
           `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,

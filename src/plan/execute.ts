@@ -18,6 +18,8 @@ export interface ExecuteOptions {
   verdict?: (applied: boolean) => Promise<Check[]>;
   /** After a failed verdict: the command that checks again once the fixes are done. */
   recheck?: string;
+  /** Said under printed commands that cannot repeat everything (a typed secret is never printed). */
+  commandsNote?: string;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
   // checks above carry their fixes instead, and exit 6 tells CI.
   if (ready && options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
   if (!ready && options.recheck) logger.info(`\nRun the fix of each failed check, then check again: ${options.recheck}`);
+  if (options.commandsNote && (options.recheck || options.nextSteps?.length)) logger.info(options.commandsNote);
   if (ctx.options.json) logger.json(report(applied, checks));
   return ready ? ExitCode.ok : ExitCode.notReady;
 }

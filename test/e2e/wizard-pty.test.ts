@@ -107,4 +107,12 @@ describe("init, the wizard, in a pseudo-terminal", () => {
     expect(fx.tenant.calls).toEqual([]);
     expect(existsSync(join(fx.dir, ".env"))).toBe(false);
   });
+
+  it("Esc at a question cancels like Ctrl-C", async () => {
+    const t = await wizard();
+    await answer(t, /Auth0 tenant domain/, "\x1b");
+    expect(await t.exited).toBe(130);
+    expect(t.screen()).toContain("Cancelled — nothing was changed");
+    expect(fx.tenant.calls).toEqual([]);
+  });
 });

@@ -225,9 +225,13 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
   const cancelled = new Promise<never>((_, reject) => (cancel = reject));
   const unsubscribe = (deps.onInterrupt ?? onSigint)(() => {
     if (control.handlesInterrupt) return;
-    if (control.phase === "applying") {
-      if (!control.stopRequested) deps.stderr.write("\nStopping after the change in progress (Ctrl-C)…\n");
+    if (control.phase === "applying" && !control.stopRequested) {
+      deps.stderr.write("\nStopping after the change in progress (Ctrl-C again to stop at once)…\n");
       control.stopRequested = true;
+    } else if (control.phase === "applying") {
+      // A second Ctrl-C: the person will not wait for a slow write. Its outcome is unknown, which
+      // a re-run handles like any interrupted write (it reads the tenant first).
+      cancel(new CancelledError("Cancelled during a change: it may or may not have taken effect.", "Re-run the same command: it reads the tenant first and completes what is missing."));
     } else {
       // The run ends now; work still under way (in-process) must not start a write after it.
       control.stopRequested = true;

@@ -35,7 +35,7 @@ describe("Ctrl-C outside a prompt", () => {
     const result = await running;
 
     expect(result.code).toBe(130);
-    expect(result.stderr).toContain("Stopping after the change in progress");
+    expect(result.stderr).toContain("Stopping after the change in progress (Ctrl-C again to stop at once)");
     expect(result.stderr).toMatch(/Cancelled \(Ctrl-C\) before the next change\.\nApplied: Tenant settings\. Not applied: API https:\/\/mcp\.example\.com\/mcp;/);
     expect(result.stderr).toContain("Re-run the same command to complete the rest");
     // Exactly the write in flight took effect; no .env was written for a half-applied tenant.
@@ -46,6 +46,20 @@ describe("Ctrl-C outside a prompt", () => {
     const again = await cli(exampleArgs(fx.dir), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("Ready for MCP clients");
+  });
+
+  it("a second Ctrl-C during apply stops at once, saying the change in progress may or may not have taken effect", async () => {
+    fx = await freshFixture();
+    fx.tenant.setFaults({ latencyMs: 400 });
+    const ctrlC = withCtrlC();
+    const running = cli(exampleArgs(fx.dir), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, onInterrupt: ctrlC.onInterrupt });
+    await until(() => fx.tenant.writes().length > 0);
+    ctrlC.press();
+    ctrlC.press();
+    const result = await running;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("Cancelled during a change: it may or may not have taken effect.");
+    expect(result.stderr).toContain("Re-run the same command");
   });
 
   it("while reading the tenant, before any write: Cancelled — nothing was changed, exit 130", async () => {

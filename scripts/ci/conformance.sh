@@ -47,7 +47,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 if [ -n "$url" ]; then
-  echo "Login: the browser ended at $(follow_login "$url" | sed 's/code=[^&]*/code=…/')"
+  follow_login "$url"
 else
   echo "conformance printed no authorization URL" >&2
 fi

@@ -6,8 +6,8 @@
 #                                        `mcp-auth0 init --local` as a user would, with the README's
 #                                        scopes and roles; the MCP server's .env lands in <work dir>/.env
 #   register_client <redirect uri>       DCR as an MCP client does it; prints the client_id
-#   follow_login <authorization url>     the user's browser: follows the redirects of a headless login
-#                                        to the client's redirect URI, keeping cookies; prints where it ended
+#   follow_login <authorization url>     the user's browser (scripts/ci/headless-browser.sh): follows a
+#                                        headless login to the client's redirect URI; prints where it ended
 #   free_port                            a TCP port that was free a moment ago
 #   stop_started                         stops the processes these functions started (and only those)
 # Needs NODE (a Node binary) and ROOT (the repository, built) to be set by the caller.
@@ -63,8 +63,5 @@ register_client() {
 }
 
 follow_login() {
-  local jar
-  jar=$(mktemp)
-  curl -sS --cacert "$DEV_CA" -L --max-redirs 10 -c "$jar" -b "$jar" -o /dev/null -w '%{url_effective}\n' "$1"
-  rm -f "$jar"
+  "$ROOT/scripts/ci/headless-browser.sh" "$1"
 }

@@ -46,11 +46,9 @@ for _ in $(seq 1 600); do
   kill -0 "$conformance" 2>/dev/null || break
   sleep 0.1
 done
-if [ -n "$url" ]; then
-  follow_login "$url"
-else
-  echo "conformance printed no authorization URL" >&2
-fi
+# Without a login the tool would wait five minutes for its callback: stop it instead.
+if [ -z "$url" ]; then cat "$out" >&2; echo "conformance: FAILED — it printed no authorization URL" >&2; exit 1; fi
+follow_login "$url" || { cat "$out" >&2; echo "conformance: FAILED — the login did not reach the callback" >&2; exit 1; }
 status=0
 wait "$conformance" || status=$?
 cat "$out"

@@ -44,7 +44,7 @@ env -u DISPLAY -u WAYLAND_DISPLAY -u XDG_CURRENT_DESKTOP \
   HOME="$work/home" MCP_INSPECTOR_SECRET_STORE=memory MCP_AUTO_OPEN_ENABLED=true \
   BROWSER="$ROOT/scripts/ci/headless-browser.sh" HEADLESS_BROWSER_LOG="$work/browser.log" DEV_CA="$DEV_CA" \
   NODE_EXTRA_CA_CERTS="$DEV_CA" \
-  timeout 120 "$NODE" "$inspector" --cli "$server" --method tools/call --tool-name whoami --callback-url "$callback" --format json \
+  timeout 90 "$NODE" "$inspector" --cli "$server" --method tools/call --tool-name whoami --callback-url "$callback" --format json \
   >"$work/result.json" 2>"$work/inspector.err" || status=$?
 cat "$work/inspector.err" >&2
 cat "$work/browser.log" 2>/dev/null || echo "the Inspector never opened the authorization URL" >&2

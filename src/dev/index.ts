@@ -117,7 +117,7 @@ async function provision(workDir: string, dataDir: string, domain: string, optio
   const stdout = new Captured();
   const stderr = new Captured();
   const env = { ...(options.env ?? process.env), AUTH0_DOMAIN: domain };
-  const code = await runCli(["init", "--yes", "--config", file, "--local", dataDir, "--env-path", join(workDir, ".env")], {
+  const code = await runCli(["init", "--yes", "--config", file, "--local", "--data-dir", dataDir, "--env-path", join(workDir, ".env")], {
     env,
     cwd: workDir,
     stdout,

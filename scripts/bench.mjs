@@ -76,7 +76,7 @@ async function seedRoles(tenant) {
 }
 
 async function withTenant(faults, work) {
-  const tenant = await startLocalTenant({ faults });
+  const tenant = await startLocalTenant({ testControls: true, faults });
   const home = await mkdtemp(join(dir, "run-"));
   await writeFile(join(home, "ca.pem"), tenant.caCertPem);
   const env = { PATH: process.env.PATH, CI: "true", NODE_EXTRA_CA_CERTS: join(home, "ca.pem"), AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: tenant.m2m.clientId, AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret };

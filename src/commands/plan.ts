@@ -8,6 +8,7 @@ import { INIT_READ_SCOPES, planInit } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { isConverged, pendingChanges } from "../plan/plan.js";
 import { planToJson, renderPlan } from "../plan/render.js";
+import { suggest } from "./suggest.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
 
@@ -38,7 +39,7 @@ export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   if (ctx.options.json) ctx.logger.json({ plan: planToJson(plan) });
   if (options.check && !isConverged(plan)) {
     const drift = pendingChanges(plan).map((c) => c.label);
-    throw new CliError(`The tenant differs from the config file: ${drift.join("; ")}.`, ExitCode.drift, "Run mcp-auth0 init to apply the file, or update the file.");
+    throw new CliError(`The tenant differs from the config file: ${drift.join("; ")}.`, ExitCode.drift, `Run ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])} to apply the file, or update the file.`);
   }
   return ExitCode.ok;
 }

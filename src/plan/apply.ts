@@ -54,6 +54,8 @@ export class PartialApplyError extends CliError {
 
 export interface ApplyHooks {
   step<T>(label: string, work: () => Promise<T>): Promise<T>;
+  /** Called before each wave; throws to stop there (Ctrl-C): the error then lists what was applied. */
+  proceed?(): void;
 }
 
 const isConflict = (error: unknown) => (error as { statusCode?: number }).statusCode === 409;
@@ -134,11 +136,23 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     return { change, written: {}, applied: false, done, finish };
   });
   // One progress step per change, started in plan order; each ends when its last write is answered.
-  const steps = tasks.map((task) => hooks.step(describeStep(task.change), () => task.done));
+  const steps = tasks.map((task) => {
+    try {
+      return hooks.step(describeStep(task.change), () => task.done);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
   const lastWave = (task: Task) => Math.max(0, ...handlerOf(task.change).writes(task.change).map((w) => w.wave));
 
   let failure: unknown;
   for (const wave of WAVES) {
+    try {
+      hooks.proceed?.();
+    } catch (error) {
+      failure = error;
+      break;
+    }
     const live = tasks.filter((t) => !t.failed);
     const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
     const separate: Task[] = [];

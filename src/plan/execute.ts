@@ -1,7 +1,7 @@
 import type { Logger } from "../ui/logger.js";
 import type { Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
-import { ExitCode, InputError } from "../errors.js";
+import { CancelledError, ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { applyPlan, scopesFor, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
@@ -13,6 +13,8 @@ export interface ExecuteContext {
   logger: Logger;
   prompter: Prompter;
   options: { dryRun?: boolean; json?: boolean; yes?: boolean };
+  /** Where the run is, for Ctrl-C (commands/context.ts RunControl): set here, read by the interrupt handler. */
+  control: { phase: "before" | "applying" | "after"; stopRequested?: boolean };
 }
 
 export interface ExecuteOptions {
@@ -20,9 +22,14 @@ export interface ExecuteOptions {
   destructive?: boolean;
   /** Writes the .env after the tenant changes (init); only called when plan.env is pending. */
   writeEnv?: (report: ApplyReport) => Promise<unknown>;
+  /** Printed only when the verdict (if any) is ready: steps after a failed check would not work. */
   nextSteps?: string[];
-  /** The doctor's checks after applying (init ends with the verdict), from what apply's report says it changed. */
+  /** The doctor's checks after applying (init ends with the verdict), from what apply's report says it changed; fixes completed for this run. */
   verdict?: (report: ApplyReport) => Promise<Check[]>;
+  /** After a failed verdict: the command that checks again once the fixes are done. */
+  recheck?: string;
+  /** Said under printed commands that cannot repeat everything (a typed secret is never printed). */
+  commandsNote?: string;
 }
 
 /**
@@ -57,16 +64,33 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
-  const applyReport = await applyPlan(tenant, plan, logger);
+  // Ctrl-C from here on stops at a safe point: the writes in flight finish (a write cut off
+  // halfway would leave its outcome unknown), the next wave does not start, and the error lists
+  // what was applied. Re-running converges, so stopping is safe.
+  ctx.control.phase = "applying";
+  const proceed = () => {
+    if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
+  };
+  const step: typeof logger.step = (label, work) => {
+    proceed();
+    return logger.step(label, work);
+  };
+  const applyReport = await applyPlan(tenant, plan, { step, proceed });
   const applied = applyReport.applied.map((a) => a.change.label);
-  if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
+  if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
+  ctx.control.phase = "after";
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
   const checks = options.verdict ? await options.verdict(applyReport) : undefined;
   if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
-  if (options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
+  const ready = !checks || !failed(checks);
+  // Next steps on a tenant that is not ready would send the user to a login that fails: the failed
+  // checks above carry their fixes instead, and exit 6 tells CI.
+  if (ready && options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
+  if (!ready && options.recheck) logger.info(`\nRun the fix of each failed check, then check again: ${options.recheck}`);
+  if (options.commandsNote && (options.recheck || options.nextSteps?.length)) logger.info(options.commandsNote);
   if (ctx.options.json) logger.json(report(applied, checks));
-  return ExitCode.ok;
+  return ready ? ExitCode.ok : ExitCode.notReady;
 }

@@ -18,6 +18,8 @@ const LAYERS: string[][] = [
   ["config"],
   ["commands"],
   ["cli.ts"],
+  // mcp-auth0/dev: a library export that provisions a dev tenant through the real CLI.
+  ["dev"],
 ];
 
 const SRC = resolve(import.meta.dirname, "../../src");

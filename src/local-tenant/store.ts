@@ -214,6 +214,9 @@ export class TenantStore {
   clients: Client[];
 
   private readonly listeners: Array<() => void> = [];
+  private clientIndex = new Map<string, number>();
+  private indexed: Client[] | undefined;
+  private indexedLength = 0;
 
   constructor(state: TenantState) {
     this.domain = state.domain;
@@ -289,8 +292,21 @@ export class TenantStore {
     return this.resourceServers.find((rs) => rs.identifier === identifier);
   }
 
+  /**
+   * Looked up on every OAuth request, among as many clients as MCP clients registered: an index by
+   * id, rebuilt whenever `clients` was replaced or changed length (deletions, tests editing it).
+   */
   findClient(clientId: string): Client | undefined {
-    return this.clients.find((c) => c.client_id === clientId);
+    if (this.indexed !== this.clients || this.indexedLength !== this.clients.length) {
+      this.clientIndex = new Map(this.clients.map((c, i) => [c.client_id, i]));
+      this.indexed = this.clients;
+      this.indexedLength = this.clients.length;
+    }
+    const at = this.clientIndex.get(clientId);
+    const client = at === undefined ? undefined : this.clients[at];
+    // An id changed in place: fall back to a scan.
+    if (client !== undefined && client.client_id === clientId) return client;
+    return at === undefined ? undefined : this.clients.find((c) => c.client_id === clientId);
   }
 
   findRole(id: string): Role | undefined {

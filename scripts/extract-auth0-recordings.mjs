@@ -73,6 +73,7 @@ const COMPARED = [
   "GET /clients/:id",
   "PATCH /clients/:id",
   "DELETE /clients/:id",
+  "POST /clients/cimd/register",
 ];
 
 /**
@@ -87,9 +88,6 @@ const SEEDS = {
   // mcp-auth0 assigns roles through /roles/{id}/users; Terraform's user-role resource uses these.
   "POST /users/:id/roles": (req, _res, path) => ({ kind: "assign-roles", id: decodeURIComponent(path.split("/")[2] ?? ""), roles: req.roles }),
   "DELETE /users/:id/roles": (req, _res, path) => ({ kind: "unassign-roles", id: decodeURIComponent(path.split("/")[2] ?? ""), roles: req.roles }),
-  // Registering a CIMD client makes Auth0 fetch the metadata document (the network): the client it
-  // creates is seeded from the mapped fields Auth0 answered with.
-  "POST /clients/cimd/register": (_req, res) => ({ kind: "cimd-client", id: res.client_id, fields: res.mapped_fields }),
 };
 
 const ID_KEYS = new Set(["id", "client_id", "user_id"]);
@@ -175,7 +173,22 @@ for (const name of RECORDINGS) {
       exchanges.push({ seed: SEEDS[route](r.request ?? {}, r.response ?? {}, r.path) });
       continue;
     }
+    // Registering a CIMD client makes Auth0 fetch the metadata document over the network; the
+    // replay serves the document rebuilt from the fields Auth0 mapped from it.
+    const mapped = route === "POST /clients/cimd/register" ? r.response?.mapped_fields : undefined;
     exchanges.push({
+      ...(mapped
+        ? {
+            document: {
+              client_id: mapped.external_client_id,
+              client_name: mapped.name,
+              redirect_uris: mapped.callbacks,
+              ...(mapped.logo_uri ? { logo_uri: mapped.logo_uri } : {}),
+              grant_types: mapped.grant_types,
+              token_endpoint_auth_method: mapped.token_endpoint_auth_method,
+            },
+          }
+        : {}),
       route,
       method: r.method,
       path: `${r.path}${r.query}`,

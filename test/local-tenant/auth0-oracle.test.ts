@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 
 import { startLocalTenant } from "../../src/local-tenant/server.js";
-import { loadRecordings, replay, type Difference, type Recording } from "./oracle.js";
+import { documentFetch, loadRecordings, replay, type Difference, type Recording } from "./oracle.js";
 
 /*
  * The real-Auth0 oracle (issue 15): every exchange that the Terraform provider recorded against a
@@ -41,14 +41,17 @@ const ALLOWED: Allowed[] = [
   { route: "*", kind: "extra", key: "type", why: "a role's `type` (tenant or organization) is newer than some recordings" },
   { route: "GET /users/:id/roles", kind: "extra", key: "roles[].type", why: "a role's `type` is newer than some recordings" },
   { route: "*", kind: "extra", key: "subject_type_authorization", why: "an API's subject_type_authorization is newer than some recordings" },
-  // The CIMD client: registering makes Auth0 fetch the client's metadata document over the
-  // network, so the replay seeds the client from Auth0's answer; the keys Auth0 derives from the
-  // document and the registration are not the local tenant's doing.
-  ...(["client_secret", "external_metadata_type", "external_metadata_created_by"] as const).map(
-    (key): Allowed => ({ route: "*", kind: "missing", key, recording: "TestAccClientCIMD", why: "set by Auth0's CIMD registration, which is seeded here" }),
+  // The CIMD client, registered through POST /clients/cimd/register (the replay serves the metadata
+  // document Auth0 fetched). Known differences, not fixed here: the local tenant gives the client
+  // the document's URL as client_id where Auth0 gives it a tpc_ id (same type, so not caught by
+  // the comparison, but see the report), and marks it `third_party_security_mode: "strict"`, which
+  // its OAuth side reads and Auth0's answer does not show.
+  { route: "*", kind: "extra", key: "third_party_security_mode", recording: "TestAccClientCIMD", why: "the local CIMD client carries its strict mode explicitly" },
+  ...(["client_secret", "external_metadata_created_by"] as const).map(
+    (key): Allowed => ({ route: "*", kind: "missing", key, recording: "TestAccClientCIMD", why: "Auth0 gives a CIMD client an unused secret and records who imported it; the local tenant does neither" }),
   ),
-  ...(["cross_origin_authentication", "external_client_id"] as const).map(
-    (key): Allowed => ({ route: "*", kind: "extra", key, recording: "TestAccClientCIMD", why: "the seeded CIMD client is created through the store's defaults" }),
+  ...(["external_client_id", "external_metadata_type"] as const).map(
+    (key): Allowed => ({ route: "PATCH /clients/:id", kind: "extra", key, recording: "TestAccClientCIMD", why: "Auth0's PATCH answer for a CIMD client leaves out keys its GET answer shows" }),
   ),
 ];
 
@@ -101,7 +104,10 @@ describe("the local tenant answers like the recorded Auth0 tenant", () => {
 
   for (const recording of recordings) {
     it(`${recording.name} (${recording.source.file} @ ${recording.source.commit.slice(0, 7)})`, async () => {
-      const tenant = await startLocalTenant({ oauth: false });
+      const documents = documentFetch(recording);
+      const tenant = await startLocalTenant({ testControls: true, oauth: false, ...(documents ? { fetch: documents } : {}) });
+      // The recorded tenant had CIMD on (its registrations succeeded).
+      if (documents) tenant.store.settings["client_id_metadata_document_supported"] = true;
       try {
         const { compared, differences } = await replay(tenant, recording);
         total += compared;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { assertNoControlCharactersIn } from "../input/values.js";
 import { CONFIG_FILES, configSchema, type Config } from "./schema.js";
 
 /** The config file to use: `--config`, else the first of CONFIG_FILES in the working directory. */
@@ -38,7 +39,9 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<
   } catch (error) {
     throw new InputError(`The config file ${file} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
   }
-  const parsed = configSchema.safeParse(expandEnv(raw, env, file));
+  const expanded = expandEnv(raw, env, file);
+  assertNoControlCharactersIn(expanded, (path) => `${path} in ${file}`);
+  const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InputError(`The config file ${file} is invalid at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, "Its JSON Schema (schema/mcp-auth0.config.schema.json in the package) lets editors check it as you type.");

@@ -56,6 +56,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--roles <file>", "roles file (YAML or JSON)")
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
     .option("--env-path <path>", "where to write the .env (default .env)")
+    .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
     .option("--template <name>", ".env preset (default auth0; list: show every preset with its framework and mode)")
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
@@ -74,6 +75,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--api-identifier <url>", "the API whose audience the .env names (default: --server-url)")
     .option("--server-url <url>", "the MCP server's public URL")
     .option("--env-path <path>", "where to write the .env", ".env")
+    .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
     .option("--app-name <name>", 'proxy presets: the application to read (default "<API name> (MCP proxy)")')
     .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
     .action(action(async () => (await import("./commands/env.js")).runEnv));

@@ -35,6 +35,7 @@ export const initOptionsSchema = z.object({
   callbackUrl: z.array(z.string()).optional(),
   appName: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  followSymlinks: z.boolean().optional(),
 });
 
 export type InitOptions = z.infer<typeof initOptionsSchema>;
@@ -106,7 +107,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const tenant = await openTenant(ctx, async () => {
     api = await gatherApi(options, ctx, config);
     if (mode === "proxy") proxy = await gatherProxy(options, ctx);
-    if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
+    if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
     if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
   });
   if (api.identifier === `https://${tenant.domain}/api/v2/`) {
@@ -145,7 +146,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   }
   const envPath = options.envPath ?? (await prompter.input({ message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }));
   const envFilePath = resolvePath(deps.cwd, envPath);
-  if (options.envPath === undefined) await assertEnvPathWritable(envFilePath);
+  if (options.envPath === undefined) await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
 
   let policy: DefaultAudiencePolicy =
     options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
@@ -184,7 +185,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope(apiScopes),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application ? () => application.id : undefined);
+  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun }, application ? () => application.id : undefined);
   plan.env = envFile.change;
   plan.warnings.push(...envFile.warnings);
 

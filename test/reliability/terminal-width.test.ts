@@ -18,7 +18,7 @@ class FakeTty extends Capture {
   cursorTo(x: number, callback?: () => void) {
     return this.write(`\x1b[${x + 1}G`, callback);
   }
-  moveCursor(dx: number, dy: number, callback?: () => void) {
+  moveCursor(_dx: number, dy: number, callback?: () => void) {
     return this.write(dy < 0 ? `\x1b[${-dy}A` : "", callback);
   }
   clearLine(_dir: number, callback?: () => void) {

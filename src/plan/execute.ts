@@ -49,7 +49,9 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
-  const applied = (await applyPlan(tenant, plan, logger)).map((c) => c.label);
+  const appliedChanges = await applyPlan(tenant, plan, logger);
+  for (const change of appliedChanges) if (change.kind === "application" && change.note) logger.warn(change.note);
+  const applied = appliedChanges.map((c) => c.label);
   if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, options.writeEnv);
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");

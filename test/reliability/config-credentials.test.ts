@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const config = (domain: string | undefined, name = "Acceptance MCP") =>
-  [...(domain ? [`domain: ${domain}`] : []), "api:", `  identifier: ${IDENTIFIER}`, `  name: "${name}"`, "  scopes: [{ value: tool:whoami }]", ""].join("\n");
+  [...(domain ? [`domain: ${domain}`] : []), "api:", `  identifier: ${IDENTIFIER}`, `  name: "${name}"`, "  scopes: [{ value: tool:whoami }]", "connections: [Username-Password-Authentication]", ""].join("\n");
 
 async function setup(domainLine: (real: string, attacker: string) => string | undefined, name?: string) {
   fx = await freshFixture();

@@ -67,7 +67,7 @@ describe("interactive init on a 0-column TTY", () => {
       [/Apply these changes/, true],
       [/Save these answers/, false],
     ]);
-    const args = exampleArgs(fx.dir).filter((a) => a !== "--yes");
+    const args = [...exampleArgs(fx.dir).filter((a) => a !== "--yes"), "--template", "auth0"];
     const code = await runCli(args, { env: { PATH: process.env.PATH, ...fx.env }, cwd: fx.dir, stdout, stderr, stdinIsTTY: true, prompter, ca: fx.tenant.caCertPem });
     await new Promise((r) => setTimeout(r, 200));
     expect(code).toBe(0);

@@ -31,6 +31,8 @@ export const MANAGEMENT_SCOPES: readonly string[] = Object.freeze([
   "delete:clients",
   // Auth0 only shows `client_secret` in GET /clients answers to tokens holding this scope.
   "read:client_keys",
+  // GET /custom-domains (see custom-domain.ts).
+  "read:custom_domains",
 ]);
 
 /** "read:tenant_settings" → "Read Tenant Settings", the style of the Dashboard's scope descriptions. */

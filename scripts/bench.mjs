@@ -108,7 +108,7 @@ await tenant.close();
 // rate-limit headers and assumes no burst (issue 13); a second tenant, so that the one above keeps
 // the limit asked for.
 {
-  const free = await startLocalTenant({ faults: { latencyMs, rateLimit: { perSecond: 2, burst: 2 } } });
+  const free = await startLocalTenant({ testControls: true, faults: { latencyMs, rateLimit: { perSecond: 2, burst: 2 } } });
   const freeDir = await mkdtemp(join(tmpdir(), "mcp-auth0-bench-"));
   await writeFile(join(freeDir, "ca.pem"), free.caCertPem);
   await copyFile(join(root, "examples", "roles.yaml"), join(freeDir, "roles.yaml"));

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cli } from "../support/cli.js";
 import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 
 /**
  * Issue 16, defect 2: the config file's `domain:` beat AUTH0_DOMAIN, so the client secret from the
@@ -11,7 +11,7 @@ import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/serve
  * `${AUTH0_CLIENT_SECRET}` in a printed field (api.name) was printed in the plan.
  */
 let fx: Fixture | undefined;
-let other: LocalTenant | undefined;
+let other: TestLocalTenant | undefined;
 afterEach(async () => {
   await fx?.tenant.close();
   await other?.close();
@@ -24,7 +24,7 @@ const config = (domain: string | undefined, name = "Acceptance MCP") =>
 async function setup(domainLine: (real: string, attacker: string) => string | undefined, name?: string) {
   fx = await freshFixture();
   // Another HTTPS server that would receive the credentials if the file could redirect them.
-  other = await startLocalTenant();
+  other = await startLocalTenant({ testControls: true });
   await writeFile(join(fx.dir, "mcp-auth0.config.yaml"), config(domainLine(fx.tenant.domain, other.domain), name));
   const run = (args: string[], env: NodeJS.ProcessEnv = fx!.env) => cli(args, { env, ca: fx!.tenant.caCertPem, cwd: fx!.dir });
   return { run };

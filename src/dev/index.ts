@@ -155,7 +155,7 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
     domain: tenant.domain,
     issuer: tenant.issuer,
     ...(audience ? { audience } : {}),
-    scopes: (audience === undefined ? undefined : tenant.store.resourceServerByIdentifier(audience))?.scopes.map((s) => s.value) ?? [],
+    scopes: (audience === undefined ? undefined : tenant.store.resourceServerByIdentifier(audience))?.scopes?.map((s) => s.value) ?? [],
     caCertPem: tenant.caCertPem,
     caCertPath: tenant.caCertPath,
     env,

@@ -98,7 +98,8 @@ async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
       for (const answer of answers) Object.assign(task.written, answer);
       return;
     } catch (error) {
-      if (attempt >= 3 || !(outcomeUnknown(error) || isConflict(error))) throw error;
+      // Bounded: under periodic faults each attempt (read back, then send what is missing) has an even chance.
+      if (attempt >= 5 || !(outcomeUnknown(error) || isConflict(error))) throw error;
       const refreshed = await handlerOf(task.change).refresh(tenant, task.change);
       task.change = refreshed;
       if ("id" in refreshed && typeof refreshed.id === "string") task.written.id = refreshed.id;
@@ -117,7 +118,7 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
       for (const { task } of group) Object.assign(task.written, written);
       return;
     } catch (error) {
-      if (attempt >= 3 || !outcomeUnknown(error)) throw error;
+      if (attempt >= 5 || !outcomeUnknown(error)) throw error;
     }
   }
 }

@@ -76,6 +76,8 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     return logger.step(label, work);
   };
   const applyReport = await applyPlan(tenant, plan, { step: logger.step, proceed });
+  // E.g. another run's proxy application adopted instead of creating a second one.
+  for (const { written } of applyReport.applied) if (written.note) logger.warn(written.note);
   const applied = applyReport.applied.map((a) => a.change.label);
   if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
   ctx.control.phase = "after";

@@ -1,7 +1,8 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
-import { diffFields, plainHeadline, show, type BaseChange, type FieldChange, type Handler, type Write } from "./handler.js";
+import { withApplicationLock } from "./application-lock.js";
+import { diffFields, plainHeadline, show, type BaseChange, type FieldChange, type Handler, type Write, type Written } from "./handler.js";
 
 export interface ApplicationDesired {
   name: string;
@@ -27,6 +28,7 @@ export interface ApplicationChange extends BaseChange {
   enableConnections: Array<{ id: string; name: string }>;
 }
 
+
 /**
  * Proxy mode: MCP servers built on an OAuth proxy (mcp-use `oauthProxy`, FastMCP `Auth0Provider`,
  * Cloudflare `remote-mcp-auth0`) log users in with one pre-registered Regular Web Application and
@@ -45,10 +47,12 @@ export interface Application {
   callbacks: string[];
   grant_types: string[];
   oidc_conformant?: boolean;
+  /** ISO 8601, as Auth0 returns it; the earliest of two same-named applications wins a race. */
+  created_at?: string;
 }
 
 /** Only what the plan compares: never `client_secret` (see `readApplicationSecret`). */
-const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,global";
+const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,global,created_at";
 
 /** SPEC §2: clients that MCP clients registered themselves (DCR) are never created, changed or deleted. */
 export function isDynamicClient(clientId: string | undefined): boolean {
@@ -68,6 +72,7 @@ export async function readApplications(tenant: Tenant): Promise<Application[]> {
       callbacks: c.callbacks ?? [],
       grant_types: c.grant_types ?? [],
       oidc_conformant: c.oidc_conformant,
+      ...(c.created_at ? { created_at: c.created_at } : {}),
     });
   }
   return all;
@@ -157,27 +162,68 @@ export async function planApplicationIn(tenant: Tenant, applications: Applicatio
   return planApplication(current, enabled, desired);
 }
 
-function applicationWrites(change: ApplicationChange): Write[] {
+/** Creates or updates the application and enables its connections; never changes the plan, reports the id. */
+export async function applyApplication(tenant: Tenant, change: ApplicationChange): Promise<Written> {
   // Defence in depth: findApplication never matches a DCR client, and Auth0 never gives a created application a tpc_ id.
   if (isDynamicClient(change.id)) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
-  const writes: Write[] = [];
-  if (change.action === "create") {
-    writes.push({
-      wave: 1,
-      send: async (tenant) => {
-        // The answer carries the new client secret; only the id is kept: the secret is read again only to write the .env.
-        const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
-        return { id: created.client_id };
-      },
-    });
-  } else if (Object.keys(change.body).length) {
-    writes.push({ wave: 1, send: async (tenant) => void (await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent)) });
+  if (change.action === "create") return createApplication(tenant, change);
+  await applyToExisting(tenant, change, change.id!);
+  return { id: change.id };
+}
+
+async function applyToExisting(tenant: Tenant, change: ApplicationChange, clientId: string): Promise<void> {
+  if (Object.keys(change.body).length) {
+    await tenant.client.clients.update(clientId, change.body as Management.UpdateClientRequestContent);
   }
   for (const connection of change.enableConnections) {
     // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
-    writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.connections.clients.update(connection.id, [{ client_id: w.id ?? change.id!, status: true }])) });
+    await tenant.client.connections.clients.update(connection.id, [{ client_id: clientId, status: true }]);
   }
-  return writes;
+}
+
+/**
+ * Creating the proxy application races with any other run doing the same: Auth0 does not refuse
+ * a second application of the same name, and two would make every later run stop (which one?).
+ * - On this machine, a lock file makes the runs take turns; the second then finds the first's
+ *   application when it lists again, and adopts it.
+ * - Across machines, each run lists again after creating. Of the applications with the name, the
+ *   one created first (`created_at`, then the lowest client id) stands; a run whose own is not that
+ *   one deletes what it created and adopts the winner. The earliest one is the one every run can
+ *   agree on: a later run always sees it when it lists after its own create.
+ * Either way the report says so in `note`, which the summary prints.
+ */
+async function createApplication(tenant: Tenant, change: ApplicationChange): Promise<Written> {
+  const { name } = change.desired;
+  return withApplicationLock(tenant.domain, name, async () => {
+    const already = sameNamed(await readApplications(tenant), name);
+    if (already.length) {
+      const winner = earliest(already);
+      await adopt(tenant, change, winner);
+      return { id: winner.client_id, note: `Application "${name}" was created by another run meanwhile (${winner.client_id}): this run uses it instead of creating a second one.` };
+    }
+    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
+    const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
+    const named = sameNamed(await readApplications(tenant), name);
+    const winner = named.length ? earliest(named) : undefined;
+    if (winner && winner.client_id !== created.client_id) {
+      await tenant.client.clients.delete(created.client_id!);
+      await adopt(tenant, change, winner);
+      return {
+        id: winner.client_id,
+        note: `Another run created application "${name}" at the same time (${winner.client_id}, created first): this run deleted its own (${created.client_id}) and uses that one.`,
+      };
+    }
+    for (const connection of change.enableConnections) {
+      await tenant.client.connections.clients.update(connection.id, [{ client_id: created.client_id!, status: true }]);
+    }
+    return { id: created.client_id };
+  });
+}
+
+/** The other run's application becomes this change's: what it still lacks (callbacks, connections) is applied. */
+async function adopt(tenant: Tenant, change: ApplicationChange, winner: Application): Promise<void> {
+  const enabled = await readEnabledConnections(tenant, winner.client_id, change.desired.connections);
+  await applyToExisting(tenant, planApplication(winner, enabled, change.desired), winner.client_id);
 }
 
 export const applicationHandler: Handler<ApplicationChange> = {
@@ -205,9 +251,20 @@ export const applicationHandler: Handler<ApplicationChange> = {
     if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
     return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
   },
-  writes: applicationWrites,
+  // One write in wave 1: creating races with other runs (see createApplication), and the connections follow the id it settles on.
+  writes: (change): Write[] => [{ wave: 1, send: (tenant) => applyApplication(tenant, change) }],
   refresh: (tenant, change) => refreshApplication(tenant, change),
 };
+
+/** Applications that answer to `name`, never a DCR client. */
+function sameNamed(all: Application[], name: string): Application[] {
+  return all.filter((a) => a.name === name && !isDynamicClient(a.client_id) && (!a.app_type || a.app_type === PROXY_APPLICATION_SETTINGS.app_type));
+}
+
+/** The application created first; without `created_at` (or on a tie), the lowest client id. */
+export function earliest(applications: Application[]): Application {
+  return [...applications].sort((a, b) => (a.created_at ?? "\uffff").localeCompare(b.created_at ?? "\uffff") || a.client_id.localeCompare(b.client_id))[0]!;
+}
 
 export async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {
   return planApplicationIn(tenant, await readApplications(tenant), change.desired);

@@ -28,6 +28,8 @@ export interface BaseChange {
 export interface Written {
   id?: string;
   object?: unknown;
+  /** Something the summary says, e.g. that another run's resource was adopted instead of creating a second. */
+  note?: string;
 }
 
 /**

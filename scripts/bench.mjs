@@ -71,7 +71,7 @@ async function measure(what, args) {
   try {
     await exec(process.execPath, args, { env, cwd: dir, maxBuffer: 64 << 20 });
   } catch (error) {
-    throw new Error(`${what} failed: ${error.stderr}`);
+    throw new Error(`${what} failed: ${error.stderr}`, { cause: error });
   }
   const wall = (Date.now() - t) / 1000;
   const management = tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));

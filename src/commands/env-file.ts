@@ -22,7 +22,7 @@ export interface EnvFilePlan {
   /** Variables of the template that cannot be written, and which flag gives them. */
   warnings: string[];
   /** Writes the file; for an application created by this run, reads its id and secret first. */
-  write(): Promise<EnvWriteResult>;
+  write: () => Promise<EnvWriteResult>;
 }
 
 /** Stands for the client id and secret of an application this run creates, in the plan's preview only. */

@@ -132,6 +132,18 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--auto-login <email>", "headless mode for tests and CI: log this dev user in and consent, with no page")
     .action(action(async () => (await import("./commands/dev.js")).runDev));
 
+  program
+    .command("credentials")
+    .description("the machine-to-machine application mcp-auth0 runs as")
+    .command("create")
+    .description("from a short-lived Management API token (--token), create the application mcp-auth0 runs as, granted exactly the scopes the chosen commands need; matched by name")
+    .option("--name <name>", "the application's name, matched exactly", "mcp-auth0")
+    .option("--scopes-for <commands>", "comma-separated: init, roles, doctor, teardown, plan, promote-connection, env (roles also covers init's and teardown's roles)", "init")
+    .option("--mode <mode>", "the init mode the scopes are for: dcr or proxy", "dcr")
+    .option("--env-path <path>", "write AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to this file (0600 when created; other lines kept)")
+    .option("--show-secret", "print the three variables, the secret included, on stdout")
+    .action(action(async () => (await import("./commands/credentials.js")).runCredentialsCreate));
+
   return program;
 }
 

@@ -8,6 +8,7 @@ import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
+import { unneededScopeChecks } from "../doctor/scope-checks.js";
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -44,6 +45,7 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const tenant = await openTenant(ctx);
   assertScopes(tenant.scopes, DOCTOR_SCOPES);
   const checks = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
+  checks.push(...unneededScopeChecks(tenant.scopes));
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
   if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
   return failed(checks) ? ExitCode.failure : ExitCode.ok;

@@ -11,7 +11,7 @@ type Runner = (options: unknown, ctx: Context, args: string[]) => Promise<number
  * Builds the program. Command modules (and the Auth0 SDK, prompts, zod behind them) are imported
  * only when their command runs, so `--help` and `--version` stay as fast as a bare `node`.
  */
-function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
+export function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
   const program = new Command("mcp-auth0")
     .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
     .version(version, "-V, --version")
@@ -143,6 +143,12 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--env-path <path>", "write AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to this file (0600 when created; other lines kept)")
     .option("--show-secret", "print the three variables, the secret included, on stdout")
     .action(action(async () => (await import("./commands/credentials.js")).runCredentialsCreate));
+
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(mcp-auth0 completion bash) (zsh alike), mcp-auth0 completion fish | source")
+    .argument("<shell>", "bash, zsh or fish")
+    .action(action(async () => (await import("./commands/completion.js")).runCompletion));
 
   return program;
 }

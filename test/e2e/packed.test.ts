@@ -112,6 +112,18 @@ describe("npx mcp-auth0 in a project that installed the tarball", () => {
     expect(result.stdout.trim()).toBe(version);
   });
 
+  it("exports runCli with its types, and package.json, through the exports map", async () => {
+    const script =
+      'const m = await import("mcp-auth0"); const { createRequire } = await import("node:module"); console.log(typeof m.runCli, createRequire(import.meta.url)("mcp-auth0/package.json").name)';
+    const { stdout } = await exec(process.execPath, ["--input-type=module", "-e", script], { cwd: app });
+    expect(stdout.trim()).toBe("function mcp-auth0");
+    const installed = JSON.parse(await readFile(join(app, "node_modules", "mcp-auth0", "package.json"), "utf8")) as { types: string };
+    expect(await readFile(join(app, "node_modules", "mcp-auth0", installed.types), "utf8")).toMatch(/export declare function runCli\(/);
+    // Only what runs ships: no sources, tests or scripts.
+    const shipped = await readdir(join(app, "node_modules", "mcp-auth0"));
+    expect(shipped.sort()).toEqual(["LICENSE", "README.md", "bin", "dist", "package.json", "schema", "templates"]);
+  });
+
   it("provisions a dev tenant that `npx mcp-auth0 dev --port 0` started in the project, with init --local", async () => {
     dev = spawn("npx", ["--no-install", "mcp-auth0", "dev", "--port", "0"], {
       cwd: app,

@@ -41,19 +41,17 @@ function parseCommands(raw: string): ScopedCommand[] {
 }
 
 /**
- * The Management API's audience: the token's own `aud` (the API Explorer's token names the
- * tenant's canonical domain, which a custom domain does not have), else the domain's.
+ * The Management API audience a token names in its `aud`: the API Explorer's token names the
+ * tenant's canonical domain (a custom domain has no Management API). Undefined for an opaque token.
  */
-function managementAudience(token: string | undefined, domain: string): string {
+function tokenAudience(token: string | undefined): string | undefined {
   try {
     const payload = JSON.parse(Buffer.from(token?.split(".")[1] ?? "", "base64url").toString("utf8")) as { aud?: unknown };
     const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    const api = auds.find((a): a is string => typeof a === "string" && a.endsWith("/api/v2/"));
-    if (api) return api;
+    return auds.find((a): a is string => typeof a === "string" && /^https:\/\/[^/]+\/api\/v2\/$/.test(a));
   } catch {
-    // Not a readable JWT: the domain's audience it is.
+    return undefined;
   }
-  return `https://${domain}/api/v2/`;
 }
 
 /**
@@ -71,11 +69,16 @@ export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<
   const envFile = options.envPath === undefined ? undefined : resolvePath(ctx.deps.cwd, options.envPath);
   const wantsSecret = envFile !== undefined || options.showSecret;
 
-  const tenant = await openTenant(ctx, async () => {
+  const given = credentialsFromOptions(ctx);
+  const fromToken = tokenAudience(given.token);
+  // The token names its tenant: with it, --domain is not needed.
+  const tenantCtx = fromToken && !given.domain && !ctx.options.local ? { ...ctx, options: { ...ctx.options, domain: new URL(fromToken).host } } : ctx;
+  const tenant = await openTenant(tenantCtx, async () => {
     if (envFile) await assertEnvPathWritable(envFile);
   });
+  ctx.domain = tenant.domain;
   assertReadScopes(tenant.scopes, ["read:clients", "read:client_grants"], ["create:clients", "create:client_grants", "update:client_grants"]);
-  const audience = managementAudience(credentialsFromOptions(ctx).token, tenant.domain);
+  const audience = fromToken ?? `https://${tenant.domain}/api/v2/`;
   const state = await readM2MState(tenant, name, audience);
   // An existing application's secret is read (not rotated) for the file or stdout: that needs read:client_keys.
   if (state.application && wantsSecret) assertScopes(tenant.scopes, ["read:client_keys"]);

@@ -97,8 +97,11 @@ describe("mcp-auth0 credentials create", () => {
   });
 
   it("--scopes-for and --mode proxy widen the grant in place (one write), and the wider set passes those commands' preflights", async () => {
-    const { create, run } = await start();
-    expect((await create("--show-secret")).code).toBe(0);
+    const { create, run, token } = await start();
+    // The token names its tenant (aud): no AUTH0_DOMAIN or --domain needed.
+    const first = await run(["credentials", "create", "--token", token, "--yes", "--show-secret"], {});
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`AUTH0_DOMAIN=${fx.tenant.domain}`);
     const before = applicationNamed("mcp-auth0");
 
     fx.tenant.resetCalls();

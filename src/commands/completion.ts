@@ -48,7 +48,7 @@ export async function completionSpec(program: Command): Promise<CompletionSpec> 
 async function printConnections(ctx: Context): Promise<number> {
   const creds = credentialsFromOptions(ctx);
   if (!ctx.options.local && !(creds.domain && (creds.token || (creds.clientId && creds.clientSecret)))) return ExitCode.ok;
-  const quiet: Context = { ...ctx, interactive: false, prompter: nonInteractivePrompter, options: { ...ctx.options, timeout: "2" } };
+  const quiet: Context = { ...ctx, interactive: false, prompter: nonInteractivePrompter, options: { ...ctx.options, timeout: 2 } };
   try {
     const tenant = await openTenant(quiet);
     const { readConnections } = await import("../resources/connections.js");
@@ -70,7 +70,14 @@ export async function runCompletion(_raw: unknown, ctx: Context, args: string[])
     );
   }
   const { buildProgram } = await import("../cli.js");
-  const spec = await completionSpec(buildProgram(ctx.deps, () => {}));
+  const spec = await completionSpec(
+    buildProgram(
+      ctx.deps,
+      ctx.control,
+      () => {},
+      () => false,
+    ),
+  );
   ctx.deps.stdout.write(GENERATORS[shell](spec));
   return ExitCode.ok;
 }

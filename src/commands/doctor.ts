@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseEnv } from "node:util";
 import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { ExitCode } from "../errors.js";
@@ -8,6 +6,10 @@ import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
+import { identifierFromContext, readDotenv } from "./api-identifier.js";
+import { completeFixes, suggest, typedSecretNote } from "./suggest.js";
+import { readConnections } from "../resources/connections.js";
+import { readResourceServer } from "../resources/resource-server.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 
 const optionsSchema = z.object({
@@ -17,16 +19,7 @@ const optionsSchema = z.object({
   envPath: z.string().default(".env"),
 });
 
-/** The MCP server's .env (what init wrote), so that a bare `mcp-auth0 doctor` in its folder knows the API. */
-async function readDotenv(path: string): Promise<Record<string, string>> {
-  try {
-    return parseEnv(await readFile(path, "utf8")) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 1 when a check fails. */
+/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails (SPEC §3). */
 export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
   const env = ctx.deps.env;
@@ -39,15 +32,32 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
       env.AUTH0_AUDIENCE ??
       serverUrl ??
       dotenv.AUTH0_AUDIENCE ??
-      dotenv.MCP_USE_OAUTH_AUTH0_AUDIENCE ??
+      (await identifierFromContext(ctx, options.envPath)) ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const tenant = await openTenant(ctx);
   assertScopes(tenant.scopes, DOCTOR_SCOPES);
-  const checks = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
+  const diagnosed = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
+  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && c.fix?.startsWith("mcp-auth0 ")) ? completeFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
   // The dev tenant's own application holds every scope by design: nothing to narrow there.
   if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes));
+  const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
+  if (note) ctx.logger.info(note);
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
+  if (failed(checks)) ctx.logger.info(`\nRun the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
   if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
-  return failed(checks) ? ExitCode.failure : ExitCode.ok;
+  return failed(checks) ? ExitCode.notReady : ExitCode.ok;
+}
+
+/**
+ * What a printed fix needs to run as shown: the API's scopes and the tenant's connections. Read
+ * only when a check needs a fix (the tenant is not ready), so a passing doctor costs no more calls.
+ */
+async function fixFacts(tenant: Awaited<ReturnType<typeof openTenant>>, identifier: string) {
+  const [api, connections] = await Promise.all([readResourceServer(tenant, identifier), readConnections(tenant)]);
+  return {
+    identifier,
+    scopes: (api?.scopes ?? []).map((s) => ({ value: s.value, description: s.description })),
+    connections: connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
+  };
 }

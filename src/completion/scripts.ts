@@ -32,11 +32,11 @@ export function bashScript(spec: CompletionSpec): string {
   return `# mcp-auth0 completion for bash. Load it with: source <(mcp-auth0 completion bash)
 _mcp_auth0_connections() {
   local line=("$@") args=() i
-  # Target the tenant the command line names (--local, --domain); credentials come from the environment.
+  # Target the tenant the command line names (--local, --data-dir, --domain); credentials come from the environment.
   for ((i = 0; i < \${#line[@]}; i++)); do
     case "\${line[i]}" in
-      --local) args+=(--local); [[ "\${line[i+1]}" != -* && -n "\${line[i+1]}" && -d "\${line[i+1]}" ]] && args+=("\${line[i+1]}") ;;
-      --domain) args+=(--domain "\${line[i+1]}") ;;
+      --local) args+=(--local) ;;
+      --domain | --data-dir) args+=("\${line[i]}" "\${line[i+1]}") ;;
     esac
   done
   if command -v timeout >/dev/null 2>&1; then timeout 3 "\${line[0]}" completion connections "\${args[@]}" 2>/dev/null

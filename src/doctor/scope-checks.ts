@@ -14,10 +14,10 @@ export function unneededScopeChecks(granted: string[] | undefined): Check[] {
   return [
     {
       group: "Management API credentials",
-      title: "Scopes no mcp-auth0 command needs",
+      title: "Scopes beyond what any command needs",
       status: "note",
-      detail: `${extra.join(", ")}: remove ${extra.length === 1 ? "it" : "them"} from the application's grant (Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications)`,
-      fix: "mcp-auth0 credentials create --scopes-for <the commands you run> (narrows the grant of the application it creates to exactly those)",
+      // No `fix`: printed fixes run as shown, and which commands a user runs is theirs to say.
+      detail: `${extra.join(", ")}: remove ${extra.length === 1 ? "it" : "them"} from the application's grant, or create one with exactly what your commands need (the credentials create command, --scopes-for)`,
     },
   ];
 }

@@ -168,7 +168,7 @@ describe("mcp-auth0 doctor and the application's scopes", () => {
       ca: fx.tenant.caCertPem,
       cwd: fx.dir,
     });
-    const check = JSON.parse(doctor.stdout).checks.find((c: { title: string }) => c.title === "Scopes no mcp-auth0 command needs");
+    const check = JSON.parse(doctor.stdout).checks.find((c: { title: string }) => c.title === "Scopes beyond what any command needs");
     expect(check.status).toBe("note");
     expect(check.detail).toMatch(/^delete:clients, read:role_members: remove them/);
     expect(doctor.code).toBe(0);

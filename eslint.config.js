@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".cache/", "test-results/", "schema/", "coverage/", ".mcp-auth0/"] },
+  { ignores: ["**/dist/", "**/node_modules/", "**/.cache/", "**/test-results/", "schema/", "**/coverage/", "**/.mcp-auth0/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -30,8 +30,8 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    // Tests read JSON documents (the CLI's --json output) as `any` and assert on them; they match ANSI colour codes.
-    files: ["test/**/*.ts"],
+    // Tests read JSON documents (the CLI's --json output) and asymmetric matchers as `any`; they match ANSI colour codes.
+    files: ["test/**/*.ts", "examples/**/test/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -49,7 +49,7 @@ const rows = [];
 rows.push({ what: `--help start (median of ${runs})`, calls: "", writes: "", wall: `${median(help).toFixed(0)} ms`, ratio: `${(median(help) / median(bare)).toFixed(2)} × node -e 0 (${median(bare).toFixed(0)} ms)` });
 
 // 2. Runs against the local tenant.
-const tenant = await startLocalTenant({ faults: { latencyMs, rateLimit: { perSecond: rate, burst } } });
+const tenant = await startLocalTenant({ testControls: true, faults: { latencyMs, rateLimit: { perSecond: rate, burst } } });
 const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-bench-"));
 await writeFile(join(dir, "ca.pem"), tenant.caCertPem);
 const env = {
@@ -111,3 +111,5 @@ console.log(`Local tenant: ${latencyMs} ms per call, ${rate} requests/s, burst $
 console.log(line(headers));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const r of rows) console.log(line(headers.map((h) => r[h])));
+// 4. The dev tenant under 1000 MCP-client logins, 100 concurrent (issue 16): its own script, its own table.
+if (spawnSync(process.execPath, [join(root, "scripts", "bench-dev-load.mjs")], { stdio: "inherit" }).status !== 0) process.exitCode = 1;

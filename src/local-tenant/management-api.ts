@@ -1,3 +1,5 @@
+import type { JWTPayload } from "jose";
+
 import { clientGrantRoutes } from "./endpoints/client-grants.js";
 import { clientRoutes } from "./endpoints/clients.js";
 import { connectionRoutes } from "./endpoints/connections.js";
@@ -8,7 +10,13 @@ import { tenantSettingsRoutes } from "./endpoints/tenant-settings.js";
 import { userRoutes } from "./endpoints/users.js";
 import { ApiError, parseJsonBody, type ApiResponse } from "./http.js";
 import type { TenantStore } from "./store.js";
+import { CURRENT_USER_SCOPES } from "./scopes.js";
 import type { TenantSigningKey } from "./tokens.js";
+
+/** Auth0 marks client-credentials tokens with `gty` and a `<client_id>@clients` subject. */
+function isClientCredentials(payload: JWTPayload): boolean {
+  return payload["gty"] === "client-credentials" && typeof payload.sub === "string" && payload.sub === `${String(payload["azp"])}@clients`;
+}
 
 export const MANAGEMENT_API_PREFIX = "/api/v2";
 
@@ -53,10 +61,16 @@ function match(route: Route, segments: readonly string[]): Record<string, string
  * Rate limits and fault injection happen around it, in the server.
  */
 export class ManagementApi {
+  private readonly routes: readonly Route[];
+
+  /** `extraRoutes`: endpoints that depend on how the tenant was started (custom domains, CIMD). */
   constructor(
     private readonly store: TenantStore,
     private readonly signingKey: TenantSigningKey,
-  ) {}
+    extraRoutes: readonly Route[] = [],
+  ) {
+    this.routes = [...ROUTES, ...extraRoutes];
+  }
 
   async handle(request: ManagementRequest): Promise<ApiResponse> {
     try {
@@ -79,7 +93,7 @@ export class ManagementApi {
     }
 
     let found: { route: Route; params: Record<string, string> } | undefined;
-    for (const route of ROUTES) {
+    for (const route of this.routes) {
       if (route.method !== request.method) continue;
       const params = match(route, segments);
       if (params) {
@@ -104,6 +118,9 @@ export class ManagementApi {
     if (!match?.[1]) throw new ApiError(401, "Missing authentication", "missing_authentication");
     const verified = await this.signingKey.verifyManagementToken(this.store.domain, match[1]);
     if (!verified) throw new ApiError(401, "Invalid token", "invalid_token");
+    // The OAuth side signs user tokens with the same key: only a client-credentials token carries
+    // admin authority, a user's token at most the `current_user` scopes (which no route here accepts).
+    if (!isClientCredentials(verified.payload)) return new Set([...verified.scopes].filter((s) => CURRENT_USER_SCOPES.includes(s)));
     return verified.scopes;
   }
 }

@@ -31,6 +31,8 @@ export const MANAGEMENT_SCOPES: readonly string[] = Object.freeze([
   "delete:clients",
   // Auth0 only shows `client_secret` in GET /clients answers to tokens holding this scope.
   "read:client_keys",
+  // GET /custom-domains (see custom-domain.ts).
+  "read:custom_domains",
 ]);
 
 /** "read:tenant_settings" → "Read Tenant Settings", the style of the Dashboard's scope descriptions. */
@@ -40,3 +42,19 @@ export function describeScope(scope: string): string {
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(" ");
 }
+
+/**
+ * The only Management API scopes a user-context token can carry on Auth0 (a user logging in with
+ * the Management API as audience), listed in "Get Management API Access Tokens for Single-Page
+ * Applications" (auth0.com/docs/secure/tokens/access-tokens/management-api-access-tokens). Admin
+ * scopes come only from client-credentials tokens of applications granted for the API.
+ */
+export const CURRENT_USER_SCOPES: readonly string[] = Object.freeze([
+  "read:current_user",
+  "update:current_user_identities",
+  "create:current_user_metadata",
+  "update:current_user_metadata",
+  "delete:current_user_metadata",
+  "create:current_user_device_credentials",
+  "delete:current_user_device_credentials",
+]);

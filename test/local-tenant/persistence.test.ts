@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { startLocalTenant } from "../../src/local-tenant/server.js";
 import { sdkFor } from "./helpers.js";
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe("dataDir persistence", () => {
   it("a restarted tenant keeps its CA, its M2M credentials and its state", async () => {
-    const first = await startLocalTenant({ dataDir });
+    const first = await startLocalTenant({ testControls: true, dataDir });
     const sdk = sdkFor(first);
     const role = await sdk.client.roles.create({ name: "Survivor", description: "Outlives a restart" });
     await sdk.client.tenants.settings.update({ flags: { enable_dynamic_client_registration: true } });
@@ -31,7 +31,7 @@ describe("dataDir persistence", () => {
     const remembered = { ca: first.caCertPem, m2m: first.m2m, store: JSON.parse(JSON.stringify(first.store)) as { roles: unknown[] } };
     await first.close();
 
-    const second = await startLocalTenant({ dataDir });
+    const second = await startLocalTenant({ testControls: true, dataDir });
     expect(second.caCertPem).toBe(remembered.ca);
     expect(second.m2m).toEqual(remembered.m2m);
     expect(second.store.roles).toEqual(remembered.store.roles);
@@ -48,7 +48,7 @@ describe("dataDir persistence", () => {
   });
 
   it("writes the CA where NODE_EXTRA_CA_CERTS can use it, and keeps private keys private", async () => {
-    const tenant = await startLocalTenant({ dataDir });
+    const tenant = await startLocalTenant({ testControls: true, dataDir });
     expect(tenant.caCertPath).toBe(join(dataDir, "ca.pem"));
     expect(await readFile(tenant.caCertPath ?? "", "utf8")).toBe(tenant.caCertPem);
     for (const file of ["ca-key.pem", "server-key.pem", "signing-key.pem", "state.json"]) {
@@ -64,14 +64,20 @@ describe("dataDir persistence", () => {
     await tenant.close();
   });
 
-  it("state.json holds the latest state after every change", async () => {
-    const tenant = await startLocalTenant({ dataDir });
+  it("state.json reaches the latest state shortly after a change, off the request path, and on close at the latest", async () => {
+    const tenant = await startLocalTenant({ testControls: true, dataDir });
+    const saved = async () => (JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { roles: Array<{ name: string }> }).roles.map((r) => r.name);
     tenant.store.addRole({ name: "Seeded by a test" });
     const sdk = sdkFor(tenant);
     await sdk.client.roles.create({ name: "Created through the API" });
     await sdk.close();
-    const saved = JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { roles: Array<{ name: string }> };
-    expect(saved.roles.map((r) => r.name)).toEqual(["Seeded by a test", "Created through the API"]);
+    // Debounced: written within a fraction of a second, without waiting for close.
+    await vi.waitFor(async () => expect(await saved()).toEqual(["Seeded by a test", "Created through the API"]), { timeout: 2000, interval: 20 });
+
+    // A change just before close is on disk once close resolves, and no temporary file is left.
+    tenant.store.addRole({ name: "Last words" });
     await tenant.close();
+    expect(await saved()).toEqual(["Seeded by a test", "Created through the API", "Last words"]);
+    expect((await readdir(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

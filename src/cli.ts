@@ -12,7 +12,7 @@ type Runner = (options: unknown, ctx: Context, args: string[]) => Promise<number
  * Builds the program. Command modules (and the Auth0 SDK, prompts, zod behind them) are imported
  * only when their command runs, so `--help` and `--version` stay as fast as a bare `node`.
  */
-function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) => void, stdoutUsedNow: () => boolean): Command {
+export function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) => void, stdoutUsedNow: () => boolean): Command {
   const program = new Command("mcp-auth0")
     .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
     .version(version, "-V, --version")
@@ -141,6 +141,29 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--plan <plan>", "free: Auth0's free-plan limits (Management API 2/s, /oidc/register 5/s, 10 applications)")
     .option("--custom-domain [port]", "also serve a custom domain at 127.0.0.1:<port> (default --port + 1) with its own issuer, as Auth0 does")
     .action(action(async () => (await import("./commands/dev.js")).runDev));
+
+  program
+    .command("credentials")
+    .description("the machine-to-machine application mcp-auth0 runs as")
+    .command("create")
+    .description("from a short-lived Management API token (--token), create the application mcp-auth0 runs as, granted exactly the scopes the chosen commands need; matched by name")
+    .option("--name <name>", "the application's name, matched exactly", "mcp-auth0")
+    .option("--scopes-for <commands>", "comma-separated: init, roles, doctor, teardown, plan, promote-connection, env (roles also covers init's and teardown's roles)", "init")
+    .option("--mode <mode>", "the init mode the scopes are for: dcr or proxy", "dcr")
+    .option("--env-path <path>", "write AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to this file (0600 when created; other lines kept)")
+    .option("--show-secret", "print the three variables, the secret included, on stdout")
+    .action(action(async () => (await import("./commands/credentials.js")).runCredentialsCreate));
+
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(mcp-auth0 completion bash) (zsh alike), mcp-auth0 completion fish | source")
+    .argument("<shell>", "bash, zsh or fish")
+    .action(
+      action(async () => {
+        const { runCompletion } = await import("./commands/completion.js");
+        return (options, ctx, args) => runCompletion(options, ctx, args, program);
+      }),
+    );
 
   return program;
 }

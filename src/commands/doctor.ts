@@ -10,6 +10,8 @@ import { identifierFromContext, readDotenv } from "./api-identifier.js";
 import { completeFixes, suggest, typedSecretNote } from "./suggest.js";
 import { readConnections } from "../resources/connections.js";
 import { readResourceServer } from "../resources/resource-server.js";
+import { unneededScopeChecks } from "../doctor/scope-checks.js";
+import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -38,6 +40,8 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   assertScopes(tenant.scopes, DOCTOR_SCOPES);
   const diagnosed = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
   const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && c.fix?.startsWith("mcp-auth0 ")) ? completeFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
+  // The dev tenant's own application holds every scope by design: nothing to narrow there.
+  if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes, scopesAnyCommandNeeds()));
   const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
   if (note) ctx.logger.info(note);
   ctx.logger.info(renderChecks(checks, ctx.logger.color));

@@ -93,8 +93,9 @@ describe("doctor against the local tenant", () => {
     expect(doc.checks.map((c) => [c.group, c.title])).toEqual(expect.arrayContaining(EVERY_CHECK));
     const problems = doc.checks.filter((c) => c.status === "fail" || c.status === "warn");
     expect(problems).toEqual([]);
-    // The one note is an option init does not turn on unless asked (--cimd), not a problem.
-    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents"]);
+    // The notes are an option init does not turn on unless asked (--cimd), and the scopes the local
+    // tenant's all-scopes application holds beyond what any command needs: not problems.
+    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents", "Scopes beyond what any command needs"]);
     expect(doc.ok).toBe(true);
     expect(result.code).toBe(0);
 

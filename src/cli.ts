@@ -19,6 +19,8 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
     .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
     .option("--token <token>", "a Management API token instead of client credentials (env AUTH0_ACCESS_TOKEN)")
+    .option("--canonical-domain <host>", "the tenant's {tenant}.{region}.auth0.com when --domain is a custom domain: the Management API is served there only (env AUTH0_CANONICAL_DOMAIN)")
+    .option("--issuer-domain <host>", "the domain MCP clients use, written to the .env, when the tenant has several custom domains (env AUTH0_ISSUER_DOMAIN)")
     .option("--local [data-dir]", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
     .option("-y, --yes", "never prompt; a missing value is an error naming its flag (implied by CI or no TTY)")
     .option("--dry-run", "show the plan; change nothing, write no file")

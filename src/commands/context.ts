@@ -24,6 +24,8 @@ export interface GlobalOptions {
   clientId?: string;
   clientSecret?: string;
   token?: string;
+  canonicalDomain?: string;
+  issuerDomain?: string;
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -60,6 +62,9 @@ export function credentialsFromOptions(ctx: Context) {
     clientId: options.clientId ?? deps.env.AUTH0_CLIENT_ID,
     clientSecret: options.clientSecret ?? deps.env.AUTH0_CLIENT_SECRET,
     token: options.token ?? deps.env.AUTH0_ACCESS_TOKEN,
+    // Custom domains (src/tenant/domains.ts): the Management API's host, and the one MCP clients use.
+    canonicalDomain: options.canonicalDomain ?? deps.env.AUTH0_CANONICAL_DOMAIN,
+    issuerDomain: options.issuerDomain ?? deps.env.AUTH0_ISSUER_DOMAIN,
   };
 }
 
@@ -74,7 +79,7 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
   if (ctx.options.local) {
     const { findLocalTenant } = await import("../tenant/local.js");
     const local = await findLocalTenant(ctx.deps.cwd, typeof ctx.options.local === "string" ? ctx.options.local : undefined, ctx.deps.env);
-    creds = { domain: local.domain, clientId: local.clientId, clientSecret: local.clientSecret, token: undefined };
+    creds = { ...creds, domain: local.domain, clientId: local.clientId, clientSecret: local.clientSecret, token: undefined, canonicalDomain: undefined };
     ca = local.caCertPem;
   }
   const domain = normalizeDomain(
@@ -89,7 +94,12 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
   await validateFirst?.();
   const { logger } = ctx;
   return connectTenant(
-    { ...creds, domain },
+    {
+      ...creds,
+      domain,
+      canonicalDomain: creds.canonicalDomain === undefined ? undefined : normalizeDomain(creds.canonicalDomain),
+      issuerDomain: creds.issuerDomain === undefined ? undefined : normalizeDomain(creds.issuerDomain),
+    },
     {
       fetch: ctx.deps.fetch,
       ca,

@@ -117,7 +117,12 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const scopeOptions = { mode, clientSecret: usesValue(template, "clientSecret") };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
+  // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read overlaps the state's.
+  const issuer = tenant.issuerDomain();
+  issuer.catch(() => undefined);
   const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode });
+  const issuerDomain = await issuer;
+  if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 
   const connectionNames =
     options.connections !== undefined
@@ -176,7 +181,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const application = plan.changes.find((c): c is ApplicationChange => c.kind === "application");
   const apiScopes = plan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
   const values = {
-    domain: tenant.domain,
+    domain: issuerDomain.domain,
     audience: api.identifier,
     serverUrl: api.serverUrl,
     // An OAuth proxy serves its callback itself: without --server-url, its origin is the server's.
@@ -196,7 +201,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? "your MCP server's URL"}, then Open Auth Settings → Quick OAuth Flow; your server's proxy logs you in through Auth0.`,
         ]
       : [
-          `Start your MCP server; it reads ${envPath} (domain ${tenant.domain}, audience ${api.identifier}).`,
+          `Start your MCP server; it reads ${envPath} (domain ${issuerDomain.domain}, audience ${api.identifier}).`,
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
           "Check the whole setup at any time: mcp-auth0 doctor",
         ],

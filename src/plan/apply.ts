@@ -40,7 +40,7 @@ export function scopesFor(change: Change): string[] {
     case "resource-server":
       return [change.action === "create" ? "create:resource_servers" : "update:resource_servers"];
     case "client-grant":
-      return [change.action === "create" ? "create:client_grants" : "update:client_grants"];
+      return [...(change.replaces ? ["delete:client_grants"] : []), change.action === "create" ? "create:client_grants" : "update:client_grants"];
     case "connection":
       return ["update:connections"];
     case "role":
@@ -185,7 +185,7 @@ export function describeStep(change: Change): string {
     case "delete":
       return `Delete ${change.label}`;
     case "client-grant":
-      return `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
+      return `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
     case "application": {
       const enable = change.enableConnections.length ? `enable ${change.enableConnections.map((c) => c.name).join(", ")}` : "";
       if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;

@@ -4,7 +4,7 @@ import { planDefaultAudience, planTenantSettings, readTenantSettings, type Defau
 import { planResourceServer, readResourceServer, type ResourceServer } from "../resources/resource-server.js";
 import { planDefaultGrant, readDefaultGrant, type ClientGrant } from "../resources/client-grant.js";
 import { planConnection, readConnections, resolveConnections, type Connection } from "../resources/connections.js";
-import { lookupUsers, planRole, readRoles, readRoleState } from "../resources/roles.js";
+import { lookupUsers, multipleUserWarnings, planRole, readRoles, readRoleState } from "../resources/roles.js";
 import { planApplicationIn, readApplications, type Application } from "../resources/application.js";
 import { assertPermissionsAreScopes } from "../input/roles-file.js";
 import type { ScopeInput } from "../input/values.js";
@@ -98,6 +98,7 @@ export async function planRoles(
   const warnings = unknown.length
     ? [`No user has the email ${unknown.join(", ")} yet: ${unknown.length > 1 ? "they get their roles" : "it gets its role"} on a later run, after signing up.`]
     : [];
+  warnings.push(...multipleUserWarnings(users));
   return { changes, warnings };
 }
 

@@ -44,6 +44,8 @@ export interface ClientGrantChange extends BaseChange {
   audience: string;
   body: Record<string, unknown>;
   scopes: string[];
+  /** A create that first deletes this grant (one whose subject_type PATCH cannot change), and why. */
+  replaces?: { id: string; why: string };
 }
 
 export interface ConnectionChange extends BaseChange {

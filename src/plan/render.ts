@@ -28,6 +28,11 @@ function details(change: Change): string[] {
     }
     case "connection":
       return [];
+    case "client-grant":
+      if (change.replaces) {
+        return [`delete grant ${change.replaces.id}, then create it again: ${change.replaces.why}`, ...change.fields.filter((f) => f.field !== "subject_type" || f.from === undefined).map((f) => `${f.field}: ${show(f.to)}`)];
+      }
+      return change.action === "create" ? change.fields.map((f) => `${f.field}: ${show(f.to)}`) : change.fields.map((f) => `${f.field}: ${show(f.from)} → ${show(f.to)}`);
     case "application":
       return change.fields
         .filter((f) => f.field !== "name")
@@ -50,6 +55,7 @@ function headline(change: Change): string {
     const state = change.action === "unchanged" ? `already ${change.domainLevel ? "domain level" : "not domain level"}` : change.domainLevel ? "promote to domain level" : "demote from domain level";
     return `${change.label} (${change.strategy}): ${state}`;
   }
+  if (change.kind === "client-grant" && change.replaces) return `${change.label}: replace (delete + create)`;
   return change.action === "unchanged" ? `${change.label}: up to date` : change.label;
 }
 
@@ -85,7 +91,9 @@ export function planToJson(plan: Plan) {
           ? { addPermissions: change.addPermissions, removePermissions: change.removePermissions, addUsers: change.addUsers.map((u) => u.email), unknownEmails: change.unknownEmails }
           : change.kind === "connection"
             ? { id: change.id, name: change.name, domainLevel: change.domainLevel }
-            : change.kind === "application"
+            : change.kind === "client-grant" && change.replaces
+              ? { replaces: change.replaces }
+              : change.kind === "application"
               ? { id: change.id, name: change.desired.name, enableConnections: change.enableConnections.map((c) => c.name) }
               : {};
       return { kind, label, action, fields, ...extra, scopes: action === "unchanged" ? [] : scopesFor(change) };

@@ -16,24 +16,34 @@ export async function readDefaultGrant(tenant: Tenant, audience: string): Promis
   return undefined;
 }
 
+const LABEL = "Default grant for DCR (third-party) clients";
+
+function createGrant(audience: string, scopes: string[]): ClientGrantChange {
+  const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
+  return { kind: "client-grant", label: LABEL, action: "create", audience, body, scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) };
+}
+
 export function planDefaultGrant(current: ClientGrant | undefined, audience: string, scopes: string[]): { change: ClientGrantChange; warning?: string } {
-  const label = "Default grant for DCR (third-party) clients";
-  if (!current) {
-    const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
+  if (!current) return { change: createGrant(audience, scopes) };
+  // A grant with subject_type "client" (what Auth0 stores when the field is omitted, e.g. by hand or
+  // by another tool) covers client-credentials only: DCR clients, which log users in, get no token.
+  // subject_type cannot be changed by PATCH, so the grant is deleted and created again.
+  if (current.subject_type !== "user") {
+    const subjectType = current.subject_type ?? "client";
+    const change = createGrant(audience, scopes);
+    change.replaces = { id: current.id!, why: `its subject_type is "${subjectType}", which covers no user login by DCR clients, and Auth0 cannot change subject_type by PATCH` };
+    change.fields.unshift({ field: "subject_type", from: subjectType, to: "user" });
     return {
-      change: { kind: "client-grant", label, action: "create", audience, body, scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) },
+      change,
+      warning: `The default third-party grant ${current.id} for ${audience} has subject_type "${subjectType}": DCR clients cannot get a token for the API until it is replaced by one with "user" (deleted, then created; the plan shows it).`,
     };
   }
   const have = new Set(current.scope ?? []);
   const same = have.size === scopes.length && scopes.every((s) => have.has(s));
-  const warning =
-    current.subject_type && current.subject_type !== "user"
-      ? `The default third-party grant for ${audience} has subject_type "${current.subject_type}"; DCR clients log users in and need "user". Delete grant ${current.id} and re-run.`
-      : undefined;
   return {
     change: {
       kind: "client-grant",
-      label,
+      label: LABEL,
       action: same ? "unchanged" : "update",
       id: current.id,
       audience,
@@ -41,12 +51,19 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
       scopes,
       fields: same ? [] : [{ field: "scope", from: current.scope, to: scopes }],
     },
-    warning,
   };
 }
 
 export async function applyDefaultGrant(tenant: Tenant, change: ClientGrantChange): Promise<void> {
   if (change.action === "create") {
+    if (change.replaces) {
+      try {
+        await tenant.client.clientGrants.delete(change.replaces.id);
+      } catch (error) {
+        // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+    }
     const created = await tenant.client.clientGrants.create(change.body as unknown as Management.CreateClientGrantRequestContent);
     change.id = created.id;
   } else {

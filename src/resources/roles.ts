@@ -41,16 +41,28 @@ export async function readRoleState(tenant: Tenant, role: Management.Role, desir
   return { id: role.id!, name: role.name!, description: role.description, permissions, userIds };
 }
 
-/** `GET /users-by-email` per distinct email (a bare array; the match is case-sensitive). */
+/**
+ * `GET /users-by-email` per distinct email (a bare array, no paging). Auth0 stores database emails
+ * lower-cased and matches case-sensitively, so the lower-cased address is looked up first; the
+ * address as written only when that finds nobody (other connections may keep its capitals). One
+ * email may match several users (one per connection): all of them are returned.
+ */
 export async function lookupUsers(tenant: Tenant, emails: string[]): Promise<Map<string, string[]>> {
+  const byEmail = (email: string) => tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true });
   const distinct = [...new Set(emails)];
   const found = await Promise.all(
     distinct.map(async (email) => {
-      const users = await tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true });
-      return [email, users.map((u) => u.user_id!).filter(Boolean)] as const;
+      let users = await byEmail(email.toLowerCase());
+      if (!users.length && email !== email.toLowerCase()) users = await byEmail(email);
+      return [email, [...new Set(users.map((u) => u.user_id!).filter(Boolean))]] as [string, string[]];
     }),
   );
   return new Map(found);
+}
+
+/** "One email, several users" is worth saying: the role goes to each of them. */
+export function multipleUserWarnings(users: Map<string, string[]>): string[] {
+  return [...users].filter(([, ids]) => ids.length > 1).map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);
 }
 
 export function planRole(

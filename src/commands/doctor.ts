@@ -8,6 +8,24 @@ import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
+import { q } from "../doctor/fixes.js";
+
+/** SPEC §3: read, but the tenant is not ready for MCP clients. */
+const NOT_READY = 6;
+
+/** The .env's domain, bare (the mcp-use preset writes it without https://). */
+const bare = (domain: string | undefined) => domain?.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase() || undefined;
+
+/** The flags that made doctor reach this tenant, for the fix commands it prints (credentials stay in the environment). */
+function targetOf(ctx: Context): string {
+  const o = ctx.options;
+  if (o.local) return typeof o.local === "string" ? ` --local ${q(o.local)}` : " --local";
+  return [
+    o.domain ? ` --domain ${q(o.domain)}` : "",
+    o.canonicalDomain ? ` --canonical-domain ${q(o.canonicalDomain)}` : "",
+    o.issuerDomain ? ` --issuer-domain ${q(o.issuerDomain)}` : "",
+  ].join("");
+}
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -25,7 +43,7 @@ async function readDotenv(path: string): Promise<Record<string, string>> {
   }
 }
 
-/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 1 when a check fails. */
+/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails. */
 export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
   const env = ctx.deps.env;
@@ -33,18 +51,30 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   // Its MCP_SERVER_URL is not probed unless asked: the server need not be running.
   const dotenv = await readDotenv(resolve(ctx.deps.cwd, options.envPath));
   const serverUrl = options.serverUrl ?? env.MCP_SERVER_URL;
+  // The .env's audience is what the server checks tokens against: it wins over the server's URL.
   const identifier = parseIdentifier(
     options.apiIdentifier ??
       env.AUTH0_AUDIENCE ??
-      serverUrl ??
       dotenv.AUTH0_AUDIENCE ??
       dotenv.MCP_USE_OAUTH_AUTH0_AUDIENCE ??
+      serverUrl ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const tenant = await openTenant(ctx);
   assertScopes(tenant.scopes, DOCTOR_SCOPES);
-  const checks = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
+  const issuer = await tenant.issuerDomain();
+  if (issuer.note) ctx.logger.info(issuer.note);
+  const checks = await diagnose(tenant, {
+    identifier,
+    serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined,
+    connections: parseList(options.connections),
+    envPath: options.envPath === ".env" ? undefined : options.envPath,
+    envDomain: bare(dotenv.AUTH0_DOMAIN ?? dotenv.MCP_USE_OAUTH_AUTH0_DOMAIN),
+    target: targetOf(ctx),
+  });
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
-  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
-  return failed(checks) ? ExitCode.failure : ExitCode.ok;
+  if (ctx.options.json) {
+    ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
+  }
+  return failed(checks) ? NOT_READY : ExitCode.ok;
 }

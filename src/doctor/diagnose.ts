@@ -5,6 +5,8 @@ import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
+import { fixes, q } from "./fixes.js";
+import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -14,6 +16,11 @@ export interface DiagnoseOptions {
   state?: TenantState;
   /** Roles' permissions already known (init's roles); otherwise every role is read. */
   rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
+  envPath?: string;
+  envDomain?: string;
+  /** Appended to the printed mcp-auth0 fixes so that they reach the same tenant (" --local"). */
+  target?: string;
 }
 
 export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles"];
@@ -23,17 +30,44 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true }));
   const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
-  const [metadata, server] = await Promise.all([
-    oauthMetadataChecks(tenant.probe, tenant.domain, dcr),
-    options.serverUrl ? serverChecks(tenant.probe, options.serverUrl, options.identifier, tenant.domain) : Promise.resolve([]),
+  const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
+  const fixTarget = { identifier: options.identifier, scopes, domain: tenant.domain, target: options.target ?? "", envPath: options.envPath };
+  const fix = fixes(fixTarget);
+  // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
+  const issuer = (await tenant.issuerDomain()).domain;
+  const [metadata, server, usage] = await Promise.all([
+    oauthMetadataChecks(tenant.probe, issuer, dcr),
+    options.serverUrl
+      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init(` --server-url ${q(options.serverUrl!)}`))
+      : Promise.resolve([]),
+    // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
+    options.state ? Promise.resolve(undefined) : readUsageFacts(tenant),
   ]);
   const checks = [
-    ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [] }),
+    ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix }),
+    ...(usage ? usageChecks(usage, state.settings, fix) : []),
+    ...envChecks(options, issuer, fix),
     ...metadata,
     ...server,
   ];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
+}
+
+/** The .env's domain is what the MCP server checks tokens' `iss` against: it must be the issuer MCP clients see. */
+function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typeof fixes>): Check[] {
+  if (!options.envDomain) return [];
+  const group = `.env ${options.envPath ?? ".env"}`;
+  if (options.envDomain === issuer) return [{ group, title: "Domain", status: "pass", detail: `${issuer}, the issuer MCP clients see` }];
+  return [
+    {
+      group,
+      title: "Domain",
+      status: "fail",
+      detail: `${options.envDomain}, but MCP clients see the issuer https://${issuer}/: the server rejects their tokens (iss) or points them at the wrong domain`,
+      fix: fix.env("auth0"),
+    },
+  ];
 }
 
 async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {

@@ -93,8 +93,9 @@ describe("doctor against the local tenant", () => {
     expect(doc.checks.map((c) => [c.group, c.title])).toEqual(expect.arrayContaining(EVERY_CHECK));
     const problems = doc.checks.filter((c) => c.status === "fail" || c.status === "warn");
     expect(problems).toEqual([]);
-    // The one note is an option init does not turn on unless asked (--cimd), not a problem.
-    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents"]);
+    // The notes are facts, not problems: an option init turns on only when asked (--cimd), what
+    // users without a role get, and the application count against a free plan's limit.
+    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents", "Users without a role", "Third-party applications"]);
     expect(doc.ok).toBe(true);
     expect(result.code).toBe(0);
 
@@ -112,11 +113,11 @@ describe("doctor against the local tenant", () => {
     expect(doc.writes).toBe(0);
   });
 
-  it("on a fresh tenant, fails or warns on each missing piece with its fix, and exits 1", async () => {
+  it("on a fresh tenant, fails or warns on each missing piece with its fix, and exits 6", async () => {
     fx = await freshFixture();
     fx.tenant.resetCalls();
     const result = await run(fx, ["doctor", "--api-identifier", IDENTIFIER, "--connections", "Username-Password-Authentication,google-oauth2", "--json"]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
     const doc = documentOf(result);
     expect(doc.ok).toBe(false);
 
@@ -221,11 +222,11 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     const { result, byTitle } = await doctor({ ...correct, metadata: { ...correct.metadata, resource: "https://other.example.com/mcp" } });
     const resource = byTitle("resource");
     expect(resource.status).toBe("fail");
-    expect(resource.detail).toBe(`https://other.example.com/mcp is not the API identifier ${server.url}`);
+    expect(resource.detail).toBe(`https://other.example.com/mcp is not the API identifier ${server.url}: Auth0 answers "Service not found"`);
     expect(resource.detail).not.toContain("trailing slash");
     expect(resource.fix).toMatch(/\S/);
     expect(byTitle("authorization_servers").status).toBe("pass");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
   });
 
   it("fails a resource that differs only by a trailing slash, and says so", async () => {
@@ -238,7 +239,7 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     expect(resource.fix).toMatch(/\S/);
     expect(byTitle("authorization_servers").status).toBe("pass");
     expect(result.stderr).toMatch(/✖ resource: [^\n]*trailing slash/);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
   });
 
   it("fails authorization_servers that do not name the tenant", async () => {
@@ -249,7 +250,7 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     expect(servers.detail).toBe(`https://other-tenant.us.auth0.com/ does not name the tenant ${issuer}`);
     expect(servers.fix).toMatch(/AUTH0_DOMAIN/);
     expect(byTitle("resource").status).toBe("pass");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
   });
 
   it("fails a server that lets an unauthenticated request through (no 401)", async () => {
@@ -261,7 +262,7 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     expect(asks.fix).toMatch(/\S/);
     // The metadata itself is fine and is still found at its well-known URL.
     expect(byTitle("resource").status).toBe("pass");
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
   });
 
   it("warns on a 401 whose WWW-Authenticate names no resource_metadata, and finds the metadata at the well-known URL", async () => {
@@ -286,6 +287,6 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     expect(metadata.status).toBe("fail");
     expect(metadata.detail).toBe(`${server.metadataUrl}: HTTP 404`);
     expect(metadata.fix).toMatch(/oauth-protected-resource/);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(6);
   });
 });

@@ -118,6 +118,14 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     const f = await provisioned();
     const old = grant(f)!;
     old.subject_type = "client";
+    // The plan shows the replacement as such, with why: subject_type cannot be PATCHed.
+    f.tenant.resetCalls();
+    const dry = await run(f, ["init", "--dry-run", "--json", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami,tool:greet"]);
+    expect(dry.stderr).toMatch(new RegExp(`\\+ Default grant for DCR \\(third-party\\) clients: replace \\(delete \\+ create\\)\\n\\s+delete grant ${old.id}, then create it again: its subject_type is "client"[^\\n]*cannot change subject_type by PATCH\\n\\s+audience: ${IDENTIFIER}`));
+    expect(dry.stderr).toMatch(/⚠[^\n]*subject_type "client": DCR clients cannot get a token/);
+    const grantChange = JSON.parse(dry.stdout).plan.changes.find((c: { kind: string }) => c.kind === "client-grant");
+    expect(grantChange).toMatchObject({ action: "create", replaces: { id: old.id }, scopes: ["delete:client_grants", "create:client_grants"] });
+    expect(f.tenant.writes()).toEqual([]);
     await failsThenFixed(f, "Subject type", "fail", /client: covers client credentials only/);
     expect(grant(f)).toMatchObject({ subject_type: "user", scope: ["tool:whoami", "tool:greet"] });
     expect(grant(f)!.id).not.toBe(old.id);

@@ -62,6 +62,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
     .option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application (default dcr)")
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
     .option("--app-name <name>", 'proxy mode: the application\'s name, matched exactly (default "<API name> (MCP proxy)")')
@@ -112,7 +113,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
 
   program
     .command("teardown")
-    .description("remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a tpc_ client, never anything it does not name")
+    .description("remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a third-party client (tpc_ or is_first_party false), never anything it does not name")
     .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory)")
     .option("--reset-tenant-settings", "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD)")
     .action(action(async () => (await import("./commands/teardown.js")).runTeardown));

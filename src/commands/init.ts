@@ -16,6 +16,7 @@ import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
 import { planEnvFile, resolvePath } from "./env-file.js";
+import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "./init-config.js";
 
 export const initOptionsSchema = z.object({
@@ -30,6 +31,7 @@ export const initOptionsSchema = z.object({
   template: z.string().optional(),
   defaultAudience: z.boolean().optional(),
   cimd: z.boolean().optional(),
+  cimdClient: z.array(z.string()).optional(),
   mode: z.string().optional(),
   config: z.string().optional(),
   callbackUrl: z.array(z.string()).optional(),
@@ -95,6 +97,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   assertProxyOnlyFlags(options, mode);
   const template = await templateForMode(options.template, mode);
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
+  // --cimd-client implies --cimd: importing clients is pointless without advertising support.
+  const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
   let api!: Awaited<ReturnType<typeof gatherApi>>;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
@@ -105,7 +109,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       : undefined;
   const tenant = await openTenant(ctx, async () => {
     api = await gatherApi(options, ctx, config);
-    if (mode === "proxy") proxy = await gatherProxy(options, ctx);
+    if (mode === "proxy") proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
     if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
   });
@@ -114,7 +118,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   }
 
   const wantsRoles = rolesFromFlag !== undefined || (prompter.interactive && !config);
-  const scopeOptions = { mode, clientSecret: usesValue(template, "clientSecret") };
+  const scopeOptions = { mode, clientSecret: usesValue(template, "clientSecret"), cimdClients: cimdClients.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read overlaps the state's.
@@ -171,7 +175,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd: options.cimd ?? false,
+    cimd: (options.cimd ?? false) || cimdClients.length > 0,
+    cimdClients,
     mode,
     ...(proxy
       ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }

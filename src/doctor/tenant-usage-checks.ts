@@ -57,8 +57,6 @@ const unreadable = (x: unknown): x is { unreadable: string } => typeof x === "ob
 export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fixes): Check[] {
   const checks: Check[] = [];
   const add = (group: string, title: string, status: Check["status"], detail: string, fixText?: string) => checks.push({ group, title, status, detail, fix: fixText });
-  const T = "Tenant";
-
   // Rules run on every login, and Auth0 fails third-party (DCR) logins on tenants with active Rules.
   if (unreadable(facts.rules)) add("Rules (legacy login pipeline)", "Active rules", "note", `not checked: ${facts.rules.unreadable}. Active Rules make DCR clients' logins fail; grant read:rules to check`);
   else if (!facts.rules.length) add("Rules (legacy login pipeline)", "Active rules", "pass", "none active");

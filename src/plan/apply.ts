@@ -8,6 +8,7 @@ import { applyDefaultGrant, refreshDefaultGrant } from "../resources/client-gran
 import { applyConnection, refreshConnection } from "../resources/connections.js";
 import { applyRole, refreshRole } from "../resources/roles.js";
 import { applyApplication, refreshApplication } from "../resources/application.js";
+import { applyCimdClient, refreshCimdClient } from "../resources/cimd-client.js";
 import { readTenantSettings, planDefaultAudience, planSettingsValues } from "../resources/tenant-settings.js";
 import { pendingChanges, type Change, type DeleteChange, type Plan } from "./plan.js";
 
@@ -22,6 +23,8 @@ const ORDER: Record<Change["kind"], number> = {
   "client-grant": 3,
   connection: 4,
   role: 5,
+  // After the tenant settings that advertise CIMD.
+  "cimd-client": 5.5,
   "default-audience": 6,
   // teardown: after the default audience stops naming the API, so no login ever names a deleted one.
   delete: 7,
@@ -51,6 +54,8 @@ export function scopesFor(change: Change): string[] {
       ];
     case "delete":
       return [`delete:${change.resource.replace("-", "_")}s`];
+    case "cimd-client":
+      return ["create:clients"];
     case "application":
       return [
         ...(change.action === "create" ? ["create:clients"] : Object.keys(change.body).length ? ["update:clients"] : []),
@@ -78,6 +83,8 @@ async function applyOne(tenant: Tenant, change: Change): Promise<void> {
       return applyApplication(tenant, change);
     case "delete":
       return applyDelete(tenant, change);
+    case "cimd-client":
+      return applyCimdClient(tenant, change);
   }
 }
 
@@ -114,6 +121,8 @@ async function refresh(tenant: Tenant, change: Change): Promise<Change> {
       return refreshRole(tenant, change);
     case "application":
       return refreshApplication(tenant, change);
+    case "cimd-client":
+      return refreshCimdClient(tenant, change);
   }
 }
 
@@ -184,6 +193,8 @@ export function describeStep(change: Change): string {
       return change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience";
     case "delete":
       return `Delete ${change.label}`;
+    case "cimd-client":
+      return `Import CIMD client ${change.url}`;
     case "client-grant":
       return `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`;
     case "application": {

@@ -6,6 +6,7 @@ import { planDefaultGrant, readDefaultGrant, type ClientGrant } from "../resourc
 import { planConnection, readConnections, resolveConnections, type Connection } from "../resources/connections.js";
 import { lookupUsers, multipleUserWarnings, planRole, readRoles, readRoleState } from "../resources/roles.js";
 import { planApplicationIn, readApplications, type Application } from "../resources/application.js";
+import { planCimdClient, readCimdClients } from "../resources/cimd-client.js";
 import { assertPermissionsAreScopes } from "../input/roles-file.js";
 import type { ScopeInput } from "../input/values.js";
 import type { Change, Plan, RoleChange, RoleDesired } from "./plan.js";
@@ -20,6 +21,8 @@ export interface ScopeOptions {
   mode?: InitMode;
   /** Proxy mode writes the application's client secret: reading it back needs `read:client_keys`. */
   clientSecret?: boolean;
+  /** --cimd-client: imported clients are read (`read:clients`) and the others registered (`create:clients`). */
+  cimdClients?: boolean;
 }
 
 export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -28,6 +31,7 @@ export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => 
   ...(options.mode === "proxy" ? ["read:clients", ...(options.clientSecret ? ["read:client_keys"] : [])] : ["read:client_grants"]),
   "read:connections",
   ...(roles ? ["read:roles", "read:users"] : []),
+  ...(options.cimdClients ? ["read:clients"] : []),
 ];
 
 export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -37,6 +41,7 @@ export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) =>
   ...(options.mode === "proxy" ? ["create:clients", "update:clients"] : ["create:client_grants", "update:client_grants"]),
   "update:connections",
   ...(roles ? ["create:roles", "update:roles"] : []),
+  ...(options.cimdClients ? ["create:clients"] : []),
 ];
 
 /** What init reads before planning, each resource type once, concurrently. */
@@ -74,6 +79,8 @@ export interface InitDesired {
   prune?: boolean;
   defaultAudience: DefaultAudiencePolicy;
   cimd: boolean;
+  /** --cimd-client: MCP clients' metadata URLs to import as CIMD clients. */
+  cimdClients?: string[];
   /** Default `dcr`. */
   mode?: InitMode;
   /** Proxy mode: the Regular Web Application (matched by name) and its callback URLs. */
@@ -137,6 +144,14 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
     for (const connection of resolveConnections(state.connections, desired.connections)) changes.push(planConnection(connection));
     if (!desired.connections.length && !state.connections.some((c) => c.is_domain_connection)) {
       warnings.push('No connection is domain level: DCR clients cannot log anyone in ("no connections enabled for the client"). Choose some with --connections.');
+    }
+    if (desired.cimdClients?.length) {
+      const imported = await readCimdClients(tenant);
+      changes.push(...desired.cimdClients.map((url) => planCimdClient(imported, url)));
+    } else if (desired.cimd) {
+      warnings.push(
+        "--cimd only advertises Client ID Metadata Documents: Auth0 accepts a CIMD client only once its metadata URL is imported (--cimd-client <url>, repeatable). Until then MCP clients that prefer CIMD (Claude, VS Code) fail where DCR would have worked.",
+      );
     }
   }
 

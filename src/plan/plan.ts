@@ -109,6 +109,14 @@ export interface ApplicationChange extends BaseChange {
   enableConnections: Array<{ id: string; name: string }>;
 }
 
+/** An MCP client's metadata URL imported as a CIMD client (`POST /clients/cimd/register`). */
+export interface CimdClientChange extends BaseChange {
+  kind: "cimd-client";
+  url: string;
+  /** The Auth0 client id, once imported. */
+  id?: string;
+}
+
 /** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
 export interface DeleteChange extends BaseChange {
   kind: "delete";
@@ -125,6 +133,7 @@ export type Change =
   | RoleChange
   | DefaultAudienceChange
   | ApplicationChange
+  | CimdClientChange
   | DeleteChange;
 
 export interface EnvFileChange {

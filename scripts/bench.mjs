@@ -49,7 +49,7 @@ const rows = [];
 rows.push({ what: `--help start (median of ${runs})`, calls: "", writes: "", wall: `${median(help).toFixed(0)} ms`, ratio: `${(median(help) / median(bare)).toFixed(2)} × node -e 0 (${median(bare).toFixed(0)} ms)` });
 
 // 2. Runs against the local tenant.
-const tenant = await startLocalTenant({ faults: { latencyMs, rateLimit: { perSecond: rate, burst } } });
+const tenant = await startLocalTenant({ testControls: true, faults: { latencyMs, rateLimit: { perSecond: rate, burst } } });
 const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-bench-"));
 await writeFile(join(dir, "ca.pem"), tenant.caCertPem);
 const env = {

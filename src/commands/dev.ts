@@ -9,6 +9,8 @@ export const devOptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4000),
   dataDir: z.string().min(1).optional(),
   autoLogin: z.email().optional(),
+  // `--custom-domain` alone is `true`; with a value, the port.
+  customDomain: z.union([z.literal(true), z.coerce.number().int().min(0).max(65535)]).optional(),
 });
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
@@ -44,8 +46,9 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   const parsed = devOptionsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flag = issue?.path[0] === "port" ? "--port" : issue?.path[0] === "autoLogin" ? "--auto-login" : "--data-dir";
-    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>]");
+    const flags: Record<string, string> = { port: "--port", autoLogin: "--auto-login", customDomain: "--custom-domain" };
+    const flag = flags[String(issue?.path[0])] ?? "--data-dir";
+    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]]");
   }
   const options = parsed.data;
   const { cwd, env } = ctx.deps;
@@ -54,7 +57,14 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
 
   let tenant: DevTenant;
   try {
-    tenant = await startDevTenant({ port: options.port, dataDir, ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}) });
+    // The custom domain's port follows --port, so that a restarted tenant keeps both addresses.
+    const customDomainPort = options.customDomain === true ? (options.port === 0 ? 0 : options.port + 1) : options.customDomain;
+    tenant = await startDevTenant({
+      port: options.port,
+      dataDir,
+      ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}),
+      ...(customDomainPort !== undefined ? { customDomainPort } : {}),
+    });
   } catch (error) {
     if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
@@ -69,6 +79,9 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   const width = Math.max(...users.map((u) => u.email.length), 0);
   logger.success(`Local Auth0-compatible tenant running at ${tenant.url} (issuer ${tenant.issuer})`);
   logger.info(`  Domain:        ${tenant.domain}`);
+  if (tenant.customDomain) {
+    logger.info(`  Custom domain: ${tenant.customDomain.domain} (issuer ${tenant.customDomain.issuer}; MCP clients use it, the Management API stays on ${tenant.domain})`);
+  }
   logger.info(`  Credentials:   ${shown(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
   logger.info(`  CA:            ${tenant.caCertPath}`);
   logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
@@ -88,6 +101,7 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
       dataDir,
       connectionFile: tenant.connectionFile,
       caCertPath: tenant.caCertPath,
+      ...(tenant.customDomain ? { customDomain: { domain: tenant.customDomain.domain, issuer: tenant.customDomain.issuer } } : {}),
       users,
       ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}),
     });

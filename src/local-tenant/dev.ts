@@ -13,6 +13,8 @@ export interface DevTenantOptions {
   dataDir: string;
   /** Headless mode: log this dev user in and consent without a page (see OAuthSideOptions). */
   autoLogin?: string;
+  /** Also serve a custom domain (see LocalTenantOptions.customDomain) on this port (0 = a free one). */
+  customDomainPort?: number;
 }
 
 export interface DevUser {
@@ -54,7 +56,12 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
   const running = runningDevTenant(dataDir);
   if (running) throw new DevTenantError(`A dev tenant for ${dataDir} is already running at https://${running.domain} (pid ${String(running.pid)}).`);
 
-  const tenant = await startLocalTenant({ port: options.port ?? 4000, dataDir, oauth: options.autoLogin === undefined ? {} : { autoLogin: options.autoLogin } });
+  const tenant = await startLocalTenant({
+    port: options.port ?? 4000,
+    dataDir,
+    oauth: options.autoLogin === undefined ? {} : { autoLogin: options.autoLogin },
+    ...(options.customDomainPort !== undefined ? { customDomain: { port: options.customDomainPort } } : {}),
+  });
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {
     await tenant.close();
@@ -69,6 +76,7 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     clientSecret: tenant.m2m.clientSecret,
     caCertPath,
     pid: process.pid,
+    ...(tenant.customDomain ? { customDomain: tenant.customDomain.domain } : {}),
   };
   // It holds a client secret: readable by its owner only.
   writeFileAtomic(connectionFile, `${JSON.stringify(connection, null, 2)}\n`, 0o600);

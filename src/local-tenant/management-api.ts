@@ -55,10 +55,16 @@ function match(route: Route, segments: readonly string[]): Record<string, string
  * Rate limits and fault injection happen around it, in the server.
  */
 export class ManagementApi {
+  private readonly routes: readonly Route[];
+
+  /** `extraRoutes`: endpoints that depend on how the tenant was started (custom domains, CIMD). */
   constructor(
     private readonly store: TenantStore,
     private readonly signingKey: TenantSigningKey,
-  ) {}
+    extraRoutes: readonly Route[] = [],
+  ) {
+    this.routes = [...ROUTES, ...extraRoutes];
+  }
 
   async handle(request: ManagementRequest): Promise<ApiResponse> {
     try {
@@ -81,7 +87,7 @@ export class ManagementApi {
     }
 
     let found: { route: Route; params: Record<string, string> } | undefined;
-    for (const route of ROUTES) {
+    for (const route of this.routes) {
       if (route.method !== request.method) continue;
       const params = match(route, segments);
       if (params) {

@@ -34,6 +34,8 @@ export const MANAGEMENT_SCOPES: readonly string[] = Object.freeze([
   // Rules (deprecated): doctor reads the active ones; the fix it prints turns one off.
   "read:rules",
   "update:rules",
+  // GET /custom-domains (see custom-domain.ts).
+  "read:custom_domains",
 ]);
 
 /** "read:tenant_settings" → "Read Tenant Settings", the style of the Dashboard's scope descriptions. */

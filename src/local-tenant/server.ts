@@ -1,49 +1,48 @@
 import type http from "node:http";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 
-import { FaultInjector, type FaultDecision, type FaultOptions } from "./faults.js";
+import { customDomainRoutes, newCustomDomain, type CustomDomain } from "./custom-domain.js";
+import { FaultInjector, type FaultOptions } from "./faults.js";
 import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
-import { ApiError, readBody, send, serialize, sleep, type ApiResponse } from "./http.js";
-import { MANAGEMENT_API_PREFIX, ManagementApi } from "./management-api.js";
+import { send, serialize } from "./http.js";
+import { listenHeld } from "./listen.js";
+import { ManagementApi } from "./management-api.js";
 import { ensureDir, loadState, saveState } from "./persistence.js";
+import { createRouter, type CallRecord, type Host, type RequestHandler } from "./router.js";
 import { MANAGEMENT_SCOPES } from "./scopes.js";
 import { addM2MApplication, initTenant, seedSampleData } from "./seed.js";
 import { TenantStore } from "./store.js";
 import { loadOrCreateTls } from "./tls.js";
-import { ManagementTokenEndpoint, parseTokenParams } from "./token-endpoint.js";
+import { ManagementTokenEndpoint } from "./token-endpoint.js";
 import { TenantSigningKey } from "./tokens.js";
 
+export type { CustomDomain } from "./custom-domain.js";
 export type { FaultOptions } from "./faults.js";
 export type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
+export type { CallRecord } from "./router.js";
 export { MANAGEMENT_SCOPES };
 export { TenantStore } from "./store.js";
-
-export interface CallRecord {
-  method: string;
-  path: string /* path + query, e.g. /api/v2/roles?per_page=100 */;
-  /**
-   * The status of the answer. 0 when the socket was destroyed before any answer was computed
-   * (`resetEvery` on a GET) or a fallback request ended without one; for a write whose socket was
-   * destroyed after it was applied, the status the tenant computed (the client never saw it).
-   */
-  status: number;
-  /**
-   * True for non-GET /api/v2 requests that reached a handler: every write attempt that no injected
-   * fault (429, 503, reset of a read) stopped, including those the tenant then refused (401, 403,
-   * 400, 404, 409) — filter on `status` to count the writes that took effect.
-   */
-  write: boolean;
-}
 
 export interface LocalTenantOptions {
   port?: number; // 0 or undefined = random free port; listen on 127.0.0.1
   dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; every state change is saved (state.json, written atomically)
-  faults?: FaultOptions;
   seed?: boolean; // default true: seed a fresh tenant (connections and users; settings, the Management API and the M2M app always exist)
-  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void; // requests matching no route of ours go here; default: the OAuth side (oidc-provider), or a 404 JSON with `oauth: false`
-  oauth?: false | OAuthSideOptions; // the OAuth/OIDC side (src/local-tenant/oauth), mounted as the fallback unless `fallback` is given or this is false
+  oauth?: false | OAuthSideOptions; // the OAuth/OIDC side (src/local-tenant/oauth); false = none (unknown paths answer 404)
+  /**
+   * Also serve the tenant on a custom domain (see custom-domain.ts): a second HTTPS listener at
+   * `127.0.0.1:<port>` (default a free port) with its own issuer for MCP clients, no Management API,
+   * and listed by GET /api/v2/custom-domains.
+   */
+  customDomain?: boolean | { port?: number };
+  /** Test-only: the controls of TestControls (calls, faults, extra M2M apps, minted tokens). Never on in `mcp-auth0 dev`. */
+  testControls?: boolean;
+}
+
+/** What only a test may do to a tenant: see and reset its calls, inject faults, mint credentials. */
+export interface TestOptions extends LocalTenantOptions {
+  testControls: true;
+  faults?: FaultOptions;
+  fallback?: RequestHandler; // requests matching no route of ours go here instead of the OAuth side
 }
 
 export interface LocalTenant {
@@ -52,198 +51,138 @@ export interface LocalTenant {
   caCertPem: string; // PEM of the CA that signed the server certificate
   caCertPath?: string; // when dataDir is given: path of the CA PEM file (for NODE_EXTRA_CA_CERTS)
   m2m: { clientId: string; clientSecret: string }; // M2M application granted EVERY Management API scope
-  store: TenantStore; // live state, for assertions and seeding in tests
-  oauth?: OAuthSide; // the OAuth/OIDC side, when mounted (issuer `${url}/`)
-  calls: CallRecord[]; // every request received, in order (including /oauth/token)
+  store: TenantStore; // live state
+  oauth?: OAuthSide; // the OAuth/OIDC side of the canonical domain, when mounted (issuer `${url}/`)
+  customDomain?: CustomDomain & { oauth?: OAuthSide }; // when started with `customDomain`
+  close(): Promise<void>;
+}
+
+export interface TestControls {
+  calls: CallRecord[]; // every request received on any host, in order (including /oauth/token)
   writes(): CallRecord[]; // calls.filter(c => c.write)
   resetCalls(): void;
   setFaults(f: FaultOptions): void;
   createM2MApplication(scopes: string[]): { clientId: string; clientSecret: string }; // an M2M app granted only these Management API scopes ([] = an app with no grant at all → token request 403)
   issueManagementToken(scopes: string[], opts?: { expiresInSeconds?: number }): string; // a signed Management API JWT with exactly these scopes
-  close(): Promise<void>;
 }
 
+export type TestLocalTenant = LocalTenant & TestControls;
+
 /** Without the OAuth side (`oauth: false`), unknown paths answer a plain 404. */
-function defaultFallback(req: http.IncomingMessage, res: http.ServerResponse): void {
+function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, serialize({ status: 404, body: { statusCode: 404, error: "Not Found", message: `No route for ${req.method ?? "GET"} ${req.url ?? "/"}` } }));
 }
 
-const isRead = (method: string): boolean => method === "GET" || method === "HEAD";
-
-function listen(server: https.Server, port: number): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolveListen();
-    });
-  });
+function loadStore(dataDir: string | undefined, domain: string, seed: boolean): TenantStore {
+  // The domain is only known once listening, and the system API's identifier depends on it.
+  const loaded = dataDir === undefined ? undefined : loadState(dataDir);
+  if (loaded) {
+    loaded.rebindDomain(domain);
+    return loaded;
+  }
+  const store = TenantStore.empty(domain);
+  initTenant(store);
+  if (seed) seedSampleData(store);
+  return store;
 }
-
-/** Auth0's answer once the token bucket is empty. */
-const TOO_MANY_REQUESTS: ApiResponse = new ApiError(429, "Global limit has been reached", "too_many_requests").toResponse();
-const SERVICE_UNAVAILABLE: ApiResponse = new ApiError(503, "The service is temporarily unavailable. Please try again later.", "service_unavailable").toResponse();
 
 /**
  * Starts a local HTTPS tenant that behaves like Auth0's Management API v2 (and its client-credentials
- * token endpoint) for everything mcp-auth0 touches, with optional persistence and fault injection.
+ * token endpoint) and its OAuth side for everything mcp-auth0 and MCP clients touch, with optional
+ * persistence, a custom domain, and — for tests only — fault injection and call records.
  */
-export async function startLocalTenant(options: LocalTenantOptions = {}): Promise<LocalTenant> {
+export async function startLocalTenant(options: TestOptions): Promise<TestLocalTenant>;
+export async function startLocalTenant(options?: LocalTenantOptions): Promise<LocalTenant>;
+export async function startLocalTenant(options: LocalTenantOptions | TestOptions = {}): Promise<LocalTenant | TestLocalTenant> {
+  const test = options.testControls === true ? (options as TestOptions) : undefined;
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   if (dataDir !== undefined) ensureDir(dataDir);
   const [tls, signingKey] = await Promise.all([loadOrCreateTls(dataDir), TenantSigningKey.loadOrCreate(dataDir)]);
 
-  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem });
-  await listen(server, options.port ?? 0);
-  const port = (server.address() as AddressInfo).port;
-  const domain = `localhost:${port}`;
-  const url = `https://${domain}`;
+  // Listening first fixes the ports (the domains name them); requests wait until all is ready.
+  const canonical = await listenHeld(options.port ?? 0, tls);
+  const wantsCustom = options.customDomain !== undefined && options.customDomain !== false;
+  const customPort = typeof options.customDomain === "object" ? (options.customDomain.port ?? 0) : 0;
+  const customServer = wantsCustom ? await listenHeld(customPort, tls).catch(async (error: unknown) => {
+    await canonical.close();
+    throw error;
+  }) : undefined;
+  const servers = [canonical, ...(customServer ? [customServer] : [])];
+  try {
+    const domain = `localhost:${canonical.port}`;
+    const url = `https://${domain}`;
+    const customDomain: CustomDomain | undefined = customServer ? newCustomDomain(customServer.port) : undefined;
 
-  // The domain is only known once listening, and the system API's identifier depends on it.
-  let store = dataDir === undefined ? undefined : loadState(dataDir);
-  if (store) {
-    store.rebindDomain(domain);
-  } else {
-    store = TenantStore.empty(domain);
-    initTenant(store);
-    if (options.seed ?? true) seedSampleData(store);
-  }
-  const tenantStore = store;
-  if (dataDir !== undefined) {
-    tenantStore.onChange(() => saveState(dataDir, tenantStore));
-    saveState(dataDir, tenantStore);
-  }
+    const store = loadStore(dataDir, domain, options.seed ?? true);
+    if (dataDir !== undefined) {
+      store.onChange(() => saveState(dataDir, store));
+      saveState(dataDir, store);
+    }
+    let m2mClient = store.m2mClientId === undefined ? undefined : store.findClient(store.m2mClientId);
+    if (!m2mClient) {
+      // A state file edited by hand may have lost it; the tenant is unusable without one.
+      m2mClient = addM2MApplication(store, "mcp-auth0 local (Management API)", MANAGEMENT_SCOPES);
+      store.m2mClientId = m2mClient.client_id;
+      store.changed();
+    }
+    const m2m = { clientId: m2mClient.client_id, clientSecret: m2mClient.client_secret ?? "" };
 
-  let m2mClient = tenantStore.m2mClientId === undefined ? undefined : tenantStore.findClient(tenantStore.m2mClientId);
-  if (!m2mClient) {
-    // A state file edited by hand may have lost it; the tenant is unusable without one.
-    m2mClient = addM2MApplication(tenantStore, "mcp-auth0 local (Management API)", MANAGEMENT_SCOPES);
-    tenantStore.m2mClientId = m2mClient.client_id;
-    tenantStore.changed();
-  }
-  const m2m = { clientId: m2mClient.client_id, clientSecret: m2mClient.client_secret ?? "" };
-
-  const faults = new FaultInjector(options.faults);
-  const api = new ManagementApi(tenantStore, signingKey);
-  const tokenEndpoint = new ManagementTokenEndpoint(tenantStore, signingKey);
-  // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
-  let oauth: OAuthSide | undefined;
-  if (options.fallback === undefined && options.oauth !== false) {
-    const { createOAuthSide } = await import("./oauth/index.js");
-    oauth = await createOAuthSide({ store: tenantStore, signingKey, issuer: `${url}/`, ...(options.oauth ?? {}) });
-  }
-  const fallback = options.fallback ?? oauth?.handle ?? defaultFallback;
-  const calls: CallRecord[] = [];
-
-  function toFallback(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord): void {
-    res.once("finish", () => {
-      record.status = res.statusCode;
-    });
-    fallback(req, res);
-  }
-
-  async function serveManagementApi(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord, requestUrl: URL): Promise<void> {
-    const method = req.method ?? "GET";
-    const decision: FaultDecision = faults.next();
-    let response: ApiResponse;
-    if (decision.rateLimited) {
-      response = TOO_MANY_REQUESTS;
-    } else if (decision.fail) {
-      response = SERVICE_UNAVAILABLE;
-    } else if (decision.reset && isRead(method)) {
-      // A read that dies with the connection: the client gets no answer at all.
-      await sleep(decision.delayMs);
-      req.socket.destroy();
-      return;
-    } else {
-      record.write = !isRead(method);
-      try {
-        const body = isRead(method) ? Buffer.alloc(0) : await readBody(req);
-        response = await api.handle({ method, url: requestUrl, authorization: req.headers.authorization, body });
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        response = error.toResponse();
-      }
+    // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
+    let oauth: OAuthSide | undefined;
+    let customOAuth: OAuthSide | undefined;
+    if (test?.fallback === undefined && options.oauth !== false) {
+      const { createOAuthSide } = await import("./oauth/index.js");
+      const sideOptions = { store, signingKey, ...(options.oauth ?? {}) };
+      oauth = await createOAuthSide({ ...sideOptions, issuer: `${url}/` });
+      if (customDomain) customOAuth = await createOAuthSide({ ...sideOptions, issuer: customDomain.issuer });
     }
 
-    // Every Management API answer carries the rate-limit headers, 429s included.
-    const answer = serialize({ ...response, headers: { ...response.headers, ...decision.headers } });
-    record.status = answer.status;
-    await sleep(decision.delayMs);
-    if (decision.reset) {
-      // The write was applied, but the client cannot know: exactly the ambiguity a retry must survive.
-      req.socket.destroy();
-      return;
-    }
-    send(res, answer);
+    const faults = new FaultInjector(test?.faults);
+    const calls: CallRecord[] = [];
+    const deps = {
+      api: new ManagementApi(store, signingKey, customDomainRoutes(customDomain)),
+      tokenEndpoint: new ManagementTokenEndpoint(store, signingKey),
+      customDomain,
+      decide: () => faults.next(),
+      // Only a test reads them; `mcp-auth0 dev` keeps none, however long it runs.
+      ...(test ? { onCall: (record: CallRecord) => calls.push(record) } : {}),
+    };
+    const canonicalHost: Host = { url, fallback: test?.fallback ?? oauth?.handle ?? notFound };
+    canonical.ready(createRouter(canonicalHost, deps));
+    if (customServer && customDomain) customServer.ready(createRouter({ url: customDomain.url, custom: customDomain, fallback: customOAuth?.handle ?? notFound }, deps));
+
+    const tenant: LocalTenant = {
+      domain,
+      url,
+      caCertPem: tls.caCertPem,
+      ...(tls.caCertPath !== undefined ? { caCertPath: tls.caCertPath } : {}),
+      m2m,
+      store,
+      ...(oauth ? { oauth } : {}),
+      ...(customDomain ? { customDomain: { ...customDomain, ...(customOAuth ? { oauth: customOAuth } : {}) } } : {}),
+      close: async () => {
+        await Promise.all(servers.map((s) => s.close()));
+      },
+    };
+    if (!test) return tenant;
+    const controls: TestControls = {
+      calls,
+      writes: () => calls.filter((c) => c.write),
+      resetCalls: () => {
+        // Emptied in place: `tenant.calls` stays the live list.
+        calls.length = 0;
+      },
+      setFaults: (f) => faults.set(f),
+      createM2MApplication: (scopes) => {
+        const client = addM2MApplication(store, `M2M application ${store.clients.length + 1}`, scopes);
+        return { clientId: client.client_id, clientSecret: client.client_secret ?? "" };
+      },
+      issueManagementToken: (scopes, opts) =>
+        signingKey.signManagementToken(store.domain, { clientId: m2m.clientId, scopes, expiresInSeconds: opts?.expiresInSeconds ?? 86400 }),
+    };
+    return { ...tenant, ...controls };
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw error;
   }
-
-  async function serveToken(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord): Promise<void> {
-    const raw = await readBody(req);
-    const params = parseTokenParams(req.headers["content-type"], raw);
-    if (params && tokenEndpoint.isManagementRequest(params)) {
-      const answer = serialize(tokenEndpoint.handle(params, req.headers.authorization));
-      record.status = answer.status;
-      send(res, answer);
-      return;
-    }
-    // The body has been read; hand it on the way oidc-provider (and body-parser) look for it.
-    Object.assign(req, { rawBody: raw, body: params });
-    toFallback(req, res, record);
-  }
-
-  async function route(req: http.IncomingMessage, res: http.ServerResponse, record: CallRecord): Promise<void> {
-    const requestUrl = new URL(req.url ?? "/", url);
-    if (requestUrl.pathname === MANAGEMENT_API_PREFIX || requestUrl.pathname.startsWith(`${MANAGEMENT_API_PREFIX}/`)) {
-      await serveManagementApi(req, res, record, requestUrl);
-    } else if (requestUrl.pathname === "/oauth/token" && req.method === "POST") {
-      await serveToken(req, res, record);
-    } else {
-      toFallback(req, res, record);
-    }
-  }
-
-  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const record: CallRecord = { method: req.method ?? "GET", path: req.url ?? "/", status: 0, write: false };
-    calls.push(record);
-    route(req, res, record).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const apiError = error instanceof ApiError ? error : new ApiError(500, `Internal error in the local tenant: ${String(error)}`, "internal_error");
-      const answer = serialize(apiError.toResponse());
-      record.status = answer.status;
-      send(res, answer);
-    });
-  });
-
-  return {
-    domain,
-    url,
-    caCertPem: tls.caCertPem,
-    ...(tls.caCertPath !== undefined ? { caCertPath: tls.caCertPath } : {}),
-    m2m,
-    store: tenantStore,
-    ...(oauth ? { oauth } : {}),
-    calls,
-    writes: () => calls.filter((c) => c.write),
-    resetCalls: () => {
-      // Emptied in place: `tenant.calls` stays the live list.
-      calls.length = 0;
-    },
-    setFaults: (f) => faults.set(f),
-    createM2MApplication: (scopes) => {
-      const client = addM2MApplication(tenantStore, `M2M application ${tenantStore.clients.length + 1}`, scopes);
-      return { clientId: client.client_id, clientSecret: client.client_secret ?? "" };
-    },
-    issueManagementToken: (scopes, opts) =>
-      signingKey.signManagementToken(tenantStore.domain, { clientId: m2m.clientId, scopes, expiresInSeconds: opts?.expiresInSeconds ?? 86400 }),
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClose()));
-        // Keep-alive connections would otherwise hold close() open until they time out.
-        server.closeAllConnections();
-      }),
-  };
 }

@@ -13,6 +13,8 @@ export const localConnectionSchema = z.object({
   clientSecret: z.string(),
   caCertPath: z.string(),
   pid: z.number().optional(),
+  /** `mcp-auth0 dev --custom-domain`: the custom domain's host (the Management API stays on `domain`). */
+  customDomain: z.string().optional(),
 });
 
 export type LocalConnection = z.infer<typeof localConnectionSchema>;

@@ -75,6 +75,30 @@ describe("mcp-auth0 dev", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("--custom-domain serves a second host with its own issuer and says so", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const ctx = createContext({ json: true }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
+    let stop!: () => void;
+    const until = new Promise<void>((resolve) => (stop = resolve));
+    let ready!: (tenant: DevTenant) => void;
+    const up = new Promise<DevTenant>((resolve) => (ready = resolve));
+    const running = runDev({ port: "0", customDomain: true }, ctx, [], { until, onReady: ready });
+    const tenant = await up;
+    try {
+      const custom = tenant.customDomain!;
+      expect(custom.domain).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(stderr.text).toContain(`Custom domain: ${custom.domain} (issuer ${custom.issuer}`);
+      expect(JSON.parse(stdout.text)).toMatchObject({ customDomain: { domain: custom.domain, issuer: custom.issuer } });
+      expect(JSON.parse(await readFile(join(dir, ".mcp-auth0", "connection.json"), "utf8"))).toMatchObject({ domain: tenant.domain, customDomain: custom.domain });
+    } finally {
+      stop();
+    }
+    expect(await running).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("is listed by --help", async () => {
     const help = await cli(["--help"]);
     expect(help.stdout).toMatch(/\n\s+dev \[options\]\s+run a local Auth0-compatible tenant/);

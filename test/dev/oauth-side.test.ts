@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { trustingFetch } from "./support/mcp-client.js";
 import { API, provision, RawClient } from "./support/oauth.js";
 
@@ -10,11 +10,11 @@ import { API, provision, RawClient } from "./support/oauth.js";
  * tenant settings that change what clients get, as on Auth0.
  */
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let trusted: ReturnType<typeof trustingFetch>;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant({ oauth: { autoLogin: "user@example.com" } });
+  tenant = await startLocalTenant({ testControls: true, oauth: { autoLogin: "user@example.com" } });
   trusted = trustingFetch(tenant.caCertPem);
 });
 afterAll(async () => {
@@ -226,10 +226,10 @@ describe("tokens, as Auth0 issues them", () => {
 });
 
 describe("the login page and the consent screen (no auto-login)", () => {
-  let interactive: LocalTenant;
+  let interactive: TestLocalTenant;
   let fetchFn: ReturnType<typeof trustingFetch>;
   beforeAll(async () => {
-    interactive = await startLocalTenant({ seed: true });
+    interactive = await startLocalTenant({ testControls: true, seed: true });
     provision(interactive.store);
     fetchFn = trustingFetch(interactive.caCertPem);
   });

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { rejectionOf, sdkFor, trustingFetch } from "./helpers.js";
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let trusted: ReturnType<typeof trustingFetch>;
 let token: string;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant();
+  tenant = await startLocalTenant({ testControls: true });
   trusted = trustingFetch(tenant.caCertPem);
   token = tenant.issueManagementToken(["read:roles", "create:roles", "read:users"]);
 });

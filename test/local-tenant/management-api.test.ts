@@ -1,15 +1,15 @@
 import type { ManagementClient } from "auth0";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { rejectionOf, sdkFor, type Sdk } from "./helpers.js";
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let sdk: Sdk;
 let client: ManagementClient;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant();
+  tenant = await startLocalTenant({ testControls: true });
   sdk = sdkFor(tenant);
   client = sdk.client;
 });

@@ -1,15 +1,15 @@
 import type { ManagementClient } from "auth0";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { sdkFor, type Sdk } from "./helpers.js";
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let sdk: Sdk;
 let client: ManagementClient;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant();
+  tenant = await startLocalTenant({ testControls: true });
   for (let i = 0; i < 250; i++) tenant.store.addRole({ name: `Role ${String(i).padStart(3, "0")}`, description: `Role number ${i}` });
   for (let i = 0; i < 120; i++) tenant.store.addConnection({ name: `connection-${i}`, strategy: i % 2 === 0 ? "auth0" : "github" });
   sdk = sdkFor(tenant);

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe("dataDir persistence", () => {
   it("a restarted tenant keeps its CA, its M2M credentials and its state", async () => {
-    const first = await startLocalTenant({ dataDir });
+    const first = await startLocalTenant({ testControls: true, dataDir });
     const sdk = sdkFor(first);
     const role = await sdk.client.roles.create({ name: "Survivor", description: "Outlives a restart" });
     await sdk.client.tenants.settings.update({ flags: { enable_dynamic_client_registration: true } });
@@ -31,7 +31,7 @@ describe("dataDir persistence", () => {
     const remembered = { ca: first.caCertPem, m2m: first.m2m, store: JSON.parse(JSON.stringify(first.store)) as { roles: unknown[] } };
     await first.close();
 
-    const second = await startLocalTenant({ dataDir });
+    const second = await startLocalTenant({ testControls: true, dataDir });
     expect(second.caCertPem).toBe(remembered.ca);
     expect(second.m2m).toEqual(remembered.m2m);
     expect(second.store.roles).toEqual(remembered.store.roles);
@@ -48,7 +48,7 @@ describe("dataDir persistence", () => {
   });
 
   it("writes the CA where NODE_EXTRA_CA_CERTS can use it, and keeps private keys private", async () => {
-    const tenant = await startLocalTenant({ dataDir });
+    const tenant = await startLocalTenant({ testControls: true, dataDir });
     expect(tenant.caCertPath).toBe(join(dataDir, "ca.pem"));
     expect(await readFile(tenant.caCertPath ?? "", "utf8")).toBe(tenant.caCertPem);
     for (const file of ["ca-key.pem", "server-key.pem", "signing-key.pem", "state.json"]) {
@@ -65,7 +65,7 @@ describe("dataDir persistence", () => {
   });
 
   it("state.json holds the latest state after every change", async () => {
-    const tenant = await startLocalTenant({ dataDir });
+    const tenant = await startLocalTenant({ testControls: true, dataDir });
     tenant.store.addRole({ name: "Seeded by a test" });
     const sdk = sdkFor(tenant);
     await sdk.client.roles.create({ name: "Created through the API" });

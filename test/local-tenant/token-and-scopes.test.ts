@@ -4,15 +4,15 @@ import type { ManagementClient } from "auth0";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { MANAGEMENT_SCOPES, startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { MANAGEMENT_SCOPES, startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import type { TenantStore } from "../../src/local-tenant/store.js";
 import { rejectionOf, sdkFor, trustingFetch } from "./helpers.js";
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let trusted: ReturnType<typeof trustingFetch>;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant();
+  tenant = await startLocalTenant({ testControls: true });
   trusted = trustingFetch(tenant.caCertPem);
 });
 
@@ -109,6 +109,7 @@ describe("other /oauth/token requests", () => {
   it("go to the fallback, with the body already read and handed on", async () => {
     const seen: Array<{ url?: string; body: unknown; rawBody: string }> = [];
     const withFallback = await startLocalTenant({
+      testControls: true,
       seed: false,
       fallback: (req: http.IncomingMessage, res: http.ServerResponse) => {
         const handed = req as http.IncomingMessage & { body?: unknown; rawBody?: Buffer };
@@ -154,7 +155,7 @@ describe("Management API authentication", () => {
   });
 
   it("answers 401 Invalid token for garbage, expired tokens and tokens of another tenant", async () => {
-    const other = await startLocalTenant({ seed: false });
+    const other = await startLocalTenant({ testControls: true, seed: false });
     const tokens = [
       "not-a-jwt",
       tenant.issueManagementToken(["read:roles"], { expiresInSeconds: -10 }),
@@ -224,6 +225,7 @@ const scopeCases: Array<[string, readonly string[], (c: ManagementClient, f: Fix
   ["POST /clients", ["create:clients"], (c) => c.clients.create({ name: "Scoped app" })],
   ["PATCH /clients/{id}", ["update:clients"], (c, f) => c.clients.update(f.client.client_id, { description: "x" })],
   ["DELETE /clients/{id}", ["delete:clients"], (c, f) => c.clients.delete(f.client.client_id)],
+  ["GET /custom-domains", ["read:custom_domains"], (c) => c.customDomains.list()],
 ];
 
 describe("every endpoint checks its scope", () => {

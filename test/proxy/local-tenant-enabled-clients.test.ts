@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { rejectionOf, sdkFor, type Sdk } from "../local-tenant/helpers.js";
 
-let tenant: LocalTenant;
+let tenant: TestLocalTenant;
 let sdk: Sdk;
 afterEach(async () => {
   await sdk?.close();
@@ -12,7 +12,7 @@ afterEach(async () => {
 /** The local tenant answers the enabled-clients endpoints of a connection as Auth0 does, through the real SDK. */
 describe("local tenant: /connections/{id}/clients", () => {
   it("PATCH enables and disables only the listed clients; GET pages them with checkpoints", async () => {
-    tenant = await startLocalTenant({ oauth: false });
+    tenant = await startLocalTenant({ testControls: true, oauth: false });
     sdk = sdkFor(tenant);
     const connection = tenant.store.findConnectionByName("google-oauth2")!;
     const apps = Array.from({ length: 3 }, (_, i) => tenant.store.addClient({ name: `App ${i}`, app_type: "regular_web" }));
@@ -30,7 +30,7 @@ describe("local tenant: /connections/{id}/clients", () => {
   });
 
   it("rejects an empty list, unknown properties and unknown clients like Auth0, and needs update:connections", async () => {
-    tenant = await startLocalTenant({ oauth: false });
+    tenant = await startLocalTenant({ testControls: true, oauth: false });
     sdk = sdkFor(tenant);
     const connection = tenant.store.findConnectionByName("google-oauth2")!;
     const empty = await rejectionOf(sdk.client.connections.clients.update(connection.id, []));

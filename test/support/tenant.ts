@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from "../../src/local-tenant/server.js";
+import { startLocalTenant, type TestLocalTenant, type TestOptions } from "../../src/local-tenant/server.js";
 
 export const IDENTIFIER = "https://mcp.example.com/mcp";
 
@@ -25,14 +25,14 @@ export function exampleArgs(dir: string): string[] {
 }
 
 export interface Fixture {
-  tenant: LocalTenant;
+  tenant: TestLocalTenant;
   dir: string;
   env: NodeJS.ProcessEnv;
 }
 
 /** A fresh local tenant, a temp working directory with the example roles file, and env credentials. */
-export async function freshFixture(options: LocalTenantOptions = {}): Promise<Fixture> {
-  const tenant = await startLocalTenant(options);
+export async function freshFixture(options: Omit<TestOptions, "testControls"> = {}): Promise<Fixture> {
+  const tenant = await startLocalTenant({ ...options, testControls: true });
   const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-"));
   await writeFile(join(dir, "roles.yaml"), ROLES_YAML);
   const env = { AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: tenant.m2m.clientId, AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret };
@@ -40,12 +40,12 @@ export async function freshFixture(options: LocalTenantOptions = {}): Promise<Fi
 }
 
 /** Management API calls (token + /api/v2) the tenant saw. */
-export function managementCalls(tenant: LocalTenant) {
+export function managementCalls(tenant: TestLocalTenant) {
   return tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
 }
 
 /** The tenant's state without generated ids, to compare two runs' end states. */
-export function endState(tenant: LocalTenant) {
+export function endState(tenant: TestLocalTenant) {
   const s = tenant.store;
   const emailOf = (id: string) => s.users.find((u) => u.user_id === id)?.email ?? id;
   return {

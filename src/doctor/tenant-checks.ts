@@ -72,7 +72,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
   // the API by hand in the Dashboard still has no grant (DCR clients then get no token for it).
   const G = "Default grant for DCR clients";
   const grant = f.defaultGrant;
-  if (!grant) add(G, "Exists", "fail", "none: clients registered by DCR cannot get a token for this API (\"client is not authorized to access this resource server\")", INIT);
+  if (!grant) add(G, "Exists", "fail", `none: clients registered by DCR cannot get a token for this API (Auth0: 'Client is not authorized to access "${f.identifier}"')`, INIT);
   else {
     add(G, "Exists", "pass", grant.id ?? "");
     add(G, "Subject type", grant.subject_type === "user" ? "pass" : "fail",

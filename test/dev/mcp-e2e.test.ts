@@ -126,7 +126,7 @@ describe("the dev tenant, init --local, an MCP server and a headless MCP client"
       });
 
       const doctor = await local(["doctor", "--api-identifier", mcp.url]);
-      expect(doctor.code).toBe(1);
+      expect(doctor.code).toBe(6);
       expect(doctor.stderr).toMatch(/Default grant for DCR clients\n\s+✖/);
     } finally {
       expect((await local(initArgs())).code).toBe(0);

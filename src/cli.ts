@@ -125,6 +125,8 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
     .option("--connections <list>", "connections that should be domain level")
     .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
+    .option("--mode <mode>", "dcr or proxy (default: proxy when the .env is a proxy preset's): proxy checks the Regular Web Application instead of DCR")
+    .option("--app-name <name>", 'proxy mode: the application to check (default: the .env\'s client id, else "<API name> (MCP proxy)")')
     .action(action(async () => (await import("./commands/doctor.js")).runDoctor));
 
   program

@@ -7,6 +7,9 @@ import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
 import { fixes, q } from "./fixes.js";
 import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
+import { proxyChecks } from "./proxy-checks.js";
+import { defaultAppName } from "../input/proxy.js";
+import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -19,15 +22,19 @@ export interface DiagnoseOptions {
   /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
   envPath?: string;
   envDomain?: string;
+  /** The preset that wrote the .env, for the `mcp-auth0 env` fix. */
+  envTemplate?: string;
   /** Appended to the printed mcp-auth0 fixes so that they reach the same tenant (" --local"). */
   target?: string;
+  /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
+  proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
 
 export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles"];
 
 /** Read-only: every check an MCP client's journey depends on. */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
-  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true }));
+  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true, mode: options.proxy ? "proxy" : "dcr" }));
   const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
@@ -41,15 +48,31 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
       ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init(` --server-url ${q(options.serverUrl!)}`))
       : Promise.resolve([]),
     // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
-    options.state ? Promise.resolve(undefined) : readUsageFacts(tenant),
+    options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
   ]);
-  const checks = [
-    ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix }),
-    ...(usage ? usageChecks(usage, state.settings, fix) : []),
-    ...envChecks(options, issuer, fix),
-    ...metadata,
-    ...server,
-  ];
+  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
+  const proxy = options.proxy;
+  const checks = proxy
+    ? [
+        // The MCP server mediates the login: DCR, the default grant and domain-level connections do not apply.
+        ...tenantSide.filter((c) => c.group.startsWith("API ") || c.group === "Roles" || c.title === "Default audience"),
+        ...(await proxyChecks(tenant, {
+          template: proxy.template,
+          clientId: proxy.clientId,
+          appName: proxy.appName ?? defaultAppName(state.resourceServer?.name ?? DEFAULT_API_NAME),
+          identifier: options.identifier,
+          scopes,
+          baseUrl: proxy.baseUrl,
+          connections: state.connections,
+          target: options.target ?? "",
+          envPath: options.envPath,
+          applications: state.applications,
+        })),
+        ...envChecks(options, issuer, fix),
+        ...metadata.filter((c) => c.title !== "Registration endpoint"),
+        ...server,
+      ]
+    : [...tenantSide, ...(usage ? usageChecks(usage, state.settings, fix) : []), ...envChecks(options, issuer, fix), ...metadata, ...server];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
 }
@@ -65,7 +88,7 @@ function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typ
       title: "Domain",
       status: "fail",
       detail: `${options.envDomain}, but MCP clients see the issuer https://${issuer}/: the server rejects their tokens (iss) or points them at the wrong domain`,
-      fix: fix.env("auth0"),
+      fix: fix.env(options.envTemplate ?? "auth0"),
     },
   ];
 }

@@ -232,3 +232,64 @@ describe("doctor: the API identifier against the MCP server's resource, exactly"
     expect(fx.tenant.store.resourceServers.find((r) => r.identifier === server.url)?.scopes?.map((s) => s.value)).toEqual(["tool:whoami", "tool:greet"]);
   });
 });
+
+describe("doctor in proxy mode (the .env of a proxy preset)", () => {
+  let fx: Fixture | undefined;
+  afterEach(async () => {
+    await fx?.tenant.close();
+    if (fx) await rm(fx.dir, { recursive: true, force: true });
+    fx = undefined;
+  });
+
+  const CALLBACK = "http://localhost:3000/oauth/callback";
+  async function proxyTenant(): Promise<Fixture> {
+    fx = await freshFixture();
+    const init = await run(fx, [
+      "init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", CALLBACK,
+      "--api-identifier", IDENTIFIER, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone",
+      "--connections", "Username-Password-Authentication", "--roles", "roles.yaml", "--env-path", ".env",
+    ]);
+    expect(init.code, init.stderr).toBe(0);
+    return fx;
+  }
+  const app = (f: Fixture) => f.tenant.store.clients.find((c) => c.name === "Acceptance MCP (MCP proxy)")!;
+
+  it("passes a provisioned proxy setup, checking the application instead of DCR", async () => {
+    const f = await proxyTenant();
+    const { result, checks } = await doctor(f);
+    expect(checks.filter((c) => c.status === "fail" || c.status === "warn")).toEqual([]);
+    const group = checks.filter((c) => c.group === "Proxy application Acceptance MCP (MCP proxy)").map((c) => [c.title, c.status]);
+    expect(group).toEqual([
+      ["Exists", "pass"],
+      ["Regular Web Application", "pass"],
+      ["Callbacks", "pass"],
+      ["Grant types", "pass"],
+      ["Connections enabled for it", "pass"],
+      [".env client id", "pass"],
+    ]);
+    // What only DCR clients need is not judged in proxy mode.
+    expect(checks.some((c) => c.title === "Dynamic Client Registration" || c.group === "Default grant for DCR clients")).toBe(false);
+    expect(result.code).toBe(0);
+  });
+
+  it("no refresh_token grant", async () => {
+    const f = await proxyTenant();
+    app(f).grant_types = ["authorization_code"];
+    const { before } = await failsThenFixed(f, "Grant types", "fail", /missing refresh_token/);
+    expect(before.fix).toBe(`mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${CALLBACK} --connections Username-Password-Authentication`);
+  });
+
+  it("no connection enabled for the application", async () => {
+    const f = await proxyTenant();
+    for (const c of f.tenant.store.connections) c.enabled_clients = (c.enabled_clients ?? []).filter((id: string) => id !== app(f).client_id);
+    await failsThenFixed(f, "Connections enabled for it", "fail", /none/);
+  });
+
+  it("the .env holds another client id", async () => {
+    const f = await proxyTenant();
+    const path = join(f.dir, ".env");
+    await writeFile(path, (await readFile(path, "utf8")).replace(/^AUTH0_CLIENT_ID=.*$/m, "AUTH0_CLIENT_ID=someOtherClient"));
+    const { before } = await failsThenFixed(f, ".env client id", "fail", /someOtherClient is not this application's/);
+    expect(before.fix).toBe(`mcp-auth0 env --template mcp-use-proxy --api-identifier ${IDENTIFIER} --app-name 'Acceptance MCP (MCP proxy)'`);
+  });
+});

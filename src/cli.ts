@@ -135,6 +135,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .option("--port <port>", "HTTPS port on localhost", "4000")
     .option("--data-dir <dir>", "where its state, keys, CA and connection.json live (default .mcp-auth0, env MCP_AUTH0_DATA_DIR)")
     .option("--auto-login <email>", "headless mode for tests and CI: log this dev user in and consent, with no page")
+    .option("--plan <plan>", "free: Auth0's free-plan limits (Management API 2/s, /oidc/register 5/s, 10 applications)")
     .option("--custom-domain [port]", "also serve a custom domain at 127.0.0.1:<port> (default --port + 1) with its own issuer, as Auth0 does")
     .action(action(async () => (await import("./commands/dev.js")).runDev));
 

@@ -9,6 +9,7 @@ export const devOptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(4000),
   dataDir: z.string().min(1).optional(),
   autoLogin: z.email().optional(),
+  plan: z.enum(["free"]).optional(),
   // `--custom-domain` alone is `true`; with a value, the port.
   customDomain: z.union([z.literal(true), z.coerce.number().int().min(0).max(65535)]).optional(),
 });
@@ -46,9 +47,9 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   const parsed = devOptionsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const flags: Record<string, string> = { port: "--port", autoLogin: "--auto-login", customDomain: "--custom-domain" };
+    const flags: Record<string, string> = { port: "--port", autoLogin: "--auto-login", customDomain: "--custom-domain", plan: "--plan" };
     const flag = flags[String(issue?.path[0])] ?? "--data-dir";
-    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]]");
+    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]] [--plan free]");
   }
   const options = parsed.data;
   const { cwd, env } = ctx.deps;
@@ -64,6 +65,7 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
       dataDir,
       ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}),
       ...(customDomainPort !== undefined ? { customDomainPort } : {}),
+      ...(options.plan ? { plan: options.plan } : {}),
     });
   } catch (error) {
     if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
@@ -87,6 +89,7 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
+  if (options.plan) logger.info(`  Plan:          ${options.plan} (Management API 2 requests/s, /oidc/register 5/s, at most 10 applications)`);
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
   logger.info("");
   logger.info("Next:");

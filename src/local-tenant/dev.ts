@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { CONNECTION_FILE, localConnectionSchema, type LocalConnection } from "../tenant/local.js";
 import { writeFileAtomic } from "./persistence.js";
 import { connectionOf } from "./oauth/policy.js";
-import { startLocalTenant, type LocalTenant } from "./server.js";
+import { startLocalTenant, type LocalTenant, type TenantPlan } from "./server.js";
 
 export interface DevTenantOptions {
   /** Default 4000; 0 picks a free port. */
@@ -15,6 +15,10 @@ export interface DevTenantOptions {
   autoLogin?: string;
   /** Also serve a custom domain (see LocalTenantOptions.customDomain) on this port (0 = a free one). */
   customDomainPort?: number;
+  /** Auth0's free-plan limits (see plan.ts). */
+  plan?: TenantPlan;
+  /** How Client ID Metadata Documents are fetched on import (see LocalTenantOptions.fetch). */
+  fetch?: typeof fetch;
 }
 
 export interface DevUser {
@@ -61,6 +65,8 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     dataDir,
     oauth: options.autoLogin === undefined ? {} : { autoLogin: options.autoLogin },
     ...(options.customDomainPort !== undefined ? { customDomain: { port: options.customDomainPort } } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.plan ? { plan: options.plan } : {}),
   });
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {

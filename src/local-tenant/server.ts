@@ -1,14 +1,16 @@
 import type http from "node:http";
 import { resolve } from "node:path";
 
+import { cimdRoutes } from "./endpoints/cimd.js";
 import { customDomainRoutes, newCustomDomain, type CustomDomain } from "./custom-domain.js";
-import { FaultInjector, type FaultOptions } from "./faults.js";
+import { FaultInjector, TokenBucket, type FaultOptions } from "./faults.js";
 import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 import { send, serialize } from "./http.js";
 import { listenHeld } from "./listen.js";
 import { ManagementApi } from "./management-api.js";
 import { ensureDir, loadState, saveState } from "./persistence.js";
 import { createRouter, type CallRecord, type Host, type RequestHandler } from "./router.js";
+import { PLAN_LIMITS, withPlanLimit, type PlanLimits, type TenantPlan } from "./plan.js";
 import { MANAGEMENT_SCOPES } from "./scopes.js";
 import { addM2MApplication, initTenant, seedSampleData } from "./seed.js";
 import { TenantStore } from "./store.js";
@@ -18,6 +20,7 @@ import { TenantSigningKey } from "./tokens.js";
 
 export type { CustomDomain } from "./custom-domain.js";
 export type { FaultOptions } from "./faults.js";
+export type { TenantPlan } from "./plan.js";
 export type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 export type { CallRecord } from "./router.js";
 export { MANAGEMENT_SCOPES };
@@ -34,6 +37,10 @@ export interface LocalTenantOptions {
    * and listed by GET /api/v2/custom-domains.
    */
   customDomain?: boolean | { port?: number };
+  /** Auth0's free-plan limits (see plan.ts); default none. */
+  plan?: TenantPlan;
+  /** How the tenant fetches Client ID Metadata Documents on import (POST /clients/cimd/register); default the global fetch. */
+  fetch?: typeof fetch;
   /** Test-only: the controls of TestControls (calls, faults, extra M2M apps, minted tokens). Never on in `mcp-auth0 dev`. */
   testControls?: boolean;
 }
@@ -71,6 +78,14 @@ export type TestLocalTenant = LocalTenant & TestControls;
 /** Without the OAuth side (`oauth: false`), unknown paths answer a plain 404. */
 function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, serialize({ status: 404, body: { statusCode: 404, error: "Not Found", message: `No route for ${req.method ?? "GET"} ${req.url ?? "/"}` } }));
+}
+
+/** The OAuth side's share of the plan: one registration bucket for both hosts, as for one tenant. */
+function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; maxApplications?: number } {
+  return {
+    ...(limits.registration ? { registrationLimit: new TokenBucket(limits.registration.perSecond, limits.registration.burst) } : {}),
+    ...(limits.maxApplications !== undefined ? { maxApplications: limits.maxApplications } : {}),
+  };
 }
 
 function loadStore(dataDir: string | undefined, domain: string, seed: boolean): TenantStore {
@@ -127,12 +142,13 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     }
     const m2m = { clientId: m2mClient.client_id, clientSecret: m2mClient.client_secret ?? "" };
 
+    const limits = options.plan === undefined ? {} : PLAN_LIMITS[options.plan];
     // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
     let oauth: OAuthSide | undefined;
     let customOAuth: OAuthSide | undefined;
     if (test?.fallback === undefined && options.oauth !== false) {
       const { createOAuthSide } = await import("./oauth/index.js");
-      const sideOptions = { store, signingKey, ...(options.oauth ?? {}) };
+      const sideOptions = { store, signingKey, ...(options.oauth ?? {}), ...limitsOf(limits) };
       oauth = await createOAuthSide({ ...sideOptions, issuer: `${url}/` });
       if (customDomain) customOAuth = await createOAuthSide({ ...sideOptions, issuer: customDomain.issuer });
     }
@@ -140,10 +156,10 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     const faults = new FaultInjector(test?.faults);
     const calls: CallRecord[] = [];
     const deps = {
-      api: new ManagementApi(store, signingKey, customDomainRoutes(customDomain)),
+      api: new ManagementApi(store, signingKey, [...customDomainRoutes(customDomain), ...cimdRoutes(options.fetch ?? fetch)]),
       tokenEndpoint: new ManagementTokenEndpoint(store, signingKey),
       customDomain,
-      decide: () => faults.next(),
+      decide: withPlanLimit(limits, () => faults.next()),
       // Only a test reads them; `mcp-auth0 dev` keeps none, however long it runs.
       ...(test ? { onCall: (record: CallRecord) => calls.push(record) } : {}),
     };

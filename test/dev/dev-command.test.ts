@@ -8,6 +8,7 @@ import { runDev } from "../../src/commands/dev.js";
 import { createContext } from "../../src/commands/context.js";
 import type { DevTenant } from "../../src/local-tenant/dev.js";
 import { Capture, cli } from "../support/cli.js";
+import { trustingFetch } from "./support/mcp-client.js";
 
 
 describe("mcp-auth0 dev", () => {
@@ -32,6 +33,8 @@ describe("mcp-auth0 dev", () => {
       expect(stderr.text).toContain("npx mcp-auth0 init --local ");
       expect(stderr.text).toContain(`NODE_EXTRA_CA_CERTS=${caPath} node server.js`);
       expect(stderr.text + stdout.text).not.toContain(tenant.m2m.clientSecret);
+      // The CLI's tenant has none of the test-only controls (fault injection, call records, minted tokens).
+      for (const control of ["calls", "writes", "resetCalls", "setFaults", "createM2MApplication", "issueManagementToken"]) expect(tenant).not.toHaveProperty(control);
       expect(JSON.parse(stdout.text)).toMatchObject({ domain: tenant.domain, issuer: `https://${tenant.domain}/`, caCertPath: caPath });
 
       // Any command finds it with --local, from the same directory.
@@ -75,7 +78,7 @@ describe("mcp-auth0 dev", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("--custom-domain serves a second host with its own issuer and says so", async () => {
+  it("--custom-domain serves a second host with its own issuer, --plan free limits the Management API; both are said", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
     const stdout = new Capture();
     const stderr = new Capture();
@@ -84,7 +87,7 @@ describe("mcp-auth0 dev", () => {
     const until = new Promise<void>((resolve) => (stop = resolve));
     let ready!: (tenant: DevTenant) => void;
     const up = new Promise<DevTenant>((resolve) => (ready = resolve));
-    const running = runDev({ port: "0", customDomain: true }, ctx, [], { until, onReady: ready });
+    const running = runDev({ port: "0", customDomain: true, plan: "free" }, ctx, [], { until, onReady: ready });
     const tenant = await up;
     try {
       const custom = tenant.customDomain!;
@@ -92,6 +95,12 @@ describe("mcp-auth0 dev", () => {
       expect(stderr.text).toContain(`Custom domain: ${custom.domain} (issuer ${custom.issuer}`);
       expect(JSON.parse(stdout.text)).toMatchObject({ customDomain: { domain: custom.domain, issuer: custom.issuer } });
       expect(JSON.parse(await readFile(join(dir, ".mcp-auth0", "connection.json"), "utf8"))).toMatchObject({ domain: tenant.domain, customDomain: custom.domain });
+      expect(stderr.text).toContain("Plan:          free");
+      const trusted = trustingFetch(tenant.caCertPem);
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await trusted.fetch(`${tenant.url}/api/v2/clients`)).status);
+      await trusted.close();
+      expect(statuses).toEqual([401, 401, 429]);
     } finally {
       stop();
     }

@@ -7,7 +7,7 @@ import { decodeProtectedHeader } from "jose";
 import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
 import { cli } from "../support/cli.js";
 import { exampleArgs, IDENTIFIER, ROLES_YAML } from "../support/tenant.js";
-import { AuthorizationError, authorize, connect, HeadlessOAuthProvider, trustingFetch, whoami } from "./support/mcp-client.js";
+import { authorize, connect, HeadlessOAuthProvider, StoppedAtPage, trustingFetch, whoami } from "./support/mcp-client.js";
 import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js";
 
 /*
@@ -91,13 +91,16 @@ describe("the dev tenant, init --local, an MCP server and a headless MCP client"
     await asAdmin.close();
   });
 
-  it("without a domain-level connection, login fails with Auth0's 'no connections enabled for the client'", async () => {
+  it("without a domain-level connection, login fails on Auth0's error page with 'no connections enabled for the client'", async () => {
     const demoted = await local(["promote-connection", "--demote", "Username-Password-Authentication", "google-oauth2"]);
     expect(demoted.code).toBe(0);
     try {
-      const error = await authorize(mcp.url, newClient("user@example.com"), trusted.fetch).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(AuthorizationError);
-      expect(error).toMatchObject({ error: "invalid_request", description: "no connections enabled for the client" });
+      const client = newClient("user@example.com");
+      const error = await authorize(mcp.url, client, trusted.fetch).catch((e: unknown) => e);
+      // A strict third-party client is not sent back to its callback (see auth0-behaviours.test.ts).
+      expect(error).toBeInstanceOf(StoppedAtPage);
+      expect((error as StoppedAtPage).message).toMatch(/invalid_request ?: no connections enabled for the client/);
+      expect(client.callback).toBeUndefined();
     } finally {
       expect((await local(["promote-connection", "Username-Password-Authentication", "google-oauth2"])).code).toBe(0);
     }
@@ -134,7 +137,7 @@ describe("the dev tenant, init --local, an MCP server and a headless MCP client"
     await expect(authorize(mcp.url, newClient("admin@example.com"), trusted.fetch)).resolves.toMatchObject({ token_type: "Bearer" });
   });
 
-  it("with the compatibility profile off and no default audience, the token is opaque and the MCP server rejects it", async () => {
+  it("with the compatibility profile off and no default audience, a DCR client gets Auth0's userinfo-audience error", async () => {
     const { settings } = dev.store;
     settings["resource_parameter_profile"] = "audience";
     try {
@@ -144,15 +147,9 @@ describe("the dev tenant, init --local, an MCP server and a headless MCP client"
 
       delete settings["default_audience"];
       dev.store.changed();
-      const opaque = await authorize(mcp.url, newClient("user@example.com"), trusted.fetch);
-      expect(opaque.access_token.split(".")).not.toHaveLength(3);
-      const call = await trusted.fetch(mcp.url, {
-        method: "POST",
-        headers: { authorization: `Bearer ${opaque.access_token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-      });
-      expect(call.status).toBe(401);
-      expect(call.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      const refused = await authorize(mcp.url, newClient("user@example.com"), trusted.fetch).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(StoppedAtPage);
+      expect((refused as StoppedAtPage).message).toContain("The userinfo audience is not allowed for third party clients");
     } finally {
       expect((await local(initArgs())).code).toBe(0);
     }

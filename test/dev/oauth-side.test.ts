@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JS
 
 import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { trustingFetch } from "./support/mcp-client.js";
-import { API, provision, RawClient } from "./support/oauth.js";
+import { API, provision, RawClient, type Flow } from "./support/oauth.js";
 
 /*
  * The OAuth side of the local tenant, request by request: Auth0's paths and metadata, and the
@@ -28,8 +28,19 @@ const get = async (path: string) => {
 };
 const client = () => new RawClient(tenant, trusted.fetch);
 
+/**
+ * The error of an authorization that failed for a strict third-party client: Auth0 shows its error
+ * page (HTTP 400, "Oops!, something went wrong") rather than redirecting to the callback.
+ */
+function errorPage(flow: Flow): { error?: string; description?: string } {
+  expect(flow.callback).toBeUndefined();
+  expect(flow.page?.status).toBe(400);
+  const match = /<p class="error"><strong>([^<]+)<\/strong>(?:: ([^<]*))?<\/p>/.exec(flow.page?.html ?? "");
+  return { ...(match?.[1] ? { error: match[1] } : {}), ...(match?.[2] ? { description: match[2].replace(/&#39;/g, "'").replace(/&quot;/g, '"') } : {}) };
+}
+
 describe("discovery and registration follow the tenant's settings", () => {
-  it("a fresh tenant has no registration endpoint and refuses registration", async () => {
+  it("a fresh tenant advertises its registration endpoint, as Auth0's does, but refuses registration", async () => {
     const { status, body } = await get("/.well-known/openid-configuration");
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -41,7 +52,7 @@ describe("discovery and registration follow the tenant's settings", () => {
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: false,
     });
-    expect(body).not.toHaveProperty("registration_endpoint");
+    expect(body).toMatchObject({ registration_endpoint: `${tenant.url}/oidc/register` });
     expect(await client().register()).toEqual({
       status: 400,
       body: { error: "invalid_request", error_description: "Dynamic client registration is disabled for this tenant" },
@@ -171,8 +182,11 @@ describe("tokens, as Auth0 issues them", () => {
     try {
       const raw = client();
       await raw.register();
-      const ignored = await raw.exchange(await raw.authorize({ resource: API, scope: "tool:whoami" }), { resource: API });
-      expect(String(ignored.body["access_token"]).split(".")).not.toHaveLength(3);
+      // No effective audience: a third-party client is refused (a first-party one would get an opaque token).
+      expect(errorPage(await raw.authorize({ resource: API, scope: "tool:whoami" }))).toEqual({
+        error: "invalid_request",
+        description: "The userinfo audience is not allowed for third party clients. Please specify a valid API audience.",
+      });
       settings["default_audience"] = API;
       const defaulted = await raw.exchange(await raw.authorize({ resource: "https://ignored.example.com", scope: "tool:whoami" }));
       expect(decodeJwt(String(defaulted.body["access_token"]))).toMatchObject({ aud: API });
@@ -186,7 +200,11 @@ describe("tokens, as Auth0 issues them", () => {
     const raw = client();
     await raw.register();
     const flow = await raw.authorize({ audience: "https://nowhere.example.com", scope: "tool:whoami" });
-    expect(Object.fromEntries(flow.callback!.searchParams)).toMatchObject({
+    expect(errorPage(flow)).toEqual({ error: "access_denied", description: "Service not found: https://nowhere.example.com" });
+    // A client that allows redirects (redirection_policy allow_always) gets the error at its callback.
+    tenant.store.findClient(raw.clientId)!["redirection_policy"] = "allow_always";
+    const redirected = await raw.authorize({ audience: "https://nowhere.example.com", scope: "tool:whoami" });
+    expect(Object.fromEntries(redirected.callback!.searchParams)).toMatchObject({
       error: "access_denied",
       error_description: "Service not found: https://nowhere.example.com",
       state: "xyz",
@@ -210,8 +228,9 @@ describe("tokens, as Auth0 issues them", () => {
     const raw = client();
     await raw.register();
     const flow = await raw.authorize({ audience: API, scope: "tool:whoami", code_challenge: "", code_challenge_method: "" });
-    expect(flow.callback!.searchParams.get("error")).toBe("invalid_request");
-    expect(flow.callback!.searchParams.get("error_description")).toMatch(/PKCE/);
+    const { error, description } = errorPage(flow);
+    expect(error).toBe("invalid_request");
+    expect(description).toMatch(/PKCE/);
   });
 
   it("a first-party application logs in without consent and gets an ID token", async () => {
@@ -259,15 +278,14 @@ describe("the login page and the consent screen (no auto-login)", () => {
     expect(decodeJwt(String(body["access_token"]))).toMatchObject({ sub: admin.user_id, scope: "tool:whoami tool:greet" });
   });
 
-  it("Decline sends Auth0's access_denied back to the client", async () => {
+  it("Decline shows Auth0's access_denied on the error page (strict third-party clients are not redirected)", async () => {
     const raw = new RawClient(interactive, fetchFn.fetch, true);
     await raw.register();
     const login = await raw.authorize({ resource: API, scope: "tool:whoami" });
     const user = interactive.store.users.find((u) => u.email === "user@example.com")!;
     const consent = await raw.submit(login, { user_id: user.user_id });
     const declined = await raw.submit(consent, { decision: "decline" });
-    expect(declined.callback?.searchParams.get("error")).toBe("access_denied");
-    expect(declined.callback?.searchParams.get("error_description")).toBe("User did not authorize the request");
+    expect(errorPage(declined)).toEqual({ error: "access_denied", description: "User did not authorize the request" });
   });
 
   it("scope values instead of descriptions when use_scope_descriptions_for_consent is off", async () => {

@@ -18,7 +18,7 @@ export interface Route {
   path: string;
   /** The token needs at least one of these (Auth0: "Insufficient scope, expected any of: …"). */
   scopes: readonly string[];
-  handle(ctx: RouteContext): ApiResponse;
+  handle(ctx: RouteContext): ApiResponse | Promise<ApiResponse>;
 }
 
 /** The single path parameter every `/:id` route has. */

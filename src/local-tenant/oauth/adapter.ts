@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 
 import type { Client, TenantStore } from "../store.js";
+import { strictRegistration } from "./policy.js";
 
 /*
  * oidc-provider's storage. Clients live in the TenantStore — the same records the Management API
@@ -35,7 +36,7 @@ export function toProviderClient(client: Client): ClientMetadata | undefined {
 }
 
 /** What Auth0 stores for a client registered through DCR, from the metadata oidc-provider validated. */
-function fromRegistration(id: string, payload: AdapterPayload): Parameters<TenantStore["addClient"]>[0] {
+function fromRegistration(id: string, payload: AdapterPayload, strict: boolean): Parameters<TenantStore["addClient"]>[0] {
   const authMethod = payload.token_endpoint_auth_method ?? "client_secret_basic";
   const native = payload.application_type === "native";
   return {
@@ -45,8 +46,8 @@ function fromRegistration(id: string, payload: AdapterPayload): Parameters<Tenan
     name: payload.client_name ?? "Dynamically registered client",
     app_type: native ? "native" : authMethod === "none" ? "spa" : "regular_web",
     is_first_party: false,
-    // Auth0 creates every client registered through DCR in strict mode (SPEC §2: never permissive).
-    third_party_security_mode: "strict",
+    // Strict tenants create DCR clients in strict mode; permissive tenants' DCR clients carry no mode.
+    ...(strict ? { third_party_security_mode: "strict" } : {}),
     grant_types: payload.grant_types ?? ["authorization_code", "refresh_token"],
     token_endpoint_auth_method: authMethod,
     callbacks: payload.redirect_uris ?? [],
@@ -74,7 +75,7 @@ class TenantAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.name === "Client") {
       // Only registration writes clients (RFC 7592 client management is off): ids are always new.
-      if (!this.store.findClient(id)) this.store.addClient(fromRegistration(id, payload));
+      if (!this.store.findClient(id)) this.store.addClient(fromRegistration(id, payload, strictRegistration(this.store)));
       return;
     }
     this.sweep();

@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import type Provider from "oidc-provider";
 
+import type { TokenBucket } from "../faults.js";
 import { readBody } from "../http.js";
+import { applicationLimitMessage } from "../plan.js";
 import type { TenantStore } from "../store.js";
 import { parseTokenParams, type TokenParams } from "../token-endpoint.js";
 import type { TenantSigningKey } from "../tokens.js";
 import { Interactions } from "./interactions.js";
-import { escapeHtml } from "./pages.js";
-import { AUTH0_ERRORS, dcrEnabled, isThirdParty, issInAuthorizationResponses } from "./policy.js";
+import { escapeHtml, renderErrorPage } from "./pages.js";
+import { AUTH0_ERRORS, cimdSupported, dcrEnabled, isThirdParty, issInAuthorizationResponses, showsErrorPage } from "./policy.js";
 import { AUTH0_ROUTES, CONSENT_PATH, createProvider, LOGIN_PATH } from "./provider.js";
 import { profileAuthorizationQuery, profileRegistration, profileTokenParams, replayWithBody } from "./request-profile.js";
 
@@ -46,6 +48,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function registrationCors(req: IncomingMessage): Record<string, string> {
   const origin = req.headers.origin;
   return origin ? { "access-control-allow-origin": origin, vary: "Origin" } : {};
+}
+
+/** The `error` and `error_description` of an authorization response (query or fragment), if it is an error. */
+function authorizationError(location: string): { error: string; description?: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return undefined;
+  }
+  const params = url.searchParams.has("error") ? url.searchParams : new URLSearchParams(url.hash.slice(1));
+  const error = params.get("error");
+  const description = params.get("error_description");
+  return error ? { error, ...(description !== null ? { description } : {}) } : undefined;
 }
 
 /** Removes RFC 9207's `iss` from a redirect (query or fragment) when the tenant does not send it. */
@@ -99,6 +115,10 @@ class HeadlessCookieJar {
 
 export interface CreateOAuthSideOptions extends OAuthSideOptions {
   store: TenantStore;
+  /** The plan's POST /oidc/register bucket, shared by every host of the tenant (see plan.ts). */
+  registrationLimit?: TokenBucket;
+  /** The plan's application limit: registration beyond it is refused. */
+  maxApplications?: number;
   signingKey: TenantSigningKey;
   /** `https://localhost:<port>/` */
   issuer: string;
@@ -119,8 +139,10 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     await next();
     if (ctx.path === DISCOVERY_PATH && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       const metadata = ctx.body as Record<string, unknown>;
-      if (!dcrEnabled(store)) delete metadata["registration_endpoint"];
+      // Auth0's discovery document names /oidc/register whether or not DCR is on: clients find
+      // out by registering (400, "…disabled…"), which is the failure users report.
       metadata["authorization_response_iss_parameter_supported"] = issInAuthorizationResponses(store);
+      if (cimdSupported(store)) metadata["client_id_metadata_document_supported"] = true;
     }
     if (ctx.path === AUTH0_ROUTES.token && ctx.body && typeof ctx.body === "object" && "id_token" in ctx.body) {
       // Third-party clients in strict mode get no ID token from Auth0.
@@ -129,7 +151,16 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     }
     if (ctx.path === AUTH0_ROUTES.authorization || ctx.path.startsWith(`${AUTH0_ROUTES.authorization}/`)) {
       const location = ctx.response.get("location");
-      if (location) {
+      const client = ctx.oidc?.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      const failed = location && client && showsErrorPage(client) ? authorizationError(location) : undefined;
+      if (failed) {
+        // Strict third-party clients are not sent back to their callback with an error: the user
+        // sees Auth0's error page, and the MCP client waits for a callback that never comes.
+        ctx.remove("location");
+        ctx.status = 400;
+        ctx.type = "html";
+        ctx.body = renderErrorPage(failed.error, failed.description);
+      } else if (location) {
         if (!issInAuthorizationResponses(store)) ctx.response.set("location", withoutIss(location, issuer));
         jar?.record(location, issuer, ctx.response.headers["set-cookie"] as string | string[] | undefined);
       }
@@ -161,6 +192,15 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
       if (!dcrEnabled(store)) {
         // Without the tenant flag there is no registration (and no registration_endpoint).
         sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled }, registrationCors(req));
+        return;
+      }
+      const limited = options.registrationLimit?.take();
+      if (limited && !limited.allowed) {
+        sendJson(res, 429, { error: "too_many_requests", error_description: "Global limit has been reached" }, { ...registrationCors(req), ...limited.headers });
+        return;
+      }
+      if (options.maxApplications !== undefined && store.clients.length >= options.maxApplications) {
+        sendJson(res, 400, { error: "invalid_request", error_description: applicationLimitMessage(options.maxApplications) }, registrationCors(req));
         return;
       }
       for (const [name, value] of Object.entries(registrationCors(req))) res.setHeader(name, value);

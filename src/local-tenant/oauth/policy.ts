@@ -17,11 +17,39 @@ export const AUTH0_ERRORS = {
   notGranted: (audience: string) =>
     `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
   dcrDisabled: "Dynamic client registration is disabled for this tenant",
+  userinfoAudience: "The userinfo audience is not allowed for third party clients. Please specify a valid API audience.",
 } as const;
 
 /** Clients registered through DCR (and any created with `is_first_party: false`) are third-party clients. */
 export function isThirdParty(client: Client): boolean {
   return client.is_first_party === false;
+}
+
+/**
+ * Since April 2026 Auth0 registers DCR (and CIMD) clients in strict mode, with `tpc_` ids; tenants
+ * that had third-party clients before may have `dynamic_client_registration_security_mode` unset
+ * or "permissive", and their DCR clients get ordinary ids and no strict controls.
+ */
+export function strictRegistration(store: TenantStore): boolean {
+  return store.settings["dynamic_client_registration_security_mode"] === "strict";
+}
+
+export function isStrictThirdParty(client: Client): boolean {
+  return isThirdParty(client) && client["third_party_security_mode"] === "strict";
+}
+
+/**
+ * `redirection_policy` (auth0 SDK `ClientRedirectionPolicyEnum`): `open_redirect_protection`, the
+ * default for strict third-party clients, "shows an error page instead of redirecting" to the
+ * callback on authentication errors; `allow_always` redirects.
+ */
+export function showsErrorPage(client: Client): boolean {
+  return isStrictThirdParty(client) && client["redirection_policy"] !== "allow_always";
+}
+
+/** Discovery advertises Client ID Metadata Documents only when the tenant setting is on. */
+export function cimdSupported(store: TenantStore): boolean {
+  return store.settings["client_id_metadata_document_supported"] === true;
 }
 
 /** `resource_parameter_profile: compatibility` makes RFC 8707's `resource` an alias of Auth0's `audience`. */

@@ -14,6 +14,7 @@ import {
   connectionsFor,
   grantableScopes,
   isThirdParty,
+  strictRegistration,
   userPermissions,
 } from "./policy.js";
 
@@ -131,8 +132,9 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       registration: {
         enabled: true,
         initialAccessToken: false,
-        // Auth0 gives every client registered through DCR a `tpc_` (third-party client) id.
-        idFactory: () => newClientId("dynamic"),
+        // Strict tenants give clients registered through DCR a `tpc_` (third-party client) id;
+        // permissive ones an ordinary id (see policy.ts).
+        idFactory: () => newClientId(strictRegistration(store) ? "dynamic" : "first_party"),
         // Auth0 offers no RFC 7592 management of registered clients (option missing from @types/oidc-provider 8).
         ...({ issueRegistrationAccessToken: false } as object),
       },
@@ -142,8 +144,15 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       rpInitiatedLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // No defaultResource: the request profile has already turned `audience` (or the tenant's
-        // default audience) into the one `resource` of the request.
+        // The request profile has already turned `audience` (or the tenant's default audience) into
+        // the one `resource` of the request. Without one a first-party application gets an opaque
+        // token for /userinfo; a third-party client is refused at /authorize, as on Auth0.
+        defaultResource: (ctx, client, oneOf) => {
+          if (oneOf) return oneOf;
+          const storeClient = store.findClient(client.clientId);
+          if (ctx.oidc.route === "authorization" && storeClient && isThirdParty(storeClient)) throw new errors.InvalidRequest(AUTH0_ERRORS.userinfoAudience);
+          return undefined as unknown as string;
+        },
         // At the token endpoint the client need not repeat the audience: Auth0 issues the token for
         // the API that was authorized.
         useGrantedResource: () => true,

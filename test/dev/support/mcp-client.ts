@@ -30,6 +30,36 @@ export class AuthorizationError extends Error {
 
 const REDIRECT_URL = "http://127.0.0.1:53682/callback";
 
+/** A page the user agent stopped at (login, consent, error), as a user would see it. */
+export interface Page {
+  url: URL;
+  status: number;
+  html: string;
+}
+
+/** What the user does on a page: the form fields to submit, or nothing (the flow stops there). */
+export type PageAnswer = (page: Page) => Record<string, string> | undefined;
+
+/** A user who picks `email` on the login page and answers the consent screen with `decision`. */
+export function asUser(email: string, decision: "accept" | "decline" = "accept"): PageAnswer {
+  return (page): Record<string, string> | undefined => {
+    if (page.html.includes('name="user_id"')) {
+      const escaped = email.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const userId = new RegExp(`value="([^"]+)">[^<]*&lt;${escaped}&gt;`).exec(page.html)?.[1];
+      return userId ? { user_id: userId } : undefined;
+    }
+    if (page.html.includes('name="decision"')) return { decision };
+    return undefined;
+  };
+}
+
+/** The authorization flow ended on a page instead of the redirect URI (an error page, or an unanswered prompt). */
+export class StoppedAtPage extends Error {
+  constructor(readonly page: Page) {
+    super(`The authorization flow stopped at ${page.url.href}: HTTP ${page.status} ${page.html.replace(/<(style|title)>[\s\S]*?<\/\1>/g, " ").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
+  }
+}
+
 /**
  * An MCP client with no browser: `redirectToAuthorization` follows the redirects itself with
  * fetch (no cookies kept: the dev tenant's headless mode does not need them) until it reaches the
@@ -44,13 +74,19 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   private saved: OAuthTokens | undefined;
   private verifier = "";
   private readonly offline: boolean;
+  private readonly answer: PageAnswer | undefined;
+  /** Set: the client offers this Client ID Metadata Document URL as its client_id (CIMD) instead of registering. */
+  readonly clientMetadataUrl: string | undefined;
 
+  /** `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode. */
   constructor(
     private readonly fetchFn: typeof fetch,
-    options: { loginHint?: string; offline?: boolean } = {},
+    options: { loginHint?: string; offline?: boolean; answer?: PageAnswer; clientMetadataUrl?: string } = {},
   ) {
     this.loginHint = options.loginHint;
     this.offline = options.offline ?? false;
+    this.answer = options.answer;
+    this.clientMetadataUrl = options.clientMetadataUrl;
   }
 
   get redirectUrl(): string {
@@ -97,18 +133,34 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
     if (this.loginHint) url.searchParams.set("login_hint", this.loginHint);
     this.visited = [];
     this.callback = undefined;
-    for (let hop = 0; hop < 10; hop++) {
+    const cookies = new Map<string, string>();
+    let form: RequestInit | undefined;
+    for (let hop = 0; hop < 15; hop++) {
       this.visited.push(url);
       if (url.href.startsWith(REDIRECT_URL)) {
         this.callback = url;
         return;
       }
-      const response = await this.fetchFn(url, { redirect: "manual" });
-      const location = response.headers.get("location");
-      if (response.status < 300 || response.status >= 400 || !location) {
-        throw new Error(`The authorization flow stopped at ${url.href}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+      const headers = new Headers(form?.headers);
+      if (cookies.size > 0) headers.set("cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+      const response = await this.fetchFn(url, { ...form, headers, redirect: "manual" });
+      form = undefined;
+      for (const cookie of response.headers.getSetCookie()) {
+        const [pair = ""] = cookie.split(";");
+        cookies.set(pair.slice(0, pair.indexOf("=")).trim(), pair.slice(pair.indexOf("=") + 1).trim());
       }
-      url = new URL(location, url);
+      const location = response.headers.get("location");
+      if (response.status >= 300 && response.status < 400 && location) {
+        url = new URL(location, url);
+        continue;
+      }
+      const page = { url, status: response.status, html: await response.text() };
+      const fields = response.status === 200 ? this.answer?.(page) : undefined;
+      const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
+      const state = /name="state" value="([^"]+)"/.exec(page.html)?.[1];
+      if (!fields || !action || !state) throw new StoppedAtPage(page);
+      form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ state, ...fields }).toString() };
+      url = new URL(action, url);
     }
     throw new Error("Too many redirects");
   }

@@ -1,0 +1,232 @@
+import { createServer, type Server } from "node:https";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { generate } from "selfsigned";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
+import { cli } from "../support/cli.js";
+import { exampleArgs, IDENTIFIER, ROLES_YAML } from "../support/tenant.js";
+import { asUser, AuthorizationError, authorize, connect, HeadlessOAuthProvider, StoppedAtPage, trustingFetch, whoami, type PageAnswer } from "./support/mcp-client.js";
+import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js";
+import { RawClient, REDIRECT_URI } from "./support/oauth.js";
+
+/*
+ * Where Auth0 fails and where it does not (AUTH0-FACTS, "Corrections and additions"), each shown
+ * with the MCP SDK's own client through the dev tenant's login and consent pages: first the tenant
+ * setting that makes Auth0 fail, and the failure as a user meets it; then the fix (an mcp-auth0
+ * command, or the setting), and the same client getting through to the MCP server's tool.
+ */
+
+let dir: string;
+let dev: DevTenant;
+let mcp: McpTestServer;
+let trusted: ReturnType<typeof trustingFetch>;
+let documents: { server: Server; url: string; caCertPem: string };
+
+const local = (args: string[]) => cli([...args, "--local"], { cwd: dir });
+const initArgs = () => exampleArgs(dir).map((arg) => (arg === IDENTIFIER ? mcp.url : arg));
+const client = (answer: PageAnswer = asUser("admin@example.com"), extra: { clientMetadataUrl?: string } = {}) =>
+  new HeadlessOAuthProvider(trusted.fetch, { answer, ...extra });
+
+/** The MCP client logs in and calls `whoami`: what a user would see work. */
+async function loginAndCall(provider: HeadlessOAuthProvider): Promise<string[]> {
+  await authorize(mcp.url, provider, trusted.fetch);
+  const session = await connect(mcp.url, provider, trusted.fetch);
+  try {
+    return [...(await whoami(session)).permissions].sort();
+  } finally {
+    await session.close();
+  }
+}
+
+async function failure(provider: HeadlessOAuthProvider): Promise<unknown> {
+  return authorize(mcp.url, provider, trusted.fetch).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** A Client ID Metadata Document server on its own HTTPS host, as an MCP client vendor runs one. */
+async function documentServer(): Promise<typeof documents> {
+  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+    keyType: "ec",
+    algorithm: "sha256",
+    extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+  });
+  let url = "";
+  const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+    if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "none" }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
+  return { server, url, caCertPem: pems.cert };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mcp-auth0-behaviours-"));
+  await writeFile(join(dir, "roles.yaml"), ROLES_YAML);
+  documents = await documentServer();
+  const documentFetch = trustingFetch(documents.caCertPem);
+  // No auto-login: every login goes through the login page and the consent screen.
+  dev = await startDevTenant({ port: 0, dataDir: join(dir, ".mcp-auth0"), fetch: documentFetch.fetch });
+  trusted = trustingFetch(dev.caCertPem);
+  mcp = await createMcpTestServer({ fetch: trusted.fetch });
+  expect((await local(initArgs())).code).toBe(0);
+  await mcp.start(join(dir, ".env"));
+});
+
+afterAll(async () => {
+  await mcp?.close();
+  await dev?.close();
+  await trusted?.close();
+  documents?.server.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("a third-party client without an effective audience", () => {
+  it("gets Auth0's userinfo-audience error (a first-party app an opaque token); init's compatibility profile fixes it", async () => {
+    const { settings } = dev.store;
+    settings["resource_parameter_profile"] = "audience";
+    delete settings["default_audience"];
+    dev.store.changed();
+
+    // The MCP SDK sends `resource` only, which Auth0 ignores outside the compatibility profile.
+    const dcr = client();
+    const error = await failure(dcr);
+    expect(error).toBeInstanceOf(StoppedAtPage);
+    expect((error as StoppedAtPage).page.status).toBe(400);
+    expect((error as StoppedAtPage).message).toContain("The userinfo audience is not allowed for third party clients. Please specify a valid API audience.");
+    expect(dcr.callback).toBeUndefined();
+
+    // A first-party application asking the same gets a token, but an opaque one.
+    const firstParty = dev.store.addClient({ name: "First-party app", app_type: "spa", callbacks: [REDIRECT_URI], grant_types: ["authorization_code"] });
+    dev.store.findConnectionByName("Username-Password-Authentication")!.enabled_clients.push(firstParty.client_id);
+    const raw = new RawClient(dev, trusted.fetch, true);
+    raw.clientId = firstParty.client_id;
+    const login = await raw.authorize({ resource: mcp.url, scope: "openid" });
+    const admin = dev.store.users.find((u) => u.email === "admin@example.com")!;
+    const token = await raw.exchange(await raw.submit(login, { user_id: admin.user_id }));
+    expect(token.status).toBe(200);
+    expect(String(token.body["access_token"]).split(".")).not.toHaveLength(3);
+
+    expect((await local(initArgs())).code).toBe(0);
+    expect(await loginAndCall(client())).toEqual(["tool:greet", "tool:whoami"]);
+  });
+});
+
+describe("authentication errors of strict third-party clients", () => {
+  it("without a domain-level connection: Auth0's error page, no redirect; promote-connection fixes it", async () => {
+    expect((await local(["promote-connection", "--demote", "Username-Password-Authentication", "google-oauth2"])).code).toBe(0);
+    const dcr = client();
+    const error = await failure(dcr);
+    expect(error).toBeInstanceOf(StoppedAtPage);
+    expect((error as StoppedAtPage).page.html).toContain("Oops!, something went wrong");
+    expect((error as StoppedAtPage).message).toMatch(/invalid_request ?: no connections enabled for the client/);
+    // The MCP client's callback is never called: it would wait for it forever.
+    expect(dcr.visited.some((u) => u.href.startsWith(REDIRECT_URI))).toBe(false);
+
+    expect((await local(["promote-connection", "Username-Password-Authentication", "google-oauth2"])).code).toBe(0);
+    expect(await loginAndCall(client())).toEqual(["tool:greet", "tool:whoami"]);
+  });
+
+  it("a declined consent: the error page; accepted: the tool call", async () => {
+    const declined = client(asUser("admin@example.com", "decline"));
+    const error = await failure(declined);
+    expect(error).toBeInstanceOf(StoppedAtPage);
+    expect((error as StoppedAtPage).message).toMatch(/access_denied ?: User did not authorize the request/);
+    expect(declined.callback).toBeUndefined();
+
+    expect(await loginAndCall(client(asUser("admin@example.com", "accept")))).toEqual(["tool:greet", "tool:whoami"]);
+  });
+
+  it("a client whose redirection_policy is allow_always is sent back to its callback with the error instead", async () => {
+    const provider = client(asUser("user@example.com", "decline"));
+    // Register first (the first auth() call does), then change the client as an admin would.
+    await failure(provider);
+    dev.store.findClient(provider.clientInformation()!.client_id)!["redirection_policy"] = "allow_always";
+    const error = await failure(provider);
+    expect(error).toBeInstanceOf(AuthorizationError);
+    expect(error).toMatchObject({ error: "access_denied", description: "User did not authorize the request" });
+  });
+});
+
+describe("Dynamic Client Registration", () => {
+  it("off: /oidc/register answers 400 'disabled' and the MCP client cannot register; init turns it on", async () => {
+    dev.store.settings.flags["enable_dynamic_client_registration"] = false;
+    dev.store.changed();
+    const error = await failure(client());
+    expect(String(error)).toContain("Dynamic client registration is disabled for this tenant");
+    const direct = await trusted.fetch(`${dev.url}/oidc/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }) });
+    expect(direct.status).toBe(400);
+    expect(await direct.json()).toEqual({ error: "invalid_request", error_description: "Dynamic client registration is disabled for this tenant" });
+
+    expect((await local(initArgs())).code).toBe(0);
+    expect(await loginAndCall(client())).toEqual(["tool:greet", "tool:whoami"]);
+  });
+
+  it("a permissive tenant gives DCR clients ordinary ids (still third-party); a strict one tpc_ ids in strict mode", async () => {
+    delete dev.store.settings["dynamic_client_registration_security_mode"];
+    dev.store.changed();
+    const permissive = client();
+    expect(await loginAndCall(permissive)).toEqual(["tool:greet", "tool:whoami"]);
+    const permissiveId = permissive.clientInformation()!.client_id;
+    expect(permissiveId).not.toMatch(/^tpc_/);
+    expect(dev.store.findClient(permissiveId)).toMatchObject({ is_first_party: false });
+    expect(dev.store.findClient(permissiveId)).not.toHaveProperty("third_party_security_mode");
+
+    dev.store.settings["dynamic_client_registration_security_mode"] = "strict";
+    dev.store.changed();
+    const strict = client();
+    expect(await loginAndCall(strict)).toEqual(["tool:greet", "tool:whoami"]);
+    const strictId = strict.clientInformation()!.client_id;
+    expect(strictId).toMatch(/^tpc_/);
+    expect(dev.store.findClient(strictId)).toMatchObject({ is_first_party: false, third_party_security_mode: "strict" });
+  });
+});
+
+describe("Client ID Metadata Documents", () => {
+  async function importCimd(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const token = await trusted.fetch(`${dev.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ grant_type: "client_credentials", client_id: dev.m2m.clientId, client_secret: dev.m2m.clientSecret, audience: `https://${dev.domain}/api/v2/` }),
+    });
+    const { access_token } = (await token.json()) as { access_token: string };
+    const answer = await trusted.fetch(`${dev.url}/api/v2/clients/cimd/register`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ external_client_id: url }),
+    });
+    return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+  }
+
+  it("advertised by init --cimd, a CIMD client id is invalid_client until imported; imported, it logs in", async () => {
+    const discovery = async () => (await (await trusted.fetch(`${dev.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(await discovery()).not.toHaveProperty("client_id_metadata_document_supported");
+    expect((await local([...initArgs(), "--cimd"])).code).toBe(0);
+    expect(await discovery()).toMatchObject({ client_id_metadata_document_supported: true });
+
+    // The MCP SDK prefers CIMD when advertised: it sends its document's URL as client_id, unregistered.
+    const before = client(asUser("admin@example.com"), { clientMetadataUrl: documents.url });
+    const error = await failure(before);
+    expect(error).toBeInstanceOf(StoppedAtPage);
+    expect((error as StoppedAtPage).message).toContain("invalid_client");
+    expect(before.visited[0]!.searchParams.get("client_id")).toBe(documents.url);
+
+    const created = await importCimd(documents.url);
+    expect(created).toMatchObject({ status: 201, body: { client_id: documents.url, mapped_fields: { name: "CIMD MCP client", callbacks: [REDIRECT_URI] }, validation: { valid: true } } });
+    // Idempotent: importing again updates the same client.
+    expect((await importCimd(documents.url)).status).toBe(200);
+    expect(dev.store.clients.filter((c) => c.client_id === documents.url)).toHaveLength(1);
+    expect(dev.store.findClient(documents.url)).toMatchObject({ is_first_party: false, third_party_security_mode: "strict", external_metadata_type: "cimd" });
+
+    expect(await loginAndCall(client(asUser("admin@example.com"), { clientMetadataUrl: documents.url }))).toEqual(["tool:greet", "tool:whoami"]);
+  });
+});

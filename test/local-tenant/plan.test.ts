@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
+import { REDIRECT_URI } from "../dev/support/oauth.js";
+import { sdkFor, trustingFetch } from "./helpers.js";
+
+/*
+ * `plan: "free"` (`mcp-auth0 dev --plan free`): Auth0's free-plan limits, so a run against the dev
+ * tenant takes the time and meets the refusals a free tenant gives.
+ */
+
+let free: LocalTenant;
+let trusted: ReturnType<typeof trustingFetch>;
+let token: string;
+
+const sleepUntil = (unixSeconds: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, unixSeconds * 1000 - Date.now()) + 20));
+
+beforeAll(async () => {
+  free = await startLocalTenant({ plan: "free" });
+  trusted = trustingFetch(free.caCertPem);
+  free.store.settings.flags["enable_dynamic_client_registration"] = true;
+  const answer = await trusted.fetch(`${free.url}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ grant_type: "client_credentials", client_id: free.m2m.clientId, client_secret: free.m2m.clientSecret, audience: `https://${free.domain}/api/v2/` }),
+  });
+  token = ((await answer.json()) as { access_token: string }).access_token;
+});
+afterAll(async () => {
+  await free?.close();
+  await trusted?.close();
+});
+
+const getClients = () => trusted.fetch(`${free.url}/api/v2/clients`, { headers: { authorization: `Bearer ${token}` } });
+const register = () =>
+  trusted.fetch(`${free.url}/oidc/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ client_name: "MCP client", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none" }),
+  });
+
+describe("the free plan", () => {
+  it("Management API: 2 requests per second, burst 2; then 429 'Global limit has been reached' until the reset", async () => {
+    const answers = [await getClients(), await getClients(), await getClients()];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(answers.map((a) => a.headers.get("x-ratelimit-limit"))).toEqual(["2", "2", "2"]);
+    expect(answers.map((a) => a.headers.get("x-ratelimit-remaining"))).toEqual(["1", "0", "0"]);
+    expect(await answers[2]!.json()).toEqual({ statusCode: 429, error: "Too Many Requests", message: "Global limit has been reached", errorCode: "too_many_requests" });
+    const reset = Number(answers[2]!.headers.get("x-ratelimit-reset"));
+    expect(reset * 1000).toBeGreaterThan(Date.now() - 1000);
+    await sleepUntil(reset);
+    expect((await getClients()).status).toBe(200);
+  });
+
+  it("the auth0 SDK waits the limit out: five calls take about two seconds, none fails", async () => {
+    await sleepUntil(Math.ceil(Date.now() / 1000) + 1);
+    const sdk = sdkFor(free, { token }, { maxRetries: 5 });
+    try {
+      const started = Date.now();
+      for (let i = 0; i < 5; i++) await sdk.client.clients.list();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await sdk.close();
+    }
+  });
+
+  it("/oidc/register: 5 per second, then 429; at most 10 applications, then refused", async () => {
+    const burst = await Promise.all(Array.from({ length: 6 }, () => register()));
+    expect(burst.map((a) => a.status).sort()).toEqual([201, 201, 201, 201, 201, 429]);
+    const limited = burst.find((a) => a.status === 429)!;
+    expect(await limited.json()).toEqual({ error: "too_many_requests", error_description: "Global limit has been reached" });
+    expect(limited.headers.get("x-ratelimit-limit")).toBe("5");
+
+    // The M2M application and 5 registered clients are 6 applications; 4 more fill the plan.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const more = await Promise.all(Array.from({ length: 4 }, () => register()));
+    expect(more.map((a) => a.status)).toEqual([201, 201, 201, 201]);
+    expect(free.store.clients).toHaveLength(10);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refused = await register();
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: "invalid_request", error_description: "You have reached the maximum number of applications (10) allowed for this tenant's plan" });
+    expect(free.store.clients).toHaveLength(10);
+  });
+
+  it("without a plan there is no limit", async () => {
+    const unlimited = await startLocalTenant({ oauth: false });
+    const fetcher = trustingFetch(unlimited.caCertPem);
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetcher.fetch(`${unlimited.url}/api/v2/clients`)));
+      // Unauthenticated, but never rate limited.
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 401));
+    } finally {
+      await fetcher.close();
+      await unlimited.close();
+    }
+  });
+});

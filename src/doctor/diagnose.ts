@@ -43,7 +43,7 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
   const issuer = (await tenant.issuerDomain()).domain;
   const [metadata, server, usage] = await Promise.all([
-    oauthMetadataChecks(tenant.probe, issuer, dcr),
+    oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
     options.serverUrl
       ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init(` --server-url ${q(options.serverUrl!)}`))
       : Promise.resolve([]),

@@ -25,7 +25,7 @@ async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Prom
 }
 
 /** What MCP clients read first: the tenant's discovery documents and keys. */
-export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean): Promise<Check[]> {
+export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean, initFix = "mcp-auth0 init"): Promise<Check[]> {
   const G = "OAuth metadata (what MCP clients discover)";
   const issuer = `https://${domain}/`;
   const checks: Check[] = [];
@@ -41,8 +41,10 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   }
   const m = oidc.json;
   add("Issuer", m.issuer === issuer ? "pass" : "fail", m.issuer === issuer ? issuer : `${String(m.issuer)} (expected ${issuer})`);
-  if (m.registration_endpoint) add("Registration endpoint", "pass", String(m.registration_endpoint));
-  else add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", "mcp-auth0 init");
+  // Auth0 advertises /oidc/register whether or not DCR is on; with it off, registration answers 400.
+  if (!m.registration_endpoint) add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", initFix);
+  else if (dcrExpected) add("Registration endpoint", "pass", String(m.registration_endpoint));
+  else add("Registration endpoint", "warn", `${String(m.registration_endpoint)} is advertised, but Dynamic Client Registration is off: registering answers 400 ("dynamic client registration is disabled")`, initFix);
   const pkce = Array.isArray(m.code_challenge_methods_supported) && m.code_challenge_methods_supported.includes("S256");
   add("PKCE S256", pkce ? "pass" : "fail", pkce ? "supported" : "code_challenge_methods_supported does not list S256");
   if (typeof m.jwks_uri !== "string") add("JWKS", "fail", "no jwks_uri");

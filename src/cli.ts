@@ -1,7 +1,8 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { CliError, ExitCode } from "./errors.js";
-import type { Context, Deps, GlobalOptions } from "./commands/context.js";
+import type { Writable } from "node:stream";
+import { CancelledError, CliError, ExitCode, exitCodeName } from "./errors.js";
+import type { Context, Deps, GlobalOptions, RunControl } from "./commands/context.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -11,22 +12,26 @@ type Runner = (options: unknown, ctx: Context, args: string[]) => Promise<number
  * Builds the program. Command modules (and the Auth0 SDK, prompts, zod behind them) are imported
  * only when their command runs, so `--help` and `--version` stay as fast as a bare `node`.
  */
-function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
+function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) => void, stdoutUsedNow: () => boolean): Command {
   const program = new Command("mcp-auth0")
     .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
     .version(version, "-V, --version")
+    // Set before the subcommands are added: they inherit it, so every `<command> --help` lists the global options too.
+    .configureHelp({ showGlobalOptions: true, optionDescription })
     .option("--domain <host[:port]>", "tenant domain, e.g. acme.us.auth0.com (env AUTH0_DOMAIN)")
     .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
     .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
     .option("--token <token>", "a Management API token instead of client credentials (env AUTH0_ACCESS_TOKEN)")
     .option("--canonical-domain <host>", "the tenant's {tenant}.{region}.auth0.com when --domain is a custom domain: the Management API is served there only (env AUTH0_CANONICAL_DOMAIN)")
     .option("--issuer-domain <host>", "the domain MCP clients use, written to the .env, when the tenant has several custom domains (env AUTH0_ISSUER_DOMAIN)")
-    .option("--local [data-dir]", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
-    .option("-y, --yes", "never prompt; a missing value is an error naming its flag (implied by CI or no TTY)")
+    // A flag without a value: an optional value would swallow the next word (`--local Username-Password-Authentication`).
+    .option("--local", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
+    .addOption(described(new Option("--data-dir <dir>", "the local dev tenant's data directory, for dev and --local (env MCP_AUTH0_DATA_DIR)"), ".mcp-auth0"))
+    .option("-y, --yes", "never prompt; a missing value is an error naming its flag (prompts are also off when CI is set or stdin is not a terminal; teardown still needs an explicit --yes)")
     .option("--dry-run", "show the plan; change nothing, write no file")
-    .option("--json", "one JSON document on stdout; human output on stderr")
+    .option("--json", "one JSON document on stdout, also for a failure; human output on stderr")
     .option("--verbose", "show each HTTP call (secrets redacted) and stack traces")
-    .option("--timeout <seconds>", "give up on one HTTP attempt after this long (reads are retried, writes read back)", "30")
+    .addOption(new Option("--timeout <seconds>", "give up on one HTTP attempt after this long (reads are retried, writes read back)").argParser(positiveNumber).default(30))
     .option("--no-color", "plain output (also NO_COLOR)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -38,46 +43,46 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
   const action = (load: () => Promise<Runner>) =>
     async function (this: Command, ...args: unknown[]) {
       const { createContext } = await import("./commands/context.js");
-      const ctx = createContext(this.optsWithGlobals() as GlobalOptions, deps);
+      const ctx = createContext(this.optsWithGlobals() as GlobalOptions, deps, control);
       const run = await load();
       try {
         setExit(await run(this.opts(), ctx, args.filter((a): a is string => typeof a === "string" || Array.isArray(a)).flat() as string[]));
       } catch (error) {
         const { toCliError } = await import("./tenant/errors.js");
-        setExit(reportError(toCliError(error, ctx.domain ?? "the tenant"), ctx, error));
+        setExit(reportError(toCliError(error, ctx.domain ?? "the tenant"), ctx, error, stdoutUsedNow()));
       }
     };
 
   program
     .command("init")
     .description("provision the tenant for an MCP server: DCR, the API, the default grant, connections, roles, and the server's .env")
-    .option("--api-identifier <url>", "the API identifier = audience = the MCP server's resource URL (default: --server-url)")
-    .option("--api-name <name>", 'the API\'s name (default "MCP Server")')
+    .addOption(described(new Option("--api-identifier <url>", "the API identifier = audience = the MCP server's resource URL"), "--server-url"))
+    .addOption(described(new Option("--api-name <name>", "the API's name"), '"MCP Server"'))
     .option("--scopes <list>", "comma-separated scopes, each value or value=description")
     .option("--connections <list>", "comma-separated connection names or ids: promoted to domain level (dcr), enabled for the application (proxy)")
     .option("--roles <file>", "roles file (YAML or JSON)")
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
-    .option("--env-path <path>", "where to write the .env (default .env)")
-    .option("--template <name>", ".env preset (default auth0; list: show every preset with its framework and mode)")
+    .addOption(described(new Option("--env-path <path>", "where to write the .env"), ".env"))
+    .addOption(described(new Option("--template <name>", ".env preset (list: show every preset with its framework and mode)"), "auth0"))
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
     .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
-    .option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application (default dcr)")
+    .addOption(described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(["dcr", "proxy"]), "dcr"))
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
-    .option("--app-name <name>", 'proxy mode: the application\'s name, matched exactly (default "<API name> (MCP proxy)")')
+    .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
     .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
-    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory, if any); flags override its values")
+    .addOption(described(new Option("--config <file>", "config file; flags override its values"), "mcp-auth0.config.yaml in this directory, if any"))
     .action(action(async () => (await import("./commands/init.js")).runInit));
 
   program
     .command("env")
     .description("write the .env of a preset from the tenant's current state; changes nothing in the tenant")
     .requiredOption("--template <name>", ".env preset (list: show them)")
-    .option("--api-identifier <url>", "the API whose audience the .env names (default: --server-url)")
+    .addOption(described(new Option("--api-identifier <url>", "the API whose audience the .env names"), "--server-url"))
     .option("--server-url <url>", "the MCP server's public URL")
     .option("--env-path <path>", "where to write the .env", ".env")
-    .option("--app-name <name>", 'proxy presets: the application to read (default "<API name> (MCP proxy)")')
+    .addOption(described(new Option("--app-name <name>", "proxy presets: the application to read"), '"<API name> (MCP proxy)"'))
     .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
     .action(action(async () => (await import("./commands/env.js")).runEnv));
 
@@ -100,28 +105,30 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
     .command("sync")
     .description("create and update the roles of a roles file: descriptions, this API's permissions, users by email")
     .requiredOption("--file <file>", "roles file (YAML or JSON)")
-    .option("--api-identifier <url>", "the API whose permissions the roles grant")
+    .addOption(described(new Option("--api-identifier <url>", "the API whose permissions the roles grant"), "AUTH0_AUDIENCE of the environment or ./.env, or the config file's API"))
     .option("--prune", "also remove this API's permissions that the file does not list, from the roles it lists")
     .action(action(async () => (await import("./commands/roles-sync.js")).runRolesSync));
 
   program
     .command("plan")
     .description("print the plan for the config file without applying it; --check exits 5 when the tenant differs (drift, for CI)")
-    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory)")
+    .addOption(described(new Option("--config <file>", "config file"), "mcp-auth0.config.yaml in this directory"))
     .option("--check", "exit 5 when the tenant differs from the file, 0 when it matches")
     .action(action(async () => (await import("./commands/plan.js")).runPlan));
 
   program
     .command("teardown")
-    .description("remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a third-party client (tpc_ or is_first_party false), never anything it does not name")
-    .option("--config <file>", "config file (default: mcp-auth0.config.yaml in this directory)")
+    .description(
+      "remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a third-party client (tpc_ or is_first_party false), never anything it does not name. Without a terminal (CI, a pipe) it needs an explicit --yes",
+    )
+    .addOption(described(new Option("--config <file>", "config file"), "mcp-auth0.config.yaml in this directory"))
     .option("--reset-tenant-settings", "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD)")
     .action(action(async () => (await import("./commands/teardown.js")).runTeardown));
 
   program
     .command("doctor")
     .description("check, read-only, everything an MCP client meets in the tenant (and the MCP server), and say what to fix")
-    .option("--api-identifier <url>", "the MCP server's API identifier (env AUTH0_AUDIENCE)")
+    .addOption(described(new Option("--api-identifier <url>", "the MCP server's API identifier"), "AUTH0_AUDIENCE of the environment or the .env, or the config file's API"))
     .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
     .option("--connections <list>", "connections that should be domain level")
     .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
@@ -132,8 +139,7 @@ function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
   program
     .command("dev")
     .description("run a local Auth0-compatible tenant (Management API, OAuth with DCR and PKCE, dev users) until stopped; then: mcp-auth0 init --local")
-    .option("--port <port>", "HTTPS port on localhost", "4000")
-    .option("--data-dir <dir>", "where its state, keys, CA and connection.json live (default .mcp-auth0, env MCP_AUTH0_DATA_DIR)")
+    .addOption(new Option("--port <port>", "HTTPS port on localhost").argParser(port).default(4000))
     .option("--auto-login <email>", "headless mode for tests and CI: log this dev user in and consent, with no page")
     .option("--plan <plan>", "free: Auth0's free-plan limits (Management API 2/s, /oidc/register 5/s, 10 applications)")
     .option("--custom-domain [port]", "also serve a custom domain at 127.0.0.1:<port> (default --port + 1) with its own issuer, as Auth0 does")
@@ -147,22 +153,64 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("Not a positive number of seconds.");
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("Not a port (0-65535).");
+  return n;
+}
+
+/**
+ * A default that only the help shows: the command computes it (from another flag, the config file
+ * or the .env), so commander must not fill it in — a filled-in value would override the file.
+ */
+function described(option: Option, defaultDescription: string): Option {
+  option.defaultValueDescription = defaultDescription;
+  return option;
+}
+
+/** Commander's option description, with one way of writing defaults and required options marked. */
+function optionDescription(this: Help, option: Option): string {
+  const extra: string[] = [];
+  if (option.mandatory) extra.push("required");
+  if (option.argChoices) extra.push(`choices: ${option.argChoices.join(", ")}`);
+  const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== "boolean" ? String(option.defaultValue) : undefined);
+  if (shown !== undefined) extra.push(`default: ${shown}`);
+  return extra.length ? `${option.description} (${extra.join(", ")})` : option.description;
+}
+
 /** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */
-function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">, original: unknown = error): number {
+function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">, original: unknown = error, stdoutUsed = false): number {
   const cli = error instanceof CliError ? error : undefined;
-  if (!cli) {
-    ctx.logger.error(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
-    ctx.logger.info("Run again with --verbose for details.");
-  } else {
-    ctx.logger.error(cli.message);
-    if (cli.hint) ctx.logger.info(`  ${cli.hint}`);
-  }
+  const message = cli ? cli.message : `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
+  const hint = cli ? cli.hint : "Run again with --verbose for details.";
+  ctx.logger.error(message);
+  if (hint) ctx.logger.info(`  ${hint}`);
   if (ctx.options.verbose && original instanceof Error && original.stack) ctx.logger.info(original.stack);
-  return cli?.exitCode ?? ExitCode.failure;
+  const code = cli?.exitCode ?? ExitCode.failure;
+  // A script reading --json gets a document for a failure too, unless the command already printed its own.
+  if (ctx.options.json && !stdoutUsed) ctx.logger.json(failureDocument(code, message, hint));
+  return code;
+}
+
+/** `{ ok: false, error: { code, exitCode, message, hint } }`: `code` is a stable name of the exit code (README, "--json"). */
+function failureDocument(exitCode: number, message: string, hint?: string) {
+  return { ok: false, error: { code: exitCodeName(exitCode), exitCode, message, ...(hint ? { hint } : {}) } };
+}
+
+/** Ctrl-C as a signal (outside a prompt, which takes it as a key): the default subscribes to SIGINT. */
+function onSigint(listener: () => void): () => void {
+  process.on("SIGINT", listener);
+  return () => process.off("SIGINT", listener);
 }
 
 export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Promise<number> {
-  const deps: Deps = {
+  const given: Deps = {
     env: process.env,
     cwd: process.cwd(),
     stdout: process.stdout,
@@ -170,17 +218,46 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
     stdinIsTTY: process.stdin.isTTY === true,
     ...overrides,
   };
+  // Whether stdout already holds a document: a failure then adds none (one document per run).
+  let stdoutUsed = false;
+  const stdout = { write: (chunk: string | Uint8Array, ...rest: unknown[]) => ((stdoutUsed = true), (given.stdout.write as (...a: unknown[]) => boolean)(chunk, ...rest)) } as unknown as Writable;
+  const deps: Deps = { ...given, stdout };
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(deps, (code) => (exitCode = code));
+  const control: RunControl = { phase: "before" };
+  const program = buildProgram(deps, control, (code) => (exitCode = code), () => stdoutUsed);
+
+  // Ctrl-C outside a prompt. While changes are applied, the change in progress finishes and apply
+  // stops before the next one (executePlan reports what was applied); otherwise the run ends here.
+  let cancel!: (error: Error) => void;
+  const cancelled = new Promise<never>((_, reject) => (cancel = reject));
+  const unsubscribe = (deps.onInterrupt ?? onSigint)(() => {
+    if (control.handlesInterrupt) return;
+    if (control.phase === "applying" && !control.stopRequested) {
+      deps.stderr.write("\nStopping after the change in progress (Ctrl-C again to stop at once)…\n");
+      control.stopRequested = true;
+    } else if (control.phase === "applying") {
+      // A second Ctrl-C: the person will not wait for a slow write. Its outcome is unknown, which
+      // a re-run handles like any interrupted write (it reads the tenant first).
+      cancel(new CancelledError("Cancelled during a change: it may or may not have taken effect.", "Re-run the same command: it reads the tenant first and completes what is missing."));
+    } else {
+      // The run ends now; work still under way (in-process) must not start a write after it.
+      control.stopRequested = true;
+      cancel(control.phase === "before" ? new CancelledError() : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing."));
+    }
+  });
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await Promise.race([program.parseAsync(argv, { from: "user" }), cancelled]);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed by commander.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (argv.includes("--json") && !stdoutUsed) deps.stdout.write(`${JSON.stringify(failureDocument(ExitCode.usage, error.message.replace(/^error: /, "")), null, 2)}\n`);
+      return ExitCode.usage;
     }
     const { createContext } = await import("./commands/context.js");
-    return reportError(error, createContext(program.opts() as GlobalOptions, deps));
+    return reportError(error, createContext(program.opts() as GlobalOptions, deps, control), error, stdoutUsed);
+  } finally {
+    unsubscribe();
   }
   return exitCode;
 }

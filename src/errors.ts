@@ -9,9 +9,18 @@ export const ExitCode = {
   credentials: 3,
   unreachable: 4,
   drift: 5,
+  /** Applied or read, but a check of the closing verdict (or doctor) failed: MCP clients would fail. */
+  notReady: 6,
+  /** Ctrl-C or Esc: the user stopped the command (128 + SIGINT, as shells report it). */
+  cancelled: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The stable `error.code` of a --json failure document, one per exit code (README, "--json"). */
+export function exitCodeName(code: number): string {
+  return (Object.entries(ExitCode).find(([, value]) => value === code)?.[0] ?? "failure").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
 
 export class CliError extends Error {
   constructor(
@@ -75,5 +84,15 @@ export class Auth0ApiError extends CliError {
     options?: { cause?: unknown },
   ) {
     super(message, statusCode === 401 || statusCode === 403 ? ExitCode.credentials : ExitCode.failure, hint, options);
+  }
+}
+
+/**
+ * The user pressed Ctrl-C or Esc. Before the first write nothing was changed; after it, the
+ * message says what was applied (the tenant converges on a re-run, so stopping is always safe).
+ */
+export class CancelledError extends CliError {
+  constructor(message = "Cancelled — nothing was changed.", hint?: string) {
+    super(message, ExitCode.cancelled, hint);
   }
 }

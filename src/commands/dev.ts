@@ -53,7 +53,8 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   }
   const options = parsed.data;
   const { cwd, env } = ctx.deps;
-  const dataDir = dataDirOf(cwd, options.dataDir, env);
+  // --data-dir is a global option: the same flag tells --local where to look.
+  const dataDir = dataDirOf(cwd, options.dataDir ?? ctx.options.dataDir, env);
   const { startDevTenant, DevTenantError } = await import("../local-tenant/dev.js");
 
   let tenant: DevTenant;
@@ -75,7 +76,7 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
     throw error;
   }
 
-  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local ${shown(cwd, dataDir)}`;
+  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${shown(cwd, dataDir)}`;
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);
@@ -111,6 +112,8 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
   }
   hooks.onReady?.(tenant);
 
+  // Ctrl-C is how dev stops: a clean stop, exit 0, not a cancelled run.
+  ctx.control.handlesInterrupt = true;
   await (hooks.until ?? untilSignal());
   await tenant.close();
   logger.info("Local tenant stopped; its state stays in " + shown(cwd, dataDir) + ".");

@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseEnv } from "node:util";
 import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { ExitCode } from "../errors.js";
@@ -8,25 +6,15 @@ import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
-import { q } from "../doctor/fixes.js";
+import { identifierFromContext, readDotenv } from "./api-identifier.js";
+import { suggest, typedSecretNote } from "./suggest.js";
+import { completeBareFixes, isBareFix } from "../doctor/complete-fixes.js";
+import { readConnections } from "../resources/connections.js";
+import { readResourceServer } from "../resources/resource-server.js";
 import { recognisePreset } from "../doctor/dotenv-preset.js";
-
-/** SPEC §3: read, but the tenant is not ready for MCP clients. */
-const NOT_READY = 6;
 
 /** The .env's domain, bare (the mcp-use preset writes it without https://). */
 const bare = (domain: string | undefined) => domain?.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase() || undefined;
-
-/** The flags that made doctor reach this tenant, for the fix commands it prints (credentials stay in the environment). */
-function targetOf(ctx: Context): string {
-  const o = ctx.options;
-  if (o.local) return typeof o.local === "string" ? ` --local ${q(o.local)}` : " --local";
-  return [
-    o.domain ? ` --domain ${q(o.domain)}` : "",
-    o.canonicalDomain ? ` --canonical-domain ${q(o.canonicalDomain)}` : "",
-    o.issuerDomain ? ` --issuer-domain ${q(o.issuerDomain)}` : "",
-  ].join("");
-}
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -37,16 +25,7 @@ const optionsSchema = z.object({
   appName: z.string().optional(),
 });
 
-/** The MCP server's .env (what init wrote), so that a bare `mcp-auth0 doctor` in its folder knows the API. */
-async function readDotenv(path: string): Promise<Record<string, string>> {
-  try {
-    return parseEnv(await readFile(path, "utf8")) as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails. */
+/** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails (SPEC §3). */
 export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
   const env = ctx.deps.env;
@@ -64,8 +43,8 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
       env.AUTH0_AUDIENCE ??
       preset.audience ??
       dotenv.AUTH0_AUDIENCE ??
-      dotenv.MCP_USE_OAUTH_AUTH0_AUDIENCE ??
       serverUrl ??
+      (await identifierFromContext(ctx, options.envPath)) ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const tenant = await openTenant(ctx);
@@ -73,21 +52,37 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   assertScopes(tenant.scopes, proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES);
   const issuer = await tenant.issuerDomain();
   if (issuer.note) ctx.logger.info(issuer.note);
-  const checks = await diagnose(tenant, {
+  const diagnosed = await diagnose(tenant, {
     identifier,
     serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined,
     connections: parseList(options.connections),
     envPath: options.envPath === ".env" ? undefined : options.envPath,
     envDomain: preset.domain ?? bare(dotenv.AUTH0_DOMAIN ?? dotenv.MCP_USE_OAUTH_AUTH0_DOMAIN),
     envTemplate: preset.template?.name,
-    target: targetOf(ctx),
+    command: (words) => suggest(ctx, words),
     ...(proxy
       ? { proxy: { template: preset.template?.mode === "proxy" ? preset.template.name : "mcp-use-proxy", clientId: preset.clientId, appName: options.appName, baseUrl: preset.baseUrl } }
       : {}),
   });
+  // diagnose prints complete commands; only the roles-sync fix (a file it cannot know) is completed here.
+  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && isBareFix(c.fix)) ? completeBareFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
+  const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
+  if (note) ctx.logger.info(note);
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
-  if (ctx.options.json) {
-    ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
-  }
-  return failed(checks) ? NOT_READY : ExitCode.ok;
+  if (failed(checks)) ctx.logger.info(`\nRun the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
+  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
+  return failed(checks) ? ExitCode.notReady : ExitCode.ok;
+}
+
+/**
+ * What a printed fix needs to run as shown: the API's scopes and the tenant's connections. Read
+ * only when a check needs a fix (the tenant is not ready), so a passing doctor costs no more calls.
+ */
+async function fixFacts(tenant: Awaited<ReturnType<typeof openTenant>>, identifier: string) {
+  const [api, connections] = await Promise.all([readResourceServer(tenant, identifier), readConnections(tenant)]);
+  return {
+    identifier,
+    scopes: (api?.scopes ?? []).map((s) => ({ value: s.value, description: s.description })),
+    connections: connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
+  };
 }

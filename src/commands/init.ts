@@ -1,14 +1,17 @@
 import { z } from "zod";
-import { InputError } from "../errors.js";
+import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "./context.js";
 import { openTenant } from "./context.js";
-import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
+import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
+import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "./init-wizard.js";
+import { suggest, typedSecretNote } from "./suggest.js";
+import { completeBareFixes } from "../doctor/complete-fixes.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { readTenantState, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { diagnose } from "../doctor/diagnose.js";
-import type { ApplicationChange, RoleDesired } from "../plan/plan.js";
+import type { ApplicationChange } from "../plan/plan.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
@@ -41,49 +44,30 @@ export const initOptionsSchema = z.object({
 
 export type InitOptions = z.infer<typeof initOptionsSchema>;
 
-interface Answers {
-  identifier: string;
-  apiName?: string;
-  scopes: ScopeInput[];
-  serverUrl?: string;
-  roles?: { file: string; roles: RoleDesired[] };
-  envPath: string;
-}
-
-/** Asks (interactively) or takes (flags) the API's values, and validates every one before any request. */
-async function gatherApi(options: InitOptions, ctx: Context, config?: LoadedConfig): Promise<Omit<Answers, "roles" | "envPath">> {
-  const { prompter } = ctx;
+/**
+ * The values flags (or the config file) give, validated before any request. In the wizard what they
+ * leave open is asked after the tenant is connected; without a terminal it is a default or an error
+ * naming the flag.
+ */
+async function valuesFromFlags(options: InitOptions, ctx: Context, config: LoadedConfig | undefined, wizard: boolean): Promise<Partial<ApiAnswers>> {
   const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
-  const identifier = parseIdentifier(
-    options.apiIdentifier ??
-      serverUrl ??
-      (await prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)", default: undefined, validate: validWith((v) => parseIdentifier(v)) })),
-  );
-  const apiName =
-    options.apiName !== undefined
-      ? parseApiName(options.apiName)
-      : prompter.interactive && !config
-        ? parseApiName(await prompter.input({ message: "API name", flag: "--api-name", default: "MCP Server" }))
-        : undefined;
+  const identifierRaw = options.apiIdentifier ?? serverUrl;
+  const identifier =
+    identifierRaw !== undefined
+      ? parseIdentifier(identifierRaw)
+      : wizard
+        ? undefined
+        : parseIdentifier(await ctx.prompter.input({ message: "API identifier", flag: "--api-identifier (or --server-url)" }));
+  const apiName = options.apiName !== undefined ? parseApiName(options.apiName) : undefined;
   const scopes =
-    options.scopes === undefined && config
-      ? config.desired.scopes
-      : parseScopes(
-          options.scopes ??
-            (await prompter.input({ message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity", validate: validWith(parseScopes) })),
-        );
-  return { identifier, apiName, scopes, serverUrl };
-}
-
-function validWith(parse: (value: string) => unknown) {
-  return (value: string) => {
-    try {
-      parse(value);
-      return true as const;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  };
+    options.scopes !== undefined
+      ? parseScopes(options.scopes)
+      : config
+        ? config.desired.scopes
+        : wizard
+          ? undefined
+          : parseScopes(await ctx.prompter.input({ message: "Scopes", flag: "--scopes", default: "tool:whoami=Read your identity" }));
+  return { serverUrl, identifier, apiName, scopes };
 }
 
 export async function runInit(raw: unknown, ctx: Context): Promise<number> {
@@ -95,11 +79,12 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const options = config ? withConfig(flags, config) : flags;
   const mode = parseMode(options.mode ?? "dcr");
   assertProxyOnlyFlags(options, mode);
-  const template = await templateForMode(options.template, mode);
+  // The wizard asks what flags leave open; a config file answers everything.
+  const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   // --cimd-client implies --cimd: importing clients is pointless without advertising support.
   const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
-  let api!: Awaited<ReturnType<typeof gatherApi>>;
+  let given!: Partial<ApiAnswers>;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
   const rolesFromFlag = options.roles
@@ -107,18 +92,25 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     : config?.desired.roles.length
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
+  // Without a terminal the preset is known now: a wrong one fails before any request.
+  if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
   const tenant = await openTenant(ctx, async () => {
-    api = await gatherApi(options, ctx, config);
-    if (mode === "proxy") proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
+    given = await valuesFromFlags(options, ctx, config, wizard);
+    if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
-    if (rolesFromFlag) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
+    if (rolesFromFlag && given.scopes && given.identifier) assertPermissionsAreScopes(rolesFromFlag.roles, given.scopes.map((s) => s.value), given.identifier, rolesFromFlag.file);
   });
+  if (wizard) await showTenant(ctx, tenant);
+  const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
+  if (rolesFromFlag && wizard) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
+  if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
   if (api.identifier === `https://${tenant.domain}/api/v2/`) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
-  const wantsRoles = rolesFromFlag !== undefined || (prompter.interactive && !config);
-  const scopeOptions = { mode, clientSecret: usesValue(template, "clientSecret"), cimdClients: cimdClients.length > 0 };
+  const wantsRoles = rolesFromFlag !== undefined || wizard;
+  const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
+  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read overlaps the state's.
@@ -147,15 +139,12 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           )
         : [];
 
-  let roles = rolesFromFlag;
-  if (!roles && prompter.interactive && !config) {
-    const file = await prompter.input({ message: "Roles file (YAML or JSON; leave empty for none)", flag: "--roles", default: "" });
-    if (file.trim()) roles = { file: file.trim(), roles: await loadRolesFile(resolvePath(deps.cwd, file.trim())) };
-  }
-  const envPath = options.envPath ?? (await prompter.input({ message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }));
+  const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
+  const { envPath, template: chosenTemplate } = wizard ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template }) : { envPath: options.envPath ?? ".env", template: options.template };
+  const template = await templateForMode(chosenTemplate, mode);
   const envFilePath = resolvePath(deps.cwd, envPath);
-  if (options.envPath === undefined) await assertEnvPathWritable(envFilePath);
-
+  if (options.envPath === undefined && !wizard) await assertEnvPathWritable(envFilePath);
+  if (usesValue(template, "clientSecret") && !scopeOptions.clientSecret) assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, { mode, clientSecret: true }), []);
   let policy: DefaultAudiencePolicy =
     options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
   const otherAudience = state.settings.default_audience && state.settings.default_audience !== api.identifier ? state.settings.default_audience : undefined;
@@ -198,8 +187,11 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   plan.env = envFile.change;
   plan.warnings.push(...envFile.warnings);
 
+  const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {
     writeEnv: envFile.write,
+    recheck: doctor,
+    commandsNote: typedSecretNote(ctx),
     nextSteps: proxy
       ? [
           `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,
@@ -208,7 +200,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       : [
           `Start your MCP server; it reads ${envPath} (domain ${issuerDomain.domain}, audience ${api.identifier}).`,
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
-          "Check the whole setup at any time: mcp-auth0 doctor",
+          `Check the whole setup at any time: ${doctor}`,
         ],
     // After a converged run the state read for the plan is the final state: no second read.
     // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
@@ -217,10 +209,18 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       : async (applied) => {
           const after = applied ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles }) : state;
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
-          return diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
+          const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined, command: (words) => suggest(ctx, words) });
+          return completeBareFixes(ctx, checks, {
+            identifier: api.identifier,
+            scopes: api.scopes,
+            connections: after.connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
+            rolesFile: roles?.file,
+          });
         },
   });
-  if (code === 0 && prompter.interactive && !config && !ctx.options.dryRun) {
+  if (code !== 0 || !wizard || ctx.options.dryRun || ctx.control.phase !== "after") return code;
+  try {
+    await saveRolesFile(ctx, roles);
     await offerToSaveConfig(ctx, {
       domain: tenant.domain,
       identifier: api.identifier,
@@ -233,6 +233,10 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       template: template.name,
       mode,
     });
+  } catch (error) {
+    // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.
+    if (error instanceof CancelledError) throw new CancelledError("Cancelled — the changes above were applied; only the config file was not saved.");
+    throw error;
   }
   return code;
 }

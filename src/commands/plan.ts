@@ -7,6 +7,7 @@ import { assertReadScopes } from "../tenant/scopes.js";
 import { INIT_READ_SCOPES, planInit, readTenantState } from "../plan/init-plan.js";
 import { isConverged, pendingChanges } from "../plan/plan.js";
 import { planToJson, renderPlan } from "../plan/render.js";
+import { suggest } from "./suggest.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
 
@@ -37,7 +38,7 @@ export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   if (ctx.options.json) ctx.logger.json({ plan: planToJson(plan) });
   if (options.check && !isConverged(plan)) {
     const drift = pendingChanges(plan).map((c) => c.label);
-    throw new CliError(`The tenant differs from the config file: ${drift.join("; ")}.`, ExitCode.drift, "Run mcp-auth0 init to apply the file, or update the file.");
+    throw new CliError(`The tenant differs from the config file: ${drift.join("; ")}.`, ExitCode.drift, `Run ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])} to apply the file, or update the file.`);
   }
   return ExitCode.ok;
 }

@@ -9,6 +9,7 @@ import { readResourceServer } from "../resources/resource-server.js";
 import { readRoles } from "../resources/roles.js";
 import { planRoles } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
+import { identifierFromContext } from "./api-identifier.js";
 
 const optionsSchema = z.object({
   file: z.string(),
@@ -21,7 +22,7 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
   const options = optionsSchema.parse(raw);
   const roles = await loadRolesFile(resolve(ctx.deps.cwd, options.file));
   const rawIdentifier =
-    options.apiIdentifier ?? ctx.deps.env.AUTH0_AUDIENCE ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier" }));
+    options.apiIdentifier ?? (await identifierFromContext(ctx)) ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier (or AUTH0_AUDIENCE in ./.env)" }));
   const identifier = parseIdentifier(rawIdentifier);
   const tenant = await openTenant(ctx);
   assertReadScopes(tenant.scopes, ["read:resource_servers", "read:roles", "read:users"], ["create:roles", "update:roles"]);

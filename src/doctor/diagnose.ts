@@ -5,7 +5,7 @@ import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
-import { fixes, q } from "./fixes.js";
+import { fixes } from "./fixes.js";
 import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
@@ -24,8 +24,8 @@ export interface DiagnoseOptions {
   envDomain?: string;
   /** The preset that wrote the .env, for the `mcp-auth0 env` fix. */
   envTemplate?: string;
-  /** Appended to the printed mcp-auth0 fixes so that they reach the same tenant (" --local"). */
-  target?: string;
+  /** `mcp-auth0 <words>` as the user runs it here (the flags that chose this tenant appended). */
+  command?: (words: string[]) => string;
   /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
   proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
@@ -38,14 +38,23 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
-  const fixTarget = { identifier: options.identifier, scopes, domain: tenant.domain, target: options.target ?? "", envPath: options.envPath };
+  // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
+  const promote = state.connections.some((c) => c.is_domain_connection) ? undefined : (state.connections.find((c) => c.strategy === "auth0") ?? state.connections[0])?.name;
+  const fixTarget = {
+    identifier: options.identifier,
+    scopes: (state.resourceServer?.scopes ?? []).map((s) => ({ value: s.value!, description: s.description })),
+    promote,
+    domain: tenant.domain,
+    command: options.command,
+    envPath: options.envPath,
+  };
   const fix = fixes(fixTarget);
   // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
   const issuer = (await tenant.issuerDomain()).domain;
   const [metadata, server, usage] = await Promise.all([
     oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
     options.serverUrl
-      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init(` --server-url ${q(options.serverUrl!)}`))
+      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
       : Promise.resolve([]),
     // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
     options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
@@ -64,7 +73,7 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
           scopes,
           baseUrl: proxy.baseUrl,
           connections: state.connections,
-          target: options.target ?? "",
+          command: fix.command,
           envPath: options.envPath,
           applications: state.applications,
         })),

@@ -2,7 +2,6 @@ import type { Tenant } from "../tenant/connect.js";
 import type { Connection } from "../resources/connections.js";
 import { isThirdPartyClient, PROXY_APPLICATION_SETTINGS, readApplications, readEnabledConnections, type Application } from "../resources/application.js";
 import type { Check } from "./check.js";
-import { q } from "./fixes.js";
 
 export interface ProxyFacts {
   /** The preset of the .env (its variables name the client id). */
@@ -15,7 +14,8 @@ export interface ProxyFacts {
   scopes: string[];
   baseUrl?: string;
   connections: Connection[];
-  target: string;
+  /** `mcp-auth0 <words>` as the user runs it here. */
+  command: (words: string[]) => string;
   envPath?: string;
   /** Already read (the proxy state read): saves a call. */
   applications?: Application[];
@@ -33,18 +33,17 @@ export async function proxyChecks(tenant: Tenant, f: ProxyFacts): Promise<Check[
   const apps = (f.applications ?? (await readApplications(tenant))).filter((a) => !isThirdPartyClient(a));
   const app: Application | undefined = apps.find((a) => a.client_id === f.clientId) ?? apps.find((a) => a.name === f.appName);
   const connectionNames = (enabled: string[]) => enabled.length ? enabled : [(f.connections.find((c) => c.strategy === "auth0") ?? f.connections[0])?.name].filter((n): n is string => !!n);
-  const envPath = f.envPath ? ` --env-path ${q(f.envPath)}` : "";
-  const init = (callbacks: string[], connections: string[]) =>
-    [
-      `mcp-auth0 init --mode proxy --template ${q(f.template)} --api-identifier ${q(f.identifier)}`,
-      f.scopes.length ? ` --scopes ${q(f.scopes.join(","))}` : "",
-      ` --app-name ${q(app?.name ?? f.appName)}`,
-      ...(callbacks.length ? callbacks : [`${(f.baseUrl ?? "<server origin>").replace(/\/+$/, "")}/oauth/callback`]).map((c) => ` --callback-url ${q(c)}`),
-      connections.length ? ` --connections ${q(connections.join(","))}` : "",
-      envPath,
-      f.target,
-    ].join("");
-
+  const envPath = f.envPath ? ["--env-path", f.envPath] : [];
+  const init = (callbacks: string[], connections: string[], appName = app?.name ?? f.appName) =>
+    f.command([
+      "init", "--mode", "proxy", "--template", f.template, "--api-identifier", f.identifier,
+      ...(f.scopes.length ? ["--scopes", f.scopes.join(",")] : []),
+      "--app-name", appName,
+      ...(callbacks.length ? callbacks : [`${(f.baseUrl ?? "<server origin>").replace(/\/+$/, "")}/oauth/callback`]).flatMap((c) => ["--callback-url", c]),
+      ...(connections.length ? ["--connections", connections.join(",")] : []),
+      ...envPath,
+    ]);
+  const envFix = (name: string) => f.command(["env", "--template", f.template, "--api-identifier", f.identifier, "--app-name", name, ...envPath]);
   if (!app) {
     add("Exists", "fail", `no Regular Web Application ${f.clientId ? `with the .env's client id ${f.clientId} or ` : ""}named "${f.appName}": the MCP server cannot log anyone in`, init([], connectionNames([])));
     return checks;
@@ -55,12 +54,13 @@ export async function proxyChecks(tenant: Tenant, f: ProxyFacts): Promise<Check[
   add("Exists", "pass", `${app.name} (${app.client_id})`);
   add("Regular Web Application", app.app_type === PROXY_APPLICATION_SETTINGS.app_type ? "pass" : "fail",
     app.app_type === PROXY_APPLICATION_SETTINGS.app_type ? "yes: it has a client secret for the proxy" : `${app.app_type ?? "unknown type"}: a proxy needs a Regular Web Application (a confidential client)`,
-    app.app_type === PROXY_APPLICATION_SETTINGS.app_type ? undefined : `${init(app.callbacks, connectionNames(enabled)).replace(` --app-name ${q(app.name)}`, ` --app-name ${q(`${app.name} (proxy)`)}`)}`);
+    // A proxy application of another name is created as a Regular Web Application.
+    app.app_type === PROXY_APPLICATION_SETTINGS.app_type ? undefined : init(app.callbacks, connectionNames(enabled), `${app.name} (proxy)`));
   add("Callbacks", app.callbacks.length ? "pass" : "fail", app.callbacks.length ? app.callbacks.join(", ") : "none: Auth0 refuses to send the login back to the MCP server", fix);
   const missing = PROXY_APPLICATION_SETTINGS.grant_types.filter((g) => !app.grant_types.includes(g));
   add("Grant types", missing.length ? "fail" : "pass", missing.length ? `missing ${missing.join(", ")}${missing.includes("refresh_token") ? ": users log in again whenever the token expires" : ""}` : app.grant_types.join(", "), fix);
   add("Connections enabled for it", enabled.length ? "pass" : "fail", enabled.length ? enabled.join(", ") : "none: the login page offers no way to log in", fix);
-  if (f.clientId === undefined) add(".env client id", "fail", "the .env holds no client id", `mcp-auth0 env --template ${q(f.template)} --api-identifier ${q(f.identifier)} --app-name ${q(app.name)}${envPath}${f.target}`);
-  else add(".env client id", f.clientId === app.client_id ? "pass" : "fail", f.clientId === app.client_id ? app.client_id : `${f.clientId} is not this application's (${app.client_id})`, `mcp-auth0 env --template ${q(f.template)} --api-identifier ${q(f.identifier)} --app-name ${q(app.name)}${envPath}${f.target}`);
+  if (f.clientId === undefined) add(".env client id", "fail", "the .env holds no client id", envFix(app.name));
+  else add(".env client id", f.clientId === app.client_id ? "pass" : "fail", f.clientId === app.client_id ? app.client_id : `${f.clientId} is not this application's (${app.client_id})`, envFix(app.name));
   return checks;
 }

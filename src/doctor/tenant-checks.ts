@@ -45,13 +45,13 @@ export function tenantChecks(f: TenantFacts): Check[] {
     flags.use_scope_descriptions_for_consent === true ? "on" : "off: third-party consent shows raw scope values", INIT);
   if (!s.default_audience) add(T, "Default audience", "pass", "none: MCP clients choose the API with the resource parameter");
   else if (audienceIsThis) add(T, "Default audience", "pass", `${f.identifier} (applies to every application of the tenant)`);
-  else add(T, "Default audience", "warn", `${s.default_audience}, another API: requests without audience or resource get tokens for it, not for ${f.identifier}`, f.fix.init(" --default-audience"));
+  else add(T, "Default audience", "warn", `${s.default_audience}, another API: requests without audience or resource get tokens for it, not for ${f.identifier}`, f.fix.init("--default-audience"));
   // Reported, never changed: mcp-auth0 never sets permissive, and strict would change how the
   // tenant's earlier third-party applications behave.
   const mode = (s as { dynamic_client_registration_security_mode?: string }).dynamic_client_registration_security_mode ?? "unset";
   add(T, "DCR security mode", mode === "strict" ? "pass" : "note", SECURITY_MODES[mode] ?? mode);
   add(T, "Client ID Metadata Documents", s.client_id_metadata_document_supported === true ? "pass" : "note",
-    s.client_id_metadata_document_supported === true ? "on" : "off (optional; the MCP spec of 2025-11-25 prefers it to DCR)", f.fix.init(" --cimd"));
+    s.client_id_metadata_document_supported === true ? "on" : "off (optional; the MCP spec of 2025-11-25 prefers it to DCR)", f.fix.init("--cimd"));
 
   const A = `API ${f.identifier}`;
   const api = f.resourceServer;
@@ -65,7 +65,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     add(A, "RBAC", api.enforce_policies === true ? "pass" : "warn", api.enforce_policies === true ? "on: permissions come from roles" : "off: tokens carry no permissions", INIT);
     add(A, "Offline access", api.allow_offline_access === true ? "pass" : "warn", api.allow_offline_access === true ? "on: clients get refresh tokens" : "off: no refresh tokens, so users log in again each time the access token expires (hourly by default)", INIT);
     add(A, "Signing algorithm", api.signing_alg === "RS256" ? "pass" : "fail", api.signing_alg === "RS256" ? "RS256: verifiable with the tenant's JWKS" : `${api.signing_alg}: MCP servers verify tokens with the JWKS and need RS256`, INIT);
-    add(A, "Scopes", scopes.length ? "pass" : "warn", scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission", f.fix.init(" --scopes tool:whoami"));
+    add(A, "Scopes", scopes.length ? "pass" : "warn", scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission", f.fix.command(["init", "--api-identifier", f.identifier, "--scopes", "tool:whoami=Read your identity"]));
   }
 
   // Checked with or without the API: on a fresh tenant both are missing, and a user who creates

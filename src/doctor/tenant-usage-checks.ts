@@ -92,7 +92,7 @@ export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fi
     else {
       add(A, "Imported CIMD clients", "warn",
         "none, but the tenant advertises Client ID Metadata Documents: Auth0 accepts a CIMD client only once its URL is imported, so clients that prefer CIMD (Claude, VS Code) fail where DCR would work",
-        fix.init(" --cimd --cimd-client <client-metadata-url>"));
+        fix.init("--cimd", "--cimd-client", "<client-metadata-url>"));
     }
   }
   return checks;

@@ -1,6 +1,6 @@
 import type { Context } from "../commands/context.js";
 import type { Tenant } from "../tenant/connect.js";
-import { ExitCode, InputError } from "../errors.js";
+import { CancelledError, ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { applyPlan, scopesFor } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
@@ -12,9 +12,14 @@ export interface ExecuteOptions {
   destructive?: boolean;
   /** Writes the .env after the tenant changes (init); only called when plan.env is pending. */
   writeEnv?: () => Promise<unknown>;
+  /** Printed only when the verdict (if any) is ready: steps after a failed check would not work. */
   nextSteps?: string[];
-  /** The doctor's checks after applying (init ends with the verdict). `applied` says whether anything changed. */
+  /** The doctor's checks after applying (init ends with the verdict), fixes completed for this run. `applied` says whether anything changed. */
   verdict?: (applied: boolean) => Promise<Check[]>;
+  /** After a failed verdict: the command that checks again once the fixes are done. */
+  recheck?: string;
+  /** Said under printed commands that cannot repeat everything (a typed secret is never printed). */
+  commandsNote?: string;
 }
 
 /**
@@ -49,15 +54,29 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
-  const applied = (await applyPlan(tenant, plan, logger)).map((c) => c.label);
-  if (envPending && options.writeEnv) await logger.step(`Write ${plan.env!.path}`, options.writeEnv);
+  // Ctrl-C from here on stops at a safe point: the change in progress finishes (a write cut off
+  // halfway would leave its outcome unknown), the next one does not start, and the error lists
+  // what was applied. Re-running converges, so stopping is safe.
+  ctx.control.phase = "applying";
+  const step: typeof logger.step = (label, work) => {
+    if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
+    return logger.step(label, work);
+  };
+  const applied = (await applyPlan(tenant, plan, { step })).map((c) => c.label);
+  if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, options.writeEnv);
+  ctx.control.phase = "after";
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
   const checks = options.verdict ? await options.verdict(applied.length > 0) : undefined;
   if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
-  if (options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
+  const ready = !checks || !failed(checks);
+  // Next steps on a tenant that is not ready would send the user to a login that fails: the failed
+  // checks above carry their fixes instead, and exit 6 tells CI.
+  if (ready && options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
+  if (!ready && options.recheck) logger.info(`\nRun the fix of each failed check, then check again: ${options.recheck}`);
+  if (options.commandsNote && (options.recheck || options.nextSteps?.length)) logger.info(options.commandsNote);
   if (ctx.options.json) logger.json(report(applied, checks));
-  return ExitCode.ok;
+  return ready ? ExitCode.ok : ExitCode.notReady;
 }

@@ -19,6 +19,18 @@ const TLS_CODES = new Set([
   "CERT_UNTRUSTED",
 ]);
 
+/** What a network error code means, in words. */
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: "connection refused: nothing listens on that port",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+  EPIPE: "connection closed",
+};
+
 /**
  * The one place where HTTP statuses and network failures become the typed errors of SPEC §3.
  * The SDK's `ManagementError` carries the status and Auth0's error body.
@@ -41,10 +53,28 @@ export function toCliError(error: unknown, domain: string): CliError {
     return new UnreachableError(`Cannot resolve ${domain} (DNS lookup failed).`, "Check --domain / AUTH0_DOMAIN: e.g. acme.us.auth0.com.", { cause: error });
   }
   if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|EPIPE)$/.test(code)) {
-    return new UnreachableError(`Cannot reach ${domain} (${code}).`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
+    const what = NETWORK_CODES[code] ? `${NETWORK_CODES[code]}, ${code}` : code;
+    return new UnreachableError(`Cannot reach ${domain} (${what}).`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
   }
   if (isTimeout(error)) {
     return new UnreachableError(`${domain} did not answer in time.`, "Re-run the same command: it completes what is missing.", { cause: error });
+  }
+  // fetch refuses the ports of the Fetch standard's block list (1, 6000, …) before connecting, with
+  // a bare "bad port" cause and no code.
+  if (causes(error).some((e) => e instanceof Error && e.message === "bad port")) {
+    const port = /:(\d+)$/.exec(domain)?.[1] ?? "443";
+    return new UnreachableError(
+      `Cannot reach ${domain}: port ${port} is one that fetch refuses to connect to ("bad port", the Fetch standard's blocked ports).`,
+      "Use another port, e.g. mcp-auth0 dev --port 4000, and --domain localhost:4000.",
+      { cause: error },
+    );
+  }
+  // Any other failure of fetch itself (the SDK wraps it, sometimes twice): the innermost cause names it.
+  const chain = causes(error);
+  if (chain.some((e) => e instanceof TypeError && e.message === "fetch failed")) {
+    const innermost = chain[chain.length - 1];
+    const reason = innermost instanceof Error ? innermost.message : String(innermost);
+    return new UnreachableError(`Cannot reach ${domain}: ${reason}.`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
   }
 
   const statusCode = (error as { statusCode?: number }).statusCode;

@@ -1,23 +1,38 @@
-import { InputError } from "../errors.js";
+import { emitKeypressEvents } from "node:readline";
+import { CancelledError, InputError } from "../errors.js";
 
 export interface Choice<T> {
   name: string;
   value: T;
   checked?: boolean;
+  /** Shown under the list while the choice is highlighted (select). */
+  description?: string;
 }
+
+/** Returns an error message (the question is asked again, with it), or true. May be async (a file to read). */
+export type Validate = (value: string) => string | true | Promise<string | true>;
 
 export interface InputPrompt {
   message: string;
   /** The flag that answers this prompt: named in the error when a value is missing in non-interactive mode. */
   flag: string;
   default?: string;
-  /** Returns an error message, or true. */
-  validate?: (value: string) => string | true;
+  /** Errors come back to the same question: one wrong answer never ends the wizard. */
+  validate?: Validate;
+}
+
+export interface SelectPrompt<T> {
+  message: string;
+  flag: string;
+  choices: Choice<T>[];
+  default?: T;
 }
 
 /**
  * Every question the CLI asks goes through this, so that non-interactive runs (--yes, CI, no TTY)
  * never hang on a prompt: they take the declared default or fail naming the flag (wrangler's dialogs).
+ * An empty answer is an answer: whether it is allowed is the validator's call, so optional
+ * questions ("leave empty for none") accept Enter.
  */
 export interface Prompter {
   readonly interactive: boolean;
@@ -25,6 +40,7 @@ export interface Prompter {
   password(prompt: Omit<InputPrompt, "default">): Promise<string>;
   confirm(prompt: { message: string; default: boolean }): Promise<boolean>;
   checkbox<T>(prompt: { message: string; flag: string; choices: Choice<T>[] }): Promise<T[]>;
+  select<T>(prompt: SelectPrompt<T>): Promise<T>;
 }
 
 function missing(flag: string): never {
@@ -45,29 +61,61 @@ export const nonInteractivePrompter: Prompter = {
   async checkbox(prompt) {
     return missing(prompt.flag);
   },
+  async select(prompt) {
+    return prompt.default ?? missing(prompt.flag);
+  },
 };
 
-/** The terminal prompter; @inquirer/prompts is loaded only when a question is really asked. Questions go to stderr. */
-export function terminalPrompter(output: NodeJS.WritableStream = process.stderr): Prompter {
-  const context = { output } as never;
+/** Ctrl-C (inquirer's ExitPromptError) and Esc (our abort) both mean: the user stopped here. */
+function isCancel(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === "ExitPromptError" || name === "AbortPromptError";
+}
+
+/**
+ * The terminal prompter; @inquirer/prompts is loaded only when a question is really asked.
+ * Questions go to stderr. Esc cancels like Ctrl-C: inquirer has no Esc of its own, so a keypress
+ * listener aborts the prompt's signal.
+ */
+export function terminalPrompter(output: NodeJS.WritableStream = process.stderr, input: NodeJS.ReadStream = process.stdin): Prompter {
   const load = () => import("@inquirer/prompts");
+  async function ask<T>(run: (context: never) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const onKey = (_: unknown, key?: { name?: string }) => {
+      if (key?.name === "escape") controller.abort();
+    };
+    emitKeypressEvents(input);
+    input.on("keypress", onKey);
+    try {
+      return await run({ input, output, signal: controller.signal } as never);
+    } catch (error) {
+      if (isCancel(error)) throw new CancelledError();
+      throw error;
+    } finally {
+      input.off("keypress", onKey);
+    }
+  }
   return {
     interactive: true,
     async input(prompt) {
-      const { input } = await load();
-      return input({ message: prompt.message, default: prompt.default, validate: prompt.validate, required: true }, context);
+      const { input: ask_ } = await load();
+      return ask((context) => ask_({ message: prompt.message, default: prompt.default, validate: prompt.validate }, context));
     },
     async password(prompt) {
       const { password } = await load();
-      return password({ message: prompt.message, mask: "*", validate: prompt.validate }, context);
+      return ask((context) => password({ message: prompt.message, mask: "*", validate: prompt.validate }, context));
     },
     async confirm(prompt) {
       const { confirm } = await load();
-      return confirm({ message: prompt.message, default: prompt.default }, context);
+      return ask((context) => confirm({ message: prompt.message, default: prompt.default }, context));
     },
     async checkbox<T>(prompt: { message: string; flag: string; choices: Choice<T>[] }) {
       const { checkbox } = await load();
-      return checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15 }, context);
+      return ask((context) => checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15 }, context));
+    },
+    async select<T>(prompt: SelectPrompt<T>) {
+      const { select } = await load();
+      return ask((context) => select<T>({ message: prompt.message, choices: prompt.choices, default: prompt.default, pageSize: 15 }, context));
     },
   };
 }

@@ -172,12 +172,15 @@ describe("init, interactively", () => {
   it("asks only for what flags and env did not give, shows the plan, confirms and applies", async () => {
     fx = await freshFixture();
     const prompter = scriptedPrompter([
-      [/API identifier/, IDENTIFIER],
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
       [/API name/, "Interactive MCP"],
       [/Scopes/, "tool:whoami=Read your identity,tool:greet"],
       [/Connections/, ["google-oauth2"]],
+      [/^Roles/, "file"],
       [/Roles file/, join(fx.dir, "roles.yaml")],
       [/\.env/, ".env"],
+      [/\.env preset/, "auth0"],
       [/Apply these changes/, true],
       [/Save these answers as mcp-auth0\.config\.yaml/, true],
     ]);
@@ -201,11 +204,12 @@ describe("init, interactively", () => {
   it("declining the confirmation changes nothing", async () => {
     fx = await freshFixture();
     const prompter = scriptedPrompter([
+      [/MCP server's URL/, ""],
       [/API name/, "MCP Server"],
       [/Connections/, []],
-      [/Roles file/, ""],
+      [/^Roles/, "none"],
+      [/\.env preset/, "auth0"],
       [/Apply these changes/, false],
-      [/Save these answers/, false],
     ]);
     const result = await cli(["init", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
     expect(result.code).toBe(0);

@@ -157,7 +157,8 @@ describe("env", () => {
     expect(noApi.code).toBe(2);
     expect(noApi.stderr).toContain(`no API ${IDENTIFIER}`);
 
-    expect((await run(["init", "--yes", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"])).code).toBe(0);
+    // No connection is domain level: applied, but not ready for MCP clients (exit 6).
+    expect((await run(["init", "--yes", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"])).code).toBe(6);
     fx.tenant.resetCalls();
     const noApp = await run(["env", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER]);
     expect(noApp.code).toBe(2);
@@ -211,7 +212,7 @@ describe("proxy mode validates its input before any request", () => {
     ["a proxy preset without --mode proxy", (dir) => ["init", "--yes", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")], /mcp-use-proxy is for proxy mode[\s\S]*--mode proxy/],
     ["a DCR preset with --mode proxy", (dir) => [...proxyArgs(dir), "--template", "auth0"], /auth0 is for DCR mode[\s\S]*choose one of: cloudflare, fastmcp-python, mcp-use-proxy/],
     ["--mode proxy without a preset", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--template" && all[i - 1] !== "--template"), /missing --template/],
-    ["an unknown mode", (dir) => [...proxyArgs(dir), "--mode", "magic"], /--mode "magic" is not a mode/],
+    ["an unknown mode", (dir) => [...proxyArgs(dir), "--mode", "magic"], /argument 'magic' is invalid\. Allowed choices are dcr, proxy/],
     ["a relative callback URL", (dir) => [...proxyArgs(dir), "--callback-url", "/oauth/callback"], /--callback-url "\/oauth\/callback" is not an absolute URL/],
     ["a callback URL that is not http(s)", (dir) => [...proxyArgs(dir), "--callback-url", "ftp://x/cb"], /must be an http:\/\/ or https:\/\/ URL/],
     ["proxy mode without --callback-url", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--callback-url" && all[i - 1] !== "--callback-url"), /Missing --callback-url/],
@@ -257,10 +258,11 @@ describe("init --mode proxy, interactively", () => {
   it("asks for the callback URLs and the connections to enable, then applies", async () => {
     fx = await freshFixture();
     const prompter = scriptedPrompter([
+      [/MCP server's URL/, ""],
       [/API name/, "Interactive MCP"],
       [/Callback URL/, `${CALLBACK}, https://mcp.example.com/oauth/callback`],
       [/Connections the proxy application may log users in with/, ["google-oauth2"]],
-      [/Roles file/, ""],
+      [/^Roles/, "none"],
       [/\.env/, ".env"],
       [/Apply these changes/, true],
       [/Save these answers/, false],

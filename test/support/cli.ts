@@ -25,6 +25,8 @@ export interface RunOptions {
   ca?: string;
   /** Scripted answers; any prompt not scripted fails the run. Implies an interactive terminal. */
   prompter?: Prompter;
+  /** Receives the run's Ctrl-C listener (instead of SIGINT), for the test to press Ctrl-C. */
+  onInterrupt?: (listener: () => void) => () => void;
 }
 
 /** Runs the CLI in-process, as the binary would, with captured output and exit code. */
@@ -39,6 +41,7 @@ export async function cli(argv: string[], options: RunOptions = {}): Promise<Cli
     stdinIsTTY: options.prompter !== undefined,
     prompter: options.prompter,
     ca: options.ca,
+    ...(options.onInterrupt ? { onInterrupt: options.onInterrupt } : {}),
   });
   await new Promise((r) => setImmediate(r));
   return { code, stdout: stdout.text, stderr: stderr.text };
@@ -49,10 +52,13 @@ type Answer = string | boolean | unknown[];
 /**
  * A prompter that answers from a script, in order, matching each question's text. A question that
  * is not next in the script fails the test, so the interactive path can never hang or drift.
+ * An answer the question's validator rejects is asked again, as the terminal does: the next step
+ * of the script answers the same question, and `rejected` keeps the messages shown.
  */
-export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { remaining(): number; asked: string[] } {
+export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { remaining(): number; asked: string[]; rejected: string[] } {
   const queue = [...script];
   const asked: string[] = [];
+  const rejected: string[] = [];
   const next = (message: string): Answer => {
     asked.push(message);
     const step = queue.shift();
@@ -63,15 +69,20 @@ export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { 
   return {
     interactive: true,
     asked,
+    rejected,
     remaining: () => queue.length,
     input: async (p) => {
-      const answer = next(p.message) as string;
-      const valid = p.validate?.(answer);
-      if (typeof valid === "string") throw new Error(`Scripted answer "${answer}" rejected: ${valid}`);
-      return answer;
+      for (;;) {
+        const answer = next(p.message) as string;
+        const value = answer === "" && p.default !== undefined ? p.default : answer;
+        const valid = await p.validate?.(value);
+        if (typeof valid !== "string") return value;
+        rejected.push(valid);
+      }
     },
     password: async (p) => next(p.message) as string,
     confirm: async (p) => next(p.message) as boolean,
     checkbox: async <T>(p: { message: string }) => next(p.message) as T[],
+    select: async <T>(p: { message: string }) => next(p.message) as T,
   };
 }

@@ -48,6 +48,10 @@ describe("loadRolesFile", () => {
     ]);
   });
 
+  it("accepts a file with no roles yet (roles: []): nothing to converge, not an error", async () => {
+    expect(await loadRolesFile(await file("empty.yaml", "roles: []\n"))).toEqual([]);
+  });
+
   it("reads the same roles from JSON", async () => {
     const json = JSON.stringify({
       roles: [
@@ -94,7 +98,6 @@ describe("loadRolesFile", () => {
     ["a role without a name", "roles:\n  - description: x\n", "roles.0.name"],
     ["an invalid email", "roles:\n  - name: A\n  - name: B\n    users: [not-an-email]\n", "roles.1.users.0"],
     ["permissions that are not a list", "roles:\n  - name: A\n    permissions: tool:whoami\n", "roles.0.permissions"],
-    ["an empty list of roles", "roles: []\n", "roles"],
     ["a name longer than 50 characters", `roles:\n  - name: ${"n".repeat(51)}\n`, "roles.0.name"],
   ])("names the path of %s", async (_what, text, where) => {
     const path = await file("invalid.yaml", text);

@@ -1,0 +1,147 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import type { Context } from "./context.js";
+import type { InputPrompt, Prompter } from "../ui/prompts.js";
+import type { Tenant } from "../tenant/connect.js";
+import type { RoleDesired } from "../plan/plan.js";
+import type { InitMode } from "../plan/init-plan.js";
+import { InputError } from "../errors.js";
+import { parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
+import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
+import { assertEnvPathWritable } from "../env/dotenv.js";
+import { listTemplates } from "../env/templates.js";
+import { resolvePath } from "./env-file.js";
+
+/*
+ * The questions of `init` in a terminal, in the order a person answers them: the tenant first
+ * (openTenant), then what the API is, who may log in, who holds which permission, and where the
+ * MCP server's .env goes. Every answer is checked where it is typed; a wrong one is asked again
+ * with the reason, never ends the wizard.
+ */
+
+/** An error message as the wizard shows it: about the answer, not about flags the person never typed. */
+function forPrompt(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^--[\w-]+ /, "The answer ").replace(/ in --[\w-]+/g, "");
+}
+
+/** Asks until `parse` accepts the answer, and returns what it made of it. Non-interactively: the default, parsed. */
+export async function askParsed<T>(prompter: Prompter, prompt: InputPrompt, parse: (value: string) => T | Promise<T>): Promise<T> {
+  const answer = await prompter.input({
+    ...prompt,
+    validate: async (value) => {
+      try {
+        await parse(value);
+        return true;
+      } catch (error) {
+        return forPrompt(error);
+      }
+    },
+  });
+  return parse(answer);
+}
+
+/** The tenant's name, shown as soon as the credentials work: the person sees which tenant they are about to change. */
+export async function showTenant(ctx: Context, tenant: Tenant): Promise<void> {
+  const settings = await tenant.client.tenants.settings.get();
+  const name = (settings as { friendly_name?: string }).friendly_name;
+  ctx.logger.success(`Connected to ${name ? `${name} (${tenant.domain})` : tenant.domain}`);
+}
+
+export interface ApiAnswers {
+  serverUrl?: string;
+  identifier: string;
+  apiName?: string;
+  scopes: ScopeInput[];
+}
+
+/** The MCP server's URL, the API identifier (its default), the API's name and its scopes. */
+export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Promise<ApiAnswers> {
+  const serverUrl =
+    given.serverUrl ??
+    (await askParsed(prompter, { message: "Your MCP server's URL (e.g. https://mcp.example.com/mcp)", flag: "--server-url", default: given.identifier }, (v) => parseIdentifier(v, "The URL")));
+  const identifier =
+    given.identifier ??
+    (await askParsed(prompter, { message: "API identifier (the audience MCP clients ask tokens for)", flag: "--api-identifier", default: serverUrl }, (v) => parseIdentifier(v, "The identifier")));
+  const apiName = given.apiName ?? (await askParsed(prompter, { message: "API name", flag: "--api-name", default: "MCP Server" }, parseApiName));
+  const scopes = given.scopes ?? (await askParsed(prompter, { message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity" }, parseScopes));
+  return { serverUrl, identifier, apiName, scopes };
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+export function parseEmails(raw: string): string[] {
+  const emails = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = emails.filter((e) => !EMAIL.test(e));
+  if (bad.length) throw new InputError(`Not an email address: ${bad.join(", ")}.`);
+  return emails;
+}
+
+export interface RolesAnswer {
+  file: string;
+  roles: RoleDesired[];
+  /** A quick role the person chose to keep as this file: written after apply. */
+  save?: boolean;
+}
+
+const ROLES_FILE = "roles.yaml";
+
+/** None, a roles file (read and checked against the scopes at once), or one role with every scope for some emails. */
+export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnswer | undefined> {
+  const { prompter, deps } = ctx;
+  const choice = await prompter.select<"none" | "file" | "quick">({
+    message: "Roles (who gets which of the API's permissions)",
+    flag: "--roles",
+    default: "none",
+    choices: [
+      { name: "None for now", value: "none", description: "Tokens carry no permissions until you add roles (mcp-auth0 roles sync)." },
+      { name: "From a roles file", value: "file", description: "YAML or JSON: roles: [{name, description, permissions, users}]" },
+      { name: "One role with every scope, for these emails", value: "quick", description: "The wizard can keep it as roles.yaml for later edits." },
+    ],
+  });
+  const scopes = api.scopes.map((s) => s.value);
+  if (choice === "file") {
+    return askParsed(prompter, { message: "Roles file (YAML or JSON; empty for none)", flag: "--roles" }, async (value): Promise<RolesAnswer | undefined> => {
+      const file = value.trim();
+      if (!file) return undefined;
+      const roles = await loadRolesFile(resolvePath(deps.cwd, file));
+      assertPermissionsAreScopes(roles, scopes, api.identifier, file);
+      return { file, roles };
+    });
+  }
+  if (choice === "none") return undefined;
+  const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, parseEmails);
+  const role: RoleDesired = { name: `${api.apiName ?? "MCP Server"} User`, description: `Can use every tool of ${api.apiName ?? "the MCP server"}`, permissions: scopes, users };
+  const save = !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then mcp-auth0 roles sync)?`, default: true }));
+  return { file: ROLES_FILE, roles: [role], save };
+}
+
+/** Writes a quick role as roles.yaml, after apply (nothing is written before the confirmation). */
+export async function saveRolesFile(ctx: Context, roles: RolesAnswer | undefined): Promise<void> {
+  if (!roles?.save) return;
+  const { stringify } = await import("yaml");
+  await writeFile(resolvePath(ctx.deps.cwd, roles.file), stringify({ roles: roles.roles }), { flag: "wx" });
+  ctx.logger.success(`Saved ${roles.file}`);
+}
+
+/** Where the .env goes (checked writable at once) and, unless --template said, which preset. */
+export async function askEnv(ctx: Context, mode: InitMode, given: { envPath?: string; template?: string }): Promise<{ envPath: string; template?: string }> {
+  const { prompter, deps } = ctx;
+  const envPath =
+    given.envPath ??
+    (await askParsed(prompter, { message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }, async (value) => {
+      if (!value.trim()) throw new InputError("Enter a path, e.g. .env.");
+      await assertEnvPathWritable(resolvePath(deps.cwd, value.trim()));
+      return value.trim();
+    }));
+  if (given.template !== undefined || !prompter.interactive) return { envPath, template: given.template };
+  const presets = (await listTemplates()).filter((t) => t.mode === mode);
+  if (presets.length < 2) return { envPath, template: presets[0]?.name };
+  const template = await prompter.select({
+    message: ".env preset (the variable names your MCP server's framework reads)",
+    flag: "--template",
+    default: mode === "dcr" ? "auth0" : presets[0]!.name,
+    choices: presets.map((t) => ({ name: `${t.name}${t.framework ? ` — ${t.framework}` : ""}`, value: t.name, description: Object.keys(t.variables).join(", ") })),
+  });
+  return { envPath, template };
+}

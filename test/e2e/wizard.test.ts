@@ -1,0 +1,113 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { cli, scriptedPrompter } from "../support/cli.js";
+import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+
+/*
+ * The wizard's questions, in-process with scripted answers (the pseudo-terminal test drives the
+ * real terminal): wrong answers are asked again with the reason, never end the run.
+ */
+
+let fx: Fixture;
+afterEach(async () => fx?.tenant.close());
+
+const wizard = (prompter: ReturnType<typeof scriptedPrompter>, env = fx.env) => cli(["init"], { env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
+
+describe("init, the wizard", () => {
+  it("asks for the tenant first; rejected credentials are asked again with Auth0's reason", async () => {
+    fx = await freshFixture();
+    const prompter = scriptedPrompter([
+      [/Auth0 tenant domain/, ""],
+      [/Auth0 tenant domain/, fx.tenant.domain],
+      [/Client ID/, fx.tenant.m2m.clientId],
+      [/client secret/, "wrong"],
+      [/Client ID/, fx.tenant.m2m.clientId],
+      [/client secret/, fx.tenant.m2m.clientSecret],
+      [/MCP server's URL/, "not a url"],
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, " "],
+      [/API name/, "Wizard MCP"],
+      [/Scopes/, "bad scope"],
+      [/Scopes/, ""],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "none"],
+      [/Where to write/, ""],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, true],
+      [/Save these answers/, false],
+    ]);
+    const result = await wizard(prompter, {});
+    expect(result.stderr).not.toMatch(/Unexpected/);
+    expect(result.code).toBe(0);
+    expect(prompter.remaining()).toBe(0);
+    expect(result.stderr).toContain("Auth0 rejected the client credentials");
+    expect(result.stderr).toMatch(/Connected to localhost \(mcp-auth0 local tenant\)/);
+    // Each rejection is about the answer, in words, not about a flag the person never typed.
+    expect(prompter.rejected).toHaveLength(4);
+    for (const message of prompter.rejected) expect(message).not.toMatch(/--[a-z]/);
+    const env = await readFile(join(fx.dir, ".env"), "utf8");
+    expect(env).toContain(`MCP_SERVER_URL=${IDENTIFIER}\n`);
+    expect(fx.tenant.store.resourceServers.find((r) => r.identifier === IDENTIFIER)?.scopes).toEqual([{ value: "tool:whoami", description: "Read your identity" }]);
+  });
+
+  it("the quick role: every scope for the emails given, kept as roles.yaml after apply", async () => {
+    fx = await freshFixture();
+    // No roles.yaml yet: the wizard offers to keep the quick role as one.
+    await rm(join(fx.dir, "roles.yaml"));
+    const prompter = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, "Quick MCP"],
+      [/Scopes/, "tool:whoami=Read your identity,tool:greet=Greet someone"],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "quick"],
+      [/Emails/, "admin@example.com, nobody"],
+      [/Emails/, "admin@example.com"],
+      [/Keep this role as roles\.yaml/, true],
+      [/Where to write/, ".env"],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, true],
+      [/Save these answers/, false],
+    ]);
+    const result = await wizard(prompter);
+    expect(result.stderr).not.toMatch(/Unexpected/);
+    expect(result.code).toBe(0);
+    expect(prompter.rejected).toEqual(["Not an email address: nobody."]);
+    const role = fx.tenant.store.roles.find((r) => r.name === "Quick MCP User")!;
+    expect(fx.tenant.store.rolePermissions[role.id]!.map((p) => p.permission_name).sort()).toEqual(["tool:greet", "tool:whoami"]);
+    const admin = fx.tenant.store.users.find((u) => u.email === "admin@example.com")!;
+    expect(fx.tenant.store.roleUsers[role.id]).toEqual([admin.user_id]);
+    // The saved file converges with roles sync: nothing left to do.
+    expect(parse(await readFile(join(fx.dir, "roles.yaml"), "utf8")).roles[0]).toMatchObject({ name: "Quick MCP User", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com"] });
+    fx.tenant.resetCalls();
+    const sync = await cli(["roles", "sync", "--file", "roles.yaml"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+    expect(sync.code).toBe(0);
+    expect(fx.tenant.writes()).toEqual([]);
+  });
+
+  it("a roles file with roles: [] is accepted; a roles file naming a permission that is no scope is asked again", async () => {
+    fx = await freshFixture();
+    await writeFile(join(fx.dir, "empty.yaml"), "roles: []\n");
+    const prompter = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, ""],
+      [/Scopes/, "tool:whoami"],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "file"],
+      [/Roles file/, "roles.yaml"],
+      [/Roles file/, "empty.yaml"],
+      [/Where to write/, ".env"],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, false],
+    ]);
+    const result = await wizard(prompter);
+    expect(result.code).toBe(0);
+    expect(prompter.remaining()).toBe(0);
+    expect(prompter.rejected).toEqual([expect.stringContaining("tool:greet (role Tool Administrator)")]);
+    expect(fx.tenant.writes()).toEqual([]);
+  });
+});

@@ -62,7 +62,7 @@ describe("CIMD clients", () => {
     const before = await checkOf("Imported CIMD clients");
     expect(before.status).toBe("warn");
     expect(before.detail).toMatch(/Auth0 accepts a CIMD client only once its URL is imported/);
-    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --cimd --cimd-client <client-metadata-url>`);
+    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`);
     // The one placeholder is the URL only the user knows: their MCP client's metadata document.
     const fixed = await run(shellWords(before.fix!.replace("<client-metadata-url>", documents.url)).slice(1));
     expect(fixed.code, fixed.stderr).toBe(0);

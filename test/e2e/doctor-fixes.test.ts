@@ -98,7 +98,7 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     api(f).allow_offline_access = false;
     const { before } = await failsThenFixed(f, "Offline access", "warn", /log in again/);
     // The fix keeps the API's scopes as they are.
-    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet`);
+    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone'`);
     expect(api(f).scopes!.map((s) => s.value)).toEqual(["tool:whoami", "tool:greet"]);
   });
 

@@ -15,7 +15,7 @@ export interface TenantFacts extends TenantState {
 
 /** What the tenant's DCR security mode means for the clients MCP clients register (AUTH0-FACTS). */
 const SECURITY_MODES: Record<string, string> = {
-  strict: "strict: DCR clients get tpc_ ids and strict third-party rules (PKCE, consent, no system APIs); they reach the API only through the default grant",
+  strict: "strict: DCR clients get tpc_ ids and third-party rules (PKCE, consent, the default grant)",
   permissive:
     "permissive: DCR clients get ordinary ids (no tpc_) and follow the API's own access policy instead of the strict third-party rules; mcp-auth0 tells them apart by is_first_party: false and never changes them",
   unset:
@@ -91,7 +91,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), "mcp-auth0 roles sync --file roles.yaml");
   }
   if (api?.enforce_policies === true) {
-    add("Roles", "Users without a role", "note", "get no tool permissions: with RBAC on, a user who holds none of the roles above logs in, but the token's permissions claim is empty", "mcp-auth0 roles sync --file roles.yaml (list their emails under users)");
+    add("Roles", "Users without a role", "note", "get no tool permissions (RBAC: an empty permissions claim)", "mcp-auth0 roles sync --file roles.yaml (list their emails under users)");
   }
 
   const C = "Connections";

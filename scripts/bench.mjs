@@ -111,3 +111,5 @@ console.log(`Local tenant: ${latencyMs} ms per call, ${rate} requests/s, burst $
 console.log(line(headers));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const r of rows) console.log(line(headers.map((h) => r[h])));
+// 4. The dev tenant under 1000 MCP-client logins, 100 concurrent (issue 16): its own script, its own table.
+if (spawnSync(process.execPath, [join(root, "scripts", "bench-dev-load.mjs")], { stdio: "inherit" }).status !== 0) process.exitCode = 1;

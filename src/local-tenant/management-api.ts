@@ -1,3 +1,5 @@
+import type { JWTPayload } from "jose";
+
 import { clientGrantRoutes } from "./endpoints/client-grants.js";
 import { clientRoutes } from "./endpoints/clients.js";
 import { connectionRoutes } from "./endpoints/connections.js";
@@ -9,7 +11,13 @@ import { tenantSettingsRoutes } from "./endpoints/tenant-settings.js";
 import { userRoutes } from "./endpoints/users.js";
 import { ApiError, parseJsonBody, type ApiResponse } from "./http.js";
 import type { TenantStore } from "./store.js";
+import { CURRENT_USER_SCOPES } from "./scopes.js";
 import type { TenantSigningKey } from "./tokens.js";
+
+/** Auth0 marks client-credentials tokens with `gty` and a `<client_id>@clients` subject. */
+function isClientCredentials(payload: JWTPayload): boolean {
+  return payload["gty"] === "client-credentials" && typeof payload.sub === "string" && payload.sub === `${String(payload["azp"])}@clients`;
+}
 
 export const MANAGEMENT_API_PREFIX = "/api/v2";
 
@@ -112,6 +120,9 @@ export class ManagementApi {
     if (!match?.[1]) throw new ApiError(401, "Missing authentication", "missing_authentication");
     const verified = await this.signingKey.verifyManagementToken(this.store.domain, match[1]);
     if (!verified) throw new ApiError(401, "Invalid token", "invalid_token");
+    // The OAuth side signs user tokens with the same key: only a client-credentials token carries
+    // admin authority, a user's token at most the `current_user` scopes (which no route here accepts).
+    if (!isClientCredentials(verified.payload)) return new Set([...verified.scopes].filter((s) => CURRENT_USER_SCOPES.includes(s)));
     return verified.scopes;
   }
 }

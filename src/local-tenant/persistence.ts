@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { TenantStore, type TenantState } from "./store.js";
@@ -14,8 +15,15 @@ export const DATA_FILES = {
   serverKey: "server-key.pem",
 } as const;
 
+/**
+ * The data directory holds private keys and client secrets: readable by its owner only, and
+ * ignored by git whatever the project's own .gitignore says (`*` ignores the .gitignore itself too),
+ * so that `git add -A` in a project containing it stages none of it.
+ */
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ignore = join(dir, ".gitignore");
+  if (!existsSync(ignore)) writeFileAtomic(ignore, "# Written by mcp-auth0: keys and secrets of the local tenant, never to be committed.\n*\n");
 }
 
 export function readIfExists(path: string): string | undefined {
@@ -40,7 +48,76 @@ export function loadState(dataDir: string): TenantStore | undefined {
   return new TenantStore(state);
 }
 
-/** Saved synchronously so that an answer is only sent once its change is on disk. */
+function serializeState(store: TenantStore): string {
+  return `${JSON.stringify(store)}\n`;
+}
+
+/** Saved synchronously: at start-up, before the tenant answers anything. */
 export function saveState(dataDir: string, store: TenantStore): void {
-  writeFileAtomic(join(dataDir, DATA_FILES.state), `${JSON.stringify(store, null, 2)}\n`, 0o600);
+  writeFileAtomic(join(dataDir, DATA_FILES.state), serializeState(store), 0o600);
+}
+
+/**
+ * Saves the state off the request path: a change schedules one write `delayMs` later, however
+ * many changes follow in between (a burst of registrations is one write, not one each); the write
+ * is atomic (temporary file, then rename) and asynchronous; `close()` writes what is pending.
+ * A crash loses at most the last `delayMs` of changes, never the file.
+ */
+export class StateWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private closed = false;
+  /** The last write's failure, reported by `close()` (a dev tenant keeps serving meanwhile). */
+  private failure: unknown;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly store: TenantStore,
+    private readonly delayMs = 100,
+  ) {}
+
+  /** Call on every change. */
+  schedule(): void {
+    this.dirty = true;
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.delayMs);
+  }
+
+  /** Writes now if anything changed since the last write; waits for a write under way. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (!this.dirty) return;
+    this.dirty = false;
+    const text = serializeState(this.store);
+    const path = join(this.dataDir, DATA_FILES.state);
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    this.writing = (async () => {
+      try {
+        await writeFile(tmp, text, { mode: 0o600 });
+        await rename(tmp, path);
+      } catch (error) {
+        this.failure = error;
+        this.dirty = true;
+        await rm(tmp, { force: true });
+      }
+    })();
+    try {
+      await this.writing;
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  /** Stops scheduling and writes what is pending. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    if (this.dirty && this.failure !== undefined) throw this.failure;
+  }
 }

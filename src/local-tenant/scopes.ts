@@ -45,3 +45,19 @@ export function describeScope(scope: string): string {
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(" ");
 }
+
+/**
+ * The only Management API scopes a user-context token can carry on Auth0 (a user logging in with
+ * the Management API as audience), listed in "Get Management API Access Tokens for Single-Page
+ * Applications" (auth0.com/docs/secure/tokens/access-tokens/management-api-access-tokens). Admin
+ * scopes come only from client-credentials tokens of applications granted for the API.
+ */
+export const CURRENT_USER_SCOPES: readonly string[] = Object.freeze([
+  "read:current_user",
+  "update:current_user_identities",
+  "create:current_user_metadata",
+  "update:current_user_metadata",
+  "delete:current_user_metadata",
+  "create:current_user_device_credentials",
+  "delete:current_user_device_credentials",
+]);

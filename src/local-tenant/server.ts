@@ -8,7 +8,7 @@ import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
 import { send, serialize } from "./http.js";
 import { listenHeld } from "./listen.js";
 import { ManagementApi } from "./management-api.js";
-import { ensureDir, loadState, saveState } from "./persistence.js";
+import { ensureDir, loadState, saveState, StateWriter } from "./persistence.js";
 import { createRouter, type CallRecord, type Host, type RequestHandler } from "./router.js";
 import { PLAN_LIMITS, withPlanLimit, type PlanLimits, type TenantPlan } from "./plan.js";
 import { MANAGEMENT_SCOPES } from "./scopes.js";
@@ -28,7 +28,7 @@ export { TenantStore } from "./store.js";
 
 export interface LocalTenantOptions {
   port?: number; // 0 or undefined = random free port; listen on 127.0.0.1
-  dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; every state change is saved (state.json, written atomically)
+  dataDir?: string; // when given: load state/keys/CA from here if present, else create and save them; state changes are saved within 100 ms and on close (state.json, written atomically)
   seed?: boolean; // default true: seed a fresh tenant (connections and users; settings, the Management API and the M2M app always exist)
   oauth?: false | OAuthSideOptions; // the OAuth/OIDC side (src/local-tenant/oauth); false = none (unknown paths answer 404)
   /**
@@ -129,8 +129,10 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     const customDomain: CustomDomain | undefined = customServer ? newCustomDomain(customServer.port) : undefined;
 
     const store = loadStore(dataDir, domain, options.seed ?? true);
-    if (dataDir !== undefined) {
-      store.onChange(() => saveState(dataDir, store));
+    // Changes are saved off the request path (debounced, atomic), and flushed on close.
+    const stateWriter = dataDir === undefined ? undefined : new StateWriter(dataDir, store);
+    if (dataDir !== undefined && stateWriter !== undefined) {
+      store.onChange(() => stateWriter.schedule());
       saveState(dataDir, store);
     }
     let m2mClient = store.m2mClientId === undefined ? undefined : store.findClient(store.m2mClientId);
@@ -178,6 +180,7 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
       ...(customDomain ? { customDomain: { ...customDomain, ...(customOAuth ? { oauth: customOAuth } : {}) } } : {}),
       close: async () => {
         await Promise.all(servers.map((s) => s.close()));
+        await stateWriter?.close();
       },
     };
     if (!test) return tenant;

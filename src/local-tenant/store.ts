@@ -21,10 +21,12 @@ export interface ResourceServerScope {
 
 export interface ResourceServer {
   id: string;
-  name: string;
+  /** Absent when the API was created without one (Auth0 does not default it). */
+  name?: string;
   identifier: string;
   is_system?: boolean;
-  scopes: ResourceServerScope[];
+  /** Absent until scopes are given: Auth0 answers no `scopes` key for an API created without any. */
+  scopes?: ResourceServerScope[];
   signing_alg: string;
   allow_offline_access: boolean;
   skip_consent_for_verifiable_first_party_clients: boolean;
@@ -96,8 +98,9 @@ export interface Client {
   app_type?: string;
   is_first_party: boolean;
   grant_types: string[];
+  /** Absent: client_secret_post. */
   token_endpoint_auth_method?: string;
-  callbacks: string[];
+  callbacks?: string[];
   [key: string]: unknown;
 }
 
@@ -211,6 +214,9 @@ export class TenantStore {
   clients: Client[];
 
   private readonly listeners: Array<() => void> = [];
+  private clientIndex = new Map<string, number>();
+  private indexed: Client[] | undefined;
+  private indexedLength = 0;
 
   constructor(state: TenantState) {
     this.domain = state.domain;
@@ -286,8 +292,21 @@ export class TenantStore {
     return this.resourceServers.find((rs) => rs.identifier === identifier);
   }
 
+  /**
+   * Looked up on every OAuth request, among as many clients as MCP clients registered: an index by
+   * id, rebuilt whenever `clients` was replaced or changed length (deletions, tests editing it).
+   */
   findClient(clientId: string): Client | undefined {
-    return this.clients.find((c) => c.client_id === clientId);
+    if (this.indexed !== this.clients || this.indexedLength !== this.clients.length) {
+      this.clientIndex = new Map(this.clients.map((c, i) => [c.client_id, i]));
+      this.indexed = this.clients;
+      this.indexedLength = this.clients.length;
+    }
+    const at = this.clientIndex.get(clientId);
+    const client = at === undefined ? undefined : this.clients[at];
+    // An id changed in place: fall back to a scan.
+    if (client !== undefined && client.client_id === clientId) return client;
+    return at === undefined ? undefined : this.clients.find((c) => c.client_id === clientId);
   }
 
   findRole(id: string): Role | undefined {
@@ -312,15 +331,14 @@ export class TenantStore {
     const rs: ResourceServer = {
       ...input,
       id: resourceServerId(),
-      // Auth0 names an API after its identifier when no name is given.
-      name: input.name ?? input.identifier,
       identifier: input.identifier,
-      scopes: input.scopes ?? [],
       signing_alg: input.signing_alg ?? "RS256",
       allow_offline_access: input.allow_offline_access ?? false,
       skip_consent_for_verifiable_first_party_clients: input.skip_consent_for_verifiable_first_party_clients ?? true,
       token_lifetime: input.token_lifetime ?? 86400,
       token_lifetime_for_web: input.token_lifetime_for_web ?? 7200,
+      // What Auth0 gives a new API: users may get tokens, clients only with a client grant.
+      subject_type_authorization: input["subject_type_authorization"] ?? { user: { policy: "allow_all" }, client: { policy: "require_client_grant" } },
     };
     this.resourceServers.push(rs);
     this.changed();
@@ -340,9 +358,10 @@ export class TenantStore {
       ...input,
       name: input.name,
       strategy: input.strategy,
-      display_name: input.display_name ?? input.name,
       is_domain_connection: input.is_domain_connection ?? false,
-      options: input.options ?? {},
+      authentication: { active: true },
+      connected_accounts: { active: false },
+      options: input.options ?? (input.strategy === "auth0" ? databaseConnectionOptions() : {}),
       enabled_clients: input.enabled_clients ?? [],
       realms: input.realms ?? [input.name],
     };
@@ -352,7 +371,8 @@ export class TenantStore {
   }
 
   addRole(input: { name: string; description?: string }): Role {
-    const role: Role = { id: prefixedId("rol"), name: input.name, ...(input.description !== undefined ? { description: input.description } : {}) };
+    // `type: "tenant"`: a tenant-level role (Auth0 also has organization-level ones).
+    const role: Role = { id: prefixedId("rol"), name: input.name, ...(input.description !== undefined ? { description: input.description } : {}), type: "tenant" };
     this.roles.push(role);
     this.changed();
     return role;
@@ -420,21 +440,29 @@ export class TenantStore {
     const { dynamic, ...rest } = input;
     const appType = rest.app_type;
     const isPublic = appType === "spa" || appType === "native" || rest.token_endpoint_auth_method === "none";
+    // The keys and defaults Auth0 answers a creation with (recorded by the Terraform provider):
+    // no empty URL lists, no `tenant`/`global`.
     const client: Client = {
-      tenant: this.domain.split(":")[0],
-      global: false,
       is_first_party: !dynamic,
+      is_token_endpoint_ip_header_trusted: false,
       oidc_conformant: true,
-      callbacks: [],
-      allowed_origins: [],
-      web_origins: [],
-      allowed_logout_urls: [],
-      grant_types: defaultGrantTypes(appType),
-      token_endpoint_auth_method: isPublic ? "none" : "client_secret_post",
-      jwt_configuration: { alg: "RS256", lifetime_in_seconds: 36000, secret_encoded: false },
+      // Recorded: `alg` only for a third-party client.
+      jwt_configuration: { secret_encoded: false, ...(dynamic || rest.is_first_party === false ? { alg: "RS256" } : {}), lifetime_in_seconds: 36000 },
       sso_disabled: false,
       cross_origin_authentication: false,
+      grant_types: defaultGrantTypes(appType),
       custom_login_page_on: true,
+      refresh_token: {
+        rotation_type: "non-rotating",
+        expiration_type: "non-expiring",
+        leeway: 0,
+        token_lifetime: 2592000,
+        infinite_token_lifetime: true,
+        infinite_idle_token_lifetime: true,
+        idle_token_lifetime: 1296000,
+      },
+      // A client created with nothing but a name has no method (recorded); an application type implies one.
+      ...(isPublic ? { token_endpoint_auth_method: "none" } : appType !== undefined ? { token_endpoint_auth_method: "client_secret_post" } : {}),
       ...rest,
       client_id: rest.client_id ?? newClientId(dynamic ? "dynamic" : "first_party"),
       name: rest.name,
@@ -503,6 +531,18 @@ export class TenantStore {
 
 export function samePermission(a: RolePermission, b: RolePermission): boolean {
   return a.resource_server_identifier === b.resource_server_identifier && a.permission_name === b.permission_name;
+}
+
+/** The options Auth0 gives a new database connection (recorded by the Terraform provider). */
+function databaseConnectionOptions(): Record<string, unknown> {
+  return {
+    mfa: { active: true, return_enroll_settings: true },
+    passwordPolicy: "good",
+    strategy_version: 2,
+    authentication_methods: { password: { enabled: true, api_behavior: "required" }, passkey: { enabled: false } },
+    passkey_options: { challenge_ui: "both", progressive_enrollment_enabled: true, local_enrollment_enabled: true },
+    brute_force_protection: true,
+  };
 }
 
 /** Auth0's defaults per application type when `grant_types` is not sent. */

@@ -86,10 +86,12 @@ export class ManagementTokenEndpoint {
     }
 
     // A `scope` parameter narrows the token to those scopes, all of which must be granted.
-    let scopes = grant.scope;
+    // `allow_all_scopes` grants every scope the API defines, now and later.
+    const granted = grant["allow_all_scopes"] === true ? (this.store.resourceServerByIdentifier(audience)?.scopes?.map((s) => s.value) ?? []) : grant.scope;
+    let scopes = granted;
     const requested = params["scope"]?.split(" ").filter(Boolean);
     if (requested && requested.length > 0) {
-      const notGranted = requested.filter((s) => !grant.scope.includes(s));
+      const notGranted = requested.filter((s) => !granted.includes(s));
       if (notGranted.length > 0) return oauthError(403, "access_denied", `Client has not been granted scopes: ${notGranted.join(", ")}`);
       scopes = requested;
     }

@@ -77,7 +77,7 @@ describe("plan --check", () => {
     expect(clean.code).toBe(0);
     expect(fx!.tenant.writes()).toEqual([]);
 
-    fx!.tenant.store.resourceServers.find((r) => r.identifier === IDENTIFIER)!.scopes[1]!.description = "Changed in the Dashboard";
+    fx!.tenant.store.resourceServers.find((r) => r.identifier === IDENTIFIER)!.scopes![1]!.description = "Changed in the Dashboard";
     const drift = await run(["plan", "--check"]);
     expect(drift.code).toBe(5);
     expect(drift.stderr).toContain(`API ${IDENTIFIER}`);

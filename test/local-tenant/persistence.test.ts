@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { startLocalTenant } from "../../src/local-tenant/server.js";
 import { sdkFor } from "./helpers.js";
@@ -64,14 +64,20 @@ describe("dataDir persistence", () => {
     await tenant.close();
   });
 
-  it("state.json holds the latest state after every change", async () => {
+  it("state.json reaches the latest state shortly after a change, off the request path, and on close at the latest", async () => {
     const tenant = await startLocalTenant({ testControls: true, dataDir });
+    const saved = async () => (JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { roles: Array<{ name: string }> }).roles.map((r) => r.name);
     tenant.store.addRole({ name: "Seeded by a test" });
     const sdk = sdkFor(tenant);
     await sdk.client.roles.create({ name: "Created through the API" });
     await sdk.close();
-    const saved = JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { roles: Array<{ name: string }> };
-    expect(saved.roles.map((r) => r.name)).toEqual(["Seeded by a test", "Created through the API"]);
+    // Debounced: written within a fraction of a second, without waiting for close.
+    await vi.waitFor(async () => expect(await saved()).toEqual(["Seeded by a test", "Created through the API"]), { timeout: 2000, interval: 20 });
+
+    // A change just before close is on disk once close resolves, and no temporary file is left.
+    tenant.store.addRole({ name: "Last words" });
     await tenant.close();
+    expect(await saved()).toEqual(["Seeded by a test", "Created through the API", "Last words"]);
+    expect((await readdir(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

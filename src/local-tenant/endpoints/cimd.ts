@@ -8,8 +8,9 @@ import type { Route } from "./route.js";
 /*
  * POST /api/v2/clients/cimd/register {external_client_id} (Auth0's "Register or update a CIMD
  * client via metadata URI"): Auth0 fetches the Client ID Metadata Document at that URL, validates
- * it (HTTPS only, no shared secrets), and creates (201, create:clients) or updates (200,
- * update:clients) a strict third-party client whose client_id is the URL. Until an admin has done
+ * it (HTTPS only, no shared secrets), and creates (create:clients) or updates (update:clients) a
+ * strict third-party client, answering 200 either way. Here its client_id is the URL (Auth0's
+ * recorded answer gives it a tpc_ id and keeps the URL as external_client_id). Until an admin has done
  * that, Auth0 answers invalid_client for the URL at /authorize, even with
  * `client_id_metadata_document_supported` on: that setting only advertises support.
  */
@@ -89,8 +90,11 @@ export function cimdRoutes(fetchFn: typeof fetch): Route[] {
         } else {
           const input: NewClient = { ...mapped, client_id: url.href, is_first_party: false, third_party_security_mode: "strict", external_metadata_type: "cimd" };
           client = store.addClient(input);
+          // Auth0's CIMD clients have no cross-origin setting (recorded).
+          delete client["cross_origin_authentication"];
         }
-        return json(existing ? 200 : 201, { client_id: client.client_id, mapped_fields: mapped, validation: { valid: true, violations: [], warnings: [] } });
+        // 200 for a creation too, as recorded on Auth0 (the oracle's TestAccClientCIMD).
+        return json(200, { client_id: client.client_id, mapped_fields: mapped, validation: { valid: true, violations: [], warnings: [] } });
       },
     },
   ];

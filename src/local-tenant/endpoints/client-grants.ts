@@ -20,11 +20,18 @@ function audienceApi(store: TenantStore, audience: string): ResourceServer {
 
 /** A grant may only hold scopes that its API defines. */
 function checkScopes(rs: ResourceServer, scope: readonly string[]): void {
-  const defined = new Set(rs.scopes.map((s) => s.value));
+  const defined = new Set((rs.scopes ?? []).map((s) => s.value));
   const unknown = scope.filter((s) => !defined.has(s));
   if (unknown.length > 0) {
     throw new ApiError(400, `The following scopes are not defined by the resource server ${rs.identifier}: ${unknown.join(", ")}`, "invalid_scope");
   }
+}
+
+/** A grant as Auth0 shows it: with `allow_all_scopes` on, it lists no `scope`. */
+function present(grant: ClientGrant): Partial<ClientGrant> {
+  if (grant["allow_all_scopes"] !== true) return grant;
+  const { scope: _all, ...rest } = grant;
+  return rest;
 }
 
 export const clientGrantRoutes: Route[] = [
@@ -46,7 +53,7 @@ export const clientGrantRoutes: Route[] = [
           (subjectType === null || g.subject_type === subjectType) &&
           (anyOrganization === undefined || (g["allow_any_organization"] ?? false) === anyOrganization),
       );
-      return listPage(all, "client_grants", query, (g) => g.id);
+      return listPage(all, "client_grants", query, (g) => g.id, { project: present });
     },
   },
   {
@@ -72,14 +79,14 @@ export const clientGrantRoutes: Route[] = [
       );
       if (duplicate) throw new ApiError(409, "A client grant for this client and audience already exists", "conflict");
       const grant = store.addClientGrant({ ...input, subject_type: input.subject_type ?? "client" });
-      return json(201, grant);
+      return json(201, present(grant));
     },
   },
   {
     method: "GET",
     path: "/client-grants/:id",
     scopes: ["read:client_grants"],
-    handle: (ctx) => json(200, find(ctx)),
+    handle: (ctx) => json(200, present(find(ctx))),
   },
   {
     method: "PATCH",
@@ -96,7 +103,7 @@ export const clientGrantRoutes: Route[] = [
         else grant[key] = value;
       }
       ctx.store.changed();
-      return json(200, grant);
+      return json(200, present(grant));
     },
   },
   {
@@ -104,8 +111,10 @@ export const clientGrantRoutes: Route[] = [
     path: "/client-grants/:id",
     scopes: ["delete:client_grants"],
     handle: (ctx) => {
-      const grant = find(ctx);
-      ctx.store.clientGrants = ctx.store.clientGrants.filter((g) => g !== grant);
+      // Auth0 answers 204 for a grant that is already gone (recorded by the Terraform provider).
+      const id = param(ctx, "id");
+      if (!ctx.store.clientGrants.some((g) => g.id === id)) return json(204);
+      ctx.store.clientGrants = ctx.store.clientGrants.filter((g) => g.id !== id);
       ctx.store.changed();
       return json(204);
     },

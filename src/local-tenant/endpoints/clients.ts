@@ -62,6 +62,9 @@ export const clientRoutes: Route[] = [
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;
         if (value === null) delete client[key];
+        // jwt_configuration is merged key by key: a PATCH of its lifetime keeps `secret_encoded`
+        // (recorded by the Terraform provider).
+        else if (key === "jwt_configuration" && typeof client[key] === "object" && client[key] !== null) client[key] = { ...(client[key] as object), ...(value as object) };
         else client[key] = value;
       }
       ctx.store.changed();

@@ -10,6 +10,15 @@ function find(ctx: RouteContext): Connection {
   return connection;
 }
 
+/** Auth0 answers these keys of a connection whatever `fields` asks for. */
+const ALWAYS_SHOWN = ["id", "is_domain_connection", "authentication", "connected_accounts"] as const;
+
+function present(connection: Connection, query: URLSearchParams): Partial<Connection> {
+  const selected = selectFields(connection, query);
+  for (const key of ALWAYS_SHOWN) if (key in connection) (selected as Record<string, unknown>)[key] = connection[key];
+  return selected;
+}
+
 export const connectionRoutes: Route[] = [
   {
     method: "GET",
@@ -20,14 +29,14 @@ export const connectionRoutes: Route[] = [
       const strategies = query.getAll("strategy").filter(Boolean);
       const name = query.get("name");
       const all = store.connections.filter((c) => (strategies.length === 0 || strategies.includes(c.strategy)) && (name === null || c.name === name));
-      return listPage(all, "connections", query, (c) => c.id, { project: (c) => selectFields(c, query) });
+      return listPage(all, "connections", query, (c) => c.id, { project: (c) => present(c, query) });
     },
   },
   {
     method: "GET",
     path: "/connections/:id",
     scopes: ["read:connections"],
-    handle: (ctx) => json(200, selectFields(find(ctx), ctx.query)),
+    handle: (ctx) => json(200, present(find(ctx), ctx.query)),
   },
   {
     method: "PATCH",

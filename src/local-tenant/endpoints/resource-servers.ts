@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, X509Certificate } from "node:crypto";
 
 import { ApiError, json } from "../http.js";
 import { offsetPage } from "../paging.js";
@@ -22,7 +22,7 @@ function refuseSystem(rs: ResourceServer, verb: "update" | "delete"): void {
  * never name permissions that no longer exist.
  */
 function dropRemovedScopes(store: TenantStore, rs: ResourceServer, before: readonly string[]): void {
-  const now = new Set(rs.scopes.map((s) => s.value));
+  const now = new Set((rs.scopes ?? []).map((s) => s.value));
   const removed = new Set(before.filter((value) => !now.has(value)));
   if (removed.size === 0) return;
   for (const roleId of Object.keys(store.rolePermissions)) {
@@ -30,6 +30,31 @@ function dropRemovedScopes(store: TenantStore, rs: ResourceServer, before: reado
       (p) => p.resource_server_identifier !== rs.identifier || !removed.has(p.permission_name),
     );
   }
+}
+
+/**
+ * Auth0 keeps a token-encryption key's certificate but shows only its SHA-256 thumbprint
+ * (base64url of the certificate's DER), never the PEM it was given.
+ */
+function storedTokenEncryption(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const { encryption_key: key, ...rest } = value as Record<string, unknown>;
+  if (key === null || typeof key !== "object" || typeof (key as Record<string, unknown>)["pem"] !== "string") return value;
+  const { pem, ...keyRest } = key as Record<string, unknown>;
+  let thumbprint: string;
+  try {
+    thumbprint = createHash("sha256").update(new X509Certificate(pem as string).raw).digest("base64url");
+  } catch {
+    throw new ApiError(400, "Payload validation error: 'Invalid certificate in token_encryption.encryption_key.pem'.", "invalid_body");
+  }
+  return { ...rest, encryption_key: { ...keyRest, thumbprint_sha256: thumbprint } };
+}
+
+/** An API as Auth0 shows it: no `scopes` key while it has none. */
+function present(rs: ResourceServer): Partial<ResourceServer> {
+  if (rs.scopes !== undefined) return rs;
+  const { scopes: _none, ...rest } = rs;
+  return rest;
 }
 
 export const resourceServerRoutes: Route[] = [
@@ -41,7 +66,7 @@ export const resourceServerRoutes: Route[] = [
       // The SDK sends the filter repeated: identifiers=a&identifiers=b.
       const identifiers = query.getAll("identifiers").filter(Boolean);
       const all = identifiers.length > 0 ? store.resourceServers.filter((rs) => identifiers.includes(rs.identifier)) : store.resourceServers;
-      return offsetPage(all, "resource_servers", query);
+      return offsetPage(all, "resource_servers", query, { project: present });
     },
   },
   {
@@ -54,15 +79,17 @@ export const resourceServerRoutes: Route[] = [
         throw new ApiError(409, "A resource server with the same identifier already exists", "conflict");
       }
       const signing_secret = input.signing_alg === "HS256" && input.signing_secret === undefined ? randomBytes(32).toString("base64url") : input.signing_secret;
-      const rs = store.addResourceServer({ ...input, ...(signing_secret !== undefined ? { signing_secret } : {}) });
-      return json(201, rs);
+      const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as typeof input;
+      if (defined.token_encryption !== undefined) defined.token_encryption = storedTokenEncryption(defined.token_encryption) as Record<string, unknown>;
+      const rs = store.addResourceServer({ ...defined, ...(signing_secret !== undefined ? { signing_secret } : {}) });
+      return json(201, present(rs));
     },
   },
   {
     method: "GET",
     path: "/resource-servers/:id",
     scopes: ["read:resource_servers"],
-    handle: (ctx) => json(200, find(ctx)),
+    handle: (ctx) => json(200, present(find(ctx))),
   },
   {
     method: "PATCH",
@@ -72,12 +99,16 @@ export const resourceServerRoutes: Route[] = [
       const rs = find(ctx);
       refuseSystem(rs, "update");
       const patch = validateBody(updateResourceServerSchema, ctx.body);
-      const scopesBefore = rs.scopes.map((s) => s.value);
-      // `scopes` replaces the whole list, as on Auth0.
-      for (const [key, value] of Object.entries(patch)) if (value !== undefined) rs[key] = value;
+      const scopesBefore = (rs.scopes ?? []).map((s) => s.value);
+      // `scopes` replaces the whole list, as on Auth0; null removes a setting.
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        if (value === null) delete rs[key];
+        else rs[key] = key === "token_encryption" ? storedTokenEncryption(value) : value;
+      }
       dropRemovedScopes(ctx.store, rs, scopesBefore);
       ctx.store.changed();
-      return json(200, rs);
+      return json(200, present(rs));
     },
   },
   {

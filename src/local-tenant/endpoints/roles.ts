@@ -20,7 +20,7 @@ function refuseDuplicateName(store: TenantStore, name: string, except?: Role): v
 function checkPermissions(store: TenantStore, permissions: readonly RolePermission[]): void {
   for (const p of permissions) {
     const rs = store.resourceServerByIdentifier(p.resource_server_identifier);
-    if (!rs || !rs.scopes.some((s) => s.value === p.permission_name)) {
+    if (!rs || !rs.scopes?.some((s) => s.value === p.permission_name)) {
       throw new ApiError(
         400,
         `Permission "${p.permission_name}" does not exist on resource server "${p.resource_server_identifier}"`,
@@ -33,13 +33,18 @@ function checkPermissions(store: TenantStore, permissions: readonly RolePermissi
 /** A permission as GET /roles/{id}/permissions shows it, with the API's name and the scope's description. */
 function describePermission(store: TenantStore, p: RolePermission): Record<string, string> {
   const rs = store.resourceServerByIdentifier(p.resource_server_identifier);
-  const description = rs?.scopes.find((s) => s.value === p.permission_name)?.description;
+  const description = rs?.scopes?.find((s) => s.value === p.permission_name)?.description;
   return {
     permission_name: p.permission_name,
     description: description ?? "",
     resource_server_name: rs?.name ?? p.resource_server_identifier,
     resource_server_identifier: p.resource_server_identifier,
   };
+}
+
+/** A role as GET shows it: Auth0 answers `description: ""` for a role created without one. */
+function present(role: Role): Role {
+  return { ...role, description: role.description ?? "" };
 }
 
 export const roleRoutes: Route[] = [
@@ -51,7 +56,7 @@ export const roleRoutes: Route[] = [
       // name_filter is a case-insensitive match on part of the name.
       const filter = query.get("name_filter")?.toLowerCase();
       const all = filter ? store.roles.filter((r) => r.name.toLowerCase().includes(filter)) : store.roles;
-      return offsetPage(all, "roles", query, { withLength: true });
+      return offsetPage(all, "roles", query, { withLength: true, project: present });
     },
   },
   {
@@ -68,7 +73,7 @@ export const roleRoutes: Route[] = [
     method: "GET",
     path: "/roles/:id",
     scopes: ["read:roles"],
-    handle: (ctx) => json(200, find(ctx)),
+    handle: (ctx) => json(200, present(find(ctx))),
   },
   {
     method: "PATCH",
@@ -83,7 +88,7 @@ export const roleRoutes: Route[] = [
       }
       if (patch.description !== undefined) role.description = patch.description;
       ctx.store.changed();
-      return json(200, role);
+      return json(200, present(role));
     },
   },
   {
@@ -92,7 +97,8 @@ export const roleRoutes: Route[] = [
     scopes: ["delete:roles"],
     handle: (ctx) => {
       ctx.store.deleteRole(find(ctx));
-      return json(200);
+      // Auth0 answers 200 with an empty object (recorded by the Terraform provider).
+      return json(200, {});
     },
   },
 
@@ -116,7 +122,7 @@ export const roleRoutes: Route[] = [
       const { permissions } = validateBody(rolePermissionsSchema, ctx.body);
       checkPermissions(ctx.store, permissions);
       ctx.store.addRolePermissions(role.id, permissions);
-      return json(201);
+      return json(201, {});
     },
   },
   {
@@ -128,7 +134,7 @@ export const roleRoutes: Route[] = [
       const { permissions } = validateBody(rolePermissionsSchema, ctx.body);
       checkPermissions(ctx.store, permissions);
       ctx.store.removeRolePermissions(role.id, permissions);
-      return json(200);
+      return json(204);
     },
   },
 

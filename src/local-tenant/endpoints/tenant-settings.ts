@@ -21,8 +21,10 @@ export const tenantSettingsRoutes: Route[] = [
       if (flags !== undefined) store.settings.flags = { ...store.settings.flags, ...flags };
       for (const [key, value] of Object.entries(topLevel)) {
         if (value === undefined) continue;
-        // Clearing the default audience is done by sending "", after which the tenant has none.
-        if (key === "default_audience" && value === "") delete store.settings[key];
+        // null clears a setting: Auth0 no longer answers it; so does "" for the default
+        // redirection URI. A default audience sent as "" is answered as "" (both recorded by the
+        // Terraform provider), which the OAuth side reads as no default audience.
+        if (value === null || (key === "default_redirection_uri" && value === "")) delete store.settings[key];
         else store.settings[key] = value;
       }
       store.changed();

@@ -26,7 +26,7 @@ export function toProviderClient(client: Client): ClientMetadata | undefined {
     client_id: client.client_id,
     ...(client.client_secret !== undefined && authMethod !== "none" ? { client_secret: client.client_secret } : {}),
     client_name: client.name,
-    redirect_uris: client.callbacks,
+    redirect_uris: client.callbacks ?? [],
     grant_types: grantTypes,
     response_types: ["code"],
     token_endpoint_auth_method: authMethod,

@@ -139,8 +139,9 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     await next();
     if (ctx.path === DISCOVERY_PATH && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       const metadata = ctx.body as Record<string, unknown>;
-      // Auth0's discovery document names /oidc/register whether or not DCR is on: clients find
-      // out by registering (400, "…disabled…"), which is the failure users report.
+      // Without the tenant flag no registration endpoint is advertised (whether Auth0 itself always
+      // names /oidc/register is unverified); a client that registers anyway gets the 400 below.
+      if (!dcrEnabled(store)) delete metadata["registration_endpoint"];
       metadata["authorization_response_iss_parameter_supported"] = issInAuthorizationResponses(store);
       if (cimdSupported(store)) metadata["client_id_metadata_document_supported"] = true;
     }

@@ -1,3 +1,4 @@
+import { CURRENT_USER_SCOPES } from "../scopes.js";
 import type { Client, ClientGrant, Connection, ResourceServer, TenantStore, User } from "../store.js";
 
 /*
@@ -139,10 +140,10 @@ export function addsPermissionsClaim(api: ResourceServer): boolean {
  * permissions when RBAC is on.
  */
 export function grantableScopes(store: TenantStore, client: Client, userId: string, api: ResourceServer): string[] {
-  let scopes = api.scopes.map((s) => s.value);
+  let scopes = scopesForUsers(store, api);
   if (isThirdParty(client)) {
     const grant = clientGrantFor(store, client, api.identifier);
-    scopes = grant ? scopes.filter((s) => grant.scope.includes(s)) : [];
+    scopes = grant ? scopes.filter((s) => grant["allow_all_scopes"] === true || grant.scope.includes(s)) : [];
   }
   if (rbacEnabled(api)) {
     const permissions = new Set(userPermissions(store, userId, api.identifier));
@@ -151,9 +152,18 @@ export function grantableScopes(store: TenantStore, client: Client, userId: stri
   return scopes;
 }
 
+/**
+ * The scopes of an API that a user-context token may carry at all: for the Management API only the
+ * `current_user` scopes (its admin scopes come from client credentials alone), else the API's own.
+ */
+export function scopesForUsers(store: TenantStore, api: ResourceServer): string[] {
+  if (api.is_system === true && api.identifier === store.managementAudience) return [...CURRENT_USER_SCOPES];
+  return (api.scopes ?? []).map((s) => s.value);
+}
+
 /** What a consent screen shows for a scope: its description when the tenant flag says so. */
 export function scopeLabel(store: TenantStore, api: ResourceServer | undefined, scope: string): string {
   if (!scopeDescriptionsForConsent(store)) return scope;
-  const description = api?.scopes.find((s) => s.value === scope)?.description;
+  const description = api?.scopes?.find((s) => s.value === scope)?.description;
   return description ? description : scope;
 }

@@ -14,6 +14,7 @@ import {
   connectionsFor,
   grantableScopes,
   isThirdParty,
+  scopesForUsers,
   strictRegistration,
   userPermissions,
 } from "./policy.js";
@@ -164,7 +165,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
             throw unauthorizedClient(api.identifier);
           }
           return {
-            scope: api.scopes.map((s) => s.value).join(" "),
+            scope: scopesForUsers(store, api).join(" "),
             audience: api.identifier,
             accessTokenTTL: api.token_lifetime,
             accessTokenFormat: "jwt",
@@ -181,7 +182,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
           if (!api) return jwt;
           const accountId = "accountId" in token ? token.accountId : undefined;
           if (accountId && addsPermissionsClaim(api)) {
-            const scopes = new Set(api.scopes.map((s) => s.value));
+            const scopes = new Set((api.scopes ?? []).map((s) => s.value));
             jwt.payload.permissions = userPermissions(store, accountId, api.identifier).filter((p) => scopes.has(p));
           }
           // Auth0's classic dialect names the client `azp`; the RFC 9068 dialects use `client_id`.

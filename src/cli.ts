@@ -63,6 +63,7 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--roles <file>", "roles file (YAML or JSON)")
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
     .addOption(described(new Option("--env-path <path>", "where to write the .env"), ".env"))
+    .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
     .addOption(described(new Option("--template <name>", ".env preset (list: show every preset with its framework and mode)"), "auth0"))
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
@@ -82,6 +83,7 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .addOption(described(new Option("--api-identifier <url>", "the API whose audience the .env names"), "--server-url"))
     .option("--server-url <url>", "the MCP server's public URL")
     .option("--env-path <path>", "where to write the .env", ".env")
+    .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
     .addOption(described(new Option("--app-name <name>", "proxy presets: the application to read"), '"<API name> (MCP proxy)"'))
     .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
     .action(action(async () => (await import("./commands/env.js")).runEnv));

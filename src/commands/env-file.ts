@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Tenant } from "../tenant/connect.js";
 import type { EnvFileChange } from "../plan/plan.js";
 import { MissingScopesError } from "../errors.js";
-import { writeEnvFile, type EnvWriteResult } from "../env/dotenv.js";
+import { removeStaleTemporaries, writeEnvFile, type EnvWriteResult } from "../env/dotenv.js";
 import { envEntries, usesValue, type EnvTemplate, type EnvValueName, type EnvValues } from "../env/templates.js";
 import { readApplicationSecret } from "../resources/application.js";
 
@@ -15,6 +15,10 @@ export interface EnvTarget {
   path: string;
   /** Resolved against the working directory. */
   file: string;
+  /** --follow-symlinks: write the target of a symbolic link (refused otherwise). */
+  followSymlinks?: boolean;
+  /** Not a dry run: remove the temporary files an interrupted earlier write left beside the file. */
+  removeStale?: boolean;
 }
 
 export interface EnvFilePlan {
@@ -67,12 +71,19 @@ export async function planEnvFile(
   const preview: EnvValues =
     known ?? (needsApplication && applicationId ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
   const entries = envEntries(template, { ...values, ...preview });
-  const result = await writeEnvFile(target.file, entries, { dryRun: true });
+  const writeOptions = { followSymlinks: target.followSymlinks, secret: needsSecret };
+  const result = await writeEnvFile(target.file, entries, { ...writeOptions, dryRun: true });
+  const stale = target.removeStale ? await removeStaleTemporaries(result.symlinkTarget ?? target.file) : [];
 
   const written = new Set(entries.map(([key]) => key));
   const warnings = Object.entries(template.variables).flatMap(([key, value]) =>
     !written.has(key) && HOW_TO_GIVE[value] ? [`${key} is not written to ${target.path}: ${HOW_TO_GIVE[value]}.`] : [],
   );
+  if (result.symlinkTarget) warnings.push(`${target.path} is a symbolic link: its target ${result.symlinkTarget} is written (--follow-symlinks).`);
+  if (result.tightenedFrom !== undefined) {
+    warnings.push(`${target.path} is readable by others (mode 0${result.tightenedFrom.toString(8)}) and receives the client secret: it is made 0600.`);
+  }
+  if (stale.length) warnings.push(`Removed ${stale.length === 1 ? "a temporary file" : `${stale.length} temporary files`} that an interrupted write left (a copy of the .env): ${stale.join(", ")}.`);
 
   return {
     change: {
@@ -85,7 +96,7 @@ export async function planEnvFile(
     write: async () => {
       const id = applicationId?.();
       if (needsApplication && applicationId && !id) throw new Error("The proxy application has no client id after apply.");
-      return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(id))) }));
+      return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(id))) }), writeOptions);
     },
   };
 }

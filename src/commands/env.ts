@@ -20,6 +20,7 @@ export const envOptionsSchema = z.object({
   envPath: z.string().default(".env"),
   appName: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  followSymlinks: z.boolean().optional(),
 });
 
 /**
@@ -41,7 +42,7 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     identifier = parseIdentifier(
       options.apiIdentifier ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
     );
-    await assertEnvPathWritable(envFilePath);
+    await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
   });
 
   const { needsSecret, needsApplication } = applicationNeeds(template);
@@ -72,7 +73,7 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope((resourceServer.scopes ?? []).map((s) => s.value)),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath }, application ? () => application.client_id : undefined);
+  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun }, application ? () => application.client_id : undefined);
   const plan: Plan = { domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings };
   return executePlan(ctx, tenant, plan, {
     writeEnv: envFile.write,

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { findConfigFile, loadConfig } from "../config/load.js";
 import { CONFIG_FILES } from "../config/schema.js";
 import { desiredFromConfig } from "../config/desired.js";
+import { domainFromConfig } from "../config/domain.js";
 import type { Config } from "../config/schema.js";
 import type { InitDesired } from "../plan/init-plan.js";
 
@@ -17,13 +18,18 @@ export interface LoadedConfig {
 
 /**
  * The config file init uses: `--config`, or mcp-auth0.config.yaml/.yml/.json in the working
- * directory. Its domain applies when --domain is not given (flag > file > environment).
+ * directory. Its domain must agree with --domain / AUTH0_DOMAIN (src/config/domain.ts).
  */
 export async function loadInitConfig(ctx: Context, explicit: string | undefined): Promise<LoadedConfig | undefined> {
   const file = findConfigFile(ctx.deps.cwd, explicit);
   if (!file) return undefined;
   const config = await loadConfig(file, ctx.deps.env);
-  if (!ctx.options.domain && config.domain && !ctx.options.local) ctx.options.domain = config.domain;
+  if (!ctx.options.local) {
+    const { options, deps } = ctx;
+    const credentials = options.clientSecret || options.token ? "flags" : deps.env.AUTH0_CLIENT_SECRET || deps.env.AUTH0_ACCESS_TOKEN ? "env" : "prompt";
+    const domain = domainFromConfig(file, config.domain, { flag: options.domain, env: deps.env.AUTH0_DOMAIN }, credentials);
+    if (domain) ctx.options.domain = domain;
+  }
   ctx.logger.info(`Using ${file}`);
   return { file, config, desired: desiredFromConfig(config, file) };
 }

@@ -125,13 +125,13 @@ export async function saveRolesFile(ctx: Context, roles: RolesAnswer | undefined
 }
 
 /** Where the .env goes (checked writable at once) and, unless --template said, which preset. */
-export async function askEnv(ctx: Context, mode: InitMode, given: { envPath?: string; template?: string }): Promise<{ envPath: string; template?: string }> {
+export async function askEnv(ctx: Context, mode: InitMode, given: { envPath?: string; template?: string; followSymlinks?: boolean }): Promise<{ envPath: string; template?: string }> {
   const { prompter, deps } = ctx;
   const envPath =
     given.envPath ??
     (await askParsed(prompter, { message: "Where to write the MCP server's .env", flag: "--env-path", default: ".env" }, async (value) => {
       if (!value.trim()) throw new InputError("Enter a path, e.g. .env.");
-      await assertEnvPathWritable(resolvePath(deps.cwd, value.trim()));
+      await assertEnvPathWritable(resolvePath(deps.cwd, value.trim()), { followSymlinks: given.followSymlinks });
       return value.trim();
     }));
   if (given.template !== undefined || !prompter.interactive) return { envPath, template: given.template };

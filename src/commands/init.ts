@@ -40,6 +40,7 @@ export const initOptionsSchema = z.object({
   callbackUrl: z.array(z.string()).optional(),
   appName: z.string().optional(),
   apiBaseUrl: z.string().optional(),
+  followSymlinks: z.boolean().optional(),
 });
 
 export type InitOptions = z.infer<typeof initOptionsSchema>;
@@ -97,7 +98,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const tenant = await openTenant(ctx, async () => {
     given = await valuesFromFlags(options, ctx, config, wizard);
     if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
-    if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath));
+    if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
     if (rolesFromFlag && given.scopes && given.identifier) assertPermissionsAreScopes(rolesFromFlag.roles, given.scopes.map((s) => s.value), given.identifier, rolesFromFlag.file);
   });
   if (wizard) await showTenant(ctx, tenant);
@@ -140,10 +141,10 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
         : [];
 
   const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
-  const { envPath, template: chosenTemplate } = wizard ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template }) : { envPath: options.envPath ?? ".env", template: options.template };
+  const { envPath, template: chosenTemplate } = wizard ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks }) : { envPath: options.envPath ?? ".env", template: options.template };
   const template = await templateForMode(chosenTemplate, mode);
   const envFilePath = resolvePath(deps.cwd, envPath);
-  if (options.envPath === undefined && !wizard) await assertEnvPathWritable(envFilePath);
+  if (options.envPath === undefined && !wizard) await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
   if (usesValue(template, "clientSecret") && !scopeOptions.clientSecret) assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, { mode, clientSecret: true }), []);
   let policy: DefaultAudiencePolicy =
     options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
@@ -183,7 +184,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope(apiScopes),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath }, application ? () => application.id : undefined);
+  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun }, application ? () => application.id : undefined);
   plan.env = envFile.change;
   plan.warnings.push(...envFile.warnings);
 

@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { isCredentialVariable } from "./domain.js";
+import { assertNoControlCharactersIn } from "../input/values.js";
 import { CONFIG_FILES, configSchema, type Config } from "./schema.js";
 
 /** The config file to use: `--config`, else the first of CONFIG_FILES in the working directory. */
@@ -14,6 +16,12 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknown {
   if (typeof value === "string") {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      if (isCredentialVariable(name)) {
+        throw new InputError(
+          `${file} references \${${name}}: credentials cannot be interpolated into the config file (its values are printed in plans and sent to the tenant).`,
+          `Remove \${${name}} from ${file}; mcp-auth0 reads ${name} from the environment itself.`,
+        );
+      }
       const v = env[name];
       if (v === undefined || v === "") throw new InputError(`${file} references \${${name}}, which is not set.`, `Set ${name} in the environment, or write the value in the file.`);
       return v;
@@ -38,7 +46,9 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<
   } catch (error) {
     throw new InputError(`The config file ${file} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
   }
-  const parsed = configSchema.safeParse(expandEnv(raw, env, file));
+  const expanded = expandEnv(raw, env, file);
+  assertNoControlCharactersIn(expanded, (path) => `${path} in ${file}`);
+  const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InputError(`The config file ${file} is invalid at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, "Its JSON Schema (schema/mcp-auth0.config.schema.json in the package) lets editors check it as you type.");

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, open, readFile, realpath, rename, rm, stat } from "node:fs/promises";
+import { access, lstat, open, readdir, readFile, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
 
 export interface MergeResult {
@@ -22,9 +22,22 @@ export interface EnvWriteResult {
   added: string[];
   /** Nothing to write: the file already holds every value. */
   unchanged: boolean;
+  /** The file written when `path` is a symbolic link followed with `followSymlinks`. */
+  symlinkTarget?: string;
+  /** The mode the file had when it receives a secret and was readable by others: it is made 0600. */
+  tightenedFrom?: number;
+}
+
+export interface EnvWriteOptions {
+  dryRun?: boolean;
+  /** Write the target of a symbolic link (refused by default: the link may lead anywhere). */
+  followSymlinks?: boolean;
+  /** The entries include a secret (proxy mode's client secret): the file is made 0600 whatever its mode. */
+  secret?: boolean;
 }
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BOM = "\uFEFF";
 
 /**
  * `KEY=value` or `export KEY=value`, as dotenv, python-dotenv and Node's `--env-file` read them.
@@ -53,6 +66,8 @@ interface Assignment {
   /** The value as the user's dotenv parser would read it. */
   value: string;
   quote: "" | '"' | "'" | "`";
+  /** The value as written, quotes included. */
+  rawValue: string;
 }
 
 /** The value as written in a `.env`: bare when that is unambiguous, else double-quoted and escaped. */
@@ -82,10 +97,18 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
   const replacements = new Map<number, Assignment>();
   const present = new Set<string>();
   const changed = new Set<string>();
+  // A byte order mark glued to a managed key on line 1 hides that key from Node's --env-file and
+  // util.parseEnv and from python-dotenv: they read "\uFEFFKEY". The mark is kept, on a line of
+  // its own ("\uFEFF=", which every one of them reads as nothing), and the key then starts line 2.
+  let bomLine: Assignment | undefined;
   for (const assignment of scanAssignments(lines)) {
     const value = desired.get(assignment.key);
     if (value === undefined) continue;
     present.add(assignment.key);
+    if (assignment.first === 0 && assignment.head.startsWith(BOM)) {
+      bomLine = assignment;
+      replacements.set(0, assignment);
+    }
     if (!sameValue(assignment, value)) {
       replacements.set(assignment.first, assignment);
       changed.add(assignment.key);
@@ -99,10 +122,12 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
       out += lines[i]!.content + lines[i]!.eol;
       continue;
     }
-    const value = formatEnvValue(desired.get(assignment.key)!);
+    const same = sameValue(assignment, desired.get(assignment.key)!);
+    const value = same ? quoted(assignment) : formatEnvValue(desired.get(assignment.key)!);
     // Keep an inline comment, separated so that it cannot be read as part of the new value.
-    const tail = assignment.tail.startsWith("#") && value !== "" ? ` ${assignment.tail}` : assignment.tail;
-    out += assignment.head + value + tail + lines[assignment.last]!.eol;
+    const tail = !same && assignment.tail.startsWith("#") && value !== "" ? ` ${assignment.tail}` : assignment.tail;
+    const head = assignment === bomLine ? `${BOM}=${eol}${assignment.head.slice(BOM.length)}` : assignment.head;
+    out += head + value + tail + lines[assignment.last]!.eol;
     i = assignment.last;
   }
 
@@ -117,17 +142,13 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
 
 /**
  * Writes `entries` into the `.env` at `path`, merging with what is there. The write is atomic
- * (a temporary file beside it, then a rename), so a crash never leaves half a file; a new file is
- * created with mode 0600 because it may hold a client secret, an existing one keeps its mode.
- * Nothing is written when nothing changes, or with `dryRun`.
+ * (a temporary file beside it, created 0600, then a rename), so a crash never leaves half a file;
+ * a new file is created with mode 0600 because it may hold a client secret, an existing one keeps
+ * its mode — unless it receives a secret (`secret`) and others may read it: then it is made 0600
+ * and the result says so. Nothing is written when nothing changes, or with `dryRun`.
  */
-export async function writeEnvFile(
-  path: string,
-  entries: Array<[string, string]>,
-  options: { dryRun?: boolean } = {},
-): Promise<EnvWriteResult> {
-  // Write through a symlink to its target rather than replacing the link with a regular file.
-  const target = await resolveTarget(path);
+export async function writeEnvFile(path: string, entries: Array<[string, string]>, options: EnvWriteOptions = {}): Promise<EnvWriteResult> {
+  const { file: target, symlinkTarget } = await resolveTarget(path, options.followSymlinks);
   let existing: string | undefined;
   let mode = 0o600;
   try {
@@ -139,19 +160,25 @@ export async function writeEnvFile(
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw toInputError(error, path, "file");
   }
+  const tightenedFrom = options.secret && existing !== undefined && (mode & 0o077) !== 0 ? mode : undefined;
+  if (tightenedFrom !== undefined) mode &= 0o7700;
 
   const merged = mergeEnv(existing, entries);
-  const unchanged = existing === undefined ? merged.text === "" : merged.text === existing;
+  const unchanged = (existing === undefined ? merged.text === "" : merged.text === existing) && tightenedFrom === undefined;
   const result: EnvWriteResult = {
     path,
     created: existing === undefined && !unchanged,
     changed: merged.changed,
     added: merged.added,
     unchanged,
+    ...(symlinkTarget ? { symlinkTarget } : {}),
+    ...(tightenedFrom !== undefined ? { tightenedFrom } : {}),
   };
-  if (unchanged || options.dryRun) return result;
+  if (options.dryRun) return result;
+  await removeStaleTemporaries(target);
+  if (unchanged) return result;
 
-  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = join(dirname(target), temporaryName(target));
   let handle: FileHandle | undefined;
   try {
     // Created 0600 so that the secret is never readable by others, not even for a moment.
@@ -176,8 +203,8 @@ export async function writeEnvFile(
  * directory exists and is writable (the temporary file goes there), and the path, if it exists,
  * is a regular file that can be read and written.
  */
-export async function assertEnvPathWritable(path: string): Promise<void> {
-  const target = await resolveTarget(path);
+export async function assertEnvPathWritable(path: string, options: { followSymlinks?: boolean } = {}): Promise<void> {
+  const { file: target } = await resolveTarget(path, options.followSymlinks);
   try {
     const stats = await stat(target);
     if (stats.isDirectory()) throw isDirectoryError(path);
@@ -235,7 +262,7 @@ function scanAssignments(lines: Line[]): Assignment[] {
       if (close >= 0) {
         const raw = body.slice(0, close);
         const value = quote === '"' ? unescapeDoubleQuoted(raw) : raw;
-        assignments.push({ key, first: i, last, head, tail: body.slice(close + 1), value, quote });
+        assignments.push({ key, first: i, last, head, tail: body.slice(close + 1), value, quote, rawValue: quote + body.slice(0, close + 1) });
         i = last;
         continue;
       }
@@ -245,7 +272,7 @@ function scanAssignments(lines: Line[]): Assignment[] {
     // Unquoted: a `#` at the start or after a blank begins a comment.
     const comment = rest.search(/(?:^|[ \t])#/);
     const value = (comment < 0 ? rest : rest.slice(0, comment)).trimEnd();
-    assignments.push({ key, first: i, last: i, head, tail: rest.slice(value.length), value, quote: "" });
+    assignments.push({ key, first: i, last: i, head, tail: rest.slice(value.length), value, quote: "", rawValue: value });
   }
   return assignments;
 }
@@ -273,11 +300,83 @@ function sameValue(assignment: Assignment, value: string): boolean {
   return assignment.quote !== "" || (!/[#"'`\\\r\n]/.test(value) && value.trim() === value);
 }
 
-async function resolveTarget(path: string): Promise<string> {
+/** An unchanged value as it was written, quotes included (it may span lines). */
+function quoted(assignment: Assignment): string {
+  if (assignment.quote === "") return assignment.value;
+  return assignment.rawValue;
+}
+
+/**
+ * The file to read and write for `path`. A symbolic link is refused unless `followSymlinks`: it may
+ * lead into any file (a shell profile, another project's secrets), and replacing it with a regular
+ * file would break what the user built. A dangling link is never replaced, with or without it.
+ */
+async function resolveTarget(path: string, followSymlinks = false): Promise<{ file: string; symlinkTarget?: string }> {
+  let isLink = false;
   try {
-    return await realpath(path);
+    isLink = (await lstat(path)).isSymbolicLink();
   } catch {
-    return path;
+    return { file: path };
+  }
+  if (!isLink) return { file: path };
+  const points = resolve(dirname(path), await readlink(path));
+  let target: string;
+  try {
+    target = await realpath(path);
+  } catch {
+    throw new InputError(
+      `The .env path ${path} is a symbolic link to ${points}, which does not exist: mcp-auth0 does not replace the link or create its target.`,
+      `Create ${points} first and pass --follow-symlinks, remove the link, or choose another file with --env-path.`,
+    );
+  }
+  if (!followSymlinks) {
+    throw new InputError(
+      `The .env path ${path} is a symbolic link to ${target}: mcp-auth0 does not write through a link unless told to.`,
+      `Pass --follow-symlinks to write ${target}, or give that file with --env-path.`,
+    );
+  }
+  return { file: target, symlinkTarget: target };
+}
+
+/** `..env.<pid>.<hex>.tmp` (and `..env.<hex>.tmp`, the name before the pid was in it). */
+function temporaryName(file: string): string {
+  return `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+}
+
+/**
+ * Removes what an interrupted write (a kill between creating the temporary file and renaming it)
+ * left beside `file`: a full copy of the .env, secret included. A file whose writer is still
+ * running (its pid in the name is alive) is another run's, in progress, and stays.
+ */
+export async function removeStaleTemporaries(file: string): Promise<string[]> {
+  const directory = dirname(file);
+  const pattern = new RegExp(`^\\.${basename(file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(?:(\\d+)\\.)?[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (!match) continue;
+    const pid = match[1] ? Number(match[1]) : undefined;
+    if (pid !== undefined && pid !== process.pid && isAlive(pid)) continue;
+    if (pid === process.pid) continue;
+    await rm(join(directory, name), { force: true });
+    removed.push(join(directory, name));
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, run by someone else.
+    return errorCode(error) === "EPERM";
   }
 }
 

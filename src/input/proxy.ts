@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { assertNoControlCharacters, parseStrictUrl } from "./values.js";
 import type { InitMode } from "../plan/init-plan.js";
 
 export const INIT_MODES: readonly InitMode[] = ["dcr", "proxy"];
@@ -19,20 +20,11 @@ export function parseMode(raw: string): InitMode {
  * callbacks character for character.
  */
 export function parseAbsoluteUrl(raw: string, flag: string, example: string): string {
-  const value = raw.trim();
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(`${flag} "${value}" is not an absolute URL.`, `Give a full URL, e.g. ${example}.`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InputError(`${flag} "${value}" must be an http:// or https:// URL.`, `E.g. ${example}.`);
-  if (value.includes("#")) throw new InputError(`${flag} "${value}" must not contain a fragment (#…).`);
-  if (/\s/.test(value)) throw new InputError(`${flag} "${value}" must not contain spaces.`);
-  return value;
+  return parseStrictUrl(raw, flag, example).raw;
 }
 
 export function parseCallbackUrls(raw: string[]): string[] {
+  for (const item of raw) assertNoControlCharacters(item, "--callback-url");
   const urls = raw.flatMap((item) => item.split(",")).map((s) => s.trim()).filter(Boolean);
   if (!urls.length) throw new InputError("--callback-url lists no URL.", "Give the URL where your MCP server receives Auth0's answer, e.g. --callback-url http://localhost:3000/oauth/callback.");
   return [...new Set(urls.map((u) => parseAbsoluteUrl(u, "--callback-url", "http://localhost:3000/oauth/callback")))];
@@ -40,6 +32,7 @@ export function parseCallbackUrls(raw: string[]): string[] {
 
 /** Auth0 application names: at least one character, no `<` or `>`. */
 export function parseAppName(raw: string): string {
+  assertNoControlCharacters(raw, "--app-name");
   const name = raw.trim();
   if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`--app-name "${raw}" must be 1–200 characters without < or >.`);
   return name;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { RoleDesired } from "../plan/plan.js";
+import { assertNoControlCharactersIn } from "./values.js";
 
 export const roleSchema = z
   .object({
@@ -43,6 +44,7 @@ export async function loadRolesFile(path: string): Promise<RoleDesired[]> {
     const first = (error as Error).message.split("\n")[0];
     throw new InputError(`The roles file ${path} is not valid YAML or JSON: ${first}`);
   }
+  assertNoControlCharactersIn(data, (where) => `${where} in the roles file ${path}`);
   const parsed = rolesFileSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

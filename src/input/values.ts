@@ -5,17 +5,81 @@ export interface ScopeInput {
   description?: string;
 }
 
+/** C0 controls (newline, tab, …), DEL and C1 controls: never part of a name, a description or a URL. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+function describeCharacter(char: string): string {
+  const named: Record<string, string> = { "\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)", "\u0000": "a NUL byte" };
+  return named[char] ?? `the control character U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * Refuses control characters in a text input, naming the field: a newline or tab in an identifier,
+ * a name or a description would be sent to Auth0 as it is, and shown (or compared) wrongly later.
+ */
+export function assertNoControlCharacters(value: string, field: string): string {
+  const match = CONTROL_CHARACTER.exec(value);
+  if (match) {
+    throw new InputError(
+      `${field} contains ${describeCharacter(match[0])} at position ${match.index + 1}: control characters are not allowed.`,
+      "Remove it (a value pasted from another program may carry one), then run the command again.",
+    );
+  }
+  return value;
+}
+
+/** The same for every string inside a parsed file (a config or roles file), naming where it is. */
+export function assertNoControlCharactersIn(value: unknown, where: (path: string) => string, path: string[] = []): void {
+  if (typeof value === "string") assertNoControlCharacters(value, where(path.join(".") || "(top level)"));
+  else if (Array.isArray(value)) value.forEach((v, i) => assertNoControlCharactersIn(v, where, [...path, String(i)]));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) assertNoControlCharactersIn(v, where, [...path, k]);
+}
+
+/** RFC 3986 characters: unreserved, reserved and `%`. Anything else (spaces, `\`, `"`, `<`, non-ASCII) is refused. */
+const URL_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
+
+/**
+ * An absolute http(s) URL, parsed strictly and kept exactly as given: the WHATWG parser silently
+ * drops tabs and newlines, turns `\` into `/` and accepts `https:host`, so what Auth0 stores would
+ * not be what the user typed (Auth0 compares identifiers and callbacks character for character).
+ */
+export function parseStrictUrl(input: string, flag: string, example: string, localHttpOnly = false): { raw: string; url: URL } {
+  assertNoControlCharacters(input, flag);
+  const raw = input.trim();
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`${flag} "${raw}" is not an absolute URL.`, `Give a full URL, e.g. ${example}.`);
+  }
+  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  if (localHttpOnly ? url.protocol !== "https:" && !(url.protocol === "http:" && local) : url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new InputError(`${flag} "${raw}" must be ${localHttpOnly ? "an https:// URL (http:// only for localhost)" : "an http:// or https:// URL"}.`, `E.g. ${example}.`);
+  }
+  const bad = [...raw].find((char) => !URL_CHARACTERS.test(char));
+  if (bad !== undefined) {
+    throw new InputError(`${flag} "${raw}" contains ${bad === " " ? "a space" : `"${bad}"`}, which a URL cannot hold unencoded.`, `Percent-encode it, or give the URL as the server serves it, e.g. ${example}.`);
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(raw)) throw new InputError(`${flag} "${raw}" has a "%" that does not start a percent-encoding (%XX).`, `E.g. ${example}.`);
+  if (!/^https?:\/\/[^/?#]/.test(raw)) throw new InputError(`${flag} "${raw}" must start with ${url.protocol}// and a host.`, `E.g. ${example}.`);
+  if (url.username || url.password) throw new InputError(`${flag} "${raw}" must not carry a user name or password.`, `E.g. ${example}.`);
+  if (raw.includes("#")) throw new InputError(`${flag} "${raw}" must not contain a fragment (#…).`);
+  return { raw, url };
+}
+
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) — no spaces, quotes or backslashes.
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,280}$/;
 
 /** `tool:whoami=Read your identity,tool:greet` → [{value, description}, {value}]. */
-export function parseScopes(raw: string): ScopeInput[] {
+export function parseScopes(raw: string, flag = "--scopes"): ScopeInput[] {
+  assertNoControlCharacters(raw, flag);
   const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
   return validateScopes(
     items.map((item) => {
       const eq = item.indexOf("=");
       return { value: (eq < 0 ? item : item.slice(0, eq)).trim(), description: eq < 0 ? undefined : item.slice(eq + 1).trim() || undefined };
     }),
+    flag,
   );
 }
 
@@ -31,6 +95,7 @@ export function validateScopes(scopes: ScopeInput[], flag = "--scopes"): ScopeIn
       );
     }
     if (description && description.length > 500) throw new InputError(`The description of scope ${value} is longer than 500 characters.`);
+    if (description) assertNoControlCharacters(description, `The description of scope ${value} in ${flag}`);
     if (seen.has(value)) throw new InputError(`Scope ${value} appears twice in ${flag}.`);
     seen.add(value);
   }
@@ -42,27 +107,18 @@ export function validateScopes(scopes: ScopeInput[], flag = "--scopes"): ScopeIn
  * absolute https URL (http only for localhost), compared by Auth0 character for character.
  */
 export function parseIdentifier(input: string, flag = "--api-identifier"): string {
-  const raw = input.trim();
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(`${flag} "${raw}" is not an absolute URL.`, "Use the MCP server's resource URL, e.g. https://mcp.example.com/mcp.");
-  }
-  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw new InputError(`${flag} "${raw}" must be an https:// URL (http:// only for localhost).`);
-  }
-  if (raw.includes("#")) throw new InputError(`${flag} "${raw}" must not contain a fragment (#…).`);
+  const { raw } = parseStrictUrl(input, flag, "https://mcp.example.com/mcp", true);
   if (raw.length > 600) throw new InputError(`${flag} is longer than 600 characters.`);
   return raw;
 }
 
-export function parseList(raw: string | undefined): string[] {
+export function parseList(raw: string | undefined, flag = "--connections"): string[] {
+  if (raw !== undefined) assertNoControlCharacters(raw, flag);
   return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 export function parseApiName(raw: string): string {
+  assertNoControlCharacters(raw, "--api-name");
   if (!raw.trim() || raw.length > 200 || /[<>]/.test(raw)) {
     throw new InputError(`--api-name "${raw}" must be 1–200 characters without < or >.`);
   }

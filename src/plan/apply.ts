@@ -141,7 +141,8 @@ async function applyConverging(tenant: Tenant, change: Change): Promise<Change> 
       return current;
     } catch (error) {
       const outcomeUnknown = causes(error).some((e) => e instanceof OutcomeUnknownError);
-      if (attempt >= 3 || !(outcomeUnknown || isConflict(error))) throw error;
+      // Bounded: under periodic faults each attempt (read back, then send what is missing) has an even chance.
+      if (attempt >= 5 || !(outcomeUnknown || isConflict(error))) throw error;
       current = await refresh(tenant, current);
       if (current.action === "unchanged") return current;
     }

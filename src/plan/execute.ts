@@ -62,7 +62,9 @@ export async function executePlan(ctx: Context, tenant: Tenant, plan: Plan, opti
     if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
     return logger.step(label, work);
   };
-  const applied = (await applyPlan(tenant, plan, { step })).map((c) => c.label);
+  const appliedChanges = await applyPlan(tenant, plan, { step });
+  for (const change of appliedChanges) if (change.kind === "application" && change.note) logger.warn(change.note);
+  const applied = appliedChanges.map((c) => c.label);
   if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, options.writeEnv);
   ctx.control.phase = "after";
 

@@ -107,6 +107,8 @@ export interface ApplicationChange extends BaseChange {
   body: Record<string, unknown>;
   /** Connections not yet enabled for the application: `PATCH /connections/{id}/clients` each. */
   enableConnections: Array<{ id: string; name: string }>;
+  /** Set by apply when a concurrent run's application was adopted instead (printed in the summary). */
+  note?: string;
 }
 
 /** An MCP client's metadata URL imported as a CIMD client (`POST /clients/cimd/register`). */

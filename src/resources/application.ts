@@ -1,6 +1,7 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
+import { withApplicationLock } from "./application-lock.js";
 import { diffFields, type ApplicationChange, type ApplicationDesired, type FieldChange } from "../plan/plan.js";
 
 /**
@@ -23,10 +24,12 @@ export interface Application {
   oidc_conformant?: boolean;
   /** False for third-party clients: those MCP clients registered themselves (DCR, CIMD). */
   is_first_party?: boolean;
+  /** ISO 8601, as Auth0 returns it; the earliest of two same-named applications wins a race. */
+  created_at?: string;
 }
 
 /** Only what the plan compares: never `client_secret` (see `readApplicationSecret`). */
-const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,is_first_party,global";
+const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,is_first_party,global,created_at";
 
 /**
  * SPEC §2: clients that MCP clients registered themselves (DCR, CIMD) are never created, changed or
@@ -52,6 +55,7 @@ export async function readApplications(tenant: Tenant): Promise<Application[]> {
       grant_types: c.grant_types ?? [],
       oidc_conformant: c.oidc_conformant,
       is_first_party: c.is_first_party,
+      ...(c.created_at ? { created_at: c.created_at } : {}),
     });
   }
   return all;
@@ -144,17 +148,74 @@ export async function planApplicationIn(tenant: Tenant, applications: Applicatio
 export async function applyApplication(tenant: Tenant, change: ApplicationChange): Promise<void> {
   // Defence in depth: findApplication never matches a third-party client, and Auth0 never gives a created application a tpc_ id.
   if (isThirdPartyClient({ client_id: change.id })) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
-  if (change.action === "create") {
-    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
-    const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
-    change.id = created.client_id;
-  } else if (Object.keys(change.body).length) {
+  if (change.action === "create") return createApplication(tenant, change);
+  return applyToExisting(tenant, change);
+}
+
+async function applyToExisting(tenant: Tenant, change: ApplicationChange): Promise<void> {
+  if (Object.keys(change.body).length) {
     await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent);
   }
   for (const connection of change.enableConnections) {
     // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
     await tenant.client.connections.clients.update(connection.id, [{ client_id: change.id!, status: true }]);
   }
+}
+
+/**
+ * Creating the proxy application races with any other run doing the same: Auth0 does not refuse
+ * a second application of the same name, and two would make every later run stop (which one?).
+ * - On this machine, a lock file makes the runs take turns; the second then finds the first's
+ *   application when it lists again, and adopts it.
+ * - Across machines, each run lists again after creating. Of the applications with the name, the
+ *   one created first (`created_at`, then the lowest client id) stands; a run whose own is not that
+ *   one deletes what it created and adopts the winner. The earliest one is the one every run can
+ *   agree on: a later run always sees it when it lists after its own create.
+ * Either way the change says so in `note`, which the summary prints.
+ */
+async function createApplication(tenant: Tenant, change: ApplicationChange): Promise<void> {
+  const { name } = change.desired;
+  await withApplicationLock(tenant.domain, name, async () => {
+    const already = sameNamed(await readApplications(tenant), name);
+    if (already.length) {
+      const winner = earliest(already);
+      await adopt(tenant, change, winner);
+      change.note = `Application "${name}" was created by another run meanwhile (${winner.client_id}): this run uses it instead of creating a second one.`;
+      return;
+    }
+    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
+    const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
+    change.id = created.client_id;
+    const named = sameNamed(await readApplications(tenant), name);
+    const winner = named.length ? earliest(named) : undefined;
+    if (winner && winner.client_id !== created.client_id) {
+      await tenant.client.clients.delete(created.client_id!);
+      await adopt(tenant, change, winner);
+      change.note = `Another run created application "${name}" at the same time (${winner.client_id}, created first): this run deleted its own (${created.client_id}) and uses that one.`;
+      return;
+    }
+    for (const connection of change.enableConnections) {
+      await tenant.client.connections.clients.update(connection.id, [{ client_id: change.id!, status: true }]);
+    }
+  });
+}
+
+/** The other run's application becomes this change's: what it still lacks (callbacks, connections) is applied. */
+async function adopt(tenant: Tenant, change: ApplicationChange, winner: Application): Promise<void> {
+  const enabled = await readEnabledConnections(tenant, winner.client_id, change.desired.connections);
+  const update = planApplication(winner, enabled, change.desired);
+  change.id = winner.client_id;
+  await applyToExisting(tenant, update);
+}
+
+/** Applications that answer to `name`, never a DCR client. */
+function sameNamed(all: Application[], name: string): Application[] {
+  return all.filter((a) => a.name === name && !isThirdPartyClient(a) && (!a.app_type || a.app_type === PROXY_APPLICATION_SETTINGS.app_type));
+}
+
+/** The application created first; without `created_at` (or on a tie), the lowest client id. */
+export function earliest(applications: Application[]): Application {
+  return [...applications].sort((a, b) => (a.created_at ?? "\uffff").localeCompare(b.created_at ?? "\uffff") || a.client_id.localeCompare(b.client_id))[0]!;
 }
 
 export async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {

@@ -38,6 +38,10 @@ const NETWORK_CODES: Record<string, string> = {
 export function toCliError(error: unknown, domain: string): CliError {
   if (error instanceof CliError) return error;
   const unknownOutcome = causes(error).find((e): e is OutcomeUnknownError => e instanceof OutcomeUnknownError);
+  if (unknownOutcome?.status !== undefined) {
+    // Auth0 answered, with a 5xx: it is reachable but failing (SPEC §3: exit 1 with the status).
+    return new Auth0ApiError(`Auth0 failed: ${unknownOutcome.message} (${domain}).`, unknownOutcome.status, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+  }
   if (unknownOutcome) {
     return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
   }
@@ -92,8 +96,8 @@ export function toCliError(error: unknown, domain: string): CliError {
     if (statusCode === 401) {
       return new CredentialsError(`Auth0 rejected the Management API token (${message}).`, "Check --token / AUTH0_ACCESS_TOKEN, or use client credentials.");
     }
-    const hint = statusCode === 400 ? "Auth0 rejected the request body; run with --verbose to see the call." : undefined;
-    return new Auth0ApiError(`Auth0 answered ${statusCode}: ${message}`, statusCode, hint, { cause: error });
+    const hint = statusCode === 400 ? "Auth0 rejected the request body; run with --verbose to see the call." : statusCode >= 500 ? "Auth0 kept failing after retries; re-run the same command later: it completes what is missing." : undefined;
+    return new Auth0ApiError(`${statusCode >= 500 ? "Auth0 failed with HTTP" : "Auth0 answered"} ${statusCode}: ${message}`, statusCode, hint, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return new CliError(`Unexpected failure: ${message}`, 1, "Run again with --verbose for details.", { cause: error });

@@ -1,3 +1,5 @@
+import { RateLimiter, type RateLimitObservation } from "./rate-limit.js";
+
 /**
  * The HTTP boundary of every Auth0 call: the `fetch` handed to the `auth0` SDK (and used for the
  * token request). It counts calls, traces them for --verbose without secrets, waits out rate
@@ -45,6 +47,8 @@ export class OutcomeUnknownError extends Error {
     readonly path: string,
     options: { cause: unknown },
     what = "the connection broke before Auth0 answered",
+    /** The HTTP status when Auth0 answered with an error (5xx), undefined when no answer came. */
+    readonly status?: number,
   ) {
     super(`${method} ${path}: ${what}`, options);
     this.name = "OutcomeUnknownError";
@@ -64,17 +68,36 @@ export function redactPath(url: URL): string {
 }
 
 export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; probe: typeof fetch; stats: HttpStats } {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
-  const maxAttempts = options.maxAttempts ?? 5;
+  const sleep = options.sleep ? (ms: number) => options.sleep!(ms) : (ms: number) => wakeableSleep(ms);
+  const maxAttempts = options.maxAttempts ?? 6;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const calls: HttpCall[] = [];
-  const limiter = createLimiter(options.concurrency ?? 4);
-  // When Auth0 says the bucket is empty, every request waits for the reset instead of collecting 429s.
-  let blockedUntil = 0;
-  // While the bucket is empty: the time between two requests, and when the next may go.
-  let pace = 0;
-  let nextSlot = 0;
+  // Auth0 keeps separate buckets per endpoint (the token endpoint's is not the Management API's).
+  const limiters = new Map<string, RateLimiter>();
+  const limiterFor = (url: URL) => {
+    const key = `${url.host} ${url.pathname === "/oauth/token" ? "token" : "api"}`;
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter({
+        now,
+        sleep: options.sleep ? (ms) => options.sleep!(ms) : wakeableSleep,
+        concurrency: options.concurrency ?? 4,
+        onWait: (ms) => options.onWait?.(Math.ceil(ms / 1000), "Auth0 rate limit"),
+      });
+      limiters.set(key, limiter);
+    }
+    return limiter;
+  };
+  // Consecutive faults (5xx, 408, resets, timeouts) across all requests: while Auth0 is failing,
+  // every request — a retried read, the read-back after a failed write — waits a growing, jittered
+  // time, so that retries do not hammer a struggling tenant within milliseconds.
+  let faultStreak = 0;
+  let coolDownUntil = 0;
+  const fault = () => {
+    faultStreak++;
+    coolDownUntil = Math.max(coolDownUntil, now() + backoff(faultStreak));
+  };
   let fetchImpl: Promise<typeof fetch> | undefined;
 
   const baseFetch = (): Promise<typeof fetch> => {
@@ -89,74 +112,61 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
     // A token request changes nothing in the tenant: like a read, it is safe to send again.
     const isRead = method === "GET" || method === "HEAD" || url.pathname === "/oauth/token";
     const doFetch = await baseFetch();
+    const limiter = limiterFor(url);
     let rateLimitWaits = 0;
 
     for (let attempt = 1; ; attempt++) {
-      let started = now();
+      for (let wait = coolDownUntil - now(); wait > 0; wait = coolDownUntil - now()) {
+        if (wait > 1000) options.onWait?.(Math.ceil(wait / 1000), "Auth0 failed; backing off before the next request");
+        await sleep(wait);
+      }
+      await limiter.acquire();
+      const started = now();
       let response: Response;
       try {
-        response = await limiter(async () => {
-          // Checked once a slot is ours: requests queued before a 429 must not fire into it.
-          for (;;) {
-            const gate = blockedUntil - now();
-            if (gate > 0) await sleep(gate);
-            else if (pace > 0 && nextSlot > now()) await sleep(nextSlot - now());
-            else break;
-          }
-          if (pace > 0) nextSlot = now() + pace;
-          started = now();
-          const timeout = AbortSignal.timeout(timeoutMs);
-          const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-          return doFetch(input, { ...init, signal });
-        });
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        response = await doFetch(input, { ...init, signal });
       } catch (error) {
+        limiter.release();
         const record = { method, path, status: "network-error" as const, ms: now() - started, attempt };
         calls.push(record);
         options.onCall?.(record);
         // The caller's own abort ends the request; our per-attempt timeout is a network fault like a reset.
         if (init?.signal?.aborted) throw error;
         if (!isTimeout(error) && !isRetryableNetworkError(error)) throw error;
+        fault();
         if (!isRead) throw new OutcomeUnknownError(method, path, { cause: error });
         if (attempt >= maxAttempts) throw error;
-        await sleep(backoff(attempt));
         continue;
       }
+      limiter.release(observe(response, started, now()));
       const record = { method, path, status: response.status, ms: now() - started, attempt };
       calls.push(record);
       options.onCall?.(record);
 
-      const reset = resetAt(response, now());
-      const remaining = response.headers.get("x-ratelimit-remaining");
-      if (response.status !== 429 && remaining === "0" && reset !== undefined) {
-        // The bucket is empty and refills fully by `reset`: space requests at the refill rate
-        // instead of waiting for the whole bucket, or firing into 429s.
-        const limit = Number(response.headers.get("x-ratelimit-limit")) || 1;
-        pace = Math.max(reset - now(), 1000) / limit;
-        nextSlot = Math.max(nextSlot, now() + pace);
-      } else if (remaining !== null && Number(remaining) > 1) {
-        pace = 0;
-      }
       if (response.status === 429 && rateLimitWaits < RATE_LIMIT_MAX_WAITS) {
-        // Rate limits are waited out, never turned into failures (SPEC §6), however long the run.
+        // Rate limits are waited out, never turned into failures (SPEC §6), however long the run:
+        // the limiter now holds every request until the reset the answer named.
         rateLimitWaits++;
         attempt--;
-        const wait = Math.max((reset ?? now() + 1000) - now(), 50);
-        if (wait > 1000) options.onWait?.(Math.ceil(wait / 1000), "Auth0 rate limit");
-        blockedUntil = Math.max(blockedUntil, now() + wait);
         await response.body?.cancel();
         continue;
       }
-      if ((response.status >= 500 || response.status === 408) && method === "POST" && !isRead) {
+      const failed = response.status >= 500 || response.status === 408;
+      if (!failed) {
+        faultStreak = 0;
+        return response;
+      }
+      fault();
+      if (method === "POST" && !isRead) {
         // A create may have happened before the error: re-sending could duplicate it (a client has
         // no unique name to meet a 409 with). The apply step reads the resource back instead.
         await response.body?.cancel();
-        throw new OutcomeUnknownError(method, path, { cause: new Error(`HTTP ${response.status}`) }, `Auth0 answered HTTP ${response.status}`);
+        throw new OutcomeUnknownError(method, path, { cause: new Error(`HTTP ${response.status}`) }, `Auth0 answered HTTP ${response.status}`, response.status);
       }
-      if ((response.status >= 500 || response.status === 408) && attempt < maxAttempts) {
-        const wait = backoff(attempt);
-        if (wait > 1000) options.onWait?.(Math.ceil(wait / 1000), `HTTP ${response.status} from Auth0`);
+      if (attempt < maxAttempts) {
         await response.body?.cancel();
-        await sleep(wait);
         continue;
       }
       return response;
@@ -206,8 +216,37 @@ function resetAt(response: Response, nowMs: number): number | undefined {
   return undefined;
 }
 
-function backoff(attempt: number): number {
-  return Math.min(250 * 2 ** (attempt - 1), 8000) + Math.floor(Math.random() * 100);
+/** Exponential backoff with jitter: 250 ms, 500 ms, 1 s, … up to 8 s, each stretched by up to half again at random. */
+export function backoff(faults: number, random = Math.random): number {
+  const base = Math.min(250 * 2 ** (faults - 1), 8000);
+  return Math.floor(base + random() * (base / 2));
+}
+
+/** What an answer's rate-limit headers say, for the limiter of its bucket. */
+function observe(response: Response, sentAt: number, receivedAt: number): RateLimitObservation | "no-headers" {
+  const remaining = response.headers.get("x-ratelimit-remaining");
+  const limit = Number(response.headers.get("x-ratelimit-limit"));
+  const rateLimited = response.status === 429;
+  if (remaining === null && !rateLimited) return "no-headers";
+  return {
+    limit: Number.isFinite(limit) && limit > 0 ? limit : Math.max(1, Number(remaining) || 1),
+    remaining: rateLimited ? 0 : Number(remaining) || 0,
+    resetAt: resetAt(response, receivedAt),
+    sentAt,
+    receivedAt,
+    rateLimited,
+  };
+}
+
+/** A real-time sleep that ends early when `wake` resolves, leaving no timer behind. */
+function wakeableSleep(ms: number, wake?: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake?.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function isTimeout(error: unknown): boolean {
@@ -234,23 +273,6 @@ export function errorCode(error: unknown): string | undefined {
 function isRetryableNetworkError(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && RETRYABLE_CODES.has(code);
-}
-
-function createLimiter(max: number) {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    // A finishing task hands its slot straight to the next waiter, so `active` never exceeds max.
-    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 /**

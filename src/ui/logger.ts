@@ -22,7 +22,7 @@ export interface Logger {
 
 export interface LoggerOptions {
   stdout: Writable;
-  stderr: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean; columns?: number };
   color: boolean;
   verbose: boolean;
   /** Spinners need a TTY and are noise in CI logs. */
@@ -50,7 +50,10 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     json: (value) => options.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     async step(label, work) {
-      if (!options.spinners) {
+      // A spinner redraws its line by the terminal's width: with a width of 0 or none (docker run -t
+      // before a resize, some CI ptys) ora writes "\x1b[0K" without end. Plain lines then.
+      const width = options.stderr.columns;
+      if (!options.spinners || !(typeof width === "number" && width > 0)) {
         try {
           const result = await work();
           line(`${p.green("✔")} ${label}`);

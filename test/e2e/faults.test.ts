@@ -65,6 +65,54 @@ describe("init under faults", () => {
     expectNoDuplicates();
   }, 120_000);
 
+  // Issue 13: a free tenant is 2 requests/s with a burst of 2; pacing follows the headers, assumes no burst.
+  it("a free tenant's 2/s with a burst of 2: exit 0 with zero failures, at most one 429 per ten calls", async () => {
+    const expected = await cleanEndState();
+    const result = await initUnder({ rateLimit: { perSecond: 2, burst: 2 } });
+    expect(result.stderr).not.toContain("✖");
+    expect(result.code).toBe(0);
+    const api = fx.tenant.calls.filter((c) => c.path.startsWith("/api/v2/"));
+    const limited = api.filter((c) => c.status === 429).length;
+    // Zero failures: no 5xx, no broken connection (a 404 is the answer to "does the API exist yet?").
+    expect(api.filter((c) => c.status >= 500 || c.status === 0)).toEqual([]);
+    expect(limited * 10).toBeLessThanOrEqual(api.length);
+    expect(endState(fx.tenant)).toEqual(expected);
+    expectNoDuplicates();
+  }, 120_000);
+
+  // Issue 16, defect 8: retries without backoff never converged with a reset every 4th request.
+  it("a reset on every 4th request and a 503 on every 3rd: converges within 3 runs, no duplicates", async () => {
+    const expected = await cleanEndState();
+    fx = await freshFixture();
+    const codes: number[] = [];
+    for (let run_ = 0; run_ < 3 && codes.at(-1) !== 0; run_++) {
+      // Each run meets the faults afresh: counting starts again, so every run is as hostile as the first.
+      fx.tenant.setFaults({ resetEvery: 4, failEvery: 3 });
+      const result = await run(exampleArgs(fx.dir));
+      codes.push(result.code);
+      if (result.code !== 0) {
+        // A failure is one that says what to do, never a stack trace or "unexpected".
+        expect([1, 4]).toContain(result.code);
+        expect(result.stderr).toMatch(/Re-run the same command/);
+        expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+|Unexpected/);
+      }
+      // Never a second API, grant or role, even after a failed run.
+      const { store } = fx.tenant;
+      expect(store.resourceServers.filter((r) => r.identifier === IDENTIFIER).length).toBeLessThanOrEqual(1);
+      expect(store.clientGrants.filter((g) => g.audience === IDENTIFIER).length).toBeLessThanOrEqual(1);
+      for (const name of ["Tool Administrator", "Tool User"]) expect(store.roles.filter((r) => r.name === name).length).toBeLessThanOrEqual(1);
+    }
+    expect(codes.at(-1)).toBe(0);
+    expectNoDuplicates();
+    expect(fx.tenant.calls.some((c) => c.status === 503)).toBe(true);
+    fx.tenant.setFaults({});
+    expect(endState(fx.tenant)).toEqual(expected);
+    // Converged: a plain run makes no write.
+    fx.tenant.resetCalls();
+    expect((await run(exampleArgs(fx.dir))).code).toBe(0);
+    expect(fx.tenant.writes()).toEqual([]);
+  }, 180_000);
+
   it("an answer slower than --timeout: reads are retried, writes read back, the run converges", async () => {
     const expected = await cleanEndState();
     fx = await freshFixture();

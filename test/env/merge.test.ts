@@ -74,7 +74,7 @@ describe("mergeEnv", () => {
 
   it("returns the text unchanged when every value is already there, quoted or not", () => {
     const existing = [
-      "\uFEFFAUTH0_DOMAIN=acme.auth0.com",
+      "AUTH0_DOMAIN=acme.auth0.com",
       "AUTH0_AUDIENCE=\"https://mcp.example.com/\"",
       "export MCP_SERVER_URL='https://mcp.example.com'  # public URL",
       "AUTH0_SCOPE=\"openid profile\"",

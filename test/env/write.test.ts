@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, realpath, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -87,15 +87,16 @@ describe("writeEnvFile", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it("writes through a symlink to its target", async () => {
+  it("writes through a symlink to its target with followSymlinks, and says which file", async () => {
     await mkdir(join(dir, "secrets"));
     const target = join(dir, "secrets", "mcp.env");
     await writeFile(target, "OWN=1\n");
     const link = join(dir, ".env");
     await symlink(target, link);
 
-    await writeEnvFile(link, ENTRIES);
+    const result = await writeEnvFile(link, ENTRIES, { followSymlinks: true });
 
+    expect(result.symlinkTarget).toBe(await realpath(target));
     expect((await stat(link)).ino).toBe((await stat(target)).ino);
     expect(await readFile(target, "utf8")).toMatch(/^OWN=1\nAUTH0_DOMAIN=/);
   });

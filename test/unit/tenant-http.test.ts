@@ -1,6 +1,7 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { createHttp, OutcomeUnknownError, redactPath } from "../../src/tenant/http.js";
+import { backoff, createHttp, OutcomeUnknownError, redactPath } from "../../src/tenant/http.js";
+import { TokenBucket } from "../../src/local-tenant/faults.js";
 import { TENANT_URL, useNock } from "../support/nock.js";
 
 useNock();
@@ -95,6 +96,147 @@ describe("createHttp: rate limits", () => {
   });
 });
 
+/**
+ * A clock that runs SCALE times faster than real time, shared by the client and a token-bucket
+ * tenant behind nock: seconds of Auth0 pacing pass in a fraction of a real second, while requests
+ * really run concurrently.
+ */
+function fastClock(scale = 20) {
+  const start = Date.now();
+  return {
+    now: () => T0 + (Date.now() - start) * scale,
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms / scale)),
+  };
+}
+
+/** A Management API rate-limited like a free tenant (2/s, burst 2 unless told), counting what it sees. */
+function bucketTenant(clock: { now: () => number }, perSecond = 2, burst = 2) {
+  const bucket = new TokenBucket(perSecond, burst, clock.now());
+  const seen = { answered: 0, rejected: 0, inFlight: 0, maxInFlight: 0, firstAloneOk: true };
+  nock(TENANT_URL)
+    .get(/\/api\/v2\/.*/)
+    .times(1000)
+    .delay(5)
+    .reply(function () {
+      const { allowed, headers } = bucket.take(clock.now());
+      if (!allowed) {
+        seen.rejected++;
+        return [429, { statusCode: 429, error: "Too Many Requests", message: "Global limit has been reached", errorCode: "too_many_requests" }, headers];
+      }
+      seen.answered++;
+      return [200, [], headers];
+    });
+  return seen;
+}
+
+describe("createHttp: pacing from the rate-limit headers", () => {
+  it("sends the first request alone: before an answer, the size of the bucket is unknown", async () => {
+    const clock = fastClock();
+    const arrivals: number[] = [];
+    let answered = 0;
+    nock(TENANT_URL)
+      .get(/\/api\/v2\/.*/)
+      .times(3)
+      .reply(function () {
+        arrivals.push(answered);
+        answered++;
+        return [200, [], { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "9", "x-ratelimit-reset": String(Math.ceil(clock.now() / 1000)) }];
+      });
+    const http = createHttp(clock);
+    await Promise.all([1, 2, 3].map((i) => http.fetch(`${TENANT_URL}/api/v2/r${i}`)));
+    // The second and third went only after the first had been answered.
+    expect(arrivals).toEqual([0, 1, 2]);
+  });
+
+  it("at 2 requests/s with a burst of 2, 12 concurrent reads collect no more than one 429 and take about the refill time", async () => {
+    const clock = fastClock();
+    const seen = bucketTenant(clock);
+    const http = createHttp(clock);
+    const started = clock.now();
+    const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => http.fetch(`${TENANT_URL}/api/v2/r${i}`)));
+    const seconds = (clock.now() - started) / 1000;
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(seen.answered).toBe(12);
+    expect(seen.rejected).toBeLessThanOrEqual(1);
+    // The bucket allows 2 + 2/s: 12 requests need 5 s at least. Learning the rate must not make it
+    // much slower than that (a client that waited for every full reset would take about 9 s).
+    expect(seconds).toBeGreaterThanOrEqual(4.5);
+    expect(seconds).toBeLessThan(8.5);
+  });
+
+  it("never has more requests in flight than the last answer said remain", async () => {
+    const clock = fastClock();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    nock(TENANT_URL)
+      .get(/\/api\/v2\/.*/)
+      .times(9)
+      .reply(function (_uri, _body, callback) {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        // A bucket that always has 3 left and refills slowly: at most 3 may be in flight at once.
+        setTimeout(() => {
+          inFlight--;
+          callback(null, [200, [], { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "3", "x-ratelimit-reset": String(Math.ceil(clock.now() / 1000) + 60) }]);
+        }, 10);
+      });
+    const http = createHttp({ ...clock, concurrency: 8 });
+    await Promise.all(Array.from({ length: 9 }, (_, i) => http.fetch(`${TENANT_URL}/api/v2/r${i}`)));
+    expect(maxInFlight).toBe(3);
+  });
+
+  it("learns the refill rate: once known, a request waits one token's time, not the whole reset", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    // 2 per second: 2 tokens short means full in 1 s (reset rounded up to the next whole second).
+    const answers = [
+      { remaining: "1", reset: resetIn(1) },
+      { remaining: "0", reset: resetIn(1) },
+      { remaining: "0", reset: resetIn(3) },
+    ];
+    let i = 0;
+    nock(TENANT_URL)
+      .get("/api/v2/a")
+      .times(3)
+      .reply(function () {
+        const a = answers[i++]!;
+        clock.events.push(`GET a`);
+        return [200, {}, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": a.remaining, "x-ratelimit-reset": a.reset }];
+      });
+    for (let n = 0; n < 3; n++) await http.fetch(`${TENANT_URL}/api/v2/a`);
+    // After the second answer (2 short, full within 1 s) the rate is at least 2/s: the third request
+    // waits 500 ms for one token rather than the whole second to the reset.
+    expect(clock.events).toEqual(["GET a", "GET a", "sleep 500", "GET a"]);
+  });
+
+  it("after a 429, holds every request until the reset the answer named", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/a")
+      .reply(function () {
+        clock.events.push("GET a");
+        return [429, {}, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(2) }];
+      })
+      .get("/api/v2/a")
+      .reply(function () {
+        clock.events.push("GET a");
+        return [200, {}, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "1", "x-ratelimit-reset": resetIn(3) }];
+      });
+    expect((await http.fetch(`${TENANT_URL}/api/v2/a`)).status).toBe(200);
+    scope.done();
+    expect(clock.events).toEqual(["GET a", "sleep 2000", "GET a"]);
+  });
+});
+
+describe("backoff", () => {
+  it("doubles from 250 ms up to 8 s, with up to half again of jitter", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 9].map((n) => backoff(n, () => 0))).toEqual([250, 500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(backoff(1, () => 0.999)).toBe(374);
+    expect(backoff(6, () => 0.5)).toBe(10000);
+  });
+});
+
 describe("createHttp: retries", () => {
   it("retries a 503 with growing backoff, then returns the success", async () => {
     const clock = fakeClock();
@@ -104,11 +246,11 @@ describe("createHttp: retries", () => {
     scope.done();
     expect(response.status).toBe(200);
     expect(clock.sleeps).toHaveLength(2);
-    // 250 ms, then 500 ms, each with up to 100 ms of jitter.
+    // 250 ms, then 500 ms, each stretched by up to half again at random (jitter).
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(250);
-    expect(clock.sleeps[0]).toBeLessThan(350);
+    expect(clock.sleeps[0]).toBeLessThan(375);
     expect(clock.sleeps[1]).toBeGreaterThanOrEqual(500);
-    expect(clock.sleeps[1]).toBeLessThan(600);
+    expect(clock.sleeps[1]).toBeLessThan(750);
     expect(http.stats.calls.map((c) => [c.status, c.attempt])).toEqual([
       [503, 1],
       [503, 2],

@@ -3,7 +3,7 @@ import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
 import type { FieldChange } from "./handler.js";
 import type { ClientGrantChange } from "./client-grant.js";
-import { isDynamicClient, readApplications, readApplicationSecret, type Application, type ApplicationChange } from "./application.js";
+import { isThirdPartyClient, readApplications, readApplicationSecret, type Application, type ApplicationChange } from "./application.js";
 
 /**
  * The machine-to-machine application mcp-auth0 itself runs as, and its client grant for the
@@ -23,7 +23,7 @@ export function findM2MApplication(all: Application[], name: string): Applicatio
   const named = all.filter((a) => a.name === name);
   if (!named.length) return undefined;
   const ids = named.map((a) => a.client_id).join(", ");
-  if (named.some((a) => isDynamicClient(a.client_id))) {
+  if (named.some(isThirdPartyClient)) {
     throw new InputError(`"${name}" is the name of a client an MCP client registered itself by DCR (${ids}); mcp-auth0 never changes those.`, "Choose another name with --name.");
   }
   if (named.length > 1)
@@ -103,7 +103,7 @@ export function planManagementGrant(current: Management.ClientGrantResponseConte
  * created (Auth0 shows it in the creation answer); the caller decides where it may go.
  */
 export async function applyM2MApplication(tenant: Tenant, change: ApplicationChange): Promise<string | undefined> {
-  if (isDynamicClient(change.id)) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
+  if (isThirdPartyClient({ client_id: change.id })) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
   if (change.action === "create") {
     const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
     change.id = created.client_id;

@@ -8,7 +8,7 @@ import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
 import { identifierFromContext, readDotenv } from "./api-identifier.js";
 import { suggest, typedSecretNote } from "./suggest.js";
-import { completeBareFixes, isBareFix } from "../doctor/complete-fixes.js";
+import { completeBareFixes, isBareFix } from "./suggest.js";
 import { readConnections } from "../resources/connections.js";
 import { readResourceServer } from "../resources/resource-server.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";

@@ -5,7 +5,7 @@ import { openTenant } from "./context.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "./init-wizard.js";
 import { suggest, typedSecretNote } from "./suggest.js";
-import { completeBareFixes } from "../doctor/complete-fixes.js";
+import { completeBareFixes } from "./suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
@@ -205,12 +205,15 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
           `Check the whole setup at any time: ${doctor}`,
         ],
-    // The state read for the plan, brought up to date with the answers of apply's writes: no second read.
+    // The state read for the plan, brought up to date with the answers of apply's writes: no second
+    // read — unless a write's answer was lost and its resource read back, which leaves a gap in those answers.
     // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
     verdict: proxy
       ? undefined
       : async (report) => {
-          const after = settledState(state, report);
+          const after = report.applied.some((a) => a.written.readBack)
+            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
+            : settledState(state, report);
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
           const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined, command: (words) => suggest(ctx, words) });
           return completeBareFixes(ctx, checks, {

@@ -86,3 +86,14 @@ function completeFix(ctx: Context, fix: string, facts: FixFacts): string {
 function suggestedConnection(connections: FixFacts["connections"]): string | undefined {
   return (connections.find((c) => c.strategy === "auth0") ?? connections[0])?.name;
 }
+
+/**
+ * diagnose prints its fixes as complete commands (built word by word, quoted), which a second
+ * completion would split apart. The one it leaves bare is `roles sync --file roles.yaml`: whether
+ * that file exists is the command's business (completeFixes says so when it does not).
+ */
+export const isBareFix = (fix: string | undefined) => fix?.startsWith("mcp-auth0 roles sync --file roles.yaml") === true && !fix.includes("--api-identifier");
+
+export function completeBareFixes(ctx: Context, checks: Check[], facts: FixFacts): Check[] {
+  return checks.map((check) => (isBareFix(check.fix) ? completeFixes(ctx, [check], facts)[0]! : check));
+}

@@ -102,6 +102,7 @@ async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
       if (attempt >= 5 || !(outcomeUnknown(error) || isConflict(error))) throw error;
       const refreshed = await handlerOf(task.change).refresh(tenant, task.change);
       task.change = refreshed;
+      task.written.readBack = true;
       if ("id" in refreshed && typeof refreshed.id === "string") task.written.id = refreshed.id;
       if (refreshed.action === "unchanged") return;
     }

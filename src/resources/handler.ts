@@ -30,6 +30,11 @@ export interface Written {
   object?: unknown;
   /** Something the summary says, e.g. that another run's resource was adopted instead of creating a second. */
   note?: string;
+  /**
+   * The write's answer was lost (or met a 409) and the resource was read back instead: `object` may
+   * then be missing, so whoever relies on the answers (the closing verdict) reads the tenant again.
+   */
+  readBack?: boolean;
 }
 
 /**

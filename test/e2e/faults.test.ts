@@ -119,7 +119,7 @@ describe("init under faults", () => {
     fx.tenant.setFaults({ slowEvery: { n: 4, ms: 1500 } });
     const result = await run([...exampleArgs(fx.dir), "--timeout", "0.5"]);
     if (result.code !== 0) {
-      expect(result.code).toBe(4);
+      expect(result.code, result.stderr).toBe(4);
       fx.tenant.setFaults({});
       expect((await run(exampleArgs(fx.dir))).code).toBe(0);
     }

@@ -112,7 +112,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret") };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode });
+  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode });
 
   const connectionNames =
     options.connections !== undefined

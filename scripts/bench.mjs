@@ -87,7 +87,7 @@ async function withTenant(faults, work) {
       try {
         await exec(process.execPath, args, { env, cwd: home, maxBuffer: 64 << 20 });
       } catch (error) {
-        throw new Error(`${args.slice(1, 3).join(" ")} failed: ${error.stderr}`);
+        throw new Error(`${args.slice(1, 3).join(" ")} failed: ${error.stderr}`, { cause: error });
       }
       const wall = (Date.now() - t) / 1000;
       const management = tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));

@@ -12,7 +12,7 @@ type Runner = (options: unknown, ctx: Context, args: string[]) => Promise<number
  * Builds the program. Command modules (and the Auth0 SDK, prompts, zod behind them) are imported
  * only when their command runs, so `--help` and `--version` stay as fast as a bare `node`.
  */
-function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) => void, stdoutUsedNow: () => boolean): Command {
+export function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) => void, stdoutUsedNow: () => boolean): Command {
   const program = new Command("mcp-auth0")
     .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
     .version(version, "-V, --version")
@@ -22,6 +22,8 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
     .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
     .option("--token <token>", "a Management API token instead of client credentials (env AUTH0_ACCESS_TOKEN)")
+    .option("--canonical-domain <host>", "the tenant's {tenant}.{region}.auth0.com when --domain is a custom domain: the Management API is served there only (env AUTH0_CANONICAL_DOMAIN)")
+    .option("--issuer-domain <host>", "the domain MCP clients use, written to the .env, when the tenant has several custom domains (env AUTH0_ISSUER_DOMAIN)")
     // A flag without a value: an optional value would swallow the next word (`--local Username-Password-Authentication`).
     .option("--local", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
     .addOption(described(new Option("--data-dir <dir>", "the local dev tenant's data directory, for dev and --local (env MCP_AUTH0_DATA_DIR)"), ".mcp-auth0"))
@@ -66,6 +68,7 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
     .addOption(described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(["dcr", "proxy"]), "dcr"))
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
     .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
@@ -118,7 +121,7 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
   program
     .command("teardown")
     .description(
-      "remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a tpc_ client, never anything it does not name. Without a terminal (CI, a pipe) it needs an explicit --yes",
+      "remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections; never a third-party client (tpc_ or is_first_party false), never anything it does not name. Without a terminal (CI, a pipe) it needs an explicit --yes",
     )
     .addOption(described(new Option("--config <file>", "config file"), "mcp-auth0.config.yaml in this directory"))
     .option("--reset-tenant-settings", "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD)")
@@ -131,6 +134,8 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
     .option("--connections <list>", "connections that should be domain level")
     .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
+    .option("--mode <mode>", "dcr or proxy (default: proxy when the .env is a proxy preset's): proxy checks the Regular Web Application instead of DCR")
+    .option("--app-name <name>", 'proxy mode: the application to check (default: the .env\'s client id, else "<API name> (MCP proxy)")')
     .action(action(async () => (await import("./commands/doctor.js")).runDoctor));
 
   program
@@ -141,6 +146,29 @@ function buildProgram(deps: Deps, control: RunControl, setExit: (code: number) =
     .option("--plan <plan>", "free: Auth0's free-plan limits (Management API 2/s, /oidc/register 5/s, 10 applications)")
     .option("--custom-domain [port]", "also serve a custom domain at 127.0.0.1:<port> (default --port + 1) with its own issuer, as Auth0 does")
     .action(action(async () => (await import("./commands/dev.js")).runDev));
+
+  program
+    .command("credentials")
+    .description("the machine-to-machine application mcp-auth0 runs as")
+    .command("create")
+    .description("from a short-lived Management API token (--token), create the application mcp-auth0 runs as, granted exactly the scopes the chosen commands need; matched by name")
+    .option("--name <name>", "the application's name, matched exactly", "mcp-auth0")
+    .option("--scopes-for <commands>", "comma-separated: init, roles, doctor, teardown, plan, promote-connection, env (roles also covers init's and teardown's roles)", "init")
+    .option("--mode <mode>", "the init mode the scopes are for: dcr or proxy", "dcr")
+    .option("--env-path <path>", "write AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET to this file (0600 when created; other lines kept)")
+    .option("--show-secret", "print the three variables, the secret included, on stdout")
+    .action(action(async () => (await import("./commands/credentials.js")).runCredentialsCreate));
+
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(mcp-auth0 completion bash) (zsh alike), mcp-auth0 completion fish | source")
+    .argument("<shell>", "bash, zsh or fish")
+    .action(
+      action(async () => {
+        const { runCompletion } = await import("./commands/completion.js");
+        return (options, ctx, args) => runCompletion(options, ctx, args, program);
+      }),
+    );
 
   return program;
 }

@@ -29,6 +29,8 @@ free_port() {
 
 start_dev_tenant() {
   local work=$1 email=$2 log=$1/dev.log
+  # The log exists before the first poll reads it (under load the subshell may open it later).
+  : >"$log"
   (cd "$work" && exec "$NODE" "$ROOT/bin/mcp-auth0.js" dev --port 0 --data-dir .mcp-auth0 --auto-login "$email" >"$log" 2>&1) &
   STARTED_PIDS+=("$!")
   local pid=$! i

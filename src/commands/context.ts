@@ -37,6 +37,8 @@ export interface GlobalOptions {
   clientId?: string;
   clientSecret?: string;
   token?: string;
+  canonicalDomain?: string;
+  issuerDomain?: string;
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -78,6 +80,9 @@ export function credentialsFromOptions(ctx: Context) {
     clientId: options.clientId ?? deps.env.AUTH0_CLIENT_ID,
     clientSecret: options.clientSecret ?? deps.env.AUTH0_CLIENT_SECRET,
     token: options.token ?? deps.env.AUTH0_ACCESS_TOKEN,
+    // Custom domains (src/tenant/domains.ts): the Management API's host, and the one MCP clients use.
+    canonicalDomain: options.canonicalDomain ?? deps.env.AUTH0_CANONICAL_DOMAIN,
+    issuerDomain: options.issuerDomain ?? deps.env.AUTH0_ISSUER_DOMAIN,
   };
 }
 
@@ -95,7 +100,7 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
   if (ctx.options.local) {
     const { findLocalTenant } = await import("../tenant/local.js");
     const local = await findLocalTenant(ctx.deps.cwd, ctx.options.dataDir, ctx.deps.env);
-    creds = { domain: local.domain, clientId: local.clientId, clientSecret: local.clientSecret, token: undefined };
+    creds = { ...creds, domain: local.domain, clientId: local.clientId, clientSecret: local.clientSecret, token: undefined, canonicalDomain: undefined };
     ca = local.caCertPem;
   }
   const { logger } = ctx;
@@ -114,7 +119,12 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
     if (first) await validateFirst?.();
     try {
       return await connectTenant(
-        { ...creds, domain },
+        {
+          ...creds,
+          domain,
+          canonicalDomain: creds.canonicalDomain === undefined ? undefined : normalizeDomain(creds.canonicalDomain),
+          issuerDomain: creds.issuerDomain === undefined ? undefined : normalizeDomain(creds.issuerDomain),
+        },
         {
           fetch: ctx.deps.fetch,
           ca,

@@ -7,15 +7,24 @@ import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
 import { identifierFromContext, readDotenv } from "./api-identifier.js";
-import { completeFixes, suggest, typedSecretNote } from "./suggest.js";
+import { suggest, typedSecretNote } from "./suggest.js";
+import { completeBareFixes, isBareFix } from "../doctor/complete-fixes.js";
 import { readConnections } from "../resources/connections.js";
 import { readResourceServer } from "../resources/resource-server.js";
+import { unneededScopeChecks } from "../doctor/scope-checks.js";
+import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
+import { recognisePreset } from "../doctor/dotenv-preset.js";
+
+/** The .env's domain, bare (the mcp-use preset writes it without https://). */
+const bare = (domain: string | undefined) => domain?.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase() || undefined;
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
   serverUrl: z.string().optional(),
   connections: z.string().optional(),
   envPath: z.string().default(".env"),
+  mode: z.enum(["dcr", "proxy"]).optional(),
+  appName: z.string().optional(),
 });
 
 /** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails (SPEC §3). */
@@ -25,24 +34,47 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
   // A .env beside the server (what init wrote) names the API when neither flags nor environment do.
   // Its MCP_SERVER_URL is not probed unless asked: the server need not be running.
   const dotenv = await readDotenv(resolve(ctx.deps.cwd, options.envPath));
+  const { listTemplates } = await import("../env/templates.js");
+  const preset = recognisePreset(dotenv, await listTemplates());
+  // Proxy mode when asked, or when the .env is a proxy preset's (it holds the application's client id).
+  const proxy = (options.mode ?? preset.template?.mode) === "proxy";
   const serverUrl = options.serverUrl ?? env.MCP_SERVER_URL;
+  // The .env's audience is what the server checks tokens against: it wins over the server's URL.
   const identifier = parseIdentifier(
     options.apiIdentifier ??
       env.AUTH0_AUDIENCE ??
-      serverUrl ??
+      preset.audience ??
       dotenv.AUTH0_AUDIENCE ??
+      serverUrl ??
       (await identifierFromContext(ctx, options.envPath)) ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const tenant = await openTenant(ctx);
-  assertScopes(tenant.scopes, DOCTOR_SCOPES);
-  const diagnosed = await diagnose(tenant, { identifier, serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined, connections: parseList(options.connections) });
-  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && c.fix?.startsWith("mcp-auth0 ")) ? completeFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
+  // Proxy mode reads the application (read:clients) instead of the default third-party grant.
+  assertScopes(tenant.scopes, proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES);
+  const issuer = await tenant.issuerDomain();
+  if (issuer.note) ctx.logger.info(issuer.note);
+  const diagnosed = await diagnose(tenant, {
+    identifier,
+    serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined,
+    connections: parseList(options.connections),
+    envPath: options.envPath === ".env" ? undefined : options.envPath,
+    envDomain: preset.domain ?? bare(dotenv.AUTH0_DOMAIN ?? dotenv.MCP_USE_OAUTH_AUTH0_DOMAIN),
+    envTemplate: preset.template?.name,
+    command: (words) => suggest(ctx, words),
+    ...(proxy
+      ? { proxy: { template: preset.template?.mode === "proxy" ? preset.template.name : "mcp-use-proxy", clientId: preset.clientId, appName: options.appName, baseUrl: preset.baseUrl } }
+      : {}),
+  });
+  // diagnose prints complete commands; only the roles-sync fix (a file it cannot know) is completed here.
+  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && isBareFix(c.fix)) ? completeBareFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
+  // The dev tenant's own application holds every scope by design: nothing to narrow there.
+  if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes, scopesAnyCommandNeeds()));
   const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
   if (note) ctx.logger.info(note);
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
   if (failed(checks)) ctx.logger.info(`\nRun the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
-  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
+  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
   return failed(checks) ? ExitCode.notReady : ExitCode.ok;
 }
 

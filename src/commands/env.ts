@@ -63,8 +63,10 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     }
   }
 
+  const issuer = await tenant.issuerDomain();
+  if (issuer.note) ctx.logger.info(issuer.note);
   const values = {
-    domain: tenant.domain,
+    domain: issuer.domain,
     audience: identifier,
     serverUrl,
     baseUrl: serverUrl ? undefined : originOf(application?.callbacks[0]),

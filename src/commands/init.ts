@@ -4,7 +4,8 @@ import type { Context } from "./context.js";
 import { openTenant } from "./context.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "./init-wizard.js";
-import { completeFixes, suggest, typedSecretNote } from "./suggest.js";
+import { suggest, typedSecretNote } from "./suggest.js";
+import { completeBareFixes } from "../doctor/complete-fixes.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
@@ -20,6 +21,7 @@ import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
 import { planEnvFile, resolvePath } from "./env-file.js";
+import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "./init-config.js";
 import { tenantUrls } from "../tenant/urls.js";
 
@@ -35,6 +37,7 @@ export const initOptionsSchema = z.object({
   template: z.string().optional(),
   defaultAudience: z.boolean().optional(),
   cimd: z.boolean().optional(),
+  cimdClient: z.array(z.string()).optional(),
   mode: z.string().optional(),
   config: z.string().optional(),
   callbackUrl: z.array(z.string()).optional(),
@@ -83,6 +86,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
+  // --cimd-client implies --cimd: importing clients is pointless without advertising support.
+  const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
   let given!: Partial<ApiAnswers>;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
@@ -95,24 +100,27 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
   const tenant = await openTenant(ctx, async () => {
     given = await valuesFromFlags(options, ctx, config, wizard);
-    if (mode === "proxy" && !wizard) proxy = await gatherProxy(options, ctx);
+    if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
     if (rolesFromFlag && given.scopes && given.identifier) assertPermissionsAreScopes(rolesFromFlag.roles, given.scopes.map((s) => s.value), given.identifier, rolesFromFlag.file);
   });
   if (wizard) await showTenant(ctx, tenant);
   const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
   if (rolesFromFlag && wizard) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
-  if (mode === "proxy" && wizard) proxy = await gatherProxy(options, ctx);
+  if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
-  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret") };
+  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode });
+  // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
+  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode, issuerDomain: true });
+  const issuerDomain = await tenant.issuerDomain();
+  if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 
   const connectionNames =
     options.connections !== undefined
@@ -158,7 +166,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd: options.cimd ?? false,
+    cimd: (options.cimd ?? false) || cimdClients.length > 0,
+    cimdClients,
     mode,
     ...(proxy
       ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }
@@ -168,7 +177,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const application = tenantPlan.changes.find((c): c is ApplicationChange => c.kind === "application");
   const apiScopes = tenantPlan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
   const values = {
-    domain: tenant.domain,
+    domain: issuerDomain.domain,
     audience: api.identifier,
     serverUrl: api.serverUrl,
     // An OAuth proxy serves its callback itself: without --server-url, its origin is the server's.
@@ -190,7 +199,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? "your MCP server's URL"}, then Open Auth Settings → Quick OAuth Flow; your server's proxy logs you in through Auth0.`,
         ]
       : [
-          `Start your MCP server; it reads ${envPath} (domain ${tenant.domain}, audience ${api.identifier}).`,
+          `Start your MCP server; it reads ${envPath} (domain ${issuerDomain.domain}, audience ${api.identifier}).`,
           `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
           `Check the whole setup at any time: ${doctor}`,
         ],
@@ -201,8 +210,8 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
       : async (report) => {
           const after = settledState(state, report);
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
-          const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined });
-          return completeFixes(ctx, checks, {
+          const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined, command: (words) => suggest(ctx, words) });
+          return completeBareFixes(ctx, checks, {
             identifier: api.identifier,
             scopes: api.scopes,
             connections: after.connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
+import { PROMOTE_CONNECTION_SCOPES } from "../plan/command-scopes.js";
 import { planConnection, readConnections, resolveConnections } from "../resources/connections.js";
 import { executePlan } from "../plan/execute.js";
 
@@ -15,7 +16,7 @@ const optionsSchema = z.object({ demote: z.boolean().default(false) });
 export async function runPromoteConnection(raw: unknown, ctx: Context, names: string[]): Promise<number> {
   const { demote } = optionsSchema.parse(raw);
   const tenant = await openTenant(ctx);
-  assertReadScopes(tenant.scopes, ["read:connections"], ["update:connections"]);
+  assertReadScopes(tenant.scopes, PROMOTE_CONNECTION_SCOPES.reads, PROMOTE_CONNECTION_SCOPES.writes);
   const all = await readConnections(tenant);
 
   let changes;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
+import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";
 import { parseIdentifier } from "../input/values.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { readResourceServer } from "../resources/resource-server.js";
@@ -25,7 +26,7 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
     options.apiIdentifier ?? (await identifierFromContext(ctx)) ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier (or AUTH0_AUDIENCE in ./.env)" }));
   const identifier = parseIdentifier(rawIdentifier);
   const tenant = await openTenant(ctx);
-  assertReadScopes(tenant.scopes, ["read:resource_servers", "read:roles", "read:users"], ["create:roles", "update:roles"]);
+  assertReadScopes(tenant.scopes, ROLES_SYNC_SCOPES.reads, ROLES_SYNC_SCOPES.writes);
 
   // Before the first answer the rate limiter lets only one request go (SPEC §6): the role list goes
   // first, so the roles' own reads go with the API's instead of a round after it.

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { openTenant, type Context } from "./context.js";
 import { configFor } from "./plan.js";
 import { assertReadScopes } from "../tenant/scopes.js";
+import { teardownScopes } from "../plan/command-scopes.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { planConnection } from "../resources/connections.js";
@@ -24,11 +25,8 @@ export async function runTeardown(raw: unknown, ctx: Context): Promise<number> {
   const { desired } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx);
   const roles = desired.roles.length > 0;
-  assertReadScopes(
-    tenant.scopes,
-    ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", ...(roles ? ["read:roles"] : [])],
-    ["update:tenant_settings", "delete:resource_servers", "delete:client_grants", "update:connections", ...(roles ? ["delete:roles"] : [])],
-  );
+  const needed = teardownScopes(roles);
+  assertReadScopes(tenant.scopes, needed.reads, needed.writes);
   const state = await readTenantState(tenant, { identifier: desired.identifier, roles });
   const changes: Change[] = [];
 

@@ -65,7 +65,7 @@ export interface DevTenantClient {
   /** undici's fetch through that dispatcher (e.g. for jose's `customFetch`). */
   fetch: typeof globalThis.fetch;
   /** Logs a dev user in headlessly (DCR, PKCE, login page, consent, code exchange) and returns their access token. */
-  loginUser(email: string, options?: LoginOptions): Promise<UserTokens>;
+  loginUser: (email: string, options?: LoginOptions) => Promise<UserTokens>;
   close(): Promise<void>;
 }
 

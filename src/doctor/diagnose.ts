@@ -5,6 +5,11 @@ import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
+import { fixes } from "./fixes.js";
+import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
+import { proxyChecks } from "./proxy-checks.js";
+import { defaultAppName } from "../input/proxy.js";
+import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -14,26 +19,87 @@ export interface DiagnoseOptions {
   state?: TenantState;
   /** Roles' permissions already known (init's roles); otherwise every role is read. */
   rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
+  envPath?: string;
+  envDomain?: string;
+  /** The preset that wrote the .env, for the `mcp-auth0 env` fix. */
+  envTemplate?: string;
+  /** `mcp-auth0 <words>` as the user runs it here (the flags that chose this tenant appended). */
+  command?: (words: string[]) => string;
+  /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
+  proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
 
 export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles"];
 
 /** Read-only: every check an MCP client's journey depends on. */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
-  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true }));
+  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true, mode: options.proxy ? "proxy" : "dcr" }));
   const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
-  const [metadata, server] = await Promise.all([
-    oauthMetadataChecks(tenant.probe, tenant.domain, dcr),
-    options.serverUrl ? serverChecks(tenant.probe, options.serverUrl, options.identifier, tenant.domain) : Promise.resolve([]),
+  const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
+  // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
+  const promote = state.connections.some((c) => c.is_domain_connection) ? undefined : (state.connections.find((c) => c.strategy === "auth0") ?? state.connections[0])?.name;
+  const fixTarget = {
+    identifier: options.identifier,
+    scopes: (state.resourceServer?.scopes ?? []).map((s) => ({ value: s.value!, description: s.description })),
+    promote,
+    domain: tenant.domain,
+    command: options.command,
+    envPath: options.envPath,
+  };
+  const fix = fixes(fixTarget);
+  // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
+  const issuer = (await tenant.issuerDomain()).domain;
+  const [metadata, server, usage] = await Promise.all([
+    oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
+    options.serverUrl
+      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
+      : Promise.resolve([]),
+    // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
+    options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
   ]);
-  const checks = [
-    ...tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [] }),
-    ...metadata,
-    ...server,
-  ];
+  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
+  const proxy = options.proxy;
+  const checks = proxy
+    ? [
+        // The MCP server mediates the login: DCR, the default grant and domain-level connections do not apply.
+        ...tenantSide.filter((c) => c.group.startsWith("API ") || c.group === "Roles" || c.title === "Default audience"),
+        ...(await proxyChecks(tenant, {
+          template: proxy.template,
+          clientId: proxy.clientId,
+          appName: proxy.appName ?? defaultAppName(state.resourceServer?.name ?? DEFAULT_API_NAME),
+          identifier: options.identifier,
+          scopes,
+          baseUrl: proxy.baseUrl,
+          connections: state.connections,
+          command: fix.command,
+          envPath: options.envPath,
+          applications: state.applications,
+        })),
+        ...envChecks(options, issuer, fix),
+        ...metadata.filter((c) => c.title !== "Registration endpoint"),
+        ...server,
+      ]
+    : [...tenantSide, ...(usage ? usageChecks(usage, state.settings, fix) : []), ...envChecks(options, issuer, fix), ...metadata, ...server];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
+}
+
+/** The .env's domain is what the MCP server checks tokens' `iss` against: it must be the issuer MCP clients see. */
+function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typeof fixes>): Check[] {
+  if (!options.envDomain) return [];
+  const group = `.env ${options.envPath ?? ".env"}`;
+  if (options.envDomain === issuer) return [{ group, title: "Domain", status: "pass", detail: `${issuer}, the issuer MCP clients see` }];
+  return [
+    {
+      group,
+      title: "Domain",
+      status: "fail",
+      detail: `${options.envDomain}, but MCP clients see the issuer https://${issuer}/: the server rejects their tokens (iss) or points them at the wrong domain`,
+      fix: fix.env(options.envTemplate ?? "auth0"),
+    },
+  ];
 }
 
 async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {

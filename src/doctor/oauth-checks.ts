@@ -26,7 +26,7 @@ async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Prom
 }
 
 /** What MCP clients read first: the tenant's discovery documents and keys. */
-export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean): Promise<Check[]> {
+export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean, initFix = "mcp-auth0 init"): Promise<Check[]> {
   const G = "OAuth metadata (what MCP clients discover)";
   const urls = tenantUrls(domain);
   const issuer = urls.issuer;
@@ -43,8 +43,10 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   }
   const m = oidc.json;
   add("Issuer", m.issuer === issuer ? "pass" : "fail", m.issuer === issuer ? issuer : `${String(m.issuer)} (expected ${issuer})`);
-  if (m.registration_endpoint) add("Registration endpoint", "pass", String(m.registration_endpoint));
-  else add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", "mcp-auth0 init");
+  // Auth0 advertises /oidc/register whether or not DCR is on; with it off, registration answers 400.
+  if (!m.registration_endpoint) add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", initFix);
+  else if (dcrExpected) add("Registration endpoint", "pass", String(m.registration_endpoint));
+  else add("Registration endpoint", "warn", `${String(m.registration_endpoint)} is advertised, but Dynamic Client Registration is off: registering answers 400 ("dynamic client registration is disabled")`, initFix);
   const pkce = Array.isArray(m.code_challenge_methods_supported) && m.code_challenge_methods_supported.includes("S256");
   add("PKCE S256", pkce ? "pass" : "fail", pkce ? "supported" : "code_challenge_methods_supported does not list S256");
   if (typeof m.jwks_uri !== "string") add("JWKS", "fail", "no jwks_uri");
@@ -65,7 +67,14 @@ const stripSlash = (s: string) => s.replace(/\/+$/, "");
  * request gets 401 with WWW-Authenticate pointing at the protected-resource metadata, which names
  * this API as `resource` and the tenant's issuer among `authorization_servers`.
  */
-export async function serverChecks(doFetch: typeof fetch, serverUrl: string, identifier: string, domain: string): Promise<Check[]> {
+export async function serverChecks(
+  doFetch: typeof fetch,
+  serverUrl: string,
+  identifier: string,
+  domain: string,
+  /** The init command that creates the API the server names (and rewrites the .env's audience). */
+  initFor: (identifier: string) => string,
+): Promise<Check[]> {
   const G = `MCP server ${serverUrl}`;
   const checks: Check[] = [];
   const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
@@ -92,10 +101,16 @@ export async function serverChecks(doFetch: typeof fetch, serverUrl: string, ide
     add("Protected-resource metadata", "fail", `${metadataUrl}: ${why}`, "Serve RFC 9728 metadata at /.well-known/oauth-protected-resource…");
     return checks;
   }
+  // Auth0 compares the resource with API identifiers exactly: a near miss gets "Service not found".
   const resource = String(meta.json.resource ?? "");
+  const fix = resource ? initFor(resource) : "Serve the API identifier as resource in the protected-resource metadata";
+  const originOnly = (a: string, b: string) => URL.canParse(a) && URL.canParse(b) && stripSlash(a) === new URL(a).origin && new URL(b).origin === new URL(a).origin;
   if (resource === identifier) add("resource", "pass", `${resource} (the API identifier)`);
-  else if (stripSlash(resource) === stripSlash(identifier)) add("resource", "fail", `${resource} differs from the API identifier ${identifier} by a trailing slash: Auth0 compares audiences exactly`, "Make them identical (MCP_SERVER_URL / AUTH0_AUDIENCE)");
-  else add("resource", "fail", `${resource || "(none)"} is not the API identifier ${identifier}`, "Set AUTH0_AUDIENCE / the resource to the API identifier");
+  else if (stripSlash(resource) === stripSlash(identifier)) {
+    add("resource", "fail", `${resource} differs from the API identifier ${identifier} by a trailing slash: Auth0 compares them exactly and answers "Service not found"`, fix);
+  } else if (originOnly(resource, identifier) || originOnly(identifier, resource)) {
+    add("resource", "fail", `${resource} and the API identifier ${identifier} differ by the path (one is the origin only): Auth0 compares them exactly and answers "Service not found"`, fix);
+  } else add("resource", "fail", `${resource || "(none)"} is not the API identifier ${identifier}: Auth0 answers "Service not found"`, fix);
   const servers = Array.isArray(meta.json.authorization_servers) ? (meta.json.authorization_servers as unknown[]).map(String) : [];
   const { issuer } = tenantUrls(domain);
   if (servers.includes(issuer)) add("authorization_servers", "pass", issuer);

@@ -312,7 +312,7 @@ function quoted(assignment: Assignment): string {
  * file would break what the user built. A dangling link is never replaced, with or without it.
  */
 async function resolveTarget(path: string, followSymlinks = false): Promise<{ file: string; symlinkTarget?: string }> {
-  let isLink = false;
+  let isLink: boolean;
   try {
     isLink = (await lstat(path)).isSymbolicLink();
   } catch {

@@ -6,6 +6,7 @@ export interface ScopeInput {
 }
 
 /** C0 controls (newline, tab, …), DEL and C1 controls: never part of a name, a description or a URL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 function describeCharacter(char: string): string {

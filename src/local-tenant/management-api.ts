@@ -5,6 +5,7 @@ import { clientRoutes } from "./endpoints/clients.js";
 import { connectionRoutes } from "./endpoints/connections.js";
 import { resourceServerRoutes } from "./endpoints/resource-servers.js";
 import { roleRoutes } from "./endpoints/roles.js";
+import { ruleRoutes } from "./endpoints/rules.js";
 import type { Route } from "./endpoints/route.js";
 import { tenantSettingsRoutes } from "./endpoints/tenant-settings.js";
 import { userRoutes } from "./endpoints/users.js";
@@ -28,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   ...roleRoutes,
   ...userRoutes,
   ...clientRoutes,
+  ...ruleRoutes,
 ];
 
 export interface ManagementRequest {

@@ -69,7 +69,7 @@ export class StateWriter {
   private dirty = false;
   private closed = false;
   /** The last write's failure, reported by `close()` (a dev tenant keeps serving meanwhile). */
-  private failure: unknown;
+  private failure: Error | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -100,7 +100,7 @@ export class StateWriter {
         await writeFile(tmp, text, { mode: 0o600 });
         await rename(tmp, path);
       } catch (error) {
-        this.failure = error;
+        this.failure = error instanceof Error ? error : new Error(String(error));
         this.dirty = true;
         await rm(tmp, { force: true });
       }

@@ -31,6 +31,9 @@ export const MANAGEMENT_SCOPES: readonly string[] = Object.freeze([
   "delete:clients",
   // Auth0 only shows `client_secret` in GET /clients answers to tokens holding this scope.
   "read:client_keys",
+  // Rules (deprecated): doctor reads the active ones; the fix it prints turns one off.
+  "read:rules",
+  "update:rules",
   // GET /custom-domains (see custom-domain.ts).
   "read:custom_domains",
 ]);

@@ -132,7 +132,7 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
 export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<ApplyReport> {
   const tasks: Task[] = orderChanges(pendingChanges(plan)).map((change) => {
     let finish!: (error?: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error))));
+    const done = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))))));
     done.catch(() => undefined);
     return { change, written: {}, applied: false, done, finish };
   });

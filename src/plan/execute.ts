@@ -75,7 +75,7 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     proceed();
     return logger.step(label, work);
   };
-  const applyReport = await applyPlan(tenant, plan, { step: logger.step, proceed });
+  const applyReport = await applyPlan(tenant, plan, { step: (label, work) => logger.step(label, work), proceed });
   // E.g. another run's proxy application adopted instead of creating a second one.
   for (const { written } of applyReport.applied) if (written.note) logger.warn(written.note);
   const applied = applyReport.applied.map((a) => a.change.label);

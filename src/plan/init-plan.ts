@@ -4,8 +4,9 @@ import { planDefaultAudience, planTenantSettings, type DefaultAudiencePolicy } f
 import { planResourceServer } from "../resources/resource-server.js";
 import { planDefaultGrant } from "../resources/client-grant.js";
 import { planConnection, resolveConnections } from "../resources/connections.js";
-import { planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
+import { multipleUserWarnings, planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
 import { planApplicationIn } from "../resources/application.js";
+import { planCimdClient, readCimdClients } from "../resources/cimd-client.js";
 import type { TenantState } from "../resources/tenant-state.js";
 import { assertPermissionsAreScopes, type RoleDesired } from "../input/roles-file.js";
 import type { InitMode } from "../input/proxy.js";
@@ -16,6 +17,8 @@ export interface ScopeOptions {
   mode?: InitMode;
   /** Proxy mode writes the application's client secret: reading it back needs `read:client_keys`. */
   clientSecret?: boolean;
+  /** --cimd-client: imported clients are read (`read:clients`) and the others registered (`create:clients`). */
+  cimdClients?: boolean;
 }
 
 export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -24,6 +27,7 @@ export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => 
   ...(options.mode === "proxy" ? ["read:clients", ...(options.clientSecret ? ["read:client_keys"] : [])] : ["read:client_grants"]),
   "read:connections",
   ...(roles ? ["read:roles", "read:users"] : []),
+  ...(options.cimdClients ? ["read:clients"] : []),
 ];
 
 export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -33,6 +37,7 @@ export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) =>
   ...(options.mode === "proxy" ? ["create:clients", "update:clients"] : ["create:client_grants", "update:client_grants"]),
   "update:connections",
   ...(roles ? ["create:roles", "update:roles"] : []),
+  ...(options.cimdClients ? ["create:clients"] : []),
 ];
 
 export interface InitDesired {
@@ -45,6 +50,8 @@ export interface InitDesired {
   prune?: boolean;
   defaultAudience: DefaultAudiencePolicy;
   cimd: boolean;
+  /** --cimd-client: MCP clients' metadata URLs to import as CIMD clients. */
+  cimdClients?: string[];
   /** Default `dcr`. */
   mode?: InitMode;
   /** Proxy mode: the Regular Web Application (matched by name) and its callback URLs. */
@@ -69,6 +76,7 @@ export async function planRoles(
   const warnings = unknown.length
     ? [`No user has the email ${unknown.join(", ")} yet: ${unknown.length > 1 ? "they get their roles" : "it gets its role"} on a later run, after signing up.`]
     : [];
+  warnings.push(...multipleUserWarnings(reads.usersByEmail));
   return { changes, warnings };
 }
 
@@ -107,6 +115,14 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
     for (const connection of resolveConnections(state.connections, desired.connections)) changes.push(planConnection(connection));
     if (!desired.connections.length && !state.connections.some((c) => c.is_domain_connection)) {
       warnings.push('No connection is domain level: DCR clients cannot log anyone in ("no connections enabled for the client"). Choose some with --connections.');
+    }
+    if (desired.cimdClients?.length) {
+      const imported = await readCimdClients(tenant);
+      changes.push(...desired.cimdClients.map((url) => planCimdClient(imported, url)));
+    } else if (desired.cimd) {
+      warnings.push(
+        "--cimd only advertises Client ID Metadata Documents: Auth0 accepts a CIMD client only once its metadata URL is imported (--cimd-client <url>, repeatable). Until then MCP clients that prefer CIMD (Claude, VS Code) fail where DCR would have worked.",
+      );
     }
   }
 

@@ -47,16 +47,23 @@ export interface Application {
   callbacks: string[];
   grant_types: string[];
   oidc_conformant?: boolean;
+  /** False for third-party clients: those MCP clients registered themselves (DCR, CIMD). */
+  is_first_party?: boolean;
   /** ISO 8601, as Auth0 returns it; the earliest of two same-named applications wins a race. */
   created_at?: string;
 }
 
 /** Only what the plan compares: never `client_secret` (see `readApplicationSecret`). */
-const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,global,created_at";
+const APPLICATION_FIELDS = "client_id,name,app_type,callbacks,grant_types,oidc_conformant,is_first_party,global,created_at";
 
-/** SPEC §2: clients that MCP clients registered themselves (DCR) are never created, changed or deleted. */
-export function isDynamicClient(clientId: string | undefined): boolean {
-  return clientId?.startsWith("tpc_") === true;
+/**
+ * SPEC §2: clients that MCP clients registered themselves (DCR, CIMD) are never created, changed or
+ * deleted. On strict tenants their ids start with `tpc_`; on permissive tenants (third-party apps
+ * before April 2026, `dynamic_client_registration_security_mode` unset) they get ordinary ids, and
+ * only `is_first_party: false` tells them apart.
+ */
+export function isThirdPartyClient(client: { client_id?: string; is_first_party?: boolean }): boolean {
+  return client.client_id?.startsWith("tpc_") === true || client.is_first_party === false;
 }
 
 /** Every application of the tenant (100 per call), without secrets and without the tenant's global client. */
@@ -72,6 +79,7 @@ export async function readApplications(tenant: Tenant): Promise<Application[]> {
       callbacks: c.callbacks ?? [],
       grant_types: c.grant_types ?? [],
       oidc_conformant: c.oidc_conformant,
+      is_first_party: c.is_first_party,
       ...(c.created_at ? { created_at: c.created_at } : {}),
     });
   }
@@ -80,16 +88,16 @@ export async function readApplications(tenant: Tenant): Promise<Application[]> {
 
 /**
  * The application named `name`, matched exactly. Ambiguous or unsafe matches are input errors
- * raised before any write: a DCR client (`tpc_…`) is never touched, two applications with the same
+ * raised before any write: a third-party client (`tpc_…` or `is_first_party: false`) is never touched, two applications with the same
  * name cannot be told apart, and a public application (SPA, native) has no secret to proxy with.
  */
 export function findApplication(all: Application[], name: string): Application | undefined {
   const named = all.filter((a) => a.name === name);
   if (!named.length) return undefined;
   const ids = named.map((a) => a.client_id).join(", ");
-  if (named.some((a) => isDynamicClient(a.client_id))) {
+  if (named.some(isThirdPartyClient)) {
     throw new InputError(
-      `"${name}" is the name of a client that an MCP client registered itself by DCR (${ids}); mcp-auth0 never changes those.`,
+      `"${name}" is the name of a third-party client, which an MCP client registered itself by DCR (${ids}); mcp-auth0 never changes those.`,
       "Choose another name for the proxy application with --app-name.",
     );
   }
@@ -164,8 +172,8 @@ export async function planApplicationIn(tenant: Tenant, applications: Applicatio
 
 /** Creates or updates the application and enables its connections; never changes the plan, reports the id. */
 export async function applyApplication(tenant: Tenant, change: ApplicationChange): Promise<Written> {
-  // Defence in depth: findApplication never matches a DCR client, and Auth0 never gives a created application a tpc_ id.
-  if (isDynamicClient(change.id)) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
+  // Defence in depth: findApplication never matches a third-party client, and Auth0 never gives a created application a tpc_ id.
+  if (isThirdPartyClient({ client_id: change.id })) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
   if (change.action === "create") return createApplication(tenant, change);
   await applyToExisting(tenant, change, change.id!);
   return { id: change.id };
@@ -258,7 +266,7 @@ export const applicationHandler: Handler<ApplicationChange> = {
 
 /** Applications that answer to `name`, never a DCR client. */
 function sameNamed(all: Application[], name: string): Application[] {
-  return all.filter((a) => a.name === name && !isDynamicClient(a.client_id) && (!a.app_type || a.app_type === PROXY_APPLICATION_SETTINGS.app_type));
+  return all.filter((a) => a.name === name && !isThirdPartyClient(a) && (!a.app_type || a.app_type === PROXY_APPLICATION_SETTINGS.app_type));
 }
 
 /** The application created first; without `created_at` (or on a tie), the lowest client id. */

@@ -8,6 +8,8 @@ export interface ClientGrantChange extends BaseChange {
   audience: string;
   body: Record<string, unknown>;
   scopes: string[];
+  /** A create that first deletes this grant (one whose subject_type PATCH cannot change), and why. */
+  replaces?: { id: string; why: string };
 }
 
 export type ClientGrant = Management.ClientGrantResponseContent;
@@ -24,24 +26,34 @@ export async function readDefaultGrant(tenant: Tenant, audience: string): Promis
   return undefined;
 }
 
+const LABEL = "Default grant for DCR (third-party) clients";
+
+function createGrant(audience: string, scopes: string[]): ClientGrantChange {
+  const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
+  return { kind: "client-grant", label: LABEL, action: "create", audience, body, scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) };
+}
+
 export function planDefaultGrant(current: ClientGrant | undefined, audience: string, scopes: string[]): { change: ClientGrantChange; warning?: string } {
-  const label = "Default grant for DCR (third-party) clients";
-  if (!current) {
-    const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
+  if (!current) return { change: createGrant(audience, scopes) };
+  // A grant with subject_type "client" (what Auth0 stores when the field is omitted, e.g. by hand or
+  // by another tool) covers client-credentials only: DCR clients, which log users in, get no token.
+  // subject_type cannot be changed by PATCH, so the grant is deleted and created again.
+  if (current.subject_type !== "user") {
+    const subjectType = current.subject_type ?? "client";
+    const change = createGrant(audience, scopes);
+    change.replaces = { id: current.id!, why: `its subject_type is "${subjectType}", which covers no user login by DCR clients, and Auth0 cannot change subject_type by PATCH` };
+    change.fields.unshift({ field: "subject_type", from: subjectType, to: "user" });
     return {
-      change: { kind: "client-grant", label, action: "create", audience, body, scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) },
+      change,
+      warning: `The default third-party grant ${current.id} for ${audience} has subject_type "${subjectType}": DCR clients cannot get a token for the API until it is replaced by one with "user" (deleted, then created; the plan shows it).`,
     };
   }
   const have = new Set(current.scope ?? []);
   const same = have.size === scopes.length && scopes.every((s) => have.has(s));
-  const warning =
-    current.subject_type && current.subject_type !== "user"
-      ? `The default third-party grant for ${audience} has subject_type "${current.subject_type}"; DCR clients log users in and need "user". Delete grant ${current.id} and re-run.`
-      : undefined;
   return {
     change: {
       kind: "client-grant",
-      label,
+      label: LABEL,
       action: same ? "unchanged" : "update",
       id: current.id,
       audience,
@@ -49,23 +61,33 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
       scopes,
       fields: same ? [] : [{ field: "scope", from: current.scope, to: scopes }],
     },
-    warning,
   };
 }
 
 export const clientGrantHandler: Handler<ClientGrantChange> = {
   kind: "client-grant",
   order: 3,
-  scopes: (change) => [change.action === "create" ? "create:client_grants" : "update:client_grants"],
-  headline: plainHeadline,
-  details: fieldLines,
-  json: () => ({}),
-  describe: (change) => `${change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
+  scopes: (change) => [...(change.replaces ? ["delete:client_grants"] : []), change.action === "create" ? "create:client_grants" : "update:client_grants"],
+  headline: (change) => (change.replaces ? `${change.label}: replace (delete + create)` : plainHeadline(change)),
+  details: (change) =>
+    change.replaces
+      ? [`delete grant ${change.replaces.id}, then create it again: ${change.replaces.why}`, ...fieldLines({ ...change, fields: change.fields.filter((f) => f.field !== "subject_type") })]
+      : fieldLines(change),
+  json: (change) => (change.replaces ? { replaces: change.replaces } : {}),
+  describe: (change) => `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
   // Wave 2: the grant's audience is the API, which wave 1 creates.
   writes: (change) => [
     {
       wave: 2,
       send: async (tenant) => {
+        if (change.replaces) {
+          try {
+            await tenant.client.clientGrants.delete(change.replaces.id);
+          } catch (error) {
+            // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
+            if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+          }
+        }
         const object =
           change.action === "create"
             ? await tenant.client.clientGrants.create(change.body as unknown as Management.CreateClientGrantRequestContent)

@@ -13,7 +13,7 @@ export interface DeleteChange extends BaseChange {
 }
 
 /** Each resource's own teardown, and its wave: the API goes after the grant and roles that refer to it. */
-const REMOVERS: Record<DeleteChange["resource"], { remove(tenant: Tenant, id: string): Promise<void>; wave: 3 | 4 }> = {
+const REMOVERS: Record<DeleteChange["resource"], { remove: (tenant: Tenant, id: string) => Promise<void>; wave: 3 | 4 }> = {
   "resource-server": { remove: deleteResourceServer, wave: 4 },
   "client-grant": { remove: deleteClientGrant, wave: 3 },
   role: { remove: deleteRole, wave: 3 },

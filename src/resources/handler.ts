@@ -36,6 +36,7 @@ export interface Written {
  * Apply runs in dependency waves; every write of one wave goes out together.
  * 1: what nothing depends on or what others refer to (the API, connections, role creations);
  * 2: what refers to it (tenant settings with the default audience, the default grant, role permissions and users);
+ * 3: CIMD client imports, once wave 2's settings advertise CIMD;
  * 3, 4: teardown's deletions, after the default audience stops naming the API (grants and roles, then the API).
  */
 export type Wave = 1 | 2 | 3 | 4;

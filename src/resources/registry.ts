@@ -6,9 +6,10 @@ import { clientGrantHandler, type ClientGrantChange } from "./client-grant.js";
 import { connectionHandler, type ConnectionChange } from "./connections.js";
 import { roleHandler, type RoleChange } from "./roles.js";
 import { deletionHandler, type DeleteChange } from "./deletion.js";
+import { cimdClientHandler, type CimdClientChange } from "./cimd-client.js";
 
 /** Every change a plan can hold: one kind per handler below. */
-export type Change = TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange | ApplicationChange | DeleteChange;
+export type Change = TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange | ApplicationChange | CimdClientChange | DeleteChange;
 
 type Registry = { [K in Change["kind"]]: Handler<Extract<Change, { kind: K }>> };
 
@@ -21,6 +22,7 @@ const HANDLERS: Registry = {
   connection: connectionHandler,
   role: roleHandler,
   "default-audience": defaultAudienceHandler,
+  "cimd-client": cimdClientHandler,
   delete: deletionHandler,
 };
 

@@ -66,15 +66,22 @@ export async function readRoleState(tenant: Tenant, role: Management.Role, desir
 }
 
 /**
- * `GET /users-by-email`, at most once per distinct email (a bare array; the match is case-sensitive,
- * so the email is sent exactly as written).
+ * `GET /users-by-email`, at most once per distinct email (a bare array, no paging). Auth0 stores
+ * database emails lower-cased and matches case-sensitively, so the lower-cased address is looked up
+ * first; the address as written only when that finds nobody (other connections may keep its
+ * capitals). One email may match several users (one per connection): all of them are returned.
  */
 export function createUserLookup(tenant: Tenant): (email: string) => Promise<string[]> {
+  const byEmail = (email: string) => tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true });
   const found = new Map<string, Promise<string[]>>();
   return (email) => {
     let users = found.get(email);
     if (!users) {
-      users = tenant.client.users.listUsersByEmail({ email, fields: "user_id,email", include_fields: true }).then((list) => list.map((u) => u.user_id!).filter(Boolean));
+      users = (async () => {
+        let list = await byEmail(email.toLowerCase());
+        if (!list.length && email !== email.toLowerCase()) list = await byEmail(email);
+        return [...new Set(list.map((u) => u.user_id!).filter(Boolean))];
+      })();
       found.set(email, users);
     }
     return users;
@@ -119,6 +126,11 @@ export async function readDesiredRoles(
     }),
   );
   return reads;
+}
+
+/** "One email, several users" is worth saying: the role goes to each of them. */
+export function multipleUserWarnings(users: Map<string, string[]>): string[] {
+  return [...users].filter(([, ids]) => ids.length > 1).map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);
 }
 
 export function planRole(

@@ -28,6 +28,8 @@ export interface TenantStateWants {
   /** The roles to plan, when known before reading: what they need is read in the same round as the rest. */
   desiredRoles?: RoleDesired[];
   mode?: InitMode;
+  /** Also looks up the domain MCP clients use (`tenant.issuerDomain()`, read once) with the other reads. */
+  issuerDomain?: boolean;
 }
 
 export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
@@ -36,7 +38,8 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
   // Before the first answer the rate limiter lets only one Management API request go (the bucket's
   // size is unknown, SPEC §6): when the desired roles are known, that one is the role list, so the
   // reads that depend on it (permissions, members, users by email) go with the other reads instead
-  // of a round after them.
+  // of a round after them. The issuer domain's lookup waits for the same reason: sent before, it
+  // would be the probe.
   const knownRoles = desiredRoles ? await readRoles(tenant) : undefined;
   const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads] = await Promise.all([
     readTenantSettings(tenant),
@@ -47,6 +50,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     knownRoles ?? (wants.roles ? readRoles(tenant) : Promise.resolve(undefined)),
     proxy ? readApplications(tenant) : Promise.resolve(undefined),
     knownRoles && desiredRoles ? readDesiredRoles(tenant, knownRoles, desiredRoles, wants.identifier) : Promise.resolve(undefined),
+    wants.issuerDomain ? tenant.issuerDomain() : undefined,
   ]);
   return { settings, resourceServer, defaultGrant, connections, roles, ...(roleReads ? { roleReads } : {}), ...(applications ? { applications } : {}) };
 }

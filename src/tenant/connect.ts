@@ -3,17 +3,28 @@ import { Auth0ApiError, CredentialsError, InputError } from "../errors.js";
 import { createHttp, type HttpOptions, type HttpStats } from "./http.js";
 import { toCliError } from "./errors.js";
 import { tenantUrls } from "./urls.js";
+import { canonicalDomainNeeded, isServiceNotEnabled, lookupIssuerDomain, resolveDomains, type IssuerDomain } from "./domains.js";
 
 export interface Credentials {
   domain: string;
   clientId?: string;
   clientSecret?: string;
   token?: string;
+  /** The tenant's canonical `{tenant}.{region}.auth0.com` when `domain` is a custom domain (see domains.ts). */
+  canonicalDomain?: string;
+  /** The domain MCP clients use (the issuer the `.env` names), when the user chose it. */
+  issuerDomain?: string;
 }
 
 /** Everything a command needs to talk to one tenant, created once and passed down. */
 export interface Tenant {
+  /** The canonical domain: where the Management API token is requested and every Management API call goes. */
   domain: string;
+  /**
+   * The domain MCP clients use and see as the issuer (a custom domain in front, or `domain`): what
+   * the `.env` names. Looked up at most once (`GET /custom-domains`), when first asked for.
+   */
+  issuerDomain(): Promise<IssuerDomain>;
   client: ManagementClient;
   /** Granted Management API scopes, or undefined when the token does not say (opaque token). */
   scopes: string[] | undefined;
@@ -78,6 +89,10 @@ async function requestToken(domain: string, clientId: string, clientSecret: stri
     body: JSON.stringify({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, audience: urls.managementApi }),
   });
   const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
+  // A custom domain's token endpoint does not issue tokens for a Management API it does not serve.
+  if ((response.status === 401 || response.status === 403) && isServiceNotEnabled(answer.error_description)) {
+    throw canonicalDomainNeeded(domain, `the token request answered ${response.status}: ${answer.error_description}`);
+  }
   if (response.status === 401) {
     throw new CredentialsError(
       `Auth0 rejected the client credentials of application ${clientId} (${answer.error_description ?? answer.error ?? "Unauthorized"}).`,
@@ -106,6 +121,9 @@ export async function connectTenant(credentials: Credentials, options: ConnectOp
   // Independent calls go out together (the spec's example sends five at once); the HTTP layer
   // still paces them to the rate limit.
   const http = createHttp({ concurrency: 16, ...httpOptions, baseFetch });
+  // The Management API lives on the canonical domain only; the issuer may be a custom domain in front.
+  const domains = resolveDomains(credentials);
+  const domain = domains.management;
   // The SDK costs ~200 ms to import: only commands that reach a tenant load it, while the token
   // request is on its way.
   const sdk = import("auth0");
@@ -113,10 +131,10 @@ export async function connectTenant(credentials: Credentials, options: ConnectOp
   try {
     const { token, scopes } = credentials.token
       ? { token: credentials.token, scopes: scopesOfToken(credentials.token) }
-      : await requestToken(credentials.domain, credentials.clientId!, credentials.clientSecret!, http.fetch);
+      : await requestToken(domain, credentials.clientId!, credentials.clientSecret!, http.fetch);
     const { ManagementClient } = await sdk;
     const client = new ManagementClient({
-      domain: credentials.domain,
+      domain,
       token,
       fetch: http.fetch,
       // Retries, rate-limit waits and timeouts live in the HTTP layer, where writes are told from reads.
@@ -124,8 +142,11 @@ export async function connectTenant(credentials: Credentials, options: ConnectOp
       timeoutInSeconds: 600,
       telemetry: false,
     });
-    return { domain: credentials.domain, client, scopes, http: http.stats, probe: http.probe };
+    let issuer: Promise<IssuerDomain> | undefined;
+    const issuerDomain = () =>
+      (issuer ??= domains.issuer ? Promise.resolve({ domain: domains.issuer }) : lookupIssuerDomain(client, domain, scopes).catch((error: unknown) => Promise.reject(toCliError(error, domain))));
+    return { domain, issuerDomain, client, scopes, http: http.stats, probe: http.probe };
   } catch (error) {
-    throw toCliError(error, credentials.domain);
+    throw toCliError(error, domain);
   }
 }

@@ -1,5 +1,6 @@
 import { Auth0ApiError, CliError, CredentialsError, MissingScopesError, UnreachableError } from "../errors.js";
 import { causes, errorCode, isTimeout, OutcomeUnknownError } from "./http.js";
+import { canonicalDomainNeeded, isServiceNotEnabled } from "./domains.js";
 
 interface Auth0ErrorBody {
   statusCode?: number;
@@ -90,6 +91,8 @@ export function toCliError(error: unknown, domain: string): CliError {
       const [, kind, list] = /expected (any|all) of: (.*)$/.exec(message) ?? [];
       return new MissingScopesError(list?.split(/[ ,]+/).filter(Boolean) ?? [], kind === "any");
     }
+    // A token obtained through a custom domain, or a call sent to one: Auth0 serves the Management API on the canonical domain only.
+    if (statusCode === 401 && isServiceNotEnabled(message)) return canonicalDomainNeeded(domain, `Auth0 answered 401: ${message}`);
     if (statusCode === 401) {
       return new CredentialsError(`Auth0 rejected the Management API token (${message}).`, "Check --token / AUTH0_ACCESS_TOKEN, or use client credentials.");
     }

@@ -242,7 +242,8 @@ function observe(response: Response, sentAt: number, receivedAt: number): RateLi
 function wakeableSleep(ms: number, wake?: Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    wake?.then(() => {
+    // `wake` only ever resolves (it is a signal): nothing to catch.
+    void wake?.then(() => {
       clearTimeout(timer);
       resolve();
     });

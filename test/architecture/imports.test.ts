@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
  */
 const LAYERS: string[][] = [
   ["errors.ts"],
-  ["ui", "input"],
+  ["ui", "input", "completion"],
   ["tenant"],
   ["env", "local-tenant"],
   ["resources"],

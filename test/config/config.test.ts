@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { cli } from "../support/cli.js";
 import { endState, exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
 
@@ -136,11 +137,13 @@ describe("teardown", () => {
 describe("the config file's JSON Schema", () => {
   it("is generated, shipped in the package, and validates the example file", async () => {
     const schema = JSON.parse(await readFile(join(root, "schema", "mcp-auth0.config.schema.json"), "utf8"));
-    const validate = new Ajv2020({ strict: false }).compile(schema);
+    // The schema says `format: email` for role users: ajv-formats checks it (bare ajv warns and ignores it).
+    const validate = addFormats.default(new Ajv2020({ strict: false })).compile(schema);
     const example = parse(await readFile(EXAMPLE, "utf8"));
     expect(validate(example), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...example, api: { ...example.api, scopes: [] } })).toBe(false);
     expect(validate({ ...example, surprise: true })).toBe(false);
+    expect(validate({ ...example, roles: [{ ...example.roles[0], users: ["not an email"] }] })).toBe(false);
 
     const { stdout } = await promisify(execFile)("npm", ["pack", "--dry-run", "--json", "--ignore-scripts", "--loglevel=error"], { cwd: root });
     const files = (JSON.parse(stdout)[0].files as Array<{ path: string }>).map((f) => f.path);

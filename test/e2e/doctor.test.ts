@@ -93,8 +93,10 @@ describe("doctor against the local tenant", () => {
     expect(doc.checks.map((c) => [c.group, c.title])).toEqual(expect.arrayContaining(EVERY_CHECK));
     const problems = doc.checks.filter((c) => c.status === "fail" || c.status === "warn");
     expect(problems).toEqual([]);
-    // The one note is an option init does not turn on unless asked (--cimd), not a problem.
-    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents"]);
+    // The notes are facts, not problems: an option init turns on only when asked (--cimd), what
+    // users without a role get, the application count against a free plan's limit, and the scopes the local
+    // tenant's all-scopes application holds beyond what any command needs.
+    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents", "Users without a role", "Third-party applications", "Scopes beyond what any command needs"]);
     expect(doc.ok).toBe(true);
     expect(result.code).toBe(0);
 
@@ -221,7 +223,7 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     const { result, byTitle } = await doctor({ ...correct, metadata: { ...correct.metadata, resource: "https://other.example.com/mcp" } });
     const resource = byTitle("resource");
     expect(resource.status).toBe("fail");
-    expect(resource.detail).toBe(`https://other.example.com/mcp is not the API identifier ${server.url}`);
+    expect(resource.detail).toBe(`https://other.example.com/mcp is not the API identifier ${server.url}: Auth0 answers "Service not found"`);
     expect(resource.detail).not.toContain("trailing slash");
     expect(resource.fix).toMatch(/\S/);
     expect(byTitle("authorization_servers").status).toBe("pass");

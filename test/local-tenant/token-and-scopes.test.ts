@@ -4,6 +4,7 @@ import type { ManagementClient } from "auth0";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { addRule } from "../../src/local-tenant/endpoints/rules.js";
 import { MANAGEMENT_SCOPES, startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import type { TenantStore } from "../../src/local-tenant/store.js";
 import { rejectionOf, sdkFor, trustingFetch } from "./helpers.js";
@@ -226,6 +227,8 @@ const scopeCases: Array<[string, readonly string[], (c: ManagementClient, f: Fix
   ["PATCH /clients/{id}", ["update:clients"], (c, f) => c.clients.update(f.client.client_id, { description: "x" })],
   ["DELETE /clients/{id}", ["delete:clients"], (c, f) => c.clients.delete(f.client.client_id)],
   ["GET /custom-domains", ["read:custom_domains"], (c) => c.customDomains.list()],
+  ["GET /rules", ["read:rules"], (c) => c.rules.list({ enabled: true })],
+  ["PATCH /rules/{id}", ["update:rules"], (c) => c.rules.update(addRule(tenant.store, { name: "Scoped rule" }).id, { enabled: false })],
 ];
 
 describe("every endpoint checks its scope", () => {

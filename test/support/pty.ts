@@ -39,16 +39,23 @@ export function renderScreen(output: string, columns = 100): string {
             lines.length = Math.min(lines.length, row + 1);
             break;
         }
-      } else if (output[i + 1] === "7") (saved = { row, col }), i++;
-      else if (output[i + 1] === "8") ({ row, col } = saved), i++;
-      else i++;
+      } else if (output[i + 1] === "7") {
+        saved = { row, col };
+        i++;
+      } else if (output[i + 1] === "8") {
+        ({ row, col } = saved);
+        i++;
+      } else i++;
       continue;
     }
     if (ch === "\r") col = 0;
     else if (ch === "\n") row++;
     else if (ch === "\b") col = Math.max(0, col - 1);
     else if (ch >= " ") {
-      if (col >= columns) (row++, (col = 0));
+      if (col >= columns) {
+        row++;
+        col = 0;
+      }
       const l = line();
       while (l.length < col) l.push(" ");
       l[col++] = ch;

@@ -82,7 +82,7 @@ describe("scopesFor", () => {
   it("asks for update scopes when the resources exist", () => {
     const api = planResourceServer({ id: "rs_1", identifier: API, scopes: [] }, { identifier: API, scopes: SCOPES }).change;
     expect(scopesFor(api)).toEqual(["update:resource_servers"]);
-    const grant = planDefaultGrant({ id: "cgr_1", audience: API, scope: [] }, API, ["tool:whoami"]).change;
+    const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: [] }, API, ["tool:whoami"]).change;
     expect(scopesFor(grant)).toEqual(["update:client_grants"]);
     const role = planRole({ id: "rol_1", name: "R", permissions: [], userIds: new Set() }, { name: "R", permissions: ["tool:whoami"], users: [] }, API, new Map(), false);
     expect(scopesFor(role)).toEqual(["update:roles"]);
@@ -146,7 +146,7 @@ describe("renderPlan", () => {
 
   it("shows updates as from → to, and removals under --prune", () => {
     const role = planRole({ id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() }, { name: "User", description: "New", permissions: ["tool:whoami", "tool:greet"], users: [] }, API, new Map(), true);
-    const grant = planDefaultGrant({ id: "cgr_1", audience: API, scope: ["tool:whoami"] }, API, ["tool:whoami", "tool:greet"]).change;
+    const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["tool:whoami"] }, API, ["tool:whoami", "tool:greet"]).change;
     const text = renderPlan({ domain: "t", changes: [role, grant], warnings: [] }, false);
     expect(text).toContain("~ Role User");
     expect(text).toContain("description: → New");

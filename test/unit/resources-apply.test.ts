@@ -218,13 +218,32 @@ describe("default grant", () => {
     const scope = nock(TENANT_URL).post("/api/v2/client-grants").reply(reply(201, { id: "cgr_new" })).patch("/api/v2/client-grants/cgr_1").reply(reply(200, {}));
     const create = planDefaultGrant(undefined, API, ["a"]).change;
     const created = await applyOne(tenant, create);
-    await applyOne(tenant, planDefaultGrant({ id: "cgr_1", audience: API, scope: ["a"] }, API, ["a", "b"]).change);
+    await applyOne(tenant, planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["a"] }, API, ["a", "b"]).change);
     scope.done();
     expect(created.id).toBe("cgr_new");
     expect(sent).toEqual([
       { method: "POST", path: "/api/v2/client-grants", body: { audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a"] } },
       { method: "PATCH", path: "/api/v2/client-grants/cgr_1", body: { scope: ["a", "b"] } },
     ]);
+  });
+});
+
+describe("default grant with subject_type client", () => {
+  it("is planned as delete + create (PATCH cannot change subject_type), with a warning, and applied in that order", async () => {
+    const planned = planDefaultGrant({ id: "cgr_old", audience: API, subject_type: "client", scope: ["a"] }, API, ["a", "b"]);
+    expect(planned.change).toMatchObject({ action: "create", replaces: { id: "cgr_old" }, body: { audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a", "b"] } });
+    expect(planned.warning).toMatch(/cgr_old[^]*subject_type "client"[^]*deleted, then created/);
+    // A grant without subject_type is what Auth0 stores as "client": replaced too.
+    expect(planDefaultGrant({ id: "cgr_x", audience: API, scope: ["a"] }, API, ["a"]).change.replaces?.id).toBe("cgr_x");
+
+    const tenant = await testTenant();
+    const { sent, reply } = recorder();
+    // The delete's answer was lost once (404 on the retry): the create still follows.
+    const scope = nock(TENANT_URL).delete("/api/v2/client-grants/cgr_old").reply(reply(404, { statusCode: 404, error: "Not Found", message: "The grant does not exist", errorCode: "inexistent_client_grant" })).post("/api/v2/client-grants").reply(reply(201, { id: "cgr_new" }));
+    const written = await applyOne(tenant, planned.change);
+    scope.done();
+    expect(sent.map((c) => `${c.method} ${c.path}`)).toEqual(["DELETE /api/v2/client-grants/cgr_old", "POST /api/v2/client-grants"]);
+    expect(written.id).toBe("cgr_new");
   });
 });
 
@@ -289,19 +308,25 @@ describe("reads", () => {
     scope.done();
   });
 
-  it("looks up each distinct email once, exactly as written", async () => {
+  it("looks up each distinct email once, lower-cased first (Auth0 stores database emails so), as written only when that finds nobody", async () => {
     const tenant = await testTenant();
     const scope = nock(TENANT_URL)
       .get("/api/v2/users-by-email")
-      .query((q) => q.email === "Admin@Example.com")
-      .reply(200, [{ user_id: "auth0|1", email: "Admin@Example.com" }])
+      .query((q) => q.email === "admin@example.com")
+      .reply(200, [{ user_id: "auth0|1", email: "admin@example.com" }])
       .get("/api/v2/users-by-email")
       .query((q) => q.email === "new@example.com")
-      .reply(200, []);
+      .reply(200, [])
+      .get("/api/v2/users-by-email")
+      .query((q) => q.email === "sso@corp.example")
+      .reply(200, [])
+      .get("/api/v2/users-by-email")
+      .query((q) => q.email === "SSO@Corp.example")
+      .reply(200, [{ user_id: "samlp|9", email: "SSO@Corp.example" }]);
     const lookup = createUserLookup(tenant);
-    const found = await Promise.all(["Admin@Example.com", "new@example.com", "Admin@Example.com"].map(lookup));
+    const found = await Promise.all(["Admin@Example.com", "new@example.com", "Admin@Example.com", "SSO@Corp.example"].map(lookup));
     scope.done();
-    expect(found).toEqual([["auth0|1"], [], ["auth0|1"]]);
+    expect(found).toEqual([["auth0|1"], [], ["auth0|1"], ["samlp|9"]]);
   });
 });
 

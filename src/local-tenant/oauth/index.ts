@@ -25,7 +25,7 @@ export interface OAuthSideOptions {
 
 export interface OAuthSide {
   /** Serves every request the Management API side does not route. */
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
   provider: Provider;
   issuer: string;
   autoLogin?: string;
@@ -147,12 +147,14 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     }
     if (ctx.path === AUTH0_ROUTES.token && ctx.body && typeof ctx.body === "object" && "id_token" in ctx.body) {
       // Third-party clients in strict mode get no ID token from Auth0.
-      const client = ctx.oidc?.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      const oidcClient = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client;
+      const client = oidcClient ? store.findClient(oidcClient.clientId) : undefined;
       if (client && isThirdParty(client)) delete (ctx.body as Record<string, unknown>)["id_token"];
     }
     if (ctx.path === AUTH0_ROUTES.authorization || ctx.path.startsWith(`${AUTH0_ROUTES.authorization}/`)) {
       const location = ctx.response.get("location");
-      const client = ctx.oidc?.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      const oidcClient = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client;
+      const client = oidcClient ? store.findClient(oidcClient.clientId) : undefined;
       const failed = location && client && showsErrorPage(client) ? authorizationError(location) : undefined;
       if (failed) {
         // Strict third-party clients are not sent back to their callback with an error: the user

@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { openTenant, credentialsFromOptions, type Context } from "./context.js";
+import { ExitCode, InputError } from "../errors.js";
+import { parseList } from "../input/values.js";
+import { parseMode } from "../input/proxy.js";
+import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
+import { resolvePath } from "./env-file.js";
+import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
+import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/command-scopes.js";
+import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MSecret, readM2MState } from "../resources/m2m-application.js";
+import { scopesFor } from "../plan/apply.js";
+import { pendingChanges, type Plan } from "../plan/plan.js";
+import { planToJson, renderPlan } from "../plan/render.js";
+
+export const DEFAULT_CREDENTIALS_NAME = "mcp-auth0";
+
+const optionsSchema = z.object({
+  name: z.string().default(DEFAULT_CREDENTIALS_NAME),
+  scopesFor: z.string().default("init"),
+  mode: z.string().default("dcr"),
+  envPath: z.string().optional(),
+  showSecret: z.boolean().default(false),
+});
+
+function parseName(raw: string): string {
+  const name = raw.trim();
+  if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`--name "${raw}" must be 1–200 characters without < or >.`);
+  return name;
+}
+
+function parseCommands(raw: string): ScopedCommand[] {
+  const list = parseList(raw);
+  const unknown = list.filter((c) => !(SCOPED_COMMANDS as readonly string[]).includes(c));
+  if (!list.length || unknown.length) {
+    throw new InputError(
+      `--scopes-for ${unknown.length ? `names no command mcp-auth0 knows: ${unknown.join(", ")}` : "is empty"}.`,
+      `Choose from ${SCOPED_COMMANDS.join(", ")}, e.g. --scopes-for init,roles,doctor.`,
+    );
+  }
+  return list as ScopedCommand[];
+}
+
+/**
+ * The Management API audience a token names in its `aud`: the API Explorer's token names the
+ * tenant's canonical domain (a custom domain has no Management API). Undefined for an opaque token.
+ */
+function tokenAudience(token: string | undefined): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token?.split(".")[1] ?? "", "base64url").toString("utf8")) as { aud?: unknown };
+    const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return auds.find((a): a is string => typeof a === "string" && /^https:\/\/[^/]+\/api\/v2\/$/.test(a));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `credentials create`: from a short-lived Management API token, the machine-to-machine
+ * application the other commands run as, granted exactly the scopes the chosen commands need
+ * (the same table their preflights check). Plan first; matched by name; a second run writes
+ * nothing. The client secret goes only to --env-path or, with --show-secret, stdout.
+ */
+export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<number> {
+  const options = optionsSchema.parse(raw);
+  const name = parseName(options.name);
+  const commands = parseCommands(options.scopesFor);
+  const mode = parseMode(options.mode);
+  const scopes = scopesNeeded({ commands, mode });
+  const envFile = options.envPath === undefined ? undefined : resolvePath(ctx.deps.cwd, options.envPath);
+  const wantsSecret = envFile !== undefined || options.showSecret;
+
+  const given = credentialsFromOptions(ctx);
+  const fromToken = tokenAudience(given.token);
+  // The token names its tenant: with it, --domain is not needed.
+  const tenantCtx = fromToken && !given.domain && !ctx.options.local ? { ...ctx, options: { ...ctx.options, domain: new URL(fromToken).host } } : ctx;
+  const tenant = await openTenant(tenantCtx, async () => {
+    if (envFile) await assertEnvPathWritable(envFile);
+  });
+  ctx.domain = tenant.domain;
+  assertReadScopes(tenant.scopes, ["read:clients", "read:client_grants"], ["create:clients", "create:client_grants", "update:client_grants"]);
+  const audience = fromToken ?? `https://${tenant.domain}/api/v2/`;
+  const state = await readM2MState(tenant, name, audience);
+  // An existing application's secret is read (not rotated) for the file or stdout: that needs read:client_keys.
+  if (state.application && wantsSecret) assertScopes(tenant.scopes, ["read:client_keys"]);
+
+  const application = planM2MApplication(state.application, name);
+  const grant = planManagementGrant(state.grant, audience, scopes);
+  const plan: Plan = { domain: tenant.domain, changes: [application, grant], warnings: [] };
+  const { logger, prompter } = ctx;
+  logger.info(renderPlan(plan, logger.color));
+  const pending = pendingChanges(plan);
+  const report = (applied: string[], clientId?: string) => ({
+    plan: planToJson(plan),
+    result: { dryRun: ctx.options.dryRun === true, applied, calls: tenant.http.calls.length, writes: tenant.http.writes() },
+    scopes,
+    ...(clientId ? { credentials: { AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: clientId } } : {}),
+  });
+  if (ctx.options.dryRun) {
+    logger.info("Dry run: nothing was changed and no file was written.");
+    if (ctx.options.json) logger.json(report([], state.application?.client_id));
+    return ExitCode.ok;
+  }
+  assertScopes(tenant.scopes, pending.flatMap(scopesFor));
+  if (pending.length && prompter.interactive && !(await prompter.confirm({ message: "Apply these changes?", default: true }))) {
+    logger.info("Nothing was changed.");
+    return ExitCode.ok;
+  }
+
+  const applied: string[] = [];
+  let secret: string | undefined;
+  if (application.action !== "unchanged") {
+    secret = await logger.step(`${application.action === "create" ? "Create" : "Update"} ${application.label}`, () => applyM2MApplication(tenant, application));
+    applied.push(application.label);
+  }
+  const clientId = application.id!;
+  if (grant.action !== "unchanged") {
+    await logger.step(`${grant.action === "create" ? "Grant" : "Narrow or widen"} its Management API scopes`, () => applyManagementGrant(tenant, grant, clientId));
+    applied.push(grant.label);
+  }
+  if (wantsSecret && secret === undefined) secret = await readM2MSecret(tenant, clientId);
+
+  logger.success(applied.length ? `Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}.` : "Already up to date: nothing was changed.");
+  const entries: Array<[string, string]> = [
+    ["AUTH0_DOMAIN", tenant.domain],
+    ["AUTH0_CLIENT_ID", clientId],
+    ...(secret && wantsSecret ? [["AUTH0_CLIENT_SECRET", secret] as [string, string]] : []),
+  ];
+  if (wantsSecret && !secret && !envFile)
+    logger.warn(`Auth0 did not return the client secret of ${clientId}: copy it from the Dashboard → Applications → the application → Settings.`);
+  if (envFile) {
+    if (!secret)
+      throw new InputError(
+        `Auth0 did not return the client secret of ${clientId}, so ${options.envPath} was not written.`,
+        "Copy it from the Dashboard → Applications → the application → Settings.",
+      );
+    const written = await writeEnvFile(envFile, entries);
+    logger.info(
+      `${written.unchanged ? "Up to date" : "Wrote"}: ${options.envPath} (AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET; mode 0600 when created). Keep it out of version control.`,
+    );
+  }
+  logger.info(
+    [
+      "",
+      "Store these where mcp-auth0 runs (e.g. your CI's secrets):",
+      `  AUTH0_DOMAIN=${tenant.domain}`,
+      `  AUTH0_CLIENT_ID=${clientId}`,
+      `  AUTH0_CLIENT_SECRET=${envFile ? `(in ${options.envPath})` : options.showSecret ? "(on stdout)" : "(not shown: run again with --env-path <file> or --show-secret)"}`,
+      `Granted: ${scopes.join(" ")}`,
+    ].join("\n"),
+  );
+  if (ctx.options.json) {
+    const doc = report(applied, clientId);
+    logger.json(options.showSecret && secret ? { ...doc, credentials: { ...doc.credentials, AUTH0_CLIENT_SECRET: secret } } : doc);
+  } else if (options.showSecret) {
+    ctx.deps.stdout.write(entries.map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  }
+  return ExitCode.ok;
+}

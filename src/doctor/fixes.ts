@@ -1,0 +1,45 @@
+/**
+ * The fix of a failed check is a command the user can paste as it is: the values doctor already
+ * knows (the API identifier, its scopes, a connection of the tenant, the flags that chose the
+ * tenant) are filled in, so running the printed line is what turns the check green.
+ */
+export interface FixTarget {
+  identifier: string;
+  /** The API's scopes (kept by init; without them init would add its default scope). */
+  scopes: Array<{ value: string; description?: string }>;
+  /** A connection to promote when none is domain level (init's own verdict would fail without one). */
+  promote?: string;
+  /** The Management API's host, for the curl fixes of what mcp-auth0 never changes itself. */
+  domain: string;
+  /** `mcp-auth0 <words>` as the user runs it here: the flags that chose this tenant appended, words quoted. */
+  command?: (words: string[]) => string;
+  /** The .env doctor read, when not the default one. */
+  envPath?: string;
+}
+
+/** POSIX single quotes when a word needs them. */
+export function q(word: string): string {
+  return /^[\w.:/=@,+%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" ");
+
+export function fixes(t: FixTarget) {
+  const command = t.command ?? plainCommand;
+  const envPath = t.envPath ? ["--env-path", t.envPath] : [];
+  const scopes = t.scopes.length ? ["--scopes", t.scopes.map((s) => (s.description && s.description !== s.value ? `${s.value}=${s.description}` : s.value)).join(",")] : [];
+  const api = `https://${t.domain}/api/v2`;
+  const bearer = `-H "authorization: Bearer $AUTH0_ACCESS_TOKEN"`;
+  return {
+    command,
+    /** init converges every setting, the API, the grant and the .env; its scopes are kept as they are. */
+    init: (...extra: string[]) => command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...envPath]),
+    promote: (connection: string) => command(["promote-connection", connection]),
+    env: (template: string, ...extra: string[]) => command(["env", "--template", template, "--api-identifier", t.identifier, ...extra, ...envPath]),
+    /** Rules are not mcp-auth0's to change: the user turns one off with the Management API. */
+    disableRule: (id: string) => `curl -sS -X PATCH ${q(`${api}/rules/${id}`)} ${bearer} -H 'content-type: application/json' -d '{"enabled":false}'`,
+    deleteClient: (id: string) => `curl -sS -X DELETE ${q(`${api}/clients/${id}`)} ${bearer}`,
+  };
+}
+
+export type Fixes = ReturnType<typeof fixes>;

@@ -1,0 +1,81 @@
+import type { Tenant } from "../tenant/connect.js";
+import { InputError } from "../errors.js";
+import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./handler.js";
+
+/*
+ * Client ID Metadata Documents (CIMD): `client_id_metadata_document_supported: true` only advertises
+ * support. Auth0 accepts a CIMD client (an MCP client whose client_id is the https URL of its
+ * metadata document) only once an admin imports that URL: `POST /clients/cimd/register
+ * {external_client_id}`. The call is idempotent, but it re-fetches the document and counts as a
+ * write, so imported URLs are read first and only the others are registered.
+ */
+
+/** An MCP client's metadata URL imported as a CIMD client (`POST /clients/cimd/register`). */
+export interface CimdClientChange extends BaseChange {
+  kind: "cimd-client";
+  url: string;
+  /** The Auth0 client id, when already imported. */
+  id?: string;
+}
+
+/** A CIMD client id is an https URL with a path (draft-ietf-oauth-client-id-metadata-document). */
+export function parseCimdClientUrl(raw: string): string {
+  const value = raw.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== "https:" || url.pathname === "/" || url.hash || url.username || url.password || /\s/.test(value)) {
+    throw new InputError(
+      `--cimd-client "${value}" is not a client metadata URL.`,
+      "Give the https URL an MCP client uses as its client_id, with a path and no fragment, e.g. https://client.example.com/oauth/client-metadata.json.",
+    );
+  }
+  return value;
+}
+
+/** The CIMD clients already imported, by their metadata URL (`external_client_id`). */
+export async function readCimdClients(tenant: Tenant): Promise<Map<string, string>> {
+  const imported = new Map<string, string>();
+  const page = await tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
+  for await (const c of page as AsyncIterable<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>) {
+    if (c.external_metadata_type === "cimd" && c.external_client_id && c.client_id) imported.set(c.external_client_id, c.client_id);
+  }
+  return imported;
+}
+
+export function planCimdClient(imported: Map<string, string>, url: string): CimdClientChange {
+  const id = imported.get(url);
+  return {
+    kind: "cimd-client",
+    label: `CIMD client ${url}`,
+    action: id ? "unchanged" : "create",
+    url,
+    id,
+    fields: id ? [] : [{ field: "external_client_id", from: undefined, to: url }],
+  };
+}
+
+export const cimdClientHandler: Handler<CimdClientChange> = {
+  kind: "cimd-client",
+  // After the tenant settings in the plan, as in apply.
+  order: 5.5,
+  scopes: () => ["create:clients"],
+  headline: plainHeadline,
+  details: fieldLines,
+  json: (change) => ({ url: change.url }),
+  describe: (change) => `Import CIMD client ${change.url}`,
+  // Wave 3: Auth0 imports a CIMD client only once the tenant advertises CIMD, which wave 2's settings PATCH turns on.
+  writes: (change) => [
+    {
+      wave: 3,
+      send: async (tenant) => {
+        const registered = await tenant.client.clients.registerCimdClient({ external_client_id: change.url });
+        return { id: registered.client_id, object: registered };
+      },
+    },
+  ],
+  refresh: async (tenant, change) => planCimdClient(await readCimdClients(tenant), change.url),
+};

@@ -117,11 +117,9 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
-  // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read overlaps the state's.
-  const issuer = tenant.issuerDomain();
-  issuer.catch(() => undefined);
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode });
-  const issuerDomain = await issuer;
+  // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
+  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode, issuerDomain: true });
+  const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 
   const connectionNames =

@@ -32,7 +32,7 @@ export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   const tenant = await openTenant(ctx);
   const roles = desired.roles.length > 0;
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
-  const state = await readTenantState(tenant, { identifier: desired.identifier, roles });
+  const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });
   const plan = await planInit(tenant, state, desired);
   ctx.logger.info(renderPlan(plan, ctx.logger.color));
   for (const warning of plan.warnings) ctx.logger.warn(warning);

@@ -7,7 +7,7 @@ import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";
 import { parseIdentifier } from "../input/values.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { readResourceServer } from "../resources/resource-server.js";
-import { readRoles } from "../resources/roles.js";
+import { readDesiredRoles, readRoles } from "../resources/roles.js";
 import { planRoles } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { identifierFromContext } from "./api-identifier.js";
@@ -28,10 +28,13 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
   const tenant = await openTenant(ctx);
   assertReadScopes(tenant.scopes, ROLES_SYNC_SCOPES.reads, ROLES_SYNC_SCOPES.writes);
 
-  const [api, existing] = await Promise.all([readResourceServer(tenant, identifier), readRoles(tenant)]);
+  // Before the first answer the rate limiter lets only one request go (SPEC §6): the role list goes
+  // first, so the roles' own reads go with the API's instead of a round after it.
+  const existing = await readRoles(tenant);
+  const [api, reads] = await Promise.all([readResourceServer(tenant, identifier), readDesiredRoles(tenant, existing, roles, identifier)]);
   if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with mcp-auth0 init, or check --api-identifier.");
   assertPermissionsAreScopes(roles, (api.scopes ?? []).map((s) => s.value), identifier, options.file);
 
-  const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune);
+  const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune, reads);
   return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings });
 }

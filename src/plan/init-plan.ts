@@ -4,7 +4,7 @@ import { planDefaultAudience, planTenantSettings, type DefaultAudiencePolicy } f
 import { planResourceServer } from "../resources/resource-server.js";
 import { planDefaultGrant } from "../resources/client-grant.js";
 import { planConnection, resolveConnections } from "../resources/connections.js";
-import { createUserLookup, multipleUserWarnings, planRole, readRoleState, type RoleChange } from "../resources/roles.js";
+import { multipleUserWarnings, planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
 import { planApplicationIn } from "../resources/application.js";
 import { planCimdClient, readCimdClients } from "../resources/cimd-client.js";
 import type { TenantState } from "../resources/tenant-state.js";
@@ -59,10 +59,8 @@ export interface InitDesired {
 }
 
 /**
- * Plans the roles against the tenant's: reads each existing role's permissions (and members, when
- * the file lists users), then looks up by email only the users not already among its members — a
- * converged run costs O(roles), not O(users). Each email is looked up at most once, as soon as the
- * role that needs it is known, so independent reads overlap.
+ * Plans the roles against the tenant's, from what `readDesiredRoles` read (ahead with the tenant's
+ * state when given, otherwise now).
  */
 export async function planRoles(
   tenant: Tenant,
@@ -70,31 +68,21 @@ export async function planRoles(
   desired: RoleDesired[],
   identifier: string,
   prune: boolean,
+  known?: RoleReads,
 ): Promise<{ changes: RoleChange[]; warnings: string[] }> {
-  const byName = new Map(existing.map((r) => [r.name, r]));
-  const lookup = createUserLookup(tenant);
-  const looked = new Map<string, string[]>();
-  const changes = await Promise.all(
-    desired.map(async (d) => {
-      const role = byName.get(d.name);
-      const state = role ? await readRoleState(tenant, role, d, identifier) : undefined;
-      const missing = d.users.filter((email) => !state?.memberEmails?.has(email.toLowerCase()));
-      const users = new Map(await Promise.all(missing.map(async (email) => [email, await lookup(email)] as const)));
-      for (const [email, ids] of users) looked.set(email, ids);
-      return planRole(state, d, identifier, users, prune);
-    }),
-  );
+  const reads = await readDesiredRoles(tenant, existing, desired, identifier, known);
+  const changes = desired.map((d) => planRole(reads.states.get(d.name), d, identifier, reads.usersByEmail, prune));
   const unknown = [...new Set(changes.flatMap((c) => c.unknownEmails))];
   const warnings = unknown.length
     ? [`No user has the email ${unknown.join(", ")} yet: ${unknown.length > 1 ? "they get their roles" : "it gets its role"} on a later run, after signing up.`]
     : [];
-  warnings.push(...multipleUserWarnings(looked));
+  warnings.push(...multipleUserWarnings(reads.usersByEmail));
   return { changes, warnings };
 }
 
 /**
- * Computes the whole init plan. Reads only what it still needs (roles' permissions and users, the
- * proxy application's connections); never writes.
+ * Computes the whole init plan. Reads only what it still needs (roles' permissions and users not
+ * read ahead with the state, the proxy application's connections); never writes.
  *
  * Proxy mode keeps the API, roles and default audience of DCR mode and leaves out what only DCR
  * clients need: the tenant settings (DCR, resource parameter profile, `iss`, consent descriptions),
@@ -140,7 +128,7 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
 
   if (desired.roles.length) {
     assertPermissionsAreScopes(desired.roles, api.change.scopes, desired.identifier, desired.rolesFile ?? "roles file");
-    const roles = await planRoles(tenant, state.roles ?? [], desired.roles, desired.identifier, desired.prune ?? false);
+    const roles = await planRoles(tenant, state.roles ?? [], desired.roles, desired.identifier, desired.prune ?? false, state.roleReads);
     changes.push(...roles.changes);
     warnings.push(...roles.warnings);
   }

@@ -88,6 +88,46 @@ export function createUserLookup(tenant: Tenant): (email: string) => Promise<str
   };
 }
 
+/** What planning the desired roles reads, each read once, whoever reads it first. */
+export interface RoleReads {
+  /** By name: the state of each desired role that exists. */
+  states: Map<string, RoleState>;
+  /** Users by email (as written), for the emails not among the members of their role. */
+  usersByEmail: Map<string, string[]>;
+}
+
+/**
+ * Reads what the desired roles need beyond the role list: each existing role's permissions (and
+ * members, when the file lists users), then looks up by email only the users not already among its
+ * members — a converged run costs O(roles), not O(users). Each email is looked up at most once, as
+ * soon as the role that needs it is known, so independent reads overlap. What `known` already holds
+ * (read ahead with the tenant's state) is not read again.
+ */
+export async function readDesiredRoles(
+  tenant: Tenant,
+  existing: Management.Role[],
+  desired: RoleDesired[],
+  apiIdentifier: string,
+  known?: RoleReads,
+): Promise<RoleReads> {
+  const byName = new Map(existing.map((r) => [r.name, r]));
+  const reads: RoleReads = { states: new Map(known?.states), usersByEmail: new Map(known?.usersByEmail) };
+  const lookup = createUserLookup(tenant);
+  await Promise.all(
+    desired.map(async (d) => {
+      const role = byName.get(d.name);
+      let state = reads.states.get(d.name);
+      if (role && !state) {
+        state = await readRoleState(tenant, role, d, apiIdentifier);
+        reads.states.set(d.name, state);
+      }
+      const missing = d.users.filter((email) => !state?.memberEmails?.has(email.toLowerCase()) && !reads.usersByEmail.has(email));
+      await Promise.all(missing.map(async (email) => void reads.usersByEmail.set(email, await lookup(email))));
+    }),
+  );
+  return reads;
+}
+
 /** "One email, several users" is worth saying: the role goes to each of them. */
 export function multipleUserWarnings(users: Map<string, string[]>): string[] {
   return [...users].filter(([, ids]) => ids.length > 1).map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);

@@ -1,11 +1,12 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import type { InitMode } from "../input/proxy.js";
+import type { RoleDesired } from "../input/roles-file.js";
 import { readTenantSettings, type TenantSettings } from "./tenant-settings.js";
 import { readResourceServer, type ResourceServer } from "./resource-server.js";
 import { readDefaultGrant, type ClientGrant } from "./client-grant.js";
 import { readConnections, type Connection } from "./connections.js";
-import { readRoles } from "./roles.js";
+import { readDesiredRoles, readRoles, type RoleReads } from "./roles.js";
 import { readApplications, type Application } from "./application.js";
 
 /** What init reads before planning, each resource type once, concurrently. */
@@ -15,21 +16,41 @@ export interface TenantState {
   defaultGrant: ClientGrant | undefined;
   connections: Connection[];
   roles: Management.Role[] | undefined;
+  /** The desired roles' states and their users by email, read ahead when the desired roles were given. */
+  roleReads?: RoleReads;
   /** The tenant's applications, read in proxy mode only (the proxy application is matched by name). */
   applications?: Application[];
 }
 
-export async function readTenantState(tenant: Tenant, wants: { identifier: string; roles: boolean; mode?: InitMode }): Promise<TenantState> {
+export interface TenantStateWants {
+  identifier: string;
+  roles: boolean;
+  /** The roles to plan, when known before reading: what they need is read in the same round as the rest. */
+  desiredRoles?: RoleDesired[];
+  mode?: InitMode;
+  /** Also looks up the domain MCP clients use (`tenant.issuerDomain()`, read once) with the other reads. */
+  issuerDomain?: boolean;
+}
+
+export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
   const proxy = wants.mode === "proxy";
-  const [settings, resourceServer, defaultGrant, connections, roles, applications] = await Promise.all([
+  const desiredRoles = wants.roles && wants.desiredRoles?.length ? wants.desiredRoles : undefined;
+  // Before the first answer the rate limiter lets only one Management API request go (the bucket's
+  // size is unknown, SPEC §6): when the desired roles are known, that one is the role list, so the
+  // reads that depend on it (permissions, members, users by email) go with the other reads instead
+  // of a round after them. The issuer domain's lookup waits for the same reason: sent before, it
+  // would be the probe.
+  const knownRoles = desiredRoles ? await readRoles(tenant) : undefined;
+  const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads] = await Promise.all([
     readTenantSettings(tenant),
     readResourceServer(tenant, wants.identifier),
     // Proxy mode has no DCR clients, so no default third-party grant to read.
     proxy ? Promise.resolve(undefined) : readDefaultGrant(tenant, wants.identifier),
     readConnections(tenant),
-    wants.roles ? readRoles(tenant) : Promise.resolve(undefined),
+    knownRoles ?? (wants.roles ? readRoles(tenant) : Promise.resolve(undefined)),
     proxy ? readApplications(tenant) : Promise.resolve(undefined),
+    knownRoles && desiredRoles ? readDesiredRoles(tenant, knownRoles, desiredRoles, wants.identifier) : Promise.resolve(undefined),
+    wants.issuerDomain ? tenant.issuerDomain() : undefined,
   ]);
-  return { settings, resourceServer, defaultGrant, connections, roles, ...(applications ? { applications } : {}) };
+  return { settings, resourceServer, defaultGrant, connections, roles, ...(roleReads ? { roleReads } : {}), ...(applications ? { applications } : {}) };
 }
-

@@ -70,7 +70,12 @@ async function flow(i) {
   const registered = await request(registrationEndpoint, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ client_name: `Bench client ${i}`, redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] }),
+    body: JSON.stringify({
+      client_name: `Bench client ${i}`,
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+    }),
   });
   const client = await registered.json();
   registerMs.push(performance.now() - registering);
@@ -87,7 +92,8 @@ async function flow(i) {
     state: String(i),
     code_challenge: createHash("sha256").update(verifier).digest("base64url"),
     code_challenge_method: "S256",
-  })) authorize.searchParams.set(k, v);
+  }))
+    authorize.searchParams.set(k, v);
   let next = authorize;
   let code;
   for (let hop = 0; hop < 10 && code === undefined; hop++) {

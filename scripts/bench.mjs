@@ -55,7 +55,25 @@ for (let i = 0; i < runs; i++) {
 const identifier = "https://mcp.example.com/mcp";
 const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-bench-"));
 await copyFile(join(root, "examples", "roles.yaml"), join(dir, "roles.yaml"));
-const initArgs = (envDir) => [bin, "init", "--yes", "--api-identifier", identifier, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone", "--connections", "Username-Password-Authentication,google-oauth2", "--roles", join(dir, "roles.yaml"), "--server-url", identifier, "--env-path", join(envDir, ".env")];
+const initArgs = (envDir) => [
+  bin,
+  "init",
+  "--yes",
+  "--api-identifier",
+  identifier,
+  "--api-name",
+  "Acceptance MCP",
+  "--scopes",
+  "tool:whoami=Read your identity,tool:greet=Greet someone",
+  "--connections",
+  "Username-Password-Authentication,google-oauth2",
+  "--roles",
+  join(dir, "roles.yaml"),
+  "--server-url",
+  identifier,
+  "--env-path",
+  join(envDir, ".env"),
+];
 const SYNC_API = "https://bench.example.com/mcp";
 const syncArgs = [bin, "roles", "sync", "--yes", "--file", join(dir, "bench-roles.yaml"), "--api-identifier", SYNC_API];
 
@@ -67,10 +85,21 @@ async function seedRoles(tenant) {
   const lines = ["roles:"];
   for (let r = 0; r < size.roles; r++) {
     const role = tenant.store.addRole({ name: `Bench role ${r}`, description: `Role ${r}` });
-    tenant.store.addRolePermissions(role.id, scopes.map((s) => ({ resource_server_identifier: SYNC_API, permission_name: s.value })));
+    tenant.store.addRolePermissions(
+      role.id,
+      scopes.map((s) => ({ resource_server_identifier: SYNC_API, permission_name: s.value })),
+    );
     const members = users.filter((_, i) => i % size.roles === r);
-    tenant.store.addRoleUsers(role.id, members.map((u) => u.user_id));
-    lines.push(`  - name: Bench role ${r}`, `    description: Role ${r}`, `    permissions: [${scopes.map((s) => s.value).join(", ")}]`, `    users: [${members.map((u) => u.email).join(", ")}]`);
+    tenant.store.addRoleUsers(
+      role.id,
+      members.map((u) => u.user_id),
+    );
+    lines.push(
+      `  - name: Bench role ${r}`,
+      `    description: Role ${r}`,
+      `    permissions: [${scopes.map((s) => s.value).join(", ")}]`,
+      `    users: [${members.map((u) => u.email).join(", ")}]`,
+    );
   }
   await writeFile(join(dir, "bench-roles.yaml"), `${lines.join("\n")}\n`);
 }
@@ -79,33 +108,44 @@ async function withTenant(faults, work) {
   const tenant = await startLocalTenant({ testControls: true, faults });
   const home = await mkdtemp(join(dir, "run-"));
   await writeFile(join(home, "ca.pem"), tenant.caCertPem);
-  const env = { PATH: process.env.PATH, CI: "true", NODE_EXTRA_CA_CERTS: join(home, "ca.pem"), AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: tenant.m2m.clientId, AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret };
+  const env = {
+    PATH: process.env.PATH,
+    CI: "true",
+    NODE_EXTRA_CA_CERTS: join(home, "ca.pem"),
+    AUTH0_DOMAIN: tenant.domain,
+    AUTH0_CLIENT_ID: tenant.m2m.clientId,
+    AUTH0_CLIENT_SECRET: tenant.m2m.clientSecret,
+  };
   try {
-    return await work(tenant, async (args) => {
-      tenant.resetCalls();
-      const t = Date.now();
-      try {
-        await exec(process.execPath, args, { env, cwd: home, maxBuffer: 64 << 20 });
-      } catch (error) {
-        throw new Error(`${args.slice(1, 3).join(" ")} failed: ${error.stderr}`, { cause: error });
-      }
-      const wall = (Date.now() - t) / 1000;
-      const management = tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
-      const answered = management.filter((c) => c.status !== 429);
-      const token = management.find((c) => c.path.startsWith("/oauth/token"));
-      const firstApi = management.find((c) => c.path.startsWith("/api/v2/"));
-      return {
-        calls: answered.length,
-        rejected: management.length - answered.length,
-        // The rate limit counts /api/v2 requests only (the token endpoint has its own bucket).
-        api: answered.filter((c) => c.path.startsWith("/api/v2/")).length,
-        writes: tenant.writes().filter((c) => c.status < 400).length,
-        roundTrips: tenant.roundTrips(management),
-        // What is left of the SDK's import once the token has arrived: it loads during the token request.
-        sdkGap: token && firstApi ? tenant.spanOf(firstApi).start - tenant.spanOf(token).end : undefined,
-        wall,
-      };
-    }, home);
+    return await work(
+      tenant,
+      async (args) => {
+        tenant.resetCalls();
+        const t = Date.now();
+        try {
+          await exec(process.execPath, args, { env, cwd: home, maxBuffer: 64 << 20 });
+        } catch (error) {
+          throw new Error(`${args.slice(1, 3).join(" ")} failed: ${error.stderr}`, { cause: error });
+        }
+        const wall = (Date.now() - t) / 1000;
+        const management = tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));
+        const answered = management.filter((c) => c.status !== 429);
+        const token = management.find((c) => c.path.startsWith("/oauth/token"));
+        const firstApi = management.find((c) => c.path.startsWith("/api/v2/"));
+        return {
+          calls: answered.length,
+          rejected: management.length - answered.length,
+          // The rate limit counts /api/v2 requests only (the token endpoint has its own bucket).
+          api: answered.filter((c) => c.path.startsWith("/api/v2/")).length,
+          writes: tenant.writes().filter((c) => c.status < 400).length,
+          roundTrips: tenant.roundTrips(management),
+          // What is left of the SDK's import once the token has arrived: it loads during the token request.
+          sdkGap: token && firstApi ? tenant.spanOf(firstApi).start - tenant.spanOf(token).end : undefined,
+          wall,
+        };
+      },
+      home,
+    );
   } finally {
     await tenant.close();
   }
@@ -154,8 +194,22 @@ row("init, converged re-run", "converged");
 row(`roles sync ${size.roles} roles × ${size.permissions} permissions × ${size.users} users, converged`, "sync");
 const ratioOf = (xs) => (median(xs) / median(startup.bare)).toFixed(2);
 const dash = "";
-rows.push({ what: `--help (median of ${runs}, interleaved)`, calls: dash, writes: dash, "round trips": dash, "wall ÷ floor, 2/s burst 2": `${median(startup.help).toFixed(0)} ms = ${ratioOf(startup.help)} × node -e 0 (${median(startup.bare).toFixed(0)} ms)`, "wall ÷ floor, 15/s burst 30": dash });
-rows.push({ what: `--version (median of ${runs}, interleaved)`, calls: dash, writes: dash, "round trips": dash, "wall ÷ floor, 2/s burst 2": `${median(startup.version).toFixed(0)} ms = ${ratioOf(startup.version)} × node -e 0`, "wall ÷ floor, 15/s burst 30": dash });
+rows.push({
+  what: `--help (median of ${runs}, interleaved)`,
+  calls: dash,
+  writes: dash,
+  "round trips": dash,
+  "wall ÷ floor, 2/s burst 2": `${median(startup.help).toFixed(0)} ms = ${ratioOf(startup.help)} × node -e 0 (${median(startup.bare).toFixed(0)} ms)`,
+  "wall ÷ floor, 15/s burst 30": dash,
+});
+rows.push({
+  what: `--version (median of ${runs}, interleaved)`,
+  calls: dash,
+  writes: dash,
+  "round trips": dash,
+  "wall ÷ floor, 2/s burst 2": `${median(startup.version).toFixed(0)} ms = ${ratioOf(startup.version)} × node -e 0`,
+  "wall ÷ floor, 15/s burst 30": dash,
+});
 
 const headers = Object.keys(rows[0]);
 const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => r[h].length)));

@@ -81,7 +81,13 @@ const COMPARED = [
  * replay creates the record in the store instead (from the fields kept here) and maps its id.
  */
 const SEEDS = {
-  "POST /connections": (req, res) => ({ kind: "connection", id: res.id, name: req.name, strategy: req.strategy, ...(req.enabled_clients ? { enabled_clients: req.enabled_clients } : {}) }),
+  "POST /connections": (req, res) => ({
+    kind: "connection",
+    id: res.id,
+    name: req.name,
+    strategy: req.strategy,
+    ...(req.enabled_clients ? { enabled_clients: req.enabled_clients } : {}),
+  }),
   "POST /users": (req, res) => ({ kind: "user", id: res.user_id, email: req.email, connection: req.connection }),
   "DELETE /users/:id": (_req, _res, path) => ({ kind: "delete-user", id: decodeURIComponent(path.split("/")[2] ?? "") }),
   "DELETE /connections/:id": (_req, _res, path) => ({ kind: "delete-connection", id: path.split("/")[2] }),

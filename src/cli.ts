@@ -22,12 +22,18 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
     .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
     .option("--token <token>", "a Management API token instead of client credentials (env AUTH0_ACCESS_TOKEN)")
-    .option("--canonical-domain <host>", "the tenant's {tenant}.{region}.auth0.com when --domain is a custom domain: the Management API is served there only (env AUTH0_CANONICAL_DOMAIN)")
+    .option(
+      "--canonical-domain <host>",
+      "the tenant's {tenant}.{region}.auth0.com when --domain is a custom domain: the Management API is served there only (env AUTH0_CANONICAL_DOMAIN)",
+    )
     .option("--issuer-domain <host>", "the domain MCP clients use, written to the .env, when the tenant has several custom domains (env AUTH0_ISSUER_DOMAIN)")
     // A flag without a value: an optional value would swallow the next word (`--local Username-Password-Authentication`).
     .option("--local", "target the running local dev tenant (mcp-auth0 dev) and trust its CA")
     .addOption(described(new Option("--data-dir <dir>", "the local dev tenant's data directory, for dev and --local (env MCP_AUTH0_DATA_DIR)"), ".mcp-auth0"))
-    .option("-y, --yes", "never prompt; a missing value is an error naming its flag (prompts are also off when CI is set or stdin is not a terminal; teardown still needs an explicit --yes)")
+    .option(
+      "-y, --yes",
+      "never prompt; a missing value is an error naming its flag (prompts are also off when CI is set or stdin is not a terminal; teardown still needs an explicit --yes)",
+    )
     .option("--dry-run", "show the plan; change nothing, write no file")
     .option("--json", "one JSON document on stdout, also for a failure; human output on stderr")
     .option("--verbose", "show each HTTP call (secrets redacted) and stack traces")
@@ -69,7 +75,12 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
     .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
-    .addOption(described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(["dcr", "proxy"]), "dcr"))
+    .addOption(
+      described(
+        new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(["dcr", "proxy"]),
+        "dcr",
+      ),
+    )
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
     .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
     .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
@@ -96,7 +107,7 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
   program
     .command("promote-connection")
     .description(
-      "promote connections to domain level. DCR clients are third-party clients: they can log users in only through domain-level connections (otherwise \"no connections enabled for the client\")",
+      'promote connections to domain level. DCR clients are third-party clients: they can log users in only through domain-level connections (otherwise "no connections enabled for the client")',
     )
     .argument("[connections...]", "connection names or ids (none: choose from a list)")
     .option("--demote", "remove domain-level status instead")
@@ -107,7 +118,9 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .command("sync")
     .description("create and update the roles of a roles file: descriptions, this API's permissions, users by email")
     .requiredOption("--file <file>", "roles file (YAML or JSON)")
-    .addOption(described(new Option("--api-identifier <url>", "the API whose permissions the roles grant"), "AUTH0_AUDIENCE of the environment or ./.env, or the config file's API"))
+    .addOption(
+      described(new Option("--api-identifier <url>", "the API whose permissions the roles grant"), "AUTH0_AUDIENCE of the environment or ./.env, or the config file's API"),
+    )
     .option("--prune", "also remove this API's permissions that the file does not list, from the roles it lists")
     .action(action(async () => (await import("./commands/roles-sync.js")).runRolesSync));
 
@@ -151,7 +164,9 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .command("credentials")
     .description("the machine-to-machine application mcp-auth0 runs as")
     .command("create")
-    .description("from a short-lived Management API token (--token), create the application mcp-auth0 runs as, granted exactly the scopes the chosen commands need; matched by name")
+    .description(
+      "from a short-lived Management API token (--token), create the application mcp-auth0 runs as, granted exactly the scopes the chosen commands need; matched by name",
+    )
     .option("--name <name>", "the application's name, matched exactly", "mcp-auth0")
     .option("--scopes-for <commands>", "comma-separated: init, roles, doctor, teardown, plan, promote-connection, env (roles also covers init's and teardown's roles)", "init")
     .option("--mode <mode>", "the init mode the scopes are for: dcr or proxy", "dcr")
@@ -245,11 +260,18 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
   };
   // Whether stdout already holds a document: a failure then adds none (one document per run).
   let stdoutUsed = false;
-  const stdout = { write: (chunk: string | Uint8Array, ...rest: unknown[]) => ((stdoutUsed = true), (given.stdout.write as (...a: unknown[]) => boolean)(chunk, ...rest)) } as unknown as Writable;
+  const stdout = {
+    write: (chunk: string | Uint8Array, ...rest: unknown[]) => ((stdoutUsed = true), (given.stdout.write as (...a: unknown[]) => boolean)(chunk, ...rest)),
+  } as unknown as Writable;
   const deps: Deps = { ...given, stdout };
   let exitCode: number = ExitCode.ok;
   const control: RunControl = { phase: "before" };
-  const program = buildProgram(deps, control, (code) => (exitCode = code), () => stdoutUsed);
+  const program = buildProgram(
+    deps,
+    control,
+    (code) => (exitCode = code),
+    () => stdoutUsed,
+  );
 
   // Ctrl-C outside a prompt. While changes are applied, the change in progress finishes and apply
   // stops before the next one (executePlan reports what was applied); otherwise the run ends here.
@@ -263,11 +285,17 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
     } else if (control.phase === "applying") {
       // A second Ctrl-C: the person will not wait for a slow write. Its outcome is unknown, which
       // a re-run handles like any interrupted write (it reads the tenant first).
-      cancel(new CancelledError("Cancelled during a change: it may or may not have taken effect.", "Re-run the same command: it reads the tenant first and completes what is missing."));
+      cancel(
+        new CancelledError("Cancelled during a change: it may or may not have taken effect.", "Re-run the same command: it reads the tenant first and completes what is missing."),
+      );
     } else {
       // The run ends now; work still under way (in-process) must not start a write after it.
       control.stopRequested = true;
-      cancel(control.phase === "before" ? new CancelledError() : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing."));
+      cancel(
+        control.phase === "before"
+          ? new CancelledError()
+          : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing."),
+      );
     }
   });
   try {

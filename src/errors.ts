@@ -48,8 +48,7 @@ export class CredentialsError extends CliError {
   }
 }
 
-export const GRANT_SCOPES_WHERE =
-  "Grant them in the Auth0 Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications.";
+export const GRANT_SCOPES_WHERE = "Grant them in the Auth0 Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications.";
 
 export class MissingScopesError extends CredentialsError {
   /** `anyOf`: Auth0 said any one of the scopes would do. */

@@ -23,7 +23,11 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
   if (env.AUTH0_AUDIENCE) return env.AUTH0_AUDIENCE;
   const dotenv = await readDotenv(resolve(cwd, envPath));
   const { listTemplates } = await import("../env/templates.js");
-  const audienceKeys = (await listTemplates()).flatMap((t) => Object.entries(t.variables).filter(([, value]) => value === "audience").map(([key]) => key));
+  const audienceKeys = (await listTemplates()).flatMap((t) =>
+    Object.entries(t.variables)
+      .filter(([, value]) => value === "audience")
+      .map(([key]) => key),
+  );
   for (const key of new Set(audienceKeys)) if (dotenv[key]) return dotenv[key];
   const file = findConfigFile(cwd, undefined);
   return file ? (await loadConfig(file, env)).api.identifier : undefined;

@@ -107,11 +107,16 @@ export async function openTenant(ctx: Context, validateFirst?: () => Promise<voi
   for (let first = true; ; first = false) {
     const askedDomain = creds.domain === undefined;
     const domain = normalizeDomain(
-      creds.domain ?? (await ctx.prompter.input({ message: "Auth0 tenant domain (e.g. acme.us.auth0.com)", flag: "--domain (or AUTH0_DOMAIN)", validate: domainValidator(normalizeDomain) })),
+      creds.domain ??
+        (await ctx.prompter.input({ message: "Auth0 tenant domain (e.g. acme.us.auth0.com)", flag: "--domain (or AUTH0_DOMAIN)", validate: domainValidator(normalizeDomain) })),
     );
     const askedCredentials = !creds.token && !(creds.clientId && creds.clientSecret) && ctx.interactive;
     if (askedCredentials) {
-      creds.clientId ??= await ctx.prompter.input({ message: "Client ID of a machine-to-machine application authorized for the Management API", flag: "--client-id", validate: required("a client ID") });
+      creds.clientId ??= await ctx.prompter.input({
+        message: "Client ID of a machine-to-machine application authorized for the Management API",
+        flag: "--client-id",
+        validate: required("a client ID"),
+      });
       creds.clientSecret ??= await ctx.prompter.password({ message: "Its client secret", flag: "--client-secret", validate: required("the client secret") });
     }
     ctx.domain = domain;

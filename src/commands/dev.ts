@@ -49,7 +49,10 @@ export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], h
     const issue = parsed.error.issues[0];
     const flags: Record<string, string> = { port: "--port", autoLogin: "--auto-login", customDomain: "--custom-domain", plan: "--plan" };
     const flag = flags[String(issue?.path[0])] ?? "--data-dir";
-    throw new InputError(`${flag}: ${issue?.message ?? "invalid value"}`, "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]] [--plan free]");
+    throw new InputError(
+      `${flag}: ${issue?.message ?? "invalid value"}`,
+      "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]] [--plan free]",
+    );
   }
   const options = parsed.data;
   const { cwd, env } = ctx.deps;

@@ -16,7 +16,12 @@ import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
 import { recognisePreset } from "../doctor/dotenv-preset.js";
 
 /** The .env's domain, bare (the mcp-use preset writes it without https://). */
-const bare = (domain: string | undefined) => domain?.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase() || undefined;
+const bare = (domain: string | undefined) =>
+  domain
+    ?.trim()
+    .replace(/^https:\/\//i, "")
+    .replace(/\/+$/, "")
+    .toLowerCase() || undefined;
 
 const optionsSchema = z.object({
   apiIdentifier: z.string().optional(),
@@ -63,18 +68,28 @@ export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
     envTemplate: preset.template?.name,
     command: (words) => suggest(ctx, words),
     ...(proxy
-      ? { proxy: { template: preset.template?.mode === "proxy" ? preset.template.name : "mcp-use-proxy", clientId: preset.clientId, appName: options.appName, baseUrl: preset.baseUrl } }
+      ? {
+          proxy: {
+            template: preset.template?.mode === "proxy" ? preset.template.name : "mcp-use-proxy",
+            clientId: preset.clientId,
+            appName: options.appName,
+            baseUrl: preset.baseUrl,
+          },
+        }
       : {}),
   });
   // diagnose prints complete commands; only the roles-sync fix (a file it cannot know) is completed here.
-  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && isBareFix(c.fix)) ? completeBareFixes(ctx, diagnosed, await fixFacts(tenant, identifier)) : diagnosed;
+  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && isBareFix(c.fix))
+    ? completeBareFixes(ctx, diagnosed, await fixFacts(tenant, identifier))
+    : diagnosed;
   // The dev tenant's own application holds every scope by design: nothing to narrow there.
   if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes, scopesAnyCommandNeeds()));
   const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
   if (note) ctx.logger.info(note);
   ctx.logger.info(renderChecks(checks, ctx.logger.color));
   if (failed(checks)) ctx.logger.info(`\nRun the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
-  if (ctx.options.json) ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
+  if (ctx.options.json)
+    ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
   return failed(checks) ? ExitCode.notReady : ExitCode.ok;
 }
 

@@ -53,13 +53,7 @@ export function applicationNeeds(template: EnvTemplate) {
  * for one this run creates (apply reports it, and `write` receives it). The secret goes only into
  * the file: never into the plan, a log line or the --json document.
  */
-export async function planEnvFile(
-  tenant: Tenant,
-  template: EnvTemplate,
-  values: EnvValues,
-  target: EnvTarget,
-  application?: { id?: string },
-): Promise<EnvFilePlan> {
+export async function planEnvFile(tenant: Tenant, template: EnvTemplate, values: EnvValues, target: EnvTarget, application?: { id?: string }): Promise<EnvFilePlan> {
   const { needsSecret, needsApplication } = applicationNeeds(template);
   const credentials = async (clientId: string | undefined): Promise<EnvValues> => {
     if (!needsApplication || !clientId) return {};
@@ -71,8 +65,7 @@ export async function planEnvFile(
 
   const existingId = needsApplication ? application?.id : undefined;
   const known = existingId ? await credentials(existingId) : undefined;
-  const preview: EnvValues =
-    known ?? (needsApplication && application ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
+  const preview: EnvValues = known ?? (needsApplication && application ? { clientId: CREATED_BY_THIS_RUN, clientSecret: needsSecret ? CREATED_BY_THIS_RUN : undefined } : {});
   const entries = envEntries(template, { ...values, ...preview });
   const writeOptions = { followSymlinks: target.followSymlinks, secret: needsSecret };
   const result = await writeEnvFile(target.file, entries, { ...writeOptions, dryRun: true });
@@ -86,7 +79,10 @@ export async function planEnvFile(
   if (result.tightenedFrom !== undefined) {
     warnings.push(`${target.path} is readable by others (mode 0${result.tightenedFrom.toString(8)}) and receives the client secret: it is made 0600.`);
   }
-  if (stale.length) warnings.push(`Removed ${stale.length === 1 ? "a temporary file" : `${stale.length} temporary files`} that an interrupted write left (a copy of the .env): ${stale.join(", ")}.`);
+  if (stale.length)
+    warnings.push(
+      `Removed ${stale.length === 1 ? "a temporary file" : `${stale.length} temporary files`} that an interrupted write left (a copy of the .env): ${stale.join(", ")}.`,
+    );
 
   return {
     change: {

@@ -73,7 +73,13 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope((resourceServer.scopes ?? []).map((s) => s.value)),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: options.envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun }, application ? { id: application.client_id } : undefined);
+  const envFile = await planEnvFile(
+    tenant,
+    template,
+    values,
+    { path: options.envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
+    application ? { id: application.client_id } : undefined,
+  );
   const plan: Plan = { domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings };
   return executePlan(ctx, tenant, plan, {
     writeEnv: () => envFile.write(),

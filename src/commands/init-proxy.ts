@@ -41,22 +41,20 @@ export interface ProxyAnswers {
 /** Flags of proxy mode (prompting for the callback URLs when interactive), validated before any request. */
 export async function gatherProxy(options: ProxyOptions, ctx: Context): Promise<ProxyAnswers> {
   if (options.cimd) throw new InputError("--cimd applies to DCR mode: in proxy mode MCP clients never register with Auth0.", "Leave out --cimd, or --mode proxy.");
-  const raw =
-    options.callbackUrl ??
-    [
-      await ctx.prompter.input({
-        message: "Callback URL(s) of your MCP server's OAuth proxy, comma-separated (e.g. http://localhost:3000/oauth/callback)",
-        flag: "--callback-url",
-        validate: (value) => {
-          try {
-            parseCallbackUrls([value]);
-            return true;
-          } catch (error) {
-            return (error as Error).message;
-          }
-        },
-      }),
-    ];
+  const raw = options.callbackUrl ?? [
+    await ctx.prompter.input({
+      message: "Callback URL(s) of your MCP server's OAuth proxy, comma-separated (e.g. http://localhost:3000/oauth/callback)",
+      flag: "--callback-url",
+      validate: (value) => {
+        try {
+          parseCallbackUrls([value]);
+          return true;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+    }),
+  ];
   return { callbacks: parseCallbackUrls(raw), appName: options.appName !== undefined ? parseAppName(options.appName) : undefined };
 }
 

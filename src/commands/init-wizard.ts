@@ -58,19 +58,28 @@ export interface ApiAnswers {
 export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Promise<ApiAnswers> {
   const serverUrl =
     given.serverUrl ??
-    (await askParsed(prompter, { message: "Your MCP server's URL (e.g. https://mcp.example.com/mcp)", flag: "--server-url", default: given.identifier }, (v) => parseIdentifier(v, "The URL")));
+    (await askParsed(prompter, { message: "Your MCP server's URL (e.g. https://mcp.example.com/mcp)", flag: "--server-url", default: given.identifier }, (v) =>
+      parseIdentifier(v, "The URL"),
+    ));
   const identifier =
     given.identifier ??
-    (await askParsed(prompter, { message: "API identifier (the audience MCP clients ask tokens for)", flag: "--api-identifier", default: serverUrl }, (v) => parseIdentifier(v, "The identifier")));
+    (await askParsed(prompter, { message: "API identifier (the audience MCP clients ask tokens for)", flag: "--api-identifier", default: serverUrl }, (v) =>
+      parseIdentifier(v, "The identifier"),
+    ));
   const apiName = given.apiName ?? (await askParsed(prompter, { message: "API name", flag: "--api-name", default: "MCP Server" }, parseApiName));
-  const scopes = given.scopes ?? (await askParsed(prompter, { message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity" }, parseScopes));
+  const scopes =
+    given.scopes ??
+    (await askParsed(prompter, { message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity" }, parseScopes));
   return { serverUrl, identifier, apiName, scopes };
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
 export function parseEmails(raw: string): string[] {
-  const emails = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const emails = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = emails.filter((e) => !EMAIL.test(e));
   if (bad.length) throw new InputError(`Not an email address: ${bad.join(", ")}.`);
   return emails;
@@ -111,7 +120,8 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
   if (choice === "none") return undefined;
   const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, parseEmails);
   const role: RoleDesired = { name: `${api.apiName ?? "MCP Server"} User`, description: `Can use every tool of ${api.apiName ?? "the MCP server"}`, permissions: scopes, users };
-  const save = !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then mcp-auth0 roles sync)?`, default: true }));
+  const save =
+    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then mcp-auth0 roles sync)?`, default: true }));
   return { file: ROLES_FILE, roles: [role], save };
 }
 
@@ -124,7 +134,11 @@ export async function saveRolesFile(ctx: Context, roles: RolesAnswer | undefined
 }
 
 /** Where the .env goes (checked writable at once) and, unless --template said, which preset. */
-export async function askEnv(ctx: Context, mode: InitMode, given: { envPath?: string; template?: string; followSymlinks?: boolean }): Promise<{ envPath: string; template?: string }> {
+export async function askEnv(
+  ctx: Context,
+  mode: InitMode,
+  given: { envPath?: string; template?: string; followSymlinks?: boolean },
+): Promise<{ envPath: string; template?: string }> {
   const { prompter, deps } = ctx;
   const envPath =
     given.envPath ??

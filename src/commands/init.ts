@@ -102,11 +102,23 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     given = await valuesFromFlags(options, ctx, config, wizard);
     if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
     if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
-    if (rolesFromFlag && given.scopes && given.identifier) assertPermissionsAreScopes(rolesFromFlag.roles, given.scopes.map((s) => s.value), given.identifier, rolesFromFlag.file);
+    if (rolesFromFlag && given.scopes && given.identifier)
+      assertPermissionsAreScopes(
+        rolesFromFlag.roles,
+        given.scopes.map((s) => s.value),
+        given.identifier,
+        rolesFromFlag.file,
+      );
   });
   if (wizard) await showTenant(ctx, tenant);
   const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
-  if (rolesFromFlag && wizard) assertPermissionsAreScopes(rolesFromFlag.roles, api.scopes.map((s) => s.value), api.identifier, rolesFromFlag.file);
+  if (rolesFromFlag && wizard)
+    assertPermissionsAreScopes(
+      rolesFromFlag.roles,
+      api.scopes.map((s) => s.value),
+      api.identifier,
+      rolesFromFlag.file,
+    );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
@@ -136,19 +148,24 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
               : {
                   message: "Connections MCP clients may log users in with (promoted to domain level)",
                   flag: "--connections",
-                  choices: state.connections.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`, value: c.name, checked: c.is_domain_connection })),
+                  choices: state.connections.map((c) => ({
+                    name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`,
+                    value: c.name,
+                    checked: c.is_domain_connection,
+                  })),
                 },
           )
         : [];
 
   const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
-  const { envPath, template: chosenTemplate } = wizard ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks }) : { envPath: options.envPath ?? ".env", template: options.template };
+  const { envPath, template: chosenTemplate } = wizard
+    ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks })
+    : { envPath: options.envPath ?? ".env", template: options.template };
   const template = await templateForMode(chosenTemplate, mode);
   const envFilePath = resolvePath(deps.cwd, envPath);
   if (options.envPath === undefined && !wizard) await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
   if (usesValue(template, "clientSecret") && !scopeOptions.clientSecret) assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, { mode, clientSecret: true }), []);
-  let policy: DefaultAudiencePolicy =
-    options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
+  let policy: DefaultAudiencePolicy = options.defaultAudience === true ? "replace" : options.defaultAudience === false ? "never" : (config?.desired.defaultAudience ?? "auto");
   const otherAudience = state.settings.default_audience && state.settings.default_audience !== api.identifier ? state.settings.default_audience : undefined;
   if (policy === "auto" && otherAudience && prompter.interactive) {
     const replace = await prompter.confirm({
@@ -185,7 +202,13 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     apiBaseUrl,
     scope: proxyScope(apiScopes),
   };
-  const envFile = await planEnvFile(tenant, template, values, { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun }, application);
+  const envFile = await planEnvFile(
+    tenant,
+    template,
+    values,
+    { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
+    application,
+  );
   const plan = { ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] };
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
@@ -213,7 +236,13 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
             ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
             : settledState(state, report);
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
-          const checks = await diagnose(tenant, { identifier: api.identifier, connections: connectionNames, state: after, rolePermissions: roles ? rolePermissions : undefined, command: (words) => suggest(ctx, words) });
+          const checks = await diagnose(tenant, {
+            identifier: api.identifier,
+            connections: connectionNames,
+            state: after,
+            rolePermissions: roles ? rolePermissions : undefined,
+            command: (words) => suggest(ctx, words),
+          });
           return completeBareFixes(ctx, checks, {
             identifier: api.identifier,
             scopes: api.scopes,

@@ -17,7 +17,10 @@ export async function configFor(ctx: Context, explicit: string | undefined) {
   const loaded = await loadInitConfig(ctx, explicit);
   if (!loaded) throw new InputError(`No config file: looked for ${CONFIG_FILES.join(", ")} in ${ctx.deps.cwd}.`, "Pass --config <file>.");
   if (loaded.config.mode !== "dcr") {
-    throw new InputError(`${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`, "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.");
+    throw new InputError(
+      `${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`,
+      "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
+    );
   }
   return loaded;
 }
@@ -39,7 +42,11 @@ export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   if (ctx.options.json) ctx.logger.json({ plan: planToJson(plan) });
   if (options.check && !isConverged(plan)) {
     const drift = pendingChanges(plan).map((c) => c.label);
-    throw new CliError(`The tenant differs from the config file: ${drift.join("; ")}.`, ExitCode.drift, `Run ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])} to apply the file, or update the file.`);
+    throw new CliError(
+      `The tenant differs from the config file: ${drift.join("; ")}.`,
+      ExitCode.drift,
+      `Run ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])} to apply the file, or update the file.`,
+    );
   }
   return ExitCode.ok;
 }

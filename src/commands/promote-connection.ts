@@ -27,7 +27,11 @@ export async function runPromoteConnection(raw: unknown, ctx: Context, names: st
       await ctx.prompter.checkbox({
         message: demote ? "Connections to demote from domain level" : "Domain-level connections (checked = MCP clients may log users in with it)",
         flag: "[connections…]",
-        choices: all.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — domain level" : ""}`, value: c.id, checked: demote ? false : c.is_domain_connection })),
+        choices: all.map((c) => ({
+          name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — domain level" : ""}`,
+          value: c.id,
+          checked: demote ? false : c.is_domain_connection,
+        })),
       }),
     );
     changes = demote

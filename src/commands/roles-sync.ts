@@ -23,7 +23,9 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
   const options = optionsSchema.parse(raw);
   const roles = await loadRolesFile(resolve(ctx.deps.cwd, options.file));
   const rawIdentifier =
-    options.apiIdentifier ?? (await identifierFromContext(ctx)) ?? (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier (or AUTH0_AUDIENCE in ./.env)" }));
+    options.apiIdentifier ??
+    (await identifierFromContext(ctx)) ??
+    (await ctx.prompter.input({ message: "API identifier whose permissions the roles grant", flag: "--api-identifier (or AUTH0_AUDIENCE in ./.env)" }));
   const identifier = parseIdentifier(rawIdentifier);
   const tenant = await openTenant(ctx);
   assertReadScopes(tenant.scopes, ROLES_SYNC_SCOPES.reads, ROLES_SYNC_SCOPES.writes);
@@ -33,7 +35,12 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
   const existing = await readRoles(tenant);
   const [api, reads] = await Promise.all([readResourceServer(tenant, identifier), readDesiredRoles(tenant, existing, roles, identifier)]);
   if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with mcp-auth0 init, or check --api-identifier.");
-  assertPermissionsAreScopes(roles, (api.scopes ?? []).map((s) => s.value), identifier, options.file);
+  assertPermissionsAreScopes(
+    roles,
+    (api.scopes ?? []).map((s) => s.value),
+    identifier,
+    options.file,
+  );
 
   const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune, reads);
   return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings });

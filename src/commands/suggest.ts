@@ -77,7 +77,15 @@ function completeFix(ctx: Context, fix: string, facts: FixFacts): string {
   if (command === "roles sync" && facts.rolesFile) completed.splice(completed.indexOf("--file") + 1, 1, facts.rolesFile);
   const file = command === "roles sync" ? completed[completed.indexOf("--file") + 1] : undefined;
   const noFile = file !== undefined && !existsSync(resolve(ctx.deps.cwd, file)) ? `after writing ${file} (the README's "Roles file" shows its format)` : undefined;
-  const note = remark ?? noFile ?? (words.includes("<name>") && facts.connections.length > 1 ? `or another of: ${facts.connections.map((c) => c.name).filter((n) => n !== suggestion).join(", ")}` : undefined);
+  const note =
+    remark ??
+    noFile ??
+    (words.includes("<name>") && facts.connections.length > 1
+      ? `or another of: ${facts.connections
+          .map((c) => c.name)
+          .filter((n) => n !== suggestion)
+          .join(", ")}`
+      : undefined);
   if (words.includes("<name>") && !suggestion) return "create a connection in the Dashboard (Authentication → Database), then promote it";
   return `${suggest(ctx, completed)}${note ? `  # ${note}` : ""}`;
 }

@@ -51,7 +51,10 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<
   const parsed = configSchema.safeParse(expanded);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InputError(`The config file ${file} is invalid at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`, "Its JSON Schema (schema/mcp-auth0.config.schema.json in the package) lets editors check it as you type.");
+    throw new InputError(
+      `The config file ${file} is invalid at ${issue.path.join(".") || "(top level)"}: ${issue.message}.`,
+      "Its JSON Schema (schema/mcp-auth0.config.schema.json in the package) lets editors check it as you type.",
+    );
   }
   return parsed.data;
 }

@@ -124,6 +124,7 @@ export async function loginUser(fetchFn: Fetch, issuer: string, email: string, a
     body: new URLSearchParams({ grant_type: "authorization_code", client_id: client, code, code_verifier: verifier, redirect_uri: REDIRECT_URI }).toString(),
   });
   const body = (await answer.json()) as { access_token?: string; token_type?: string; expires_in?: number; scope?: string; error?: string; error_description?: string };
-  if (answer.status !== 200 || !body.access_token) throw new Error(`loginUser(${email}): token request failed (HTTP ${answer.status}): ${body.error ?? ""} ${body.error_description ?? ""}`);
+  if (answer.status !== 200 || !body.access_token)
+    throw new Error(`loginUser(${email}): token request failed (HTTP ${answer.status}): ${body.error ?? ""} ${body.error_description ?? ""}`);
   return { accessToken: body.access_token, tokenType: body.token_type ?? "Bearer", expiresIn: body.expires_in ?? 0, scope: body.scope ?? "", clientId: client };
 }

@@ -54,7 +54,9 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const [metadata, server, usage] = await Promise.all([
     oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
     options.serverUrl
-      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
+      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) =>
+          fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!),
+        )
       : Promise.resolve([]),
     // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
     options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),

@@ -33,10 +33,7 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   const checks: Check[] = [];
   const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
 
-  const [oidc, oauthAs] = await Promise.all([
-    get(doFetch, urls.openidConfiguration),
-    get(doFetch, urls.oauthMetadata),
-  ]);
+  const [oidc, oauthAs] = await Promise.all([get(doFetch, urls.openidConfiguration), get(doFetch, urls.oauthMetadata)]);
   if (oidc.status !== 200 || !oidc.json) {
     add("/.well-known/openid-configuration", "fail", `not readable (${oidc.status === "error" ? oidc.error : `HTTP ${oidc.status}`})`);
     return checks;
@@ -46,7 +43,13 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   // Auth0 advertises /oidc/register whether or not DCR is on; with it off, registration answers 400.
   if (!m.registration_endpoint) add("Registration endpoint", dcrExpected ? "fail" : "warn", "absent: Dynamic Client Registration is off", initFix);
   else if (dcrExpected) add("Registration endpoint", "pass", String(m.registration_endpoint));
-  else add("Registration endpoint", "warn", `${String(m.registration_endpoint)} is advertised, but Dynamic Client Registration is off: registering answers 400 ("dynamic client registration is disabled")`, initFix);
+  else
+    add(
+      "Registration endpoint",
+      "warn",
+      `${String(m.registration_endpoint)} is advertised, but Dynamic Client Registration is off: registering answers 400 ("dynamic client registration is disabled")`,
+      initFix,
+    );
   const pkce = Array.isArray(m.code_challenge_methods_supported) && m.code_challenge_methods_supported.includes("S256");
   add("PKCE S256", pkce ? "pass" : "fail", pkce ? "supported" : "code_challenge_methods_supported does not list S256");
   if (typeof m.jwks_uri !== "string") add("JWKS", "fail", "no jwks_uri");
@@ -82,7 +85,12 @@ export async function serverChecks(
   const probe = await get(doFetch, serverUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "mcp-auth0 doctor", version: "1" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "mcp-auth0 doctor", version: "1" } },
+    }),
   });
   if (probe.status === "error") {
     add("Reachable", "fail", `cannot connect (${probe.error})`, "Start the MCP server, or check --server-url");
@@ -90,8 +98,15 @@ export async function serverChecks(
   }
   const challenge = probe.headers?.get("www-authenticate") ?? "";
   const pointer = /resource_metadata="([^"]+)"/i.exec(challenge)?.[1];
-  if (probe.status !== 401) add("Asks for a token", "fail", `an unauthenticated request got HTTP ${probe.status}, not 401`, "Protect the MCP endpoint with bearer-token verification");
-  else add("Asks for a token", pointer ? "pass" : "warn", pointer ? `401, resource_metadata=${pointer}` : "401, but WWW-Authenticate names no resource_metadata", pointer ? undefined : "Add resource_metadata to the WWW-Authenticate header (RFC 9728)");
+  if (probe.status !== 401)
+    add("Asks for a token", "fail", `an unauthenticated request got HTTP ${probe.status}, not 401`, "Protect the MCP endpoint with bearer-token verification");
+  else
+    add(
+      "Asks for a token",
+      pointer ? "pass" : "warn",
+      pointer ? `401, resource_metadata=${pointer}` : "401, but WWW-Authenticate names no resource_metadata",
+      pointer ? undefined : "Add resource_metadata to the WWW-Authenticate header (RFC 9728)",
+    );
 
   const url = new URL(serverUrl);
   const metadataUrl = pointer ?? `${url.origin}/.well-known/oauth-protected-resource${url.pathname === "/" ? "" : url.pathname}`;
@@ -109,12 +124,23 @@ export async function serverChecks(
   else if (stripSlash(resource) === stripSlash(identifier)) {
     add("resource", "fail", `${resource} differs from the API identifier ${identifier} by a trailing slash: Auth0 compares them exactly and answers "Service not found"`, fix);
   } else if (originOnly(resource, identifier) || originOnly(identifier, resource)) {
-    add("resource", "fail", `${resource} and the API identifier ${identifier} differ by the path (one is the origin only): Auth0 compares them exactly and answers "Service not found"`, fix);
+    add(
+      "resource",
+      "fail",
+      `${resource} and the API identifier ${identifier} differ by the path (one is the origin only): Auth0 compares them exactly and answers "Service not found"`,
+      fix,
+    );
   } else add("resource", "fail", `${resource || "(none)"} is not the API identifier ${identifier}: Auth0 answers "Service not found"`, fix);
   const servers = Array.isArray(meta.json.authorization_servers) ? (meta.json.authorization_servers as unknown[]).map(String) : [];
   const { issuer } = tenantUrls(domain);
   if (servers.includes(issuer)) add("authorization_servers", "pass", issuer);
-  else if (servers.some((s) => stripSlash(s) === stripSlash(issuer))) add("authorization_servers", "warn", `${servers.join(", ")} differs from the tenant's issuer ${issuer} by a trailing slash; strict clients compare it exactly`, `List ${issuer} exactly in authorization_servers`);
+  else if (servers.some((s) => stripSlash(s) === stripSlash(issuer)))
+    add(
+      "authorization_servers",
+      "warn",
+      `${servers.join(", ")} differs from the tenant's issuer ${issuer} by a trailing slash; strict clients compare it exactly`,
+      `List ${issuer} exactly in authorization_servers`,
+    );
   else add("authorization_servers", "fail", `${servers.join(", ") || "(none)"} does not name the tenant ${issuer}`, "Set AUTH0_DOMAIN to the tenant's domain");
   return checks;
 }

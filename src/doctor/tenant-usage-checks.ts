@@ -58,17 +58,27 @@ export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fi
   const checks: Check[] = [];
   const add = (group: string, title: string, status: Check["status"], detail: string, fixText?: string) => checks.push({ group, title, status, detail, fix: fixText });
   // Rules run on every login, and Auth0 fails third-party (DCR) logins on tenants with active Rules.
-  if (unreadable(facts.rules)) add("Rules (legacy login pipeline)", "Active rules", "note", `not checked: ${facts.rules.unreadable}. Active Rules make DCR clients' logins fail; grant read:rules to check`);
+  if (unreadable(facts.rules))
+    add("Rules (legacy login pipeline)", "Active rules", "note", `not checked: ${facts.rules.unreadable}. Active Rules make DCR clients' logins fail; grant read:rules to check`);
   else if (!facts.rules.length) add("Rules (legacy login pipeline)", "Active rules", "pass", "none active");
   else {
-    add("Rules (legacy login pipeline)", "Active rules", "fail",
+    add(
+      "Rules (legacy login pipeline)",
+      "Active rules",
+      "fail",
       `${facts.rules.length} active (${facts.rules.map((r) => r.name).join(", ")}): Auth0 fails third-party clients' logins while Rules are active; move them to Actions and turn them off`,
-      facts.rules.map((r) => fix.disableRule(r.id)).join(" && "));
+      facts.rules.map((r) => fix.disableRule(r.id)).join(" && "),
+    );
   }
 
   const A = "Applications";
   if (unreadable(facts.clients)) {
-    add(A, "Third-party applications", "note", `not counted: ${facts.clients.unreadable}. A free tenant holds ${FREE_PLAN_APPLICATIONS} applications and every DCR registration is one; grant read:clients to count them`);
+    add(
+      A,
+      "Third-party applications",
+      "note",
+      `not counted: ${facts.clients.unreadable}. A free tenant holds ${FREE_PLAN_APPLICATIONS} applications and every DCR registration is one; grant read:clients to count them`,
+    );
     if (settings.client_id_metadata_document_supported === true) add(A, "Imported CIMD clients", "note", `not checked: ${facts.clients.unreadable}`);
     return checks;
   }
@@ -77,9 +87,13 @@ export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fi
   const summary = `${apps.length} application${apps.length === 1 ? "" : "s"}, ${thirdParty.length} of them third-party (registered by MCP clients)`;
   if (apps.length >= FREE_PLAN_APPLICATIONS && thirdParty.length) {
     const oldest = thirdParty[0]!;
-    add(A, "Third-party applications", "warn",
+    add(
+      A,
+      "Third-party applications",
+      "warn",
       `${summary}: a free tenant holds at most ${FREE_PLAN_APPLICATIONS}, so the next DCR registration fails there. Delete registrations no longer used, e.g. ${oldest.name ?? oldest.client_id} (${oldest.client_id})`,
-      fix.deleteClient(oldest.client_id!));
+      fix.deleteClient(oldest.client_id!),
+    );
   } else {
     add(A, "Third-party applications", "note", `${summary}; a free tenant holds at most ${FREE_PLAN_APPLICATIONS}, and every DCR registration is one`);
   }
@@ -90,9 +104,13 @@ export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fi
     const imported = apps.filter((c) => c.external_metadata_type === "cimd");
     if (imported.length) add(A, "Imported CIMD clients", "pass", imported.map((c) => c.external_client_id ?? c.client_id).join(", "));
     else {
-      add(A, "Imported CIMD clients", "warn",
+      add(
+        A,
+        "Imported CIMD clients",
+        "warn",
         "none, but the tenant advertises Client ID Metadata Documents: Auth0 accepts a CIMD client only once its URL is imported, so clients that prefer CIMD (Claude, VS Code) fail where DCR would work",
-        fix.init("--cimd", "--cimd-client", "<client-metadata-url>"));
+        fix.init("--cimd", "--cimd-client", "<client-metadata-url>"),
+      );
     }
   }
   return checks;

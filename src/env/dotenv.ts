@@ -286,9 +286,7 @@ function closingQuote(body: string, quote: string): number {
 }
 
 function unescapeDoubleQuoted(raw: string): string {
-  return raw
-    .replace(/\r\n/g, "\n")
-    .replace(/\\(.)/gs, (_, char: string) => (char === "n" ? "\n" : char === "r" ? "\r" : char === "t" ? "\t" : char));
+  return raw.replace(/\r\n/g, "\n").replace(/\\(.)/gs, (_, char: string) => (char === "n" ? "\n" : char === "r" ? "\r" : char === "t" ? "\t" : char));
 }
 
 /**
@@ -385,10 +383,7 @@ function decodeUtf8(bytes: Buffer, path: string): string {
     // ignoreBOM keeps a byte order mark in the text, so that it is written back unchanged.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new InputError(
-      `${path} is not UTF-8 text, so it cannot be merged without changing it.`,
-      "Save it as UTF-8, or choose another file with --env-path.",
-    );
+    throw new InputError(`${path} is not UTF-8 text, so it cannot be merged without changing it.`, "Save it as UTF-8, or choose another file with --env-path.");
   }
 }
 
@@ -397,10 +392,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function isDirectoryError(path: string): InputError {
-  return new InputError(
-    `The .env path ${path} is a directory.`,
-    `Pass the path of a file with --env-path, e.g. ${join(path, ".env")}.`,
-  );
+  return new InputError(`The .env path ${path} is a directory.`, `Pass the path of a file with --env-path, e.g. ${join(path, ".env")}.`);
 }
 
 function notRegularFileError(path: string): InputError {
@@ -408,10 +400,7 @@ function notRegularFileError(path: string): InputError {
 }
 
 function notADirectoryError(path: string, directory: string): InputError {
-  return new InputError(
-    `Cannot write ${path}: ${directory} is not a directory.`,
-    "Choose a file in an existing directory with --env-path.",
-  );
+  return new InputError(`Cannot write ${path}: ${directory} is not a directory.`, "Choose a file in an existing directory with --env-path.");
 }
 
 /** Turns a file-system failure into an error that names the path and what to do. */
@@ -420,10 +409,7 @@ function toInputError(error: unknown, path: string, subject: "file" | "directory
   const directory = dirname(path);
   switch (errorCode(error)) {
     case "ENOENT":
-      return new InputError(
-        `Cannot write ${path}: the directory ${directory} does not exist.`,
-        `Create it (mkdir -p ${directory}) or choose another file with --env-path.`,
-      );
+      return new InputError(`Cannot write ${path}: the directory ${directory} does not exist.`, `Create it (mkdir -p ${directory}) or choose another file with --env-path.`);
     case "ENOTDIR":
       return notADirectoryError(path, directory);
     case "EISDIR":
@@ -431,10 +417,7 @@ function toInputError(error: unknown, path: string, subject: "file" | "directory
     case "EACCES":
     case "EPERM":
       return subject === "file"
-        ? new InputError(
-            `Cannot write ${path}: permission denied.`,
-            `Make it readable and writable for you (chmod u+rw ${path}) or choose another file with --env-path.`,
-          )
+        ? new InputError(`Cannot write ${path}: permission denied.`, `Make it readable and writable for you (chmod u+rw ${path}) or choose another file with --env-path.`)
         : new InputError(
             `Cannot write ${path}: the directory ${directory} is not writable (the .env is written to a temporary file there, then renamed).`,
             `Make the directory writable for you or choose another file with --env-path.`,

@@ -30,8 +30,12 @@ export function parseAbsoluteUrl(raw: string, flag: string, example: string): st
 
 export function parseCallbackUrls(raw: string[]): string[] {
   for (const item of raw) assertNoControlCharacters(item, "--callback-url");
-  const urls = raw.flatMap((item) => item.split(",")).map((s) => s.trim()).filter(Boolean);
-  if (!urls.length) throw new InputError("--callback-url lists no URL.", "Give the URL where your MCP server receives Auth0's answer, e.g. --callback-url http://localhost:3000/oauth/callback.");
+  const urls = raw
+    .flatMap((item) => item.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!urls.length)
+    throw new InputError("--callback-url lists no URL.", "Give the URL where your MCP server receives Auth0's answer, e.g. --callback-url http://localhost:3000/oauth/callback.");
   return [...new Set(urls.map((u) => parseAbsoluteUrl(u, "--callback-url", "http://localhost:3000/oauth/callback")))];
 }
 

@@ -56,7 +56,10 @@ export async function loadRolesFile(path: string): Promise<RoleDesired[]> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? issue.path.join(".") : "(top level)";
-    throw new InputError(`The roles file ${path} is invalid at ${where}: ${issue.message}.`, "See the roles file format in the README (roles: [{name, description, permissions, users}]).");
+    throw new InputError(
+      `The roles file ${path} is invalid at ${where}: ${issue.message}.`,
+      "See the roles file format in the README (roles: [{name, description, permissions, users}]).",
+    );
   }
   return parsed.data.roles.map((r) => ({ name: r.name, description: r.description, permissions: [...new Set(r.permissions)], users: [...new Set(r.users)] }));
 }

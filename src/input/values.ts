@@ -59,7 +59,10 @@ export function parseStrictUrl(input: string, flag: string, example: string, loc
   }
   const bad = [...raw].find((char) => !URL_CHARACTERS.test(char));
   if (bad !== undefined) {
-    throw new InputError(`${flag} "${raw}" contains ${bad === " " ? "a space" : `"${bad}"`}, which a URL cannot hold unencoded.`, `Percent-encode it, or give the URL as the server serves it, e.g. ${example}.`);
+    throw new InputError(
+      `${flag} "${raw}" contains ${bad === " " ? "a space" : `"${bad}"`}, which a URL cannot hold unencoded.`,
+      `Percent-encode it, or give the URL as the server serves it, e.g. ${example}.`,
+    );
   }
   if (/%(?![0-9A-Fa-f]{2})/.test(raw)) throw new InputError(`${flag} "${raw}" has a "%" that does not start a percent-encoding (%XX).`, `E.g. ${example}.`);
   if (!/^https?:\/\/[^/?#]/.test(raw)) throw new InputError(`${flag} "${raw}" must start with ${url.protocol}// and a host.`, `E.g. ${example}.`);
@@ -74,7 +77,10 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,280}$/;
 /** `tool:whoami=Read your identity,tool:greet` → [{value, description}, {value}]. */
 export function parseScopes(raw: string, flag = "--scopes"): ScopeInput[] {
   assertNoControlCharacters(raw, flag);
-  const items = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return validateScopes(
     items.map((item) => {
       const eq = item.indexOf("=");
@@ -115,7 +121,10 @@ export function parseIdentifier(input: string, flag = "--api-identifier"): strin
 
 export function parseList(raw: string | undefined, flag = "--connections"): string[] {
   if (raw !== undefined) assertNoControlCharacters(raw, flag);
-  return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function parseApiName(raw: string): string {

@@ -71,7 +71,11 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {
     await tenant.close();
-    throw new DevTenantError(`--auto-login ${options.autoLogin}: no such dev user (${users().map((u) => u.email).join(", ")}).`);
+    throw new DevTenantError(
+      `--auto-login ${options.autoLogin}: no such dev user (${users()
+        .map((u) => u.email)
+        .join(", ")}).`,
+    );
   }
 
   const caCertPath = tenant.caCertPath ?? join(dataDir, "ca.pem");

@@ -103,7 +103,12 @@ export function listPage<T>(all: readonly T[], key: string, query: URLSearchPara
 export function selectFields<T extends object>(item: T, query: URLSearchParams): Partial<T> {
   const fields = query.get("fields");
   if (!fields) return item;
-  const names = new Set(fields.split(",").map((f) => f.trim()).filter(Boolean));
+  const names = new Set(
+    fields
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean),
+  );
   const include = boolParam(query, "include_fields") ?? true;
   return Object.fromEntries(Object.entries(item).filter(([k]) => names.has(k) === include)) as Partial<T>;
 }

@@ -12,7 +12,11 @@ import { ApiError } from "./http.js";
 
 const looseObject = z.record(z.string(), z.unknown());
 /** Auth0 rejects `<` and `>` in display names (API, application). */
-const safeName = z.string().min(1).max(200).regex(/^[^<>]*$/);
+const safeName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^<>]*$/);
 
 export const SIGNING_ALGS = ["HS256", "RS256", "RS512", "PS256"] as const;
 /** The `_authz` dialects add a `permissions` claim; they are only useful with `enforce_policies: true`. */

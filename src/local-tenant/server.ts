@@ -125,10 +125,12 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
   const canonical = await listenHeld(options.port ?? 0, tls);
   const wantsCustom = options.customDomain !== undefined && options.customDomain !== false;
   const customPort = typeof options.customDomain === "object" ? (options.customDomain.port ?? 0) : 0;
-  const customServer = wantsCustom ? await listenHeld(customPort, tls).catch(async (error: unknown) => {
-    await canonical.close();
-    throw error;
-  }) : undefined;
+  const customServer = wantsCustom
+    ? await listenHeld(customPort, tls).catch(async (error: unknown) => {
+        await canonical.close();
+        throw error;
+      })
+    : undefined;
   const servers = [canonical, ...(customServer ? [customServer] : [])];
   try {
     const domain = `localhost:${canonical.port}`;
@@ -216,8 +218,7 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
         const client = addM2MApplication(store, `M2M application ${store.clients.length + 1}`, scopes);
         return { clientId: client.client_id, clientSecret: client.client_secret ?? "" };
       },
-      issueManagementToken: (scopes, opts) =>
-        signingKey.signManagementToken(store.domain, { clientId: m2m.clientId, scopes, expiresInSeconds: opts?.expiresInSeconds ?? 86400 }),
+      issueManagementToken: (scopes, opts) => signingKey.signManagementToken(store.domain, { clientId: m2m.clientId, scopes, expiresInSeconds: opts?.expiresInSeconds ?? 86400 }),
     };
     return { ...tenant, ...controls };
   } catch (error) {

@@ -282,10 +282,7 @@ export class TenantStore {
 
   /** GET/PATCH/DELETE /resource-servers/{id} accept the id or the identifier. */
   findResourceServer(idOrIdentifier: string): ResourceServer | undefined {
-    return (
-      this.resourceServers.find((rs) => rs.id === idOrIdentifier) ??
-      this.resourceServers.find((rs) => rs.identifier === idOrIdentifier)
-    );
+    return this.resourceServers.find((rs) => rs.id === idOrIdentifier) ?? this.resourceServers.find((rs) => rs.identifier === idOrIdentifier);
   }
 
   resourceServerByIdentifier(identifier: string): ResourceServer | undefined {

@@ -133,7 +133,9 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
 export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<ApplyReport> {
   const tasks: Task[] = orderChanges(pendingChanges(plan)).map((change) => {
     let finish!: (error?: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))))));
+    const done = new Promise<void>(
+      (resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))))),
+    );
     done.catch(() => undefined);
     return { change, written: {}, applied: false, done, finish };
   });
@@ -142,7 +144,13 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
   const steps = (async () => {
     for (const task of tasks) await hooks.step(describeStep(task.change), () => task.done).catch(() => undefined);
   })();
-  const lastWave = (task: Task) => Math.max(0, ...handlerOf(task.change).writes(task.change).map((w) => w.wave));
+  const lastWave = (task: Task) =>
+    Math.max(
+      0,
+      ...handlerOf(task.change)
+        .writes(task.change)
+        .map((w) => w.wave),
+    );
 
   let failure: unknown;
   for (const wave of WAVES) {
@@ -156,7 +164,9 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
     const separate: Task[] = [];
     for (const task of live) {
-      const writes = handlerOf(task.change).writes(task.change).filter((w) => w.wave === wave);
+      const writes = handlerOf(task.change)
+        .writes(task.change)
+        .filter((w) => w.wave === wave);
       for (const write of writes) {
         if ("merge" in write) merged.set(write.merge.key, [...(merged.get(write.merge.key) ?? []), { task, merge: write.merge }]);
       }

@@ -60,7 +60,11 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   if (options.destructive && pending.length && !prompter.interactive && !ctx.options.yes) {
     throw new InputError("This removes things from the tenant: pass --yes to confirm without a prompt.", "Check the plan above first, or run it with --dry-run.");
   }
-  if ((pending.length || envPending) && prompter.interactive && !(await prompter.confirm({ message: options.destructive ? "Remove these from the tenant?" : "Apply these changes?", default: !options.destructive }))) {
+  if (
+    (pending.length || envPending) &&
+    prompter.interactive &&
+    !(await prompter.confirm({ message: options.destructive ? "Remove these from the tenant?" : "Apply these changes?", default: !options.destructive }))
+  ) {
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }

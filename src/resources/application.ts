@@ -28,7 +28,6 @@ export interface ApplicationChange extends BaseChange {
   enableConnections: Array<{ id: string; name: string }>;
 }
 
-
 /**
  * Proxy mode: MCP servers built on an OAuth proxy (mcp-use `oauthProxy`, FastMCP `Auth0Provider`,
  * Cloudflare `remote-mcp-auth0`) log users in with one pre-registered Regular Web Application and
@@ -102,7 +101,10 @@ export function findApplication(all: Application[], name: string): Application |
     );
   }
   if (named.length > 1) {
-    throw new InputError(`${named.length} applications are named "${name}" (${ids}): mcp-auth0 cannot tell which one to use.`, "Rename the extra ones in the Dashboard, or choose another name with --app-name.");
+    throw new InputError(
+      `${named.length} applications are named "${name}" (${ids}): mcp-auth0 cannot tell which one to use.`,
+      "Rename the extra ones in the Dashboard, or choose another name with --app-name.",
+    );
   }
   const app = named[0]!;
   if (app.app_type && app.app_type !== PROXY_APPLICATION_SETTINGS.app_type) {

@@ -71,7 +71,10 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
   headline: (change) => (change.replaces ? `${change.label}: replace (delete + create)` : plainHeadline(change)),
   details: (change) =>
     change.replaces
-      ? [`delete grant ${change.replaces.id}, then create it again: ${change.replaces.why}`, ...fieldLines({ ...change, fields: change.fields.filter((f) => f.field !== "subject_type") })]
+      ? [
+          `delete grant ${change.replaces.id}, then create it again: ${change.replaces.why}`,
+          ...fieldLines({ ...change, fields: change.fields.filter((f) => f.field !== "subject_type") }),
+        ]
       : fieldLines(change),
   json: (change) => (change.replaces ? { replaces: change.replaces } : {}),
   describe: (change) => `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,

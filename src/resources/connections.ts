@@ -45,10 +45,7 @@ export function resolveConnections(all: Connection[], requested: string[]): Conn
     } else unknown.push(ref);
   }
   if (unknown.length) {
-    throw new InputError(
-      `Unknown connection${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`,
-      `Available: ${all.map((c) => `${c.name} (${c.id})`).join(", ") || "none"}.`,
-    );
+    throw new InputError(`Unknown connection${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`, `Available: ${all.map((c) => `${c.name} (${c.id})`).join(", ") || "none"}.`);
   }
   return found;
 }
@@ -77,7 +74,11 @@ export const connectionHandler: Handler<ConnectionChange> = {
   scopes: () => ["update:connections"],
   headline: (change) => {
     const state =
-      change.action === "unchanged" ? `already ${change.domainLevel ? "domain level" : "not domain level"}` : change.domainLevel ? "promote to domain level" : "demote from domain level";
+      change.action === "unchanged"
+        ? `already ${change.domainLevel ? "domain level" : "not domain level"}`
+        : change.domainLevel
+          ? "promote to domain level"
+          : "demote from domain level";
     return `${change.label} (${change.strategy}): ${state}`;
   },
   details: () => [],

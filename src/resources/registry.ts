@@ -9,7 +9,8 @@ import { deletionHandler, type DeleteChange } from "./deletion.js";
 import { cimdClientHandler, type CimdClientChange } from "./cimd-client.js";
 
 /** Every change a plan can hold: one kind per handler below. */
-export type Change = TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange | ApplicationChange | CimdClientChange | DeleteChange;
+export type Change =
+  TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange | ApplicationChange | CimdClientChange | DeleteChange;
 
 type Registry = { [K in Change["kind"]]: Handler<Extract<Change, { kind: K }>> };
 

@@ -32,7 +32,6 @@ export const API_SETTINGS = {
 
 export type ResourceServer = Management.ResourceServer;
 
-
 /** One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. */
 export async function readResourceServer(tenant: Tenant, identifier: string): Promise<ResourceServer | undefined> {
   try {

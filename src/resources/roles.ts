@@ -103,13 +103,7 @@ export interface RoleReads {
  * soon as the role that needs it is known, so independent reads overlap. What `known` already holds
  * (read ahead with the tenant's state) is not read again.
  */
-export async function readDesiredRoles(
-  tenant: Tenant,
-  existing: Management.Role[],
-  desired: RoleDesired[],
-  apiIdentifier: string,
-  known?: RoleReads,
-): Promise<RoleReads> {
+export async function readDesiredRoles(tenant: Tenant, existing: Management.Role[], desired: RoleDesired[], apiIdentifier: string, known?: RoleReads): Promise<RoleReads> {
   const byName = new Map(existing.map((r) => [r.name, r]));
   const reads: RoleReads = { states: new Map(known?.states), usersByEmail: new Map(known?.usersByEmail) };
   const lookup = createUserLookup(tenant);
@@ -130,26 +124,20 @@ export async function readDesiredRoles(
 
 /** "One email, several users" is worth saying: the role goes to each of them. */
 export function multipleUserWarnings(users: Map<string, string[]>): string[] {
-  return [...users].filter(([, ids]) => ids.length > 1).map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);
+  return [...users]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);
 }
 
-export function planRole(
-  current: RoleState | undefined,
-  desired: RoleDesired,
-  apiIdentifier: string,
-  usersByEmail: Map<string, string[]>,
-  prune: boolean,
-): RoleChange {
+export function planRole(current: RoleState | undefined, desired: RoleDesired, apiIdentifier: string, usersByEmail: Map<string, string[]>, prune: boolean): RoleChange {
   const have = new Set(current?.permissions ?? []);
   const want = new Set(desired.permissions);
   const addPermissions = desired.permissions.filter((p) => !have.has(p));
   const removePermissions = prune ? (current?.permissions ?? []).filter((p) => !want.has(p)) : [];
   // An email already among the role's members was not looked up: its user holds the role.
   const toAssign = desired.users.filter((e) => !current?.memberEmails?.has(e.toLowerCase()));
-  const unknownEmails = toAssign.filter((e) => !(usersByEmail.get(e)?.length));
-  const addUsers = toAssign.flatMap((email) =>
-    (usersByEmail.get(email) ?? []).filter((id) => !current?.userIds.has(id)).map((userId) => ({ email, userId })),
-  );
+  const unknownEmails = toAssign.filter((e) => !usersByEmail.get(e)?.length);
+  const addUsers = toAssign.flatMap((email) => (usersByEmail.get(email) ?? []).filter((id) => !current?.userIds.has(id)).map((userId) => ({ email, userId })));
   const descriptionDiffers = current !== undefined && desired.description !== undefined && (current.description ?? "") !== desired.description;
   const fields = [
     ...(current ? [] : [{ field: "name", from: undefined, to: desired.name }]),
@@ -193,7 +181,12 @@ export const roleHandler: Handler<RoleChange> = {
     if (change.addUsers.length) lines.push(`assign to: ${[...new Set(change.addUsers.map((u) => u.email))].join(", ")}`);
     return lines;
   },
-  json: (change) => ({ addPermissions: change.addPermissions, removePermissions: change.removePermissions, addUsers: change.addUsers.map((u) => u.email), unknownEmails: change.unknownEmails }),
+  json: (change) => ({
+    addPermissions: change.addPermissions,
+    removePermissions: change.removePermissions,
+    addUsers: change.addUsers.map((u) => u.email),
+    unknownEmails: change.unknownEmails,
+  }),
   describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`,
   writes: roleWrites,
   settle: (state, change, written) => {

@@ -55,7 +55,10 @@ export function planTenantSettings(current: TenantSettings, desired: TenantSetti
 /** The values init turns on, turned back off (teardown --reset-tenant-settings), where they are on. */
 export function planSettingsReset(current: TenantSettings): TenantSettingsChange {
   const on = desiredTenantSettings({ cimd: true });
-  const off = { flags: Object.fromEntries(Object.keys(on.flags).map((k) => [k, false])), top: { resource_parameter_profile: "audience", authorization_response_iss_parameter_supported: false, client_id_metadata_document_supported: false } };
+  const off = {
+    flags: Object.fromEntries(Object.keys(on.flags).map((k) => [k, false])),
+    top: { resource_parameter_profile: "audience", authorization_response_iss_parameter_supported: false, client_id_metadata_document_supported: false },
+  };
   const isOn = (value: unknown, key: string, group: Record<string, unknown>) => value === group[key];
   const flags = current.flags ?? {};
   return planSettingsValues(current, {
@@ -80,11 +83,7 @@ export type DefaultAudiencePolicy = "auto" | "replace" | "never";
  * SPEC §2 safety rule: the default audience is appended to every authorization request of every
  * application in the tenant. Set it only when there is none; replace another API's only when asked.
  */
-export function planDefaultAudience(
-  current: TenantSettings,
-  identifier: string,
-  policy: DefaultAudiencePolicy,
-): { change?: DefaultAudienceChange; warning?: string } {
+export function planDefaultAudience(current: TenantSettings, identifier: string, policy: DefaultAudiencePolicy): { change?: DefaultAudienceChange; warning?: string } {
   if (policy === "never") return {};
   const existing = current.default_audience || undefined;
   const label = "Default audience";

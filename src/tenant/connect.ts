@@ -37,13 +37,13 @@ const DOMAIN_PATTERN = /^(?=.{1,253}(:\d{1,5})?$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\
 
 /** `https://acme.us.auth0.com/` → `acme.us.auth0.com`; anything that is not a host[:port] is an input error. */
 export function normalizeDomain(raw: string): string {
-  const domain = raw.trim().replace(/^https:\/\//i, "").replace(/\/+$/, "");
+  const domain = raw
+    .trim()
+    .replace(/^https:\/\//i, "")
+    .replace(/\/+$/, "");
   const port = Number(/:(\d+)$/.exec(domain)?.[1] ?? 443);
   if (!DOMAIN_PATTERN.test(domain) || port < 1 || port > 65535) {
-    throw new InputError(
-      `"${raw}" is not a tenant domain.`,
-      "Pass --domain (or AUTH0_DOMAIN) as a host name such as acme.us.auth0.com, a custom domain, or localhost:4000.",
-    );
+    throw new InputError(`"${raw}" is not a tenant domain.`, "Pass --domain (or AUTH0_DOMAIN) as a host name such as acme.us.auth0.com, a custom domain, or localhost:4000.");
   }
   return domain.toLowerCase();
 }
@@ -51,10 +51,9 @@ export function normalizeDomain(raw: string): string {
 export function assertCredentials(credentials: Partial<Credentials>): void {
   if (credentials.token) return;
   if (credentials.clientId && credentials.clientSecret) return;
-  const missing = [
-    ...(credentials.clientId ? [] : ["--client-id (or AUTH0_CLIENT_ID)"]),
-    ...(credentials.clientSecret ? [] : ["--client-secret (or AUTH0_CLIENT_SECRET)"]),
-  ].join(" and ");
+  const missing = [...(credentials.clientId ? [] : ["--client-id (or AUTH0_CLIENT_ID)"]), ...(credentials.clientSecret ? [] : ["--client-secret (or AUTH0_CLIENT_SECRET)"])].join(
+    " and ",
+  );
   throw new InputError(
     `No Management API credentials: missing ${missing}.`,
     "Give a machine-to-machine application with --client-id/AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, or a Management API token with --token/AUTH0_ACCESS_TOKEN.",
@@ -144,7 +143,9 @@ export async function connectTenant(credentials: Credentials, options: ConnectOp
     });
     let issuer: Promise<IssuerDomain> | undefined;
     const issuerDomain = () =>
-      (issuer ??= domains.issuer ? Promise.resolve({ domain: domains.issuer }) : lookupIssuerDomain(client, domain, scopes).catch((error: unknown) => Promise.reject(toCliError(error, domain))));
+      (issuer ??= domains.issuer
+        ? Promise.resolve({ domain: domains.issuer })
+        : lookupIssuerDomain(client, domain, scopes).catch((error: unknown) => Promise.reject(toCliError(error, domain))));
     return { domain, issuerDomain, client, scopes, http: http.stats, probe: http.probe };
   } catch (error) {
     throw toCliError(error, domain);

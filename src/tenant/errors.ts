@@ -40,18 +40,21 @@ export function toCliError(error: unknown, domain: string): CliError {
   const unknownOutcome = causes(error).find((e): e is OutcomeUnknownError => e instanceof OutcomeUnknownError);
   if (unknownOutcome?.status !== undefined) {
     // Auth0 answered, with a 5xx: it is reachable but failing (SPEC §3: exit 1 with the status).
-    return new Auth0ApiError(`Auth0 failed: ${unknownOutcome.message} (${domain}).`, unknownOutcome.status, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+    return new Auth0ApiError(
+      `Auth0 failed: ${unknownOutcome.message} (${domain}).`,
+      unknownOutcome.status,
+      "Re-run the same command: it reads the tenant first and completes what is missing.",
+      { cause: error },
+    );
   }
   if (unknownOutcome) {
     return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
   }
   const code = errorCode(error);
   if (code && (TLS_CODES.has(code) || /CERT|SSL|TLS/.test(code))) {
-    return new UnreachableError(
-      `TLS failure talking to ${domain}: ${code}.`,
-      "For a local tenant use --local, or start Node with NODE_EXTRA_CA_CERTS=<its CA file>.",
-      { cause: error },
-    );
+    return new UnreachableError(`TLS failure talking to ${domain}: ${code}.`, "For a local tenant use --local, or start Node with NODE_EXTRA_CA_CERTS=<its CA file>.", {
+      cause: error,
+    });
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return new UnreachableError(`Cannot resolve ${domain} (DNS lookup failed).`, "Check --domain / AUTH0_DOMAIN: e.g. acme.us.auth0.com.", { cause: error });
@@ -96,7 +99,12 @@ export function toCliError(error: unknown, domain: string): CliError {
     if (statusCode === 401) {
       return new CredentialsError(`Auth0 rejected the Management API token (${message}).`, "Check --token / AUTH0_ACCESS_TOKEN, or use client credentials.");
     }
-    const hint = statusCode === 400 ? "Auth0 rejected the request body; run with --verbose to see the call." : statusCode >= 500 ? "Auth0 kept failing after retries; re-run the same command later: it completes what is missing." : undefined;
+    const hint =
+      statusCode === 400
+        ? "Auth0 rejected the request body; run with --verbose to see the call."
+        : statusCode >= 500
+          ? "Auth0 kept failing after retries; re-run the same command later: it completes what is missing."
+          : undefined;
     return new Auth0ApiError(`${statusCode >= 500 ? "Auth0 failed with HTTP" : "Auth0 answered"} ${statusCode}: ${message}`, statusCode, hint, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);

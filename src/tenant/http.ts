@@ -59,10 +59,7 @@ const RATE_LIMIT_MAX_WAITS = 200;
 
 export function redactPath(url: URL): string {
   const query = [...url.searchParams.keys()].length
-    ? "?" +
-      [...url.searchParams.entries()]
-        .map(([k, v]) => `${k}=${/secret|token|password|assertion/i.test(k) ? "[redacted]" : v}`)
-        .join("&")
+    ? "?" + [...url.searchParams.entries()].map(([k, v]) => `${k}=${/secret|token|password|assertion/i.test(k) ? "[redacted]" : v}`).join("&")
     : "";
   return url.pathname + query;
 }
@@ -283,6 +280,5 @@ function isRetryableNetworkError(error: unknown): boolean {
 async function fetchTrusting(ca: string): Promise<typeof fetch> {
   const [{ Agent, fetch: undiciFetch }, { rootCertificates }] = await Promise.all([import("undici"), import("node:tls")]);
   const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } });
-  return ((input: string | URL | Request, init?: RequestInit) =>
-    undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
+  return ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
 }

@@ -162,7 +162,14 @@ describe.runIf(haveChromium || inCi)("login and consent pages in headless Chromi
       const token = await trusted.fetch(`${dev.url}/oauth/token`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "authorization_code", client_id: login.clientId, code: code!, code_verifier: login.verifier, redirect_uri: callbackUrl, resource: IDENTIFIER }),
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          client_id: login.clientId,
+          code: code!,
+          code_verifier: login.verifier,
+          redirect_uri: callbackUrl,
+          resource: IDENTIFIER,
+        }),
       });
       expect(token.status).toBe(200);
       const claims = decodeJwt(((await token.json()) as { access_token: string }).access_token);

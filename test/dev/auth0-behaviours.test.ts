@@ -29,8 +29,7 @@ let documents: { server: Server; url: string; caCertPem: string };
 
 const local = (args: string[]) => cli([...args, "--local"], { cwd: dir });
 const initArgs = () => exampleArgs(dir).map((arg) => (arg === IDENTIFIER ? mcp.url : arg));
-const client = (answer: PageAnswer = asUser("admin@example.com"), extra: { clientMetadataUrl?: string } = {}) =>
-  new HeadlessOAuthProvider(trusted.fetch, { answer, ...extra });
+const client = (answer: PageAnswer = asUser("admin@example.com"), extra: { clientMetadataUrl?: string } = {}) => new HeadlessOAuthProvider(trusted.fetch, { answer, ...extra });
 
 /** The MCP client logs in and calls `whoami`: what a user would see work. */
 async function loginAndCall(provider: HeadlessOAuthProvider): Promise<string[]> {
@@ -61,7 +60,13 @@ async function documentServer(): Promise<typeof documents> {
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code", "refresh_token"], token_endpoint_auth_method: "none" }),
+      JSON.stringify({
+        client_id: url,
+        client_name: "CIMD MCP client",
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "none",
+      }),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -163,7 +168,11 @@ describe("Dynamic Client Registration", () => {
     dev.store.changed();
     const error = await failure(client());
     expect(String(error)).toContain("does not support dynamic client registration");
-    const direct = await trusted.fetch(`${dev.url}/oidc/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }) });
+    const direct = await trusted.fetch(`${dev.url}/oidc/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: [REDIRECT_URI] }),
+    });
     expect(direct.status).toBe(400);
     expect(await direct.json()).toEqual({ error: "invalid_request", error_description: "Dynamic client registration is disabled for this tenant" });
 
@@ -222,7 +231,10 @@ describe("Client ID Metadata Documents", () => {
 
     const created = await importCimd(documents.url);
     // 200 on creation too, as recorded on Auth0 (TestAccClientCIMD in test/data/auth0-recordings).
-    expect(created).toMatchObject({ status: 200, body: { client_id: documents.url, mapped_fields: { name: "CIMD MCP client", callbacks: [REDIRECT_URI] }, validation: { valid: true } } });
+    expect(created).toMatchObject({
+      status: 200,
+      body: { client_id: documents.url, mapped_fields: { name: "CIMD MCP client", callbacks: [REDIRECT_URI] }, validation: { valid: true } },
+    });
     // Idempotent: importing again updates the same client.
     expect((await importCimd(documents.url)).status).toBe(200);
     expect(dev.store.clients.filter((c) => c.client_id === documents.url)).toHaveLength(1);

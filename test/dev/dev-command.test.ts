@@ -10,7 +10,6 @@ import type { DevTenant } from "../../src/local-tenant/dev.js";
 import { Capture, cli } from "../support/cli.js";
 import { trustingFetch } from "./support/mcp-client.js";
 
-
 describe("mcp-auth0 dev", () => {
   it("says where everything is (never the secret), serves --local, and stops cleanly", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));

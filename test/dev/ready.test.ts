@@ -38,7 +38,10 @@ describe("mcp-auth0 dev, while it starts", () => {
     const probes: Probe[] = [];
     const pending: Array<Promise<void>> = [];
     let readyAt: number | undefined;
-    void dev.waitFor(READY, 60_000).then(() => (readyAt = Date.now()), () => undefined);
+    void dev.waitFor(READY, 60_000).then(
+      () => (readyAt = Date.now()),
+      () => undefined,
+    );
 
     try {
       // Go on past the ready line until every path has an answer sent after it too (the reference
@@ -49,7 +52,12 @@ describe("mcp-auth0 dev, while it starts", () => {
         const path = paths[i % paths.length]!;
         const probe: Probe = { path, sentAt: Date.now() };
         pending.push(
-          request(`https://127.0.0.1:${port}${path}`, { dispatcher: agent, method: path === "/oauth/token" ? "POST" : "GET", reset: true, ...(path === "/oauth/token" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}) })
+          request(`https://127.0.0.1:${port}${path}`, {
+            dispatcher: agent,
+            method: path === "/oauth/token" ? "POST" : "GET",
+            reset: true,
+            ...(path === "/oauth/token" ? { headers: { "content-type": "application/json" }, body: "{}" } : {}),
+          })
             .then(async (answer) => {
               await answer.body.dump();
               probe.status = answer.statusCode;

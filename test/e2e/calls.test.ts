@@ -36,7 +36,10 @@ describe("the spec's example costs the fewest calls and round trips", () => {
     expect(first.roundTrips, first.trace.join("\n")).toBeLessThanOrEqual(5);
     // Nothing is read again once writing has begun: the closing verdict uses the write answers.
     const firstWrite = first.trace.findIndex((t) => !t.startsWith("GET") && !t.includes("/oauth/token"));
-    expect(first.trace.slice(firstWrite).filter((t) => t.startsWith("GET")), first.trace.join("\n")).toEqual([]);
+    expect(
+      first.trace.slice(firstWrite).filter((t) => t.startsWith("GET")),
+      first.trace.join("\n"),
+    ).toEqual([]);
 
     fx.tenant.resetCalls();
     const again = await run();
@@ -45,7 +48,10 @@ describe("the spec's example costs the fewest calls and round trips", () => {
     expect(second.writes).toBe(0);
     // Issue 14's bar is 9; the tenant's application holds read:custom_domains, so init also asks
     // GET /custom-domains (issue 13: the .env names the domain MCP clients use) — in the same round trip.
-    expect(second.trace.filter((t) => t.includes("/custom-domains")), second.trace.join("\n")).toHaveLength(1);
+    expect(
+      second.trace.filter((t) => t.includes("/custom-domains")),
+      second.trace.join("\n"),
+    ).toHaveLength(1);
     expect(second.calls, second.trace.join("\n")).toBeLessThanOrEqual(9 + 1);
     expect(second.roundTrips, second.trace.join("\n")).toBeLessThanOrEqual(3);
   });

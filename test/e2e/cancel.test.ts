@@ -42,7 +42,12 @@ describe("Ctrl-C outside a prompt", () => {
     );
     expect(result.stderr).toContain("Re-run the same command to complete the rest");
     // Exactly the writes in flight took effect; no .env was written for a half-applied tenant.
-    expect(fx.tenant.writes().map((c) => `${c.method} ${c.path.replace(/con_\w+/, "con_…")}`).sort()).toEqual(["PATCH /api/v2/connections/con_…", "PATCH /api/v2/connections/con_…", "POST /api/v2/resource-servers", "POST /api/v2/roles", "POST /api/v2/roles"]);
+    expect(
+      fx.tenant
+        .writes()
+        .map((c) => `${c.method} ${c.path.replace(/con_\w+/, "con_…")}`)
+        .sort(),
+    ).toEqual(["PATCH /api/v2/connections/con_…", "PATCH /api/v2/connections/con_…", "POST /api/v2/resource-servers", "POST /api/v2/roles", "POST /api/v2/roles"]);
     expect(existsSync(join(fx.dir, ".env"))).toBe(false);
 
     fx.tenant.setFaults({});

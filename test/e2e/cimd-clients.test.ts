@@ -27,12 +27,22 @@ async function documentServer() {
   let url = "";
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: ["http://127.0.0.1:53682/callback"], token_endpoint_auth_method: "none" }));
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: ["http://127.0.0.1:53682/callback"], token_endpoint_auth_method: "none" }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
   const trusted = trustingFetch(pems.cert);
-  return { server, url, fetch: trusted.fetch, close: async () => { await trusted.close(); await new Promise((r) => server.close(r)); } };
+  return {
+    server,
+    url,
+    fetch: trusted.fetch,
+    close: async () => {
+      await trusted.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -62,7 +72,9 @@ describe("CIMD clients", () => {
     const before = await checkOf("Imported CIMD clients");
     expect(before.status).toBe("warn");
     expect(before.detail).toMatch(/Auth0 accepts a CIMD client only once its URL is imported/);
-    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`);
+    expect(before.fix).toBe(
+      `mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`,
+    );
     // The one placeholder is the URL only the user knows: their MCP client's metadata document.
     const fixed = await run(shellWords(before.fix!.replace("<client-metadata-url>", documents.url)).slice(1));
     expect(fixed.code, fixed.stderr).toBe(0);

@@ -121,7 +121,11 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     // The plan shows the replacement as such, with why: subject_type cannot be PATCHed.
     f.tenant.resetCalls();
     const dry = await run(f, ["init", "--dry-run", "--json", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami,tool:greet"]);
-    expect(dry.stderr).toMatch(new RegExp(`\\+ Default grant for DCR \\(third-party\\) clients: replace \\(delete \\+ create\\)\\n\\s+delete grant ${old.id}, then create it again: its subject_type is "client"[^\\n]*cannot change subject_type by PATCH\\n\\s+audience: ${IDENTIFIER}`));
+    expect(dry.stderr).toMatch(
+      new RegExp(
+        `\\+ Default grant for DCR \\(third-party\\) clients: replace \\(delete \\+ create\\)\\n\\s+delete grant ${old.id}, then create it again: its subject_type is "client"[^\\n]*cannot change subject_type by PATCH\\n\\s+audience: ${IDENTIFIER}`,
+      ),
+    );
     expect(dry.stderr).toMatch(/⚠[^\n]*subject_type "client": DCR clients cannot get a token/);
     const grantChange = JSON.parse(dry.stdout).plan.changes.find((c: { kind: string }) => c.kind === "client-grant");
     expect(grantChange).toMatchObject({ action: "create", replaces: { id: old.id }, scopes: ["delete:client_grants", "create:client_grants"] });
@@ -157,7 +161,11 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     const f = await provisioned();
     addRule(f.tenant.store, { name: "Add country" });
     const limited = f.tenant.createM2MApplication(["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles", "read:clients"]);
-    const result = await cli(["doctor", "--json"], { env: { ...f.env, AUTH0_CLIENT_ID: limited.clientId, AUTH0_CLIENT_SECRET: limited.clientSecret }, ca: f.tenant.caCertPem, cwd: f.dir });
+    const result = await cli(["doctor", "--json"], {
+      env: { ...f.env, AUTH0_CLIENT_ID: limited.clientId, AUTH0_CLIENT_SECRET: limited.clientSecret },
+      ca: f.tenant.caCertPem,
+      cwd: f.dir,
+    });
     const rules = find(checksOf(result), "Active rules");
     expect(rules.status).toBe("note");
     expect(rules.detail).toMatch(/no read:rules scope/);
@@ -245,9 +253,26 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
   async function proxyTenant(): Promise<Fixture> {
     fx = await freshFixture();
     const init = await run(fx, [
-      "init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", CALLBACK,
-      "--api-identifier", IDENTIFIER, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone",
-      "--connections", "Username-Password-Authentication", "--roles", "roles.yaml", "--env-path", ".env",
+      "init",
+      "--yes",
+      "--mode",
+      "proxy",
+      "--template",
+      "mcp-use-proxy",
+      "--callback-url",
+      CALLBACK,
+      "--api-identifier",
+      IDENTIFIER,
+      "--api-name",
+      "Acceptance MCP",
+      "--scopes",
+      "tool:whoami=Read your identity,tool:greet=Greet someone",
+      "--connections",
+      "Username-Password-Authentication",
+      "--roles",
+      "roles.yaml",
+      "--env-path",
+      ".env",
     ]);
     expect(init.code, init.stderr).toBe(0);
     return fx;
@@ -276,7 +301,9 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
     const f = await proxyTenant();
     app(f).grant_types = ["authorization_code"];
     const { before } = await failsThenFixed(f, "Grant types", "fail", /missing refresh_token/);
-    expect(before.fix).toBe(`mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${CALLBACK} --connections Username-Password-Authentication`);
+    expect(before.fix).toBe(
+      `mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${CALLBACK} --connections Username-Password-Authentication`,
+    );
   });
 
   it("no connection enabled for the application", async () => {

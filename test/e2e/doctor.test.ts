@@ -96,7 +96,12 @@ describe("doctor against the local tenant", () => {
     // The notes are facts, not problems: an option init turns on only when asked (--cimd), what
     // users without a role get, the application count against a free plan's limit, and the scopes the local
     // tenant's all-scopes application holds beyond what any command needs.
-    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual(["Client ID Metadata Documents", "Users without a role", "Third-party applications", "Scopes beyond what any command needs"]);
+    expect(doc.checks.filter((c) => c.status === "note").map((c) => c.title)).toEqual([
+      "Client ID Metadata Documents",
+      "Users without a role",
+      "Third-party applications",
+      "Scopes beyond what any command needs",
+    ]);
     expect(doc.ok).toBe(true);
     expect(result.code).toBe(0);
 
@@ -175,7 +180,10 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
     server = await startProtectedResource(await loadOrCreateTls(dataDir));
     issuer = `${fx.tenant.url}/`;
     // The API identifier is the server's URL, as it is for a real MCP server.
-    const init = await run(fx, exampleArgs(fx.dir).map((arg) => (arg === IDENTIFIER ? server.url : arg)));
+    const init = await run(
+      fx,
+      exampleArgs(fx.dir).map((arg) => (arg === IDENTIFIER ? server.url : arg)),
+    );
     expect(init.code).toBe(0);
   });
 

@@ -147,7 +147,15 @@ describe("init keeps what is not its own", () => {
 describe("init with missing scopes", () => {
   it("names every missing scope and writes nothing", async () => {
     fx = await freshFixture();
-    const app = fx.tenant.createM2MApplication(["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles", "read:users", "update:tenant_settings"]);
+    const app = fx.tenant.createM2MApplication([
+      "read:tenant_settings",
+      "read:resource_servers",
+      "read:client_grants",
+      "read:connections",
+      "read:roles",
+      "read:users",
+      "update:tenant_settings",
+    ]);
     const result = await run(exampleArgs(fx.dir), { ...fx.env, AUTH0_CLIENT_ID: app.clientId, AUTH0_CLIENT_SECRET: app.clientSecret });
     expect(result.code).toBe(3);
     for (const scope of ["create:resource_servers", "create:client_grants", "update:connections", "create:roles", "update:roles"]) expect(result.stderr).toContain(scope);
@@ -211,7 +219,12 @@ describe("init, interactively", () => {
       [/\.env preset/, "auth0"],
       [/Apply these changes/, false],
     ]);
-    const result = await cli(["init", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
+    const result = await cli(["init", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"], {
+      env: fx.env,
+      ca: fx.tenant.caCertPem,
+      cwd: fx.dir,
+      prompter,
+    });
     expect(result.code).toBe(0);
     expect(prompter.remaining()).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);

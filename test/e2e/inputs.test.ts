@@ -31,17 +31,46 @@ function withFlag(flag: string, value: string): string[] {
 }
 
 const cases: Array<{ name: string; args: () => string[]; env?: () => NodeJS.ProcessEnv; code: number; mentions: () => string[] }> = [
-  { name: "a malformed domain", args: () => exampleArgs(fx.dir), env: () => ({ ...fx.env, AUTH0_DOMAIN: "acme auth0 com/x" }), code: 2, mentions: () => ["acme auth0 com/x", "--domain"] },
-  { name: "an unreachable tenant", args: () => exampleArgs(fx.dir), env: () => ({ ...fx.env, AUTH0_DOMAIN: `127.0.0.1:${closedPort}` }), code: 4, mentions: () => [`127.0.0.1:${closedPort}`, "ECONNREFUSED"] },
+  {
+    name: "a malformed domain",
+    args: () => exampleArgs(fx.dir),
+    env: () => ({ ...fx.env, AUTH0_DOMAIN: "acme auth0 com/x" }),
+    code: 2,
+    mentions: () => ["acme auth0 com/x", "--domain"],
+  },
+  {
+    name: "an unreachable tenant",
+    args: () => exampleArgs(fx.dir),
+    env: () => ({ ...fx.env, AUTH0_DOMAIN: `127.0.0.1:${closedPort}` }),
+    code: 4,
+    mentions: () => [`127.0.0.1:${closedPort}`, "ECONNREFUSED"],
+  },
   { name: "a non-URL identifier", args: () => withFlag("--api-identifier", "mcp-server"), code: 2, mentions: () => ["mcp-server", "--api-identifier"] },
   { name: "a scope with a space", args: () => withFlag("--scopes", "tool:who ami=Who"), code: 2, mentions: () => ['"tool:who ami"', "--scopes"] },
   { name: "an unknown connection", args: () => withFlag("--connections", "google-oauth2,myspace"), code: 2, mentions: () => ["myspace", "Username-Password-Authentication"] },
   { name: "a missing roles file", args: () => withFlag("--roles", join(fx.dir, "nope.yaml")), code: 2, mentions: () => ["nope.yaml", "does not exist"] },
   { name: "a roles file with broken YAML", args: () => withFlag("--roles", join(fx.dir, "broken.yaml")), code: 2, mentions: () => ["broken.yaml", "not valid YAML"] },
-  { name: "a roles file with a permission that is not a scope", args: () => withFlag("--roles", join(fx.dir, "not-a-scope.yaml")), code: 2, mentions: () => ["tool:launch-missiles", "Tool User"] },
+  {
+    name: "a roles file with a permission that is not a scope",
+    args: () => withFlag("--roles", join(fx.dir, "not-a-scope.yaml")),
+    code: 2,
+    mentions: () => ["tool:launch-missiles", "Tool User"],
+  },
   { name: "an .env path in a missing directory", args: () => withFlag("--env-path", join(fx.dir, "missing", ".env")), code: 2, mentions: () => [join(fx.dir, "missing")] },
-  { name: "a wrong client secret", args: () => exampleArgs(fx.dir), env: () => ({ ...fx.env, AUTH0_CLIENT_SECRET: "wrong-secret-value-123" }), code: 3, mentions: () => [fx.env.AUTH0_CLIENT_ID!, "AUTH0_CLIENT_SECRET"] },
-  { name: "no credentials at all", args: () => exampleArgs(fx.dir), env: () => ({ AUTH0_DOMAIN: fx.tenant.domain }), code: 2, mentions: () => ["--client-id", "AUTH0_CLIENT_ID", "--token"] },
+  {
+    name: "a wrong client secret",
+    args: () => exampleArgs(fx.dir),
+    env: () => ({ ...fx.env, AUTH0_CLIENT_SECRET: "wrong-secret-value-123" }),
+    code: 3,
+    mentions: () => [fx.env.AUTH0_CLIENT_ID!, "AUTH0_CLIENT_SECRET"],
+  },
+  {
+    name: "no credentials at all",
+    args: () => exampleArgs(fx.dir),
+    env: () => ({ AUTH0_DOMAIN: fx.tenant.domain }),
+    code: 2,
+    mentions: () => ["--client-id", "AUTH0_CLIENT_ID", "--token"],
+  },
 ];
 
 describe("bad input fails before any write", () => {

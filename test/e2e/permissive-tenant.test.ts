@@ -23,8 +23,20 @@ async function permissiveTenant() {
   fx = await freshFixture();
   delete fx.tenant.store.settings.dynamic_client_registration_security_mode;
   // What DCR registered there: ordinary 32-character ids, is_first_party false.
-  const claude = fx.tenant.store.addClient({ name: "Claude", client_id: "ZkQ2mYv7Tn4Lw9Pq1Rx8Sb3Uc6Vd0Ea5", is_first_party: false, app_type: "native", callbacks: ["http://127.0.0.1:53682/callback"] });
-  const proxyNamed = fx.tenant.store.addClient({ name: "Acceptance MCP (MCP proxy)", client_id: "Hq7Wn2Ks9Lm4Xp1Zr6Tv3Yb8Uc5Jd0Fg", is_first_party: false, app_type: "regular_web", callbacks: [] });
+  const claude = fx.tenant.store.addClient({
+    name: "Claude",
+    client_id: "ZkQ2mYv7Tn4Lw9Pq1Rx8Sb3Uc6Vd0Ea5",
+    is_first_party: false,
+    app_type: "native",
+    callbacks: ["http://127.0.0.1:53682/callback"],
+  });
+  const proxyNamed = fx.tenant.store.addClient({
+    name: "Acceptance MCP (MCP proxy)",
+    client_id: "Hq7Wn2Ks9Lm4Xp1Zr6Tv3Yb8Uc5Jd0Fg",
+    is_first_party: false,
+    app_type: "regular_web",
+    callbacks: [],
+  });
   const snapshot = () => structuredClone([fx!.tenant.store.findClient(claude.client_id), fx!.tenant.store.findClient(proxyNamed.client_id)]);
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => cli(args, { env: { ...fx!.env, ...env }, ca: fx!.tenant.caCertPem, cwd: fx!.dir });
   return { claude, proxyNamed, snapshot, run };
@@ -44,7 +56,24 @@ describe("a permissive tenant: DCR clients without tpc_", () => {
 
     // Proxy mode would adopt the application of that name: it is a third-party client, so no.
     fx!.tenant.resetCalls();
-    const proxy = await run(["init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", "http://localhost:3000/oauth/callback", "--api-identifier", IDENTIFIER, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami", "--env-path", join(fx!.dir, "proxy.env")]);
+    const proxy = await run([
+      "init",
+      "--yes",
+      "--mode",
+      "proxy",
+      "--template",
+      "mcp-use-proxy",
+      "--callback-url",
+      "http://localhost:3000/oauth/callback",
+      "--api-identifier",
+      IDENTIFIER,
+      "--api-name",
+      "Acceptance MCP",
+      "--scopes",
+      "tool:whoami",
+      "--env-path",
+      join(fx!.dir, "proxy.env"),
+    ]);
     expect(proxy.code).toBe(2);
     expect(proxy.stderr).toMatch(/"Acceptance MCP \(MCP proxy\)" is the name of a third-party client/);
     expect(fx!.tenant.writes()).toEqual([]);
@@ -52,7 +81,10 @@ describe("a permissive tenant: DCR clients without tpc_", () => {
     // doctor: the mode explained, and both counted as third-party (the M2M application is not).
     const doctor = await run(["doctor", "--json"]);
     const checks = JSON.parse(doctor.stdout).checks as Array<{ title: string; status: string; detail: string }>;
-    expect(checks.find((c) => c.title === "DCR security mode")).toMatchObject({ status: "note", detail: expect.stringMatching(/^unset.*ordinary ids \(no tpc_\).*is_first_party: false/) });
+    expect(checks.find((c) => c.title === "DCR security mode")).toMatchObject({
+      status: "note",
+      detail: expect.stringMatching(/^unset.*ordinary ids \(no tpc_\).*is_first_party: false/),
+    });
     expect(checks.find((c) => c.title === "Third-party applications")?.detail).toMatch(/^3 applications, 2 of them third-party/);
     expect(doctor.code).toBe(0);
 
@@ -63,7 +95,12 @@ describe("a permissive tenant: DCR clients without tpc_", () => {
     expect(down.code).toBe(0);
     expect(fx!.tenant.store.resourceServers.some((r) => r.identifier === IDENTIFIER)).toBe(false);
 
-    expect(touching(fx!.tenant.calls.filter((c) => c.write), ids)).toEqual([]);
+    expect(
+      touching(
+        fx!.tenant.calls.filter((c) => c.write),
+        ids,
+      ),
+    ).toEqual([]);
     expect(snapshot()).toEqual(before);
   });
 });

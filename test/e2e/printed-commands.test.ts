@@ -60,12 +60,22 @@ describe("on the dev tenant (--local, --data-dir)", () => {
     const notReady = await run(["init", "--local", "--data-dir", "state", "--api-identifier", IDENTIFIER, "--scopes", SCOPES]);
     expect(notReady.code).toBe(6);
     const fixes = await runEach(notReady.stderr, run);
-    expect(fixes).toEqual([
-      "promote-connection Username-Password-Authentication --local --data-dir state",
-      `doctor --api-identifier ${IDENTIFIER} --local --data-dir state`,
-    ]);
+    expect(fixes).toEqual(["promote-connection Username-Password-Authentication --local --data-dir state", `doctor --api-identifier ${IDENTIFIER} --local --data-dir state`]);
 
-    const ready = await run(["init", "--local", "--data-dir", "state", "--api-identifier", IDENTIFIER, "--scopes", SCOPES, "--roles", "roles.yaml", "--connections", "google-oauth2"]);
+    const ready = await run([
+      "init",
+      "--local",
+      "--data-dir",
+      "state",
+      "--api-identifier",
+      IDENTIFIER,
+      "--scopes",
+      SCOPES,
+      "--roles",
+      "roles.yaml",
+      "--connections",
+      "google-oauth2",
+    ]);
     expect(ready.code).toBe(0);
     expect(ready.stderr).toContain("Next steps");
     expect(await runEach(ready.stderr, run)).toEqual([`doctor --api-identifier ${IDENTIFIER} --local --data-dir state`]);

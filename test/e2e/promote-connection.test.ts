@@ -15,7 +15,12 @@ describe("promote-connection", () => {
 
     const first = await run(["promote-connection", "--yes", "github", google.id]);
     expect(first.code).toBe(0);
-    expect(fx.tenant.writes().map((w) => w.method + " " + w.path).sort()).toEqual([`PATCH /api/v2/connections/${github.id}`, `PATCH /api/v2/connections/${google.id}`].sort());
+    expect(
+      fx.tenant
+        .writes()
+        .map((w) => w.method + " " + w.path)
+        .sort(),
+    ).toEqual([`PATCH /api/v2/connections/${github.id}`, `PATCH /api/v2/connections/${google.id}`].sort());
     expect(github.is_domain_connection).toBe(true);
     expect(google.is_domain_connection).toBe(true);
     expect(fx.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!.is_domain_connection).toBe(false);
@@ -65,7 +70,12 @@ describe("promote-connection", () => {
     for (let i = 0; i < 120; i++) fx.tenant.store.addConnection({ name: `conn-${String(i).padStart(3, "0")}`, strategy: "auth0" });
     const result = await run(["promote-connection", "--yes", "conn-119", "conn-000"]);
     expect(result.code).toBe(0);
-    expect(fx.tenant.store.connections.filter((c) => c.is_domain_connection).map((c) => c.name).sort()).toEqual(["conn-000", "conn-119"]);
+    expect(
+      fx.tenant.store.connections
+        .filter((c) => c.is_domain_connection)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["conn-000", "conn-119"]);
     expect(fx.tenant.calls.filter((c) => c.path.startsWith("/api/v2/connections?")).length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -20,7 +20,10 @@ const NPX = ["npx", "mcp-auth0"];
 /** The README's commands, as argument lists after `npx mcp-auth0`. */
 async function readmeCommands(): Promise<string[][]> {
   const block = codeBlockUnder(await readFile(join(repo, "README.md"), "utf8"), "Try it with no account");
-  const commands = block.split("\n").map(shellWords).filter((words) => words.length > 0);
+  const commands = block
+    .split("\n")
+    .map(shellWords)
+    .filter((words) => words.length > 0);
   for (const words of commands) expect(words.slice(0, 2), `a README command that is not npx mcp-auth0: ${words.join(" ")}`).toEqual(NPX);
   return commands.map((words) => words.slice(2));
 }

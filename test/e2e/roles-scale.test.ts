@@ -26,10 +26,21 @@ async function convergedTenant() {
   const lines: string[] = ["roles:"];
   for (let r = 0; r < ROLES; r++) {
     const role = store.addRole({ name: `Role ${r}`, description: `Role ${r}` });
-    store.addRolePermissions(role.id, scopes.map((s) => ({ resource_server_identifier: API, permission_name: s.value })));
+    store.addRolePermissions(
+      role.id,
+      scopes.map((s) => ({ resource_server_identifier: API, permission_name: s.value })),
+    );
     const members = users.filter((_, i) => i % ROLES === r);
-    store.addRoleUsers(role.id, members.map((u) => u.user_id));
-    lines.push(`  - name: Role ${r}`, `    description: Role ${r}`, `    permissions: [${scopes.map((s) => s.value).join(", ")}]`, `    users: [${members.map((u) => u.email).join(", ")}]`);
+    store.addRoleUsers(
+      role.id,
+      members.map((u) => u.user_id),
+    );
+    lines.push(
+      `  - name: Role ${r}`,
+      `    description: Role ${r}`,
+      `    permissions: [${scopes.map((s) => s.value).join(", ")}]`,
+      `    users: [${members.map((u) => u.email).join(", ")}]`,
+    );
   }
   await writeFile(join(fx.dir, "roles.yaml"), `${lines.join("\n")}\n`);
   return { users };
@@ -63,6 +74,11 @@ describe("roles sync at scale", () => {
     const lookups = managementCalls(fx.tenant).filter((c) => c.path.startsWith("/api/v2/users-by-email"));
     expect(lookups.map((c) => decodeURIComponent(c.path.replace(/^.*email=([^&]*).*$/, "$1")))).toEqual([leaving.email]);
     expect(store.roleUsers[role.id]).toContain(leaving.user_id);
-    expect(fx.tenant.writes().filter((c) => c.status < 400).map((c) => `${c.method} ${c.path}`)).toEqual([`POST /api/v2/roles/${role.id}/users`]);
+    expect(
+      fx.tenant
+        .writes()
+        .filter((c) => c.status < 400)
+        .map((c) => `${c.method} ${c.path}`),
+    ).toEqual([`POST /api/v2/roles/${role.id}/users`]);
   }, 120_000);
 });

@@ -39,7 +39,8 @@ async function tenantWithDrift() {
   return { admin, outsider };
 }
 
-const perms = (roleId: string) => (fx.tenant.store.rolePermissions[roleId] ?? []).map((p) => `${p.resource_server_identifier === IDENTIFIER ? "mcp" : "other"}:${p.permission_name}`).sort();
+const perms = (roleId: string) =>
+  (fx.tenant.store.rolePermissions[roleId] ?? []).map((p) => `${p.resource_server_identifier === IDENTIFIER ? "mcp" : "other"}:${p.permission_name}`).sort();
 const sync = (...extra: string[]) => run(["roles", "sync", "--yes", "--file", join(fx.dir, "roles.yaml"), "--api-identifier", IDENTIFIER, ...extra]);
 
 describe("roles sync", () => {

@@ -40,7 +40,11 @@ describe("users by email", () => {
     expect(result.code).toBe(0);
     const role = store.roles.find((r) => r.name === "Tool Administrator")!;
     expect([...(store.roleUsers[role.id] ?? [])].sort()).toEqual([admin.user_id, db.user_id, google.user_id].sort());
-    expect(result.stderr).toMatch(new RegExp(`⚠[^\\n]*twin@example\\.com matches 2 users \\(${db.user_id.replace("|", "\\|")}, ${google.user_id.replace("|", "\\|")}, one per connection\\): each is assigned the role`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `⚠[^\\n]*twin@example\\.com matches 2 users \\(${db.user_id.replace("|", "\\|")}, ${google.user_id.replace("|", "\\|")}, one per connection\\): each is assigned the role`,
+      ),
+    );
     // The capitals were not a missing user.
     expect(result.stderr).not.toMatch(/No user has the email/);
     // Lower-cased first: one lookup for the admin's address, not a miss and a retry.

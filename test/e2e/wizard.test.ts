@@ -81,7 +81,11 @@ describe("init, the wizard", () => {
     const admin = fx.tenant.store.users.find((u) => u.email === "admin@example.com")!;
     expect(fx.tenant.store.roleUsers[role.id]).toEqual([admin.user_id]);
     // The saved file converges with roles sync: nothing left to do.
-    expect(parse(await readFile(join(fx.dir, "roles.yaml"), "utf8")).roles[0]).toMatchObject({ name: "Quick MCP User", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com"] });
+    expect(parse(await readFile(join(fx.dir, "roles.yaml"), "utf8")).roles[0]).toMatchObject({
+      name: "Quick MCP User",
+      permissions: ["tool:whoami", "tool:greet"],
+      users: ["admin@example.com"],
+    });
     fx.tenant.resetCalls();
     const sync = await cli(["roles", "sync", "--file", "roles.yaml"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
     expect(sync.code).toBe(0);

@@ -7,7 +7,7 @@ const USER_FILE = [
   "PORT=3001",
   "export AUTH0_DOMAIN=old.us.auth0.com",
   "  # indented comment with AUTH0_AUDIENCE=nope",
-  "DATABASE_URL=\"postgres://u:p@localhost/db\"   # keep me",
+  'DATABASE_URL="postgres://u:p@localhost/db"   # keep me',
   "AUTH0_AUDIENCE = https://old.example.com/mcp # the API",
   "",
   "LAST=1",
@@ -36,7 +36,7 @@ describe("mergeEnv", () => {
         "PORT=3001",
         "export AUTH0_DOMAIN=acme.us.auth0.com",
         "  # indented comment with AUTH0_AUDIENCE=nope",
-        "DATABASE_URL=\"postgres://u:p@localhost/db\"   # keep me",
+        'DATABASE_URL="postgres://u:p@localhost/db"   # keep me',
         "AUTH0_AUDIENCE = https://mcp.example.com/ # the API",
         "",
         "LAST=1",
@@ -67,17 +67,15 @@ describe("mergeEnv", () => {
       ["AUTH0_DOMAIN", "acme.auth0.com"],
       ["AUTH0_AUDIENCE", "https://mcp.example.com/"],
     ]);
-    expect(result.text).toBe(
-      "# comment\r\nPORT=3001\r\nAUTH0_DOMAIN=acme.auth0.com\r\n\r\nOWN=x\r\nAUTH0_AUDIENCE=https://mcp.example.com/\r\n",
-    );
+    expect(result.text).toBe("# comment\r\nPORT=3001\r\nAUTH0_DOMAIN=acme.auth0.com\r\n\r\nOWN=x\r\nAUTH0_AUDIENCE=https://mcp.example.com/\r\n");
   });
 
   it("returns the text unchanged when every value is already there, quoted or not", () => {
     const existing = [
       "AUTH0_DOMAIN=acme.auth0.com",
-      "AUTH0_AUDIENCE=\"https://mcp.example.com/\"",
+      'AUTH0_AUDIENCE="https://mcp.example.com/"',
       "export MCP_SERVER_URL='https://mcp.example.com'  # public URL",
-      "AUTH0_SCOPE=\"openid profile\"",
+      'AUTH0_SCOPE="openid profile"',
       "",
     ].join("\n");
     const result = mergeEnv(existing, [
@@ -101,15 +99,11 @@ describe("mergeEnv", () => {
       ["AUTH0_AUDIENCE", "https://mcp.example.com/"],
       ["AUTH0_DOMAIN", "acme.auth0.com"],
     ]);
-    expect(result.text).toBe(
-      'AUTH0_AUDIENCE=https://mcp.example.com/\nCERT="-----BEGIN\nAUTH0_DOMAIN=inside.value\n-----END"\nAUTH0_DOMAIN=acme.auth0.com\n',
-    );
+    expect(result.text).toBe('AUTH0_AUDIENCE=https://mcp.example.com/\nCERT="-----BEGIN\nAUTH0_DOMAIN=inside.value\n-----END"\nAUTH0_DOMAIN=acme.auth0.com\n');
   });
 
   it("keeps an inline comment separate from the new value", () => {
-    expect(mergeEnv("AUTH0_DOMAIN= # set me\n", [["AUTH0_DOMAIN", "acme.auth0.com"]]).text).toBe(
-      "AUTH0_DOMAIN= acme.auth0.com # set me\n",
-    );
+    expect(mergeEnv("AUTH0_DOMAIN= # set me\n", [["AUTH0_DOMAIN", "acme.auth0.com"]]).text).toBe("AUTH0_DOMAIN= acme.auth0.com # set me\n");
   });
 
   it("does not take a commented-out assignment for the key", () => {

@@ -104,18 +104,12 @@ describe("template files", () => {
   });
 
   it("rejects a template that names an unknown value, saying which file", async () => {
-    await writeFile(
-      join(dir, "broken.json"),
-      JSON.stringify({ name: "broken", description: "x", mode: "dcr", variables: { AUTH0_DOMAIN: "tenant" } }),
-    );
+    await writeFile(join(dir, "broken.json"), JSON.stringify({ name: "broken", description: "x", mode: "dcr", variables: { AUTH0_DOMAIN: "tenant" } }));
     await expect(loadTemplate("broken", dir)).rejects.toThrow(/broken\.json is invalid[\s\S]*variables/);
   });
 
   it("rejects a template whose name differs from its file name", async () => {
-    await writeFile(
-      join(dir, "one.json"),
-      JSON.stringify({ name: "two", description: "x", mode: "dcr", variables: { AUTH0_DOMAIN: "domain" } }),
-    );
+    await writeFile(join(dir, "one.json"), JSON.stringify({ name: "two", description: "x", mode: "dcr", variables: { AUTH0_DOMAIN: "domain" } }));
     await expect(loadTemplate("one", dir)).rejects.toThrow(/must match its file name/);
   });
 });

@@ -52,9 +52,7 @@ describe("writeEnvFile", () => {
     await chmod(path, 0o640);
     const result = await writeEnvFile(path, ENTRIES);
     expect(result).toEqual({ path, created: false, changed: ["AUTH0_DOMAIN"], added: ["AUTH0_AUDIENCE"], unchanged: false });
-    expect(await readFile(path, "utf8")).toBe(
-      "# mine\nAUTH0_DOMAIN=acme.us.auth0.com\nOWN=1\nAUTH0_AUDIENCE=https://mcp.example.com/\n",
-    );
+    expect(await readFile(path, "utf8")).toBe("# mine\nAUTH0_DOMAIN=acme.us.auth0.com\nOWN=1\nAUTH0_AUDIENCE=https://mcp.example.com/\n");
     if (!isWindows) expect((await stat(path)).mode & 0o777).toBe(0o640);
   });
 
@@ -67,7 +65,7 @@ describe("writeEnvFile", () => {
 
   it("writes nothing when nothing changes", async () => {
     const path = join(dir, ".env");
-    await writeFile(path, "AUTH0_DOMAIN=\"acme.us.auth0.com\"\nAUTH0_AUDIENCE=https://mcp.example.com/\n");
+    await writeFile(path, 'AUTH0_DOMAIN="acme.us.auth0.com"\nAUTH0_AUDIENCE=https://mcp.example.com/\n');
     const past = new Date("2020-01-01T00:00:00Z");
     await utimes(path, past, past);
     const before = await stat(path);

@@ -47,12 +47,20 @@ const ALLOWED: Allowed[] = [
   // the comparison, but see the report), and marks it `third_party_security_mode: "strict"`, which
   // its OAuth side reads and Auth0's answer does not show.
   { route: "*", kind: "extra", key: "third_party_security_mode", recording: "TestAccClientCIMD", why: "the local CIMD client carries its strict mode explicitly" },
-  ...(["client_secret", "external_metadata_created_by"] as const).map(
-    (key): Allowed => ({ route: "*", kind: "missing", key, recording: "TestAccClientCIMD", why: "Auth0 gives a CIMD client an unused secret and records who imported it; the local tenant does neither" }),
-  ),
-  ...(["external_client_id", "external_metadata_type"] as const).map(
-    (key): Allowed => ({ route: "PATCH /clients/:id", kind: "extra", key, recording: "TestAccClientCIMD", why: "Auth0's PATCH answer for a CIMD client leaves out keys its GET answer shows" }),
-  ),
+  ...(["client_secret", "external_metadata_created_by"] as const).map((key): Allowed => ({
+    route: "*",
+    kind: "missing",
+    key,
+    recording: "TestAccClientCIMD",
+    why: "Auth0 gives a CIMD client an unused secret and records who imported it; the local tenant does neither",
+  })),
+  ...(["external_client_id", "external_metadata_type"] as const).map((key): Allowed => ({
+    route: "PATCH /clients/:id",
+    kind: "extra",
+    key,
+    recording: "TestAccClientCIMD",
+    why: "Auth0's PATCH answer for a CIMD client leaves out keys its GET answer shows",
+  })),
 ];
 
 /**

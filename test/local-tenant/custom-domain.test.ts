@@ -79,7 +79,13 @@ describe("custom domain", () => {
     try {
       const domains = await sdk.client.customDomains.list();
       expect(domains).toEqual([
-        expect.objectContaining({ custom_domain_id: expect.stringMatching(/^cd_/) as unknown as string, domain: custom().domain, primary: true, status: "ready", type: "self_managed_certs" }),
+        expect.objectContaining({
+          custom_domain_id: expect.stringMatching(/^cd_/) as unknown as string,
+          domain: custom().domain,
+          primary: true,
+          status: "ready",
+          type: "self_managed_certs",
+        }),
       ]);
     } finally {
       await sdk.close();
@@ -88,14 +94,20 @@ describe("custom domain", () => {
     // The same valid token, sent to the custom host: refused there.
     const token = tenant.issueManagementToken(["read:clients"]);
     const onCustom = await json(await trusted.fetch(`${custom().url}/api/v2/clients`, { headers: { authorization: `Bearer ${token}` } }));
-    expect(onCustom).toEqual({ status: 401, body: { statusCode: 401, error: "Unauthorized", message: `Service not enabled within domain: https://${custom().domain}/api/v2/`, errorCode: "invalid_token" } });
+    expect(onCustom).toEqual({
+      status: 401,
+      body: { statusCode: 401, error: "Unauthorized", message: `Service not enabled within domain: https://${custom().domain}/api/v2/`, errorCode: "invalid_token" },
+    });
     const onCanonical = await trusted.fetch(`${tenant.url}/api/v2/clients`, { headers: { authorization: `Bearer ${token}` } });
     expect(onCanonical.status).toBe(200);
 
     // read:custom_domains is a scope like any other.
     const narrow = sdkFor(tenant, { token: tenant.issueManagementToken(["read:clients"]) });
     try {
-      expect(await rejectionOf(narrow.client.customDomains.list())).toMatchObject({ statusCode: 403, body: { message: "Insufficient scope, expected any of: read:custom_domains" } });
+      expect(await rejectionOf(narrow.client.customDomains.list())).toMatchObject({
+        statusCode: 403,
+        body: { message: "Insufficient scope, expected any of: read:custom_domains" },
+      });
     } finally {
       await narrow.close();
     }

@@ -61,7 +61,9 @@ describe("the dev CA", () => {
     expect(lifetime).toBeLessThanOrEqual(31 * DAY_MS);
 
     const { stdout } = await run("openssl", ["x509", "-noout", "-text", "-in", join(dir, "ca.pem")]);
-    expect(stdout).toMatch(/X509v3 Name Constraints: critical\s+Permitted:\s+DNS:localhost\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF/);
+    expect(stdout).toMatch(
+      /X509v3 Name Constraints: critical\s+Permitted:\s+DNS:localhost\s+IP:127\.0\.0\.1\/255\.255\.255\.255\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF/,
+    );
     expect(stdout).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
 
     // The server certificate is issued by it, for exactly the permitted names, and expires with it.

@@ -21,11 +21,7 @@ export interface Sdk {
 }
 
 /** The real ManagementClient against the local tenant, with the tenant's M2M credentials unless told otherwise. */
-export function sdkFor(
-  tenant: LocalTenant,
-  auth: { clientId: string; clientSecret: string } | { token: string } = tenant.m2m,
-  options: { maxRetries?: number } = {},
-): Sdk {
+export function sdkFor(tenant: LocalTenant, auth: { clientId: string; clientSecret: string } | { token: string } = tenant.m2m, options: { maxRetries?: number } = {}): Sdk {
   const trusted = trustingFetch(tenant.caCertPem);
   const client = new ManagementClient({
     domain: tenant.domain,

@@ -120,7 +120,10 @@ describe("resource servers", () => {
       [{ identifier: "https://a/", name: "<script>" }, "Payload validation error: 'String does not match pattern: ^[^<>]*$' on property name."],
       [{ identifier: "https://a/", scopes: [{ value: "" }] }, "Payload validation error: 'String is too short (0 chars), minimum 1' on property scopes[0].value."],
       [{ identifier: "https://a/", scopes: [{ value: "a".repeat(281) }] }, "Payload validation error: 'String is too long (281 chars), maximum 280' on property scopes[0].value."],
-      [{ identifier: "https://a/", scopes: [{ value: "a", description: "d".repeat(501) }] }, "Payload validation error: 'String is too long (501 chars), maximum 500' on property scopes[0].description."],
+      [
+        { identifier: "https://a/", scopes: [{ value: "a", description: "d".repeat(501) }] },
+        "Payload validation error: 'String is too long (501 chars), maximum 500' on property scopes[0].description.",
+      ],
       [{ identifier: "https://a/", scopes: [{ value: "a", extra: 1 }] }, "Payload validation error: 'Additional properties not allowed: extra' on property scopes[0]."],
       [{ identifier: "https://a/", token_dialect: "jwt" }, `Payload validation error: 'No enum match for: "jwt"' on property token_dialect.`],
       [{ identifier: "https://a/", signing_alg: "ES256" }, `Payload validation error: 'No enum match for: "ES256"' on property signing_alg.`],
@@ -136,9 +139,7 @@ describe("resource servers", () => {
     await client.resourceServers.create({ identifier: "https://second.example.com/" });
     const page = await client.resourceServers.list({ identifiers: [api.identifier, "https://second.example.com/"] });
     expect(page.data.map((rs) => rs.identifier)).toEqual([api.identifier, "https://second.example.com/"]);
-    expect(tenant.calls.at(-1)?.path).toContain(
-      `identifiers=${encodeURIComponent(api.identifier)}&identifiers=${encodeURIComponent("https://second.example.com/")}`,
-    );
+    expect(tenant.calls.at(-1)?.path).toContain(`identifiers=${encodeURIComponent(api.identifier)}&identifiers=${encodeURIComponent("https://second.example.com/")}`);
   });
 
   it("the system Management API exists and cannot be updated or deleted", async () => {
@@ -193,9 +194,7 @@ describe("client grants", () => {
   });
 
   it("needs exactly one of client_id and default_for", async () => {
-    expect(await failure(client.clientGrants.create({ audience, scope: [] }), 400)).toEqual(
-      invalidBody("Payload validation error: 'Missing required property: client_id'."),
-    );
+    expect(await failure(client.clientGrants.create({ audience, scope: [] }), 400)).toEqual(invalidBody("Payload validation error: 'Missing required property: client_id'."));
     await failure(client.clientGrants.create({ audience, client_id: tenant.m2m.clientId, default_for: "third_party_clients", scope: [] }), 400);
   });
 
@@ -297,9 +296,9 @@ describe("roles, permissions and users", () => {
       statusCode: 400,
       error: "Bad Request",
     });
-    expect(
-      await failure(client.roles.permissions.add(role.id ?? "", { permissions: [{ resource_server_identifier: "https://none/", permission_name: "x" }] }), 400),
-    ).toMatchObject({ statusCode: 400 });
+    expect(await failure(client.roles.permissions.add(role.id ?? "", { permissions: [{ resource_server_identifier: "https://none/", permission_name: "x" }] }), 400)).toMatchObject(
+      { statusCode: 400 },
+    );
     expect(await failure(client.roles.permissions.add(role.id ?? "", { permissions: [] }), 400)).toEqual(
       invalidBody("Payload validation error: 'Array is too short (0), minimum 1' on property permissions."),
     );
@@ -382,10 +381,7 @@ describe("request handling", () => {
     tenant.resetCalls();
     await client.roles.create({ name: "Recorded" });
     await client.roles.list({ per_page: 100 });
-    expect(tenant.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
-      "POST /api/v2/roles 200",
-      "GET /api/v2/roles?per_page=100&page=0&include_totals=true 200",
-    ]);
+    expect(tenant.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(["POST /api/v2/roles 200", "GET /api/v2/roles?per_page=100&page=0&include_totals=true 200"]);
     expect(tenant.writes()).toEqual([{ method: "POST", path: "/api/v2/roles", status: 200, write: true }]);
   });
 });

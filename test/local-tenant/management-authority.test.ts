@@ -32,7 +32,24 @@ beforeAll(async () => {
   audience = fx.tenant.store.managementAudience;
   // The issue's scenario: a proxy application made by `init --mode proxy`, its id and secret in the .env.
   const result = await cli(
-    ["init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", REDIRECT_URI, "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--connections", "Username-Password-Authentication", "--env-path", join(fx.dir, ".env")],
+    [
+      "init",
+      "--yes",
+      "--mode",
+      "proxy",
+      "--template",
+      "mcp-use-proxy",
+      "--callback-url",
+      REDIRECT_URI,
+      "--api-identifier",
+      IDENTIFIER,
+      "--scopes",
+      "tool:whoami",
+      "--connections",
+      "Username-Password-Authentication",
+      "--env-path",
+      join(fx.dir, ".env"),
+    ],
     { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir },
   );
   expect(result.code, result.stderr).toBe(0);
@@ -65,7 +82,9 @@ async function expectAdminRefused(token: string): Promise<void> {
 }
 
 function scopesOf(token: string): string[] {
-  return String(decodeJwt(token)["scope"] ?? "").split(" ").filter(Boolean);
+  return String(decodeJwt(token)["scope"] ?? "")
+    .split(" ")
+    .filter(Boolean);
 }
 
 async function clientCredentials(id: string, secret: string) {
@@ -153,7 +172,15 @@ describe("a user's login for the Management API audience", () => {
     const response = await trusted.fetch(`${fx.tenant.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "password", username: "admin@example.com", password: "x", client_id: proxy.clientId, client_secret: proxy.clientSecret, audience, scope: ADMIN_SCOPES.join(" ") }).toString(),
+      body: new URLSearchParams({
+        grant_type: "password",
+        username: "admin@example.com",
+        password: "x",
+        client_id: proxy.clientId,
+        client_secret: proxy.clientSecret,
+        audience,
+        scope: ADMIN_SCOPES.join(" "),
+      }).toString(),
     });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(await response.json()).not.toHaveProperty("access_token");

@@ -56,8 +56,7 @@ describe("offset paging (roles)", () => {
 
   it("answers include_totals with start, limit, length and total, and a bare array without it", async () => {
     const token = tenant.issueManagementToken(["read:roles"]);
-    const get = async (query: string) =>
-      (await sdk.fetch(`${tenant.url}/api/v2/roles?${query}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
+    const get = async (query: string) => (await sdk.fetch(`${tenant.url}/api/v2/roles?${query}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<unknown>;
     const page = (await get("page=2&per_page=100&include_totals=true")) as { roles: unknown[] };
     expect({ ...page, roles: page.roles.length }).toEqual({ roles: 50, start: 200, limit: 100, length: 50, total: 250 });
     expect(Array.isArray(await get("per_page=10"))).toBe(true);

@@ -79,7 +79,10 @@ describe("the free plan", () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const refused = await register();
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toEqual({ error: "invalid_request", error_description: "You have reached the maximum number of applications (10) allowed for this tenant's plan" });
+    expect(await refused.json()).toEqual({
+      error: "invalid_request",
+      error_description: "You have reached the maximum number of applications (10) allowed for this tenant's plan",
+    });
     expect(free.store.clients).toHaveLength(10);
   });
 

@@ -157,11 +157,7 @@ describe("Management API authentication", () => {
 
   it("answers 401 Invalid token for garbage, expired tokens and tokens of another tenant", async () => {
     const other = await startLocalTenant({ testControls: true, seed: false });
-    const tokens = [
-      "not-a-jwt",
-      tenant.issueManagementToken(["read:roles"], { expiresInSeconds: -10 }),
-      other.issueManagementToken(["read:roles"]),
-    ];
+    const tokens = ["not-a-jwt", tenant.issueManagementToken(["read:roles"], { expiresInSeconds: -10 }), other.issueManagementToken(["read:roles"])];
     await other.close();
     for (const token of tokens) {
       const { status, body } = await get(`Bearer ${token}`);

@@ -23,7 +23,13 @@ describe("planApplication", () => {
   it("creates a Regular Web Application with exactly the proxy settings and enables every chosen connection", () => {
     const change = planApplication(undefined, new Set(), desired);
     expect(change.action).toBe("create");
-    expect(change.body).toEqual({ name: desired.name, app_type: "regular_web", grant_types: ["authorization_code", "refresh_token"], oidc_conformant: true, callbacks: [CALLBACK] });
+    expect(change.body).toEqual({
+      name: desired.name,
+      app_type: "regular_web",
+      grant_types: ["authorization_code", "refresh_token"],
+      oidc_conformant: true,
+      callbacks: [CALLBACK],
+    });
     expect(change.enableConnections).toEqual([UPA, GOOGLE]);
     expect(scopesFor(change)).toEqual(["create:clients", "update:connections"]);
     expect(describeStep(change)).toBe(`Create application ${desired.name}, enable Username-Password-Authentication, google-oauth2`);

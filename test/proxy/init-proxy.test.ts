@@ -15,16 +15,26 @@ const APP_NAME = "Acceptance MCP (MCP proxy)";
 /** Issue 5/8's command, with the API, connections and roles of the example of issue 1/8. */
 function proxyArgs(dir: string, ...extra: string[]): string[] {
   return [
-    "init", "--yes",
-    "--mode", "proxy",
-    "--template", "mcp-use-proxy",
-    "--callback-url", CALLBACK,
-    "--api-identifier", IDENTIFIER,
-    "--api-name", "Acceptance MCP",
-    "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone",
-    "--connections", "Username-Password-Authentication,google-oauth2",
-    "--roles", join(dir, "roles.yaml"),
-    "--env-path", join(dir, ".env"),
+    "init",
+    "--yes",
+    "--mode",
+    "proxy",
+    "--template",
+    "mcp-use-proxy",
+    "--callback-url",
+    CALLBACK,
+    "--api-identifier",
+    IDENTIFIER,
+    "--api-name",
+    "Acceptance MCP",
+    "--scopes",
+    "tool:whoami=Read your identity,tool:greet=Greet someone",
+    "--connections",
+    "Username-Password-Authentication,google-oauth2",
+    "--roles",
+    join(dir, "roles.yaml"),
+    "--env-path",
+    join(dir, ".env"),
     ...extra,
   ];
 }
@@ -105,7 +115,11 @@ describe("init --mode proxy against a fresh tenant", () => {
     expect(first.code).toBe(0);
     const secret = proxyApps()[0]!.client_secret!;
     const doc = JSON.parse(first.stdout);
-    expect(doc.plan.changes.find((c: { kind: string }) => c.kind === "application")).toMatchObject({ action: "create", name: APP_NAME, scopes: ["create:clients", "update:connections"] });
+    expect(doc.plan.changes.find((c: { kind: string }) => c.kind === "application")).toMatchObject({
+      action: "create",
+      name: APP_NAME,
+      scopes: ["create:clients", "update:connections"],
+    });
     expect(doc.plan.env.set).toEqual(["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"]);
 
     await writeFile(join(fx.dir, ".env"), "PORT=3000\n");
@@ -171,7 +185,12 @@ describe("env", () => {
 describe("an existing application", () => {
   it("is matched by name: missing callbacks and connections are added, its own callbacks kept, its secret never rotated", async () => {
     fx = await freshFixture();
-    const existing = fx.tenant.store.addClient({ name: APP_NAME, app_type: "regular_web", callbacks: ["https://prod.example.com/oauth/callback"], grant_types: ["authorization_code"] });
+    const existing = fx.tenant.store.addClient({
+      name: APP_NAME,
+      app_type: "regular_web",
+      callbacks: ["https://prod.example.com/oauth/callback"],
+      grant_types: ["authorization_code"],
+    });
     const secret = existing.client_secret!;
     fx.tenant.store.connections.find((c) => c.name === "google-oauth2")!.enabled_clients.push(existing.client_id);
 
@@ -209,14 +228,22 @@ describe("an existing application", () => {
 
 describe("proxy mode validates its input before any request", () => {
   const cases: Array<[string, (dir: string) => string[], RegExp]> = [
-    ["a proxy preset without --mode proxy", (dir) => ["init", "--yes", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")], /mcp-use-proxy is for proxy mode[\s\S]*--mode proxy/],
+    [
+      "a proxy preset without --mode proxy",
+      (dir) => ["init", "--yes", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")],
+      /mcp-use-proxy is for proxy mode[\s\S]*--mode proxy/,
+    ],
     ["a DCR preset with --mode proxy", (dir) => [...proxyArgs(dir), "--template", "auth0"], /auth0 is for DCR mode[\s\S]*choose one of: cloudflare, fastmcp-python, mcp-use-proxy/],
     ["--mode proxy without a preset", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--template" && all[i - 1] !== "--template"), /missing --template/],
     ["an unknown mode", (dir) => [...proxyArgs(dir), "--mode", "magic"], /argument 'magic' is invalid\. Allowed choices are dcr, proxy/],
     ["a relative callback URL", (dir) => [...proxyArgs(dir), "--callback-url", "/oauth/callback"], /--callback-url "\/oauth\/callback" is not an absolute URL/],
     ["a callback URL that is not http(s)", (dir) => [...proxyArgs(dir), "--callback-url", "ftp://x/cb"], /must be an http:\/\/ or https:\/\/ URL/],
     ["proxy mode without --callback-url", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--callback-url" && all[i - 1] !== "--callback-url"), /Missing --callback-url/],
-    ["--callback-url in DCR mode", (dir) => ["init", "--yes", "--callback-url", CALLBACK, "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")], /--callback-url applies to proxy mode only/],
+    [
+      "--callback-url in DCR mode",
+      (dir) => ["init", "--yes", "--callback-url", CALLBACK, "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")],
+      /--callback-url applies to proxy mode only/,
+    ],
     ["--cimd in proxy mode", (dir) => [...proxyArgs(dir), "--cimd"], /--cimd applies to DCR mode/],
     ["an invalid --app-name", (dir) => [...proxyArgs(dir), "--app-name", "<script>"], /--app-name "<script>"/],
   ];
@@ -247,7 +274,15 @@ describe("proxy mode scopes", () => {
   it("on a converged tenant, needs no write scope at all", async () => {
     fx = await freshFixture();
     expect((await run(proxyArgs(fx.dir))).code).toBe(0);
-    const readOnly = fx.tenant.createM2MApplication(["read:tenant_settings", "read:resource_servers", "read:connections", "read:roles", "read:users", "read:clients", "read:client_keys"]);
+    const readOnly = fx.tenant.createM2MApplication([
+      "read:tenant_settings",
+      "read:resource_servers",
+      "read:connections",
+      "read:roles",
+      "read:users",
+      "read:clients",
+      "read:client_keys",
+    ]);
     const result = await run(proxyArgs(fx.dir), { ...fx.env, AUTH0_CLIENT_ID: readOnly.clientId, AUTH0_CLIENT_SECRET: readOnly.clientSecret });
     expect(result.stderr).not.toContain("✖");
     expect(result.code).toBe(0);

@@ -19,7 +19,10 @@ describe("local tenant: /connections/{id}/clients", () => {
     const other = tenant.store.addClient({ name: "Other", app_type: "spa" });
     connection.enabled_clients.push(other.client_id);
 
-    await sdk.client.connections.clients.update(connection.id, apps.map((a) => ({ client_id: a.client_id, status: true })));
+    await sdk.client.connections.clients.update(
+      connection.id,
+      apps.map((a) => ({ client_id: a.client_id, status: true })),
+    );
     await sdk.client.connections.clients.update(connection.id, [{ client_id: apps[1]!.client_id, status: false }]);
     expect(connection.enabled_clients).toEqual([other.client_id, apps[0]!.client_id, apps[2]!.client_id]);
 

@@ -109,13 +109,20 @@ describe.each(TABLE)("preset $template ($mode)", (row) => {
     fx = await freshFixture();
     const envPath = join(fx.dir, ".env");
     const init = await run([
-      "init", "--yes",
-      "--template", row.template,
-      "--api-identifier", IDENTIFIER,
-      "--server-url", SERVER_URL,
-      "--scopes", SCOPES,
-      "--connections", "Username-Password-Authentication",
-      "--env-path", envPath,
+      "init",
+      "--yes",
+      "--template",
+      row.template,
+      "--api-identifier",
+      IDENTIFIER,
+      "--server-url",
+      SERVER_URL,
+      "--scopes",
+      SCOPES,
+      "--connections",
+      "Username-Password-Authentication",
+      "--env-path",
+      envPath,
       ...(row.mode === "proxy" ? ["--mode", "proxy", "--callback-url", CALLBACK] : []),
       ...(row.extra ?? []),
     ]);

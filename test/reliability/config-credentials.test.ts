@@ -19,7 +19,15 @@ afterEach(async () => {
 });
 
 const config = (domain: string | undefined, name = "Acceptance MCP") =>
-  [...(domain ? [`domain: ${domain}`] : []), "api:", `  identifier: ${IDENTIFIER}`, `  name: "${name}"`, "  scopes: [{ value: tool:whoami }]", "connections: [Username-Password-Authentication]", ""].join("\n");
+  [
+    ...(domain ? [`domain: ${domain}`] : []),
+    "api:",
+    `  identifier: ${IDENTIFIER}`,
+    `  name: "${name}"`,
+    "  scopes: [{ value: tool:whoami }]",
+    "connections: [Username-Password-Authentication]",
+    "",
+  ].join("\n");
 
 async function setup(domainLine: (real: string, attacker: string) => string | undefined, name?: string) {
   fx = await freshFixture();
@@ -71,17 +79,21 @@ describe("a config file never redirects credentials", () => {
 });
 
 describe("credential variables cannot be interpolated into the config file", () => {
-  it.each(["AUTH0_CLIENT_SECRET", "AUTH0_ACCESS_TOKEN", "AUTH0_CLIENT_ID", "GITHUB_TOKEN", "DB_PASSWORD"])("${%s} in api.name is refused and its value never printed", async (name) => {
-    const { run } = await setup((real) => real, `\${${name}}`);
-    const env = { ...fx!.env, AUTH0_ACCESS_TOKEN: "tok-should-not-show", GITHUB_TOKEN: "ghp-should-not-show", DB_PASSWORD: "pw-should-not-show" };
-    for (const command of [["init", "--yes"], ["plan"]]) {
-      const result = await run(command, env);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`\${${name}}`);
-      expect(result.stderr).toContain("credentials cannot be interpolated");
-      const output = result.stderr + result.stdout;
-      for (const secret of [fx!.env.AUTH0_CLIENT_SECRET!, fx!.env.AUTH0_CLIENT_ID!, "tok-should-not-show", "ghp-should-not-show", "pw-should-not-show"]) expect(output).not.toContain(secret);
-    }
-    expect(fx!.tenant.writes()).toEqual([]);
-  });
+  it.each(["AUTH0_CLIENT_SECRET", "AUTH0_ACCESS_TOKEN", "AUTH0_CLIENT_ID", "GITHUB_TOKEN", "DB_PASSWORD"])(
+    "${%s} in api.name is refused and its value never printed",
+    async (name) => {
+      const { run } = await setup((real) => real, `\${${name}}`);
+      const env = { ...fx!.env, AUTH0_ACCESS_TOKEN: "tok-should-not-show", GITHUB_TOKEN: "ghp-should-not-show", DB_PASSWORD: "pw-should-not-show" };
+      for (const command of [["init", "--yes"], ["plan"]]) {
+        const result = await run(command, env);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(`\${${name}}`);
+        expect(result.stderr).toContain("credentials cannot be interpolated");
+        const output = result.stderr + result.stdout;
+        for (const secret of [fx!.env.AUTH0_CLIENT_SECRET!, fx!.env.AUTH0_CLIENT_ID!, "tok-should-not-show", "ghp-should-not-show", "pw-should-not-show"])
+          expect(output).not.toContain(secret);
+      }
+      expect(fx!.tenant.writes()).toEqual([]);
+    },
+  );
 });

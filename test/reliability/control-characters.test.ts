@@ -35,9 +35,19 @@ const cases: Array<{ name: string; args: () => string[]; field: string; what: st
   { name: "a tab in a scope description", args: () => withFlag("--scopes", "tool:whoami=Read\tyour identity,tool:greet=Greet someone"), field: "--scopes", what: "a tab" },
   { name: "an escape character in a connection name", args: () => withFlag("--connections", "google-oauth2,\u001b[31mx"), field: "--connections", what: "U+001B" },
   { name: "a newline in a role name", args: () => withFlag("--roles", join(fx.dir, "role-newline.yaml")), field: "roles.0.name in the roles file", what: "a line break" },
-  { name: "a tab in a role description", args: () => withFlag("--roles", join(fx.dir, "role-description-tab.yaml")), field: "roles.0.description in the roles file", what: "a tab" },
+  {
+    name: "a tab in a role description",
+    args: () => withFlag("--roles", join(fx.dir, "role-description-tab.yaml")),
+    field: "roles.0.description in the roles file",
+    what: "a tab",
+  },
   { name: "a newline in the proxy application's name", args: () => [...proxyArgs(), "--app-name", "Proxy\nApp"], field: "--app-name", what: "a line break" },
-  { name: "a newline in a callback URL", args: () => withFlag("--callback-url", "http://localhost:3000/oauth/\ncallback", proxyArgs()), field: "--callback-url", what: "a line break" },
+  {
+    name: "a newline in a callback URL",
+    args: () => withFlag("--callback-url", "http://localhost:3000/oauth/\ncallback", proxyArgs()),
+    field: "--callback-url",
+    what: "a line break",
+  },
   { name: "DEL in a config file value", args: () => configArgs("config-del.yaml"), field: "api.name in", what: "U+007F" },
   { name: "a C1 control (NEL) in a config file value", args: () => configArgs("config-c1.yaml"), field: "api.scopes.0.description in", what: "U+0085" },
 ];

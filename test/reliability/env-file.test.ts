@@ -71,11 +71,17 @@ describe("a UTF-8 byte order mark before a managed key on line 1", () => {
     expect(parsed.AUTH0_DOMAIN).toBe(fx.tenant.domain);
     expect(parsed.AUTH0_AUDIENCE).toBe(IDENTIFIER);
 
-    const fromEnvFile = execFileSync(process.execPath, [`--env-file=${envPath()}`, "-e", "console.log(JSON.stringify([process.env.AUTH0_DOMAIN, process.env.AUTH0_AUDIENCE, process.env.OWN]))"], { encoding: "utf8", env: {} });
+    const fromEnvFile = execFileSync(
+      process.execPath,
+      [`--env-file=${envPath()}`, "-e", "console.log(JSON.stringify([process.env.AUTH0_DOMAIN, process.env.AUTH0_AUDIENCE, process.env.OWN]))"],
+      { encoding: "utf8", env: {} },
+    );
     expect(JSON.parse(fromEnvFile)).toEqual([fx.tenant.domain, IDENTIFIER, "1"]);
 
     // python-dotenv, where this machine has it (CI does not install it; Node's two parsers are checked above).
-    const python = spawnSync("python3", ["-c", "import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))", envPath()], { encoding: "utf8" });
+    const python = spawnSync("python3", ["-c", "import json,sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))", envPath()], {
+      encoding: "utf8",
+    });
     if (python.status === 0) {
       const values = JSON.parse(python.stdout) as Record<string, string | null>;
       expect(values.AUTH0_DOMAIN).toBe(fx.tenant.domain);

@@ -16,9 +16,24 @@ const CALLBACK = "http://localhost:3000/oauth/callback";
 
 function proxyArgs(envPath: string): string[] {
   return [
-    "init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", CALLBACK,
-    "--api-identifier", IDENTIFIER, "--api-name", "Acceptance MCP", "--scopes", "tool:whoami=Read your identity",
-    "--connections", "Username-Password-Authentication", "--env-path", envPath,
+    "init",
+    "--yes",
+    "--mode",
+    "proxy",
+    "--template",
+    "mcp-use-proxy",
+    "--callback-url",
+    CALLBACK,
+    "--api-identifier",
+    IDENTIFIER,
+    "--api-name",
+    "Acceptance MCP",
+    "--scopes",
+    "tool:whoami=Read your identity",
+    "--connections",
+    "Username-Password-Authentication",
+    "--env-path",
+    envPath,
   ];
 }
 
@@ -56,7 +71,15 @@ describe("two concurrent init --mode proxy on one machine", () => {
 describe("a race with a run on another machine (no shared lock)", () => {
   useNock();
   const desired = { name: APP_NAME, callbacks: [CALLBACK], connections: [{ id: "con_1", name: "Username-Password-Authentication" }] };
-  const app = (client_id: string, created_at: string, callbacks = [CALLBACK]) => ({ client_id, name: APP_NAME, app_type: "regular_web", callbacks, grant_types: ["authorization_code", "refresh_token"], oidc_conformant: true, created_at });
+  const app = (client_id: string, created_at: string, callbacks = [CALLBACK]) => ({
+    client_id,
+    name: APP_NAME,
+    app_type: "regular_web",
+    callbacks,
+    grant_types: ["authorization_code", "refresh_token"],
+    oidc_conformant: true,
+    created_at,
+  });
 
   it("the run whose application was created second deletes it and adopts the first one", async () => {
     const tenant = await testTenant({ sleep: async () => {} });
@@ -64,11 +87,19 @@ describe("a race with a run on another machine (no shared lock)", () => {
     const theirs = app("b_created_first", "2026-12-01T10:00:00.000Z", ["https://other.example.com/callback"]);
     const ours = app("a_created_second", "2026-12-01T10:00:00.400Z");
     const scope = nock(TENANT_URL)
-      .get("/api/v2/clients").query(true).reply(200, { clients: [] })
-      .post("/api/v2/clients").reply(201, ours)
-      .get("/api/v2/clients").query(true).reply(200, { clients: [ours, theirs] })
-      .delete("/api/v2/clients/a_created_second").reply(204)
-      .get("/api/v2/connections/con_1/clients").query(true).reply(200, { clients: [] })
+      .get("/api/v2/clients")
+      .query(true)
+      .reply(200, { clients: [] })
+      .post("/api/v2/clients")
+      .reply(201, ours)
+      .get("/api/v2/clients")
+      .query(true)
+      .reply(200, { clients: [ours, theirs] })
+      .delete("/api/v2/clients/a_created_second")
+      .reply(204)
+      .get("/api/v2/connections/con_1/clients")
+      .query(true)
+      .reply(200, { clients: [] })
       // The winner keeps its own callback and gains ours; the connection is enabled for it.
       .patch("/api/v2/clients/b_created_first", (body) => JSON.stringify(body.callbacks) === JSON.stringify(["https://other.example.com/callback", CALLBACK]))
       .reply(200, {})
@@ -86,10 +117,16 @@ describe("a race with a run on another machine (no shared lock)", () => {
     const ours = app("z_created_first", "2026-12-01T10:00:00.000Z");
     const theirs = app("a_created_second", "2026-12-01T10:00:00.400Z");
     const scope = nock(TENANT_URL)
-      .get("/api/v2/clients").query(true).reply(200, { clients: [] })
-      .post("/api/v2/clients").reply(201, ours)
-      .get("/api/v2/clients").query(true).reply(200, { clients: [theirs, ours] })
-      .patch("/api/v2/connections/con_1/clients").reply(204);
+      .get("/api/v2/clients")
+      .query(true)
+      .reply(200, { clients: [] })
+      .post("/api/v2/clients")
+      .reply(201, ours)
+      .get("/api/v2/clients")
+      .query(true)
+      .reply(200, { clients: [theirs, ours] })
+      .patch("/api/v2/connections/con_1/clients")
+      .reply(204);
     const written = await applyApplication(tenant, change);
     scope.done();
     expect(written.id).toBe("z_created_first");
@@ -98,6 +135,11 @@ describe("a race with a run on another machine (no shared lock)", () => {
 
   it("earliest: by created_at, then by the lowest client id", () => {
     expect(earliest([app("b", "2026-01-02"), app("c", "2026-01-01")]).client_id).toBe("c");
-    expect(earliest([{ ...app("b", ""), created_at: undefined }, { ...app("a", ""), created_at: undefined }]).client_id).toBe("a");
+    expect(
+      earliest([
+        { ...app("b", ""), created_at: undefined },
+        { ...app("a", ""), created_at: undefined },
+      ]).client_id,
+    ).toBe("a");
   });
 });

@@ -48,7 +48,8 @@ export async function startProtectedResource(tls: { keyPem: string; certPem: str
       } else if (path === "/mcp") {
         const headers: Record<string, string> = behaviour.challenge === undefined ? {} : { "www-authenticate": behaviour.challenge };
         if (behaviour.status === 401) send(res, 401, { error: "unauthorized" }, headers);
-        else send(res, behaviour.status, { jsonrpc: "2.0", id: 1, result: { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "open", version: "1" } } }, headers);
+        else
+          send(res, behaviour.status, { jsonrpc: "2.0", id: 1, result: { protocolVersion: "2025-11-25", capabilities: {}, serverInfo: { name: "open", version: "1" } } }, headers);
       } else {
         send(res, 404, { error: "not_found" });
       }

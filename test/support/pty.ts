@@ -24,11 +24,21 @@ export function renderScreen(output: string, columns = 100): string {
         i += csi[0].length - 1;
         const n = Number(csi[1]!.replace("?", "").split(";")[0] || "0");
         switch (csi[2]) {
-          case "A": row = Math.max(0, row - (n || 1)); break;
-          case "B": row += n || 1; break;
-          case "C": col += n || 1; break;
-          case "D": col = Math.max(0, col - (n || 1)); break;
-          case "G": col = Math.max(0, (n || 1) - 1); break;
+          case "A":
+            row = Math.max(0, row - (n || 1));
+            break;
+          case "B":
+            row += n || 1;
+            break;
+          case "C":
+            col += n || 1;
+            break;
+          case "D":
+            col = Math.max(0, col - (n || 1));
+            break;
+          case "G":
+            col = Math.max(0, (n || 1) - 1);
+            break;
           case "K":
             if (n === 2) lines[row] = [];
             else if (n === 1) line().fill(" ", 0, col);
@@ -119,7 +129,9 @@ export function startInTerminal(argv: string[], options: { cwd: string; env: Nod
           then();
         };
         listeners.add(check);
-        void exited.then((code) => done(() => (pattern.test(plain(sinceKeys)) ? resolve() : reject(new Error(`Exited (${code}) before ${pattern}. Screen:\n${renderScreen(output, columns)}`)))));
+        void exited.then((code) =>
+          done(() => (pattern.test(plain(sinceKeys)) ? resolve() : reject(new Error(`Exited (${code}) before ${pattern}. Screen:\n${renderScreen(output, columns)}`)))),
+        );
         check();
       });
     },

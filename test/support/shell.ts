@@ -104,14 +104,19 @@ export function start(command: string, args: string[], options: { cwd: string; e
           const match = pattern.exec(out) ?? pattern.exec(err);
           if (match) done(() => resolve(match));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`Timed out waiting for ${pattern} from ${command} ${args.join(" ")}\nstderr:\n${err}\nstdout:\n${out}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`Timed out waiting for ${pattern} from ${command} ${args.join(" ")}\nstderr:\n${err}\nstdout:\n${out}`))),
+          timeoutMs,
+        );
         const done = (then: () => void) => {
           clearTimeout(timer);
           listeners.delete(check);
           then();
         };
         listeners.add(check);
-        void exited.then((f) => done(() => reject(new Error(`${command} ${args.join(" ")} ended (code ${f.code}, signal ${f.signal}) before printing ${pattern}\nstderr:\n${f.stderr}`))));
+        void exited.then((f) =>
+          done(() => reject(new Error(`${command} ${args.join(" ")} ended (code ${f.code}, signal ${f.signal}) before printing ${pattern}\nstderr:\n${f.stderr}`))),
+        );
         check();
       }),
   };

@@ -14,13 +14,20 @@ export function exampleArgs(dir: string): string[] {
   return [
     "init",
     "--yes",
-    "--api-identifier", IDENTIFIER,
-    "--api-name", "Acceptance MCP",
-    "--scopes", "tool:whoami=Read your identity,tool:greet=Greet someone",
-    "--connections", "Username-Password-Authentication,google-oauth2",
-    "--roles", join(dir, "roles.yaml"),
-    "--server-url", IDENTIFIER,
-    "--env-path", join(dir, ".env"),
+    "--api-identifier",
+    IDENTIFIER,
+    "--api-name",
+    "Acceptance MCP",
+    "--scopes",
+    "tool:whoami=Read your identity,tool:greet=Greet someone",
+    "--connections",
+    "Username-Password-Authentication,google-oauth2",
+    "--roles",
+    join(dir, "roles.yaml"),
+    "--server-url",
+    IDENTIFIER,
+    "--env-path",
+    join(dir, ".env"),
   ];
 }
 
@@ -50,7 +57,10 @@ export function endState(tenant: TestLocalTenant) {
   const emailOf = (id: string) => s.users.find((u) => u.user_id === id)?.email ?? id;
   return {
     settings: s.settings,
-    resourceServers: s.resourceServers.filter((r) => !r.is_system).map(({ id: _id, ...rest }) => rest).sort((a, b) => a.identifier.localeCompare(b.identifier)),
+    resourceServers: s.resourceServers
+      .filter((r) => !r.is_system)
+      .map(({ id: _id, ...rest }) => rest)
+      .sort((a, b) => a.identifier.localeCompare(b.identifier)),
     clientGrants: s.clientGrants.filter((g) => !g.client_id).map(({ id: _id, ...rest }) => ({ ...rest, scope: [...rest.scope].sort() })),
     connections: s.connections.map((c) => ({ name: c.name, domain: c.is_domain_connection, options: c.options })),
     roles: s.roles

@@ -11,9 +11,12 @@ const URL_A = "https://claude.ai/oauth/mcp-oauth-client-metadata";
 const URL_B = "https://vscode.dev/oauth/client-metadata.json";
 
 describe("--cimd-client", () => {
-  it.each(["http://claude.ai/meta", "https://claude.ai", "https://claude.ai/", "https://claude.ai/x#frag", "not a url", "https://u:p@claude.ai/x"])("rejects %j before any request", (raw) => {
-    expect(() => parseCimdClientUrl(raw)).toThrow(InputError);
-  });
+  it.each(["http://claude.ai/meta", "https://claude.ai", "https://claude.ai/", "https://claude.ai/x#frag", "not a url", "https://u:p@claude.ai/x"])(
+    "rejects %j before any request",
+    (raw) => {
+      expect(() => parseCimdClientUrl(raw)).toThrow(InputError);
+    },
+  );
 
   it("reads the imported CIMD clients, plans only the others, and registers them with external_client_id", async () => {
     const tenant = await testTenant();

@@ -31,10 +31,22 @@ async function rejection(promise: Promise<unknown>): Promise<CliError> {
 describe("resolveDomains", () => {
   it.each([
     [{ domain: CANONICAL }, { management: CANONICAL, issuer: undefined }],
-    [{ domain: CUSTOM, canonicalDomain: CANONICAL }, { management: CANONICAL, issuer: CUSTOM }],
-    [{ domain: CUSTOM, token: tokenFor("") }, { management: CANONICAL, issuer: CUSTOM }],
-    [{ domain: CANONICAL, token: tokenFor("") }, { management: CANONICAL, issuer: undefined }],
-    [{ domain: CANONICAL, issuerDomain: CUSTOM }, { management: CANONICAL, issuer: CUSTOM }],
+    [
+      { domain: CUSTOM, canonicalDomain: CANONICAL },
+      { management: CANONICAL, issuer: CUSTOM },
+    ],
+    [
+      { domain: CUSTOM, token: tokenFor("") },
+      { management: CANONICAL, issuer: CUSTOM },
+    ],
+    [
+      { domain: CANONICAL, token: tokenFor("") },
+      { management: CANONICAL, issuer: undefined },
+    ],
+    [
+      { domain: CANONICAL, issuerDomain: CUSTOM },
+      { management: CANONICAL, issuer: CUSTOM },
+    ],
     [{ domain: CUSTOM }, { management: CUSTOM, issuer: undefined }],
   ])("%j → %j", (inputs, expected) => {
     expect(resolveDomains(inputs)).toEqual(expected);
@@ -89,11 +101,15 @@ describe("connectTenant with a custom domain", () => {
 
   it("several ready custom domains: Auth0's default wins; without one, an input error names --issuer-domain", async () => {
     const ready = (domain: string, is_default = false) => ({ custom_domain_id: domain, domain, primary: false, is_default, status: "ready", type: "self_managed_certs" });
-    nock(`https://${CANONICAL}`).get("/api/v2/custom-domains").reply(200, [ready("a.example.com"), ready("b.example.com", true)]);
+    nock(`https://${CANONICAL}`)
+      .get("/api/v2/custom-domains")
+      .reply(200, [ready("a.example.com"), ready("b.example.com", true)]);
     const withDefault = await connectTenant({ domain: CANONICAL, token: tokenFor("read:custom_domains") });
     expect((await withDefault.issuerDomain()).domain).toBe("b.example.com");
 
-    nock(`https://${CANONICAL}`).get("/api/v2/custom-domains").reply(200, [ready("a.example.com"), ready("b.example.com")]);
+    nock(`https://${CANONICAL}`)
+      .get("/api/v2/custom-domains")
+      .reply(200, [ready("a.example.com"), ready("b.example.com")]);
     const ambiguous = await connectTenant({ domain: CANONICAL, token: tokenFor("read:custom_domains") });
     const error = await rejection(ambiguous.issuerDomain());
     expect(error).toBeInstanceOf(InputError);
@@ -113,7 +129,9 @@ describe("connectTenant with a custom domain", () => {
   });
 
   it("an opaque token refused by GET /custom-domains (403): the canonical domain, with a note", async () => {
-    nock(`https://${CANONICAL}`).get("/api/v2/custom-domains").reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: read:custom_domains", errorCode: "insufficient_scope" });
+    nock(`https://${CANONICAL}`)
+      .get("/api/v2/custom-domains")
+      .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: read:custom_domains", errorCode: "insufficient_scope" });
     const tenant = await connectTenant({ domain: CANONICAL, token: "opaque" });
     const issuer = await tenant.issuerDomain();
     expect(issuer).toMatchObject({ domain: CANONICAL, note: expect.stringContaining("403") });
@@ -130,9 +148,13 @@ describe("connectTenant with a custom domain", () => {
     expect(error.hint).toMatch(/--canonical-domain \(or AUTH0_CANONICAL_DOMAIN\)/);
   });
 
-  it("a Management API call answered 401 \"Service not enabled within domain\" asks for --canonical-domain too", async () => {
-    nock(`https://${CUSTOM}`).post("/oauth/token").reply(200, { access_token: jwtWith({ aud: `https://${CUSTOM}/api/v2/`, scope: "read:tenant_settings" }), token_type: "Bearer" });
-    nock(`https://${CUSTOM}`).get("/api/v2/tenants/settings").reply(401, { statusCode: 401, error: "Unauthorized", message: "Service not enabled within domain: https://login.example.com/api/v2/" });
+  it('a Management API call answered 401 "Service not enabled within domain" asks for --canonical-domain too', async () => {
+    nock(`https://${CUSTOM}`)
+      .post("/oauth/token")
+      .reply(200, { access_token: jwtWith({ aud: `https://${CUSTOM}/api/v2/`, scope: "read:tenant_settings" }), token_type: "Bearer" });
+    nock(`https://${CUSTOM}`)
+      .get("/api/v2/tenants/settings")
+      .reply(401, { statusCode: 401, error: "Unauthorized", message: "Service not enabled within domain: https://login.example.com/api/v2/" });
     const tenant = await connectTenant({ domain: CUSTOM, ...creds });
     const { toCliError } = await import("../../src/tenant/errors.js");
     const error = await tenant.client.tenants.settings.get().then(

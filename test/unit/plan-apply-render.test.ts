@@ -22,7 +22,13 @@ function firstRunPlan(): Plan {
   const users = new Map([["admin@example.com", ["auth0|1"]]]);
   const changes: Change[] = [
     planDefaultAudience({} as TenantSettings, API, "auto").change!,
-    planRole(undefined, { name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com", "later@example.com"] }, API, users, false),
+    planRole(
+      undefined,
+      { name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com", "later@example.com"] },
+      API,
+      users,
+      false,
+    ),
     planConnection({ id: "con_1", name: "Username-Password-Authentication", strategy: "auth0", is_domain_connection: false }),
     planConnection({ id: "con_2", name: "google-oauth2", strategy: "google-oauth2", is_domain_connection: true }),
     planDefaultGrant(undefined, API, ["tool:whoami", "tool:greet"]).change,
@@ -36,10 +42,28 @@ function firstRunPlan(): Plan {
 function convergedPlan(): Plan {
   const changes: Change[] = [
     planTenantSettings(READY_SETTINGS, { cimd: false }),
-    planResourceServer({ id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, scopes: [{ value: "tool:whoami", description: "Read your identity" }, { value: "tool:greet", description: "tool:greet" }] }, { identifier: API, scopes: SCOPES }).change,
+    planResourceServer(
+      {
+        id: "rs_1",
+        identifier: API,
+        name: "MCP Server",
+        ...API_SETTINGS,
+        scopes: [
+          { value: "tool:whoami", description: "Read your identity" },
+          { value: "tool:greet", description: "tool:greet" },
+        ],
+      },
+      { identifier: API, scopes: SCOPES },
+    ).change,
     planDefaultGrant({ id: "cgr_1", audience: API, scope: ["tool:greet", "tool:whoami"], subject_type: "user" }, API, ["tool:whoami", "tool:greet"]).change,
     planConnection({ id: "con_1", name: "Username-Password-Authentication", strategy: "auth0", is_domain_connection: true }),
-    planRole({ id: "rol_1", name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:greet", "tool:whoami"], userIds: new Set(["auth0|1"]) }, { name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com"] }, API, new Map([["admin@example.com", ["auth0|1"]]]), false),
+    planRole(
+      { id: "rol_1", name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:greet", "tool:whoami"], userIds: new Set(["auth0|1"]) },
+      { name: "Tool Administrator", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com"] },
+      API,
+      new Map([["admin@example.com", ["auth0|1"]]]),
+      false,
+    ),
     planDefaultAudience(READY_SETTINGS, API, "auto").change!,
   ];
   return { domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "unchanged", set: [] }, warnings: [] };
@@ -61,7 +85,11 @@ describe("orderChanges", () => {
   it("keeps the given order within a kind, and does not reorder its input", () => {
     const changes = firstRunPlan().changes;
     const before = changes.map((c) => c.label);
-    expect(orderChanges(changes).filter((c) => c.kind === "connection").map((c) => c.label)).toEqual(["Connection Username-Password-Authentication", "Connection google-oauth2"]);
+    expect(
+      orderChanges(changes)
+        .filter((c) => c.kind === "connection")
+        .map((c) => c.label),
+    ).toEqual(["Connection Username-Password-Authentication", "Connection google-oauth2"]);
     expect(changes.map((c) => c.label)).toEqual(before);
   });
 });
@@ -145,7 +173,13 @@ describe("renderPlan", () => {
   });
 
   it("shows updates as from → to, and removals under --prune", () => {
-    const role = planRole({ id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() }, { name: "User", description: "New", permissions: ["tool:whoami", "tool:greet"], users: [] }, API, new Map(), true);
+    const role = planRole(
+      { id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() },
+      { name: "User", description: "New", permissions: ["tool:whoami", "tool:greet"], users: [] },
+      API,
+      new Map(),
+      true,
+    );
     const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["tool:whoami"] }, API, ["tool:whoami", "tool:greet"]).change;
     const text = renderPlan({ domain: "t", changes: [role, grant], warnings: [] }, false);
     expect(text).toContain("~ Role User");
@@ -187,7 +221,12 @@ describe("planToJson", () => {
       ["default-audience", "update"],
     ]);
     const role = json.changes.find((c) => c.kind === "role")!;
-    expect(role).toMatchObject({ addPermissions: ["tool:whoami", "tool:greet"], addUsers: ["admin@example.com"], unknownEmails: ["later@example.com"], scopes: ["create:roles", "update:roles"] });
+    expect(role).toMatchObject({
+      addPermissions: ["tool:whoami", "tool:greet"],
+      addUsers: ["admin@example.com"],
+      unknownEmails: ["later@example.com"],
+      scopes: ["create:roles", "update:roles"],
+    });
     expect(json.changes.find((c) => c.label === "Connection google-oauth2")).toMatchObject({ id: "con_2", domainLevel: true, scopes: [] });
     expect(json.warnings).toEqual(["a warning"]);
     expect(json.env).toEqual({ path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] });

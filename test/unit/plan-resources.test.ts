@@ -195,7 +195,8 @@ describe("planResourceServer", () => {
 });
 
 describe("planDefaultGrant", () => {
-  const grant = (over: Partial<ClientGrant> = {}) => ({ id: "cgr_1", audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a", "b"], ...over }) as ClientGrant;
+  const grant = (over: Partial<ClientGrant> = {}) =>
+    ({ id: "cgr_1", audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a", "b"], ...over }) as ClientGrant;
 
   it("creates the default third-party grant with every scope of the API, for users", () => {
     const { change, warning } = planDefaultGrant(undefined, API, ["a", "b"]);
@@ -271,10 +272,23 @@ describe("planRole", () => {
     ["twice@example.com", ["auth0|a", "google-oauth2|b"]],
     ["nobody@example.com", []],
   ]);
-  const state = (over: Partial<RoleState> = {}): RoleState => ({ id: "rol_1", name: "Admin", description: "Can use every tool", permissions: ["tool:whoami"], userIds: new Set(), ...over });
+  const state = (over: Partial<RoleState> = {}): RoleState => ({
+    id: "rol_1",
+    name: "Admin",
+    description: "Can use every tool",
+    permissions: ["tool:whoami"],
+    userIds: new Set(),
+    ...over,
+  });
 
   it("creates a missing role with its permissions and found users; unknown emails are only noted", () => {
-    const change = planRole(undefined, { name: "Admin", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com", "nobody@example.com"] }, API, users, false);
+    const change = planRole(
+      undefined,
+      { name: "Admin", description: "Can use every tool", permissions: ["tool:whoami", "tool:greet"], users: ["admin@example.com", "nobody@example.com"] },
+      API,
+      users,
+      false,
+    );
     expect(change.action).toBe("create");
     expect(change.id).toBeUndefined();
     expect(change.addPermissions).toEqual(["tool:whoami", "tool:greet"]);

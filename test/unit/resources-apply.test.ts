@@ -18,8 +18,7 @@ const ENCODED_API = encodeURIComponent(API);
 /** Records each request's method, path and raw JSON body, for exact assertions on what was sent. */
 function recorder() {
   const sent: Array<{ method: string; path: string; body: unknown }> = [];
-  const reply =
-    (status: number, answer: unknown = {}) =>
+  const reply = (status: number, answer: unknown = {}) =>
     function (this: { req: { method: string } }, uri: string, body: unknown) {
       sent.push({ method: this.req.method, path: uri, body });
       return [status, answer] as [number, unknown];
@@ -74,10 +73,18 @@ describe("applyRole", () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).delete("/api/v2/roles/rol_1/permissions").reply(reply(204, ""));
-    const change = planRole({ id: "rol_1", name: "User", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() }, { name: "User", permissions: ["tool:whoami"], users: [] }, API, new Map(), true);
+    const change = planRole(
+      { id: "rol_1", name: "User", permissions: ["tool:whoami", "tool:legacy"], userIds: new Set() },
+      { name: "User", permissions: ["tool:whoami"], users: [] },
+      API,
+      new Map(),
+      true,
+    );
     await applyOne(tenant, change);
     scope.done();
-    expect(sent).toEqual([{ method: "DELETE", path: "/api/v2/roles/rol_1/permissions", body: { permissions: [{ resource_server_identifier: API, permission_name: "tool:legacy" }] } }]);
+    expect(sent).toEqual([
+      { method: "DELETE", path: "/api/v2/roles/rol_1/permissions", body: { permissions: [{ resource_server_identifier: API, permission_name: "tool:legacy" }] } },
+    ]);
   });
 
   it("creates a missing role, then adds its permissions and assigns its users to the new id", async () => {
@@ -90,7 +97,16 @@ describe("applyRole", () => {
       .reply(reply(201, ""))
       .post("/api/v2/roles/rol_new/users")
       .reply(reply(200, ""));
-    const change = planRole(undefined, { name: "Admin", description: "Everything", permissions: ["tool:whoami"], users: ["a@example.com", "b@example.com"] }, API, new Map([["a@example.com", ["auth0|a"]], ["b@example.com", []]]), false);
+    const change = planRole(
+      undefined,
+      { name: "Admin", description: "Everything", permissions: ["tool:whoami"], users: ["a@example.com", "b@example.com"] },
+      API,
+      new Map([
+        ["a@example.com", ["auth0|a"]],
+        ["b@example.com", []],
+      ]),
+      false,
+    );
     const written = await applyOne(tenant, change);
     scope.done();
     expect(written.id).toBe("rol_new");
@@ -104,8 +120,16 @@ describe("applyRole", () => {
   it("changes a description with a PATCH of the description alone", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).patch("/api/v2/roles/rol_1").reply(reply(200, { id: "rol_1" }));
-    const change = planRole({ id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami"], userIds: new Set() }, { name: "User", description: "New", permissions: ["tool:whoami"], users: [] }, API, new Map(), false);
+    const scope = nock(TENANT_URL)
+      .patch("/api/v2/roles/rol_1")
+      .reply(reply(200, { id: "rol_1" }));
+    const change = planRole(
+      { id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami"], userIds: new Set() },
+      { name: "User", description: "New", permissions: ["tool:whoami"], users: [] },
+      API,
+      new Map(),
+      false,
+    );
     await applyOne(tenant, change);
     scope.done();
     expect(sent).toEqual([{ method: "PATCH", path: "/api/v2/roles/rol_1", body: { description: "New" } }]);
@@ -169,7 +193,9 @@ describe("resource server", () => {
 
   it("a read failure other than 404 is not mistaken for a missing API", async () => {
     const tenant = await testTenant();
-    const scope = nock(TENANT_URL).get(`/api/v2/resource-servers/${ENCODED_API}`).reply(403, { statusCode: 403, message: "Insufficient scope, expected any of: read:resource_servers", errorCode: "insufficient_scope" });
+    const scope = nock(TENANT_URL)
+      .get(`/api/v2/resource-servers/${ENCODED_API}`)
+      .reply(403, { statusCode: 403, message: "Insufficient scope, expected any of: read:resource_servers", errorCode: "insufficient_scope" });
     await expect(readResourceServer(tenant, API)).rejects.toMatchObject({ statusCode: 403 });
     scope.done();
   });
@@ -177,7 +203,9 @@ describe("resource server", () => {
   it("creates the API with the planned body and remembers its id", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).post("/api/v2/resource-servers").reply(reply(201, { id: "rs_new", identifier: API }));
+    const scope = nock(TENANT_URL)
+      .post("/api/v2/resource-servers")
+      .reply(reply(201, { id: "rs_new", identifier: API }));
     const { change } = planResourceServer(undefined, { identifier: API, scopes: [{ value: "tool:whoami" }] });
     const written = await applyOne(tenant, change);
     scope.done();
@@ -189,7 +217,10 @@ describe("resource server", () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL).patch("/api/v2/resource-servers/rs_1").reply(reply(200, {}));
-    const { change } = planResourceServer({ id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, enforce_policies: false, scopes: [{ value: "a", description: "a" }] }, { identifier: API, scopes: [{ value: "a" }] });
+    const { change } = planResourceServer(
+      { id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, enforce_policies: false, scopes: [{ value: "a", description: "a" }] },
+      { identifier: API, scopes: [{ value: "a" }] },
+    );
     await applyOne(tenant, change);
     scope.done();
     expect(sent[0]!.body).toStrictEqual({ enforce_policies: true });
@@ -215,7 +246,11 @@ describe("default grant", () => {
   it("creates the grant, then updates only its scope", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).post("/api/v2/client-grants").reply(reply(201, { id: "cgr_new" })).patch("/api/v2/client-grants/cgr_1").reply(reply(200, {}));
+    const scope = nock(TENANT_URL)
+      .post("/api/v2/client-grants")
+      .reply(reply(201, { id: "cgr_new" }))
+      .patch("/api/v2/client-grants/cgr_1")
+      .reply(reply(200, {}));
     const create = planDefaultGrant(undefined, API, ["a"]).change;
     const created = await applyOne(tenant, create);
     await applyOne(tenant, planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["a"] }, API, ["a", "b"]).change);
@@ -231,7 +266,11 @@ describe("default grant", () => {
 describe("default grant with subject_type client", () => {
   it("is planned as delete + create (PATCH cannot change subject_type), with a warning, and applied in that order", async () => {
     const planned = planDefaultGrant({ id: "cgr_old", audience: API, subject_type: "client", scope: ["a"] }, API, ["a", "b"]);
-    expect(planned.change).toMatchObject({ action: "create", replaces: { id: "cgr_old" }, body: { audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a", "b"] } });
+    expect(planned.change).toMatchObject({
+      action: "create",
+      replaces: { id: "cgr_old" },
+      body: { audience: API, default_for: "third_party_clients", subject_type: "user", scope: ["a", "b"] },
+    });
     expect(planned.warning).toMatch(/cgr_old[^]*subject_type "client"[^]*deleted, then created/);
     // A grant without subject_type is what Auth0 stores as "client": replaced too.
     expect(planDefaultGrant({ id: "cgr_x", audience: API, scope: ["a"] }, API, ["a"]).change.replaces?.id).toBe("cgr_x");
@@ -239,7 +278,11 @@ describe("default grant with subject_type client", () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
     // The delete's answer was lost once (404 on the retry): the create still follows.
-    const scope = nock(TENANT_URL).delete("/api/v2/client-grants/cgr_old").reply(reply(404, { statusCode: 404, error: "Not Found", message: "The grant does not exist", errorCode: "inexistent_client_grant" })).post("/api/v2/client-grants").reply(reply(201, { id: "cgr_new" }));
+    const scope = nock(TENANT_URL)
+      .delete("/api/v2/client-grants/cgr_old")
+      .reply(reply(404, { statusCode: 404, error: "Not Found", message: "The grant does not exist", errorCode: "inexistent_client_grant" }))
+      .post("/api/v2/client-grants")
+      .reply(reply(201, { id: "cgr_new" }));
     const written = await applyOne(tenant, planned.change);
     scope.done();
     expect(sent.map((c) => `${c.method} ${c.path}`)).toEqual(["DELETE /api/v2/client-grants/cgr_old", "POST /api/v2/client-grants"]);
@@ -348,7 +391,12 @@ describe("applyPlan", () => {
     scope.done();
     expect(report.applied).toHaveLength(1);
     expect(sent.map((s) => s.method)).toEqual(["POST", "PATCH"]);
-    expect(sent[1]!.body).toStrictEqual({ scopes: [{ value: "a", description: "a" }, { value: "b", description: "b" }] });
+    expect(sent[1]!.body).toStrictEqual({
+      scopes: [
+        { value: "a", description: "a" },
+        { value: "b", description: "b" },
+      ],
+    });
     expect(report.applied[0]!.written.id).toBe("rs_1");
     // The plan is a value: apply reports the id and leaves the change as planned.
     expect(change.id).toBeUndefined();
@@ -403,7 +451,11 @@ describe("applyPlan", () => {
       .reply(200, {})
       .patch("/api/v2/tenants/settings")
       .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:tenant_settings", errorCode: "insufficient_scope" });
-    const plan: Plan = { domain: "tenant.test", changes: [connectionChange(), planDefaultAudience({} as TenantSettings, API, "auto").change!, planTenantSettings({} as TenantSettings, { cimd: false })], warnings: [] };
+    const plan: Plan = {
+      domain: "tenant.test",
+      changes: [connectionChange(), planDefaultAudience({} as TenantSettings, API, "auto").change!, planTenantSettings({} as TenantSettings, { cimd: false })],
+      warnings: [],
+    };
     const error = await applyPlan(tenant, plan, hooks()).then(
       () => undefined,
       (e: unknown) => e,

@@ -142,9 +142,7 @@ describe("assertPermissionsAreScopes", () => {
     }
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).exitCode).toBe(2);
-    expect((error as InputError).message).toBe(
-      "The roles file roles.yaml names permission that is not a scope of API https://mcp.example.com/mcp: tool:delete (role Admin).",
-    );
+    expect((error as InputError).message).toBe("The roles file roles.yaml names permission that is not a scope of API https://mcp.example.com/mcp: tool:delete (role Admin).");
     expect((error as InputError).hint).toContain("Scopes of the API: tool:whoami, tool:greet.");
   });
 

@@ -169,7 +169,10 @@ describe("connectTenant", () => {
   it("turns a 403 (application not authorized for the Management API) into a credentials error, exit 3, saying where to authorize it", async () => {
     const scope = nock(TENANT_URL)
       .post("/oauth/token")
-      .reply(403, { error: "access_denied", error_description: `Client is not authorized to access "https://${TENANT_DOMAIN}/api/v2/". You need to create a "client-grant" associated to this API.` });
+      .reply(403, {
+        error: "access_denied",
+        error_description: `Client is not authorized to access "https://${TENANT_DOMAIN}/api/v2/". You need to create a "client-grant" associated to this API.`,
+      });
     const error = await rejection(connectTenant({ domain: TENANT_DOMAIN, clientId, clientSecret }));
     scope.done();
     expect(error).toBeInstanceOf(CredentialsError);
@@ -180,7 +183,9 @@ describe("connectTenant", () => {
   });
 
   it("turns an unknown host into an unreachable error, exit 4", async () => {
-    const scope = nock(TENANT_URL).post("/oauth/token").replyWithError(Object.assign(new Error("getaddrinfo ENOTFOUND tenant.test"), { code: "ENOTFOUND" }));
+    const scope = nock(TENANT_URL)
+      .post("/oauth/token")
+      .replyWithError(Object.assign(new Error("getaddrinfo ENOTFOUND tenant.test"), { code: "ENOTFOUND" }));
     const error = await rejection(connectTenant({ domain: TENANT_DOMAIN, clientId, clientSecret }));
     scope.done();
     expect(error).toBeInstanceOf(UnreachableError);

@@ -147,7 +147,7 @@ describe("toCliError on the SDK's real errors", () => {
   });
 
   // Issue 16, defect 8: a 503 was reported as exit 4 "unreachable", though Auth0 had answered.
-  it("a create answered 503 (its outcome unknown, not re-sent) is \"Auth0 failed\" with the status, exit 1", async () => {
+  it('a create answered 503 (its outcome unknown, not re-sent) is "Auth0 failed" with the status, exit 1', async () => {
     const tenant = await testTenant({ sleep: async () => {} });
     const scope = nock(TENANT_URL).post("/api/v2/roles").reply(503, { statusCode: 503, error: "Service Unavailable", message: "down" });
     const thrown = await tenant.client.roles.create({ name: "Admin" }).then(
@@ -161,9 +161,12 @@ describe("toCliError on the SDK's real errors", () => {
     expect(error.message).toBe(`Auth0 failed: POST /api/v2/roles: Auth0 answered HTTP 503 (${TENANT_DOMAIN}).`);
   });
 
-  it("a read still answered 503 after every retry is \"Auth0 failed\" with the status, exit 1", async () => {
+  it('a read still answered 503 after every retry is "Auth0 failed" with the status, exit 1', async () => {
     const tenant = await testTenant({ sleep: async () => {}, maxAttempts: 2 });
-    const scope = nock(TENANT_URL).get("/api/v2/tenants/settings").times(2).reply(503, { statusCode: 503, error: "Service Unavailable", message: "The service is temporarily unavailable." });
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/tenants/settings")
+      .times(2)
+      .reply(503, { statusCode: 503, error: "Service Unavailable", message: "The service is temporarily unavailable." });
     const thrown = await tenant.client.tenants.settings.get().then(
       () => undefined,
       (e: unknown) => e,

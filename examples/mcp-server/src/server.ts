@@ -76,7 +76,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return {
         token,
         clientId: String(payload["client_id"] ?? ""),
-        scopes: String(payload["scope"] ?? "").split(" ").filter(Boolean),
+        scopes: String(payload["scope"] ?? "")
+          .split(" ")
+          .filter(Boolean),
         ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
         extra: { sub: payload.sub },
       };
@@ -98,7 +100,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return json(res, 401, { error: token ? "invalid_token" : "unauthorized" }, { "www-authenticate": challenge(token ? ', error="invalid_token"' : "") });
     }
     const body = req.method === "POST" ? await readJson(req) : undefined;
-    const missing = calledTools(body).map((tool) => TOOL_SCOPES[tool]).find((scope) => scope !== undefined && !auth.scopes.includes(scope));
+    const missing = calledTools(body)
+      .map((tool) => TOOL_SCOPES[tool])
+      .find((scope) => scope !== undefined && !auth.scopes.includes(scope));
     if (missing) return json(res, 403, { error: "insufficient_scope" }, { "www-authenticate": challenge(`, error="insufficient_scope", scope="${missing}"`) });
 
     // Stateless Streamable HTTP: a server and a transport per request.

@@ -26,9 +26,7 @@ function dropRemovedScopes(store: TenantStore, rs: ResourceServer, before: reado
   const removed = new Set(before.filter((value) => !now.has(value)));
   if (removed.size === 0) return;
   for (const roleId of Object.keys(store.rolePermissions)) {
-    store.rolePermissions[roleId] = (store.rolePermissions[roleId] ?? []).filter(
-      (p) => p.resource_server_identifier !== rs.identifier || !removed.has(p.permission_name),
-    );
+    store.rolePermissions[roleId] = (store.rolePermissions[roleId] ?? []).filter((p) => p.resource_server_identifier !== rs.identifier || !removed.has(p.permission_name));
   }
 }
 
@@ -43,7 +41,9 @@ function storedTokenEncryption(value: unknown): unknown {
   const { pem, ...keyRest } = key as Record<string, unknown>;
   let thumbprint: string;
   try {
-    thumbprint = createHash("sha256").update(new X509Certificate(pem as string).raw).digest("base64url");
+    thumbprint = createHash("sha256")
+      .update(new X509Certificate(pem as string).raw)
+      .digest("base64url");
   } catch {
     throw new ApiError(400, "Payload validation error: 'Invalid certificate in token_encryption.encryption_key.pem'.", "invalid_body");
   }

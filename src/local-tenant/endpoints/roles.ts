@@ -21,11 +21,7 @@ function checkPermissions(store: TenantStore, permissions: readonly RolePermissi
   for (const p of permissions) {
     const rs = store.resourceServerByIdentifier(p.resource_server_identifier);
     if (!rs || !rs.scopes?.some((s) => s.value === p.permission_name)) {
-      throw new ApiError(
-        400,
-        `Permission "${p.permission_name}" does not exist on resource server "${p.resource_server_identifier}"`,
-        "invalid_permission",
-      );
+      throw new ApiError(400, `Permission "${p.permission_name}" does not exist on resource server "${p.resource_server_identifier}"`, "invalid_permission");
     }
   }
 }

@@ -66,7 +66,8 @@ export const ruleRoutes: Route[] = [
       const body = (ctx.body ?? {}) as Record<string, unknown>;
       const unknown = Object.keys(body).filter((k) => !["enabled", "name", "script", "order"].includes(k));
       if (unknown.length) throw new ApiError(400, `Payload validation error: 'Additional properties not allowed: ${unknown.join(",")}'.`, "invalid_body");
-      if (body.enabled !== undefined && typeof body.enabled !== "boolean") throw new ApiError(400, "Payload validation error: 'Expected type boolean' on property enabled.", "invalid_body");
+      if (body.enabled !== undefined && typeof body.enabled !== "boolean")
+        throw new ApiError(400, "Payload validation error: 'Expected type boolean' on property enabled.", "invalid_body");
       Object.assign(rule, body);
       return json(200, rule);
     },

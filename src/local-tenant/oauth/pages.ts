@@ -50,9 +50,7 @@ export function renderLoginPage(options: { state: string; clientName: string; ac
     .map(
       ([connection, choices]) =>
         `<h2>${escapeHtml(connection)}</h2>\n` +
-        choices
-          .map((c) => `<button type="submit" name="user_id" value="${escapeHtml(c.userId)}">${escapeHtml(c.name)} &lt;${escapeHtml(c.email)}&gt;</button>`)
-          .join("\n"),
+        choices.map((c) => `<button type="submit" name="user_id" value="${escapeHtml(c.userId)}">${escapeHtml(c.name)} &lt;${escapeHtml(c.email)}&gt;</button>`).join("\n"),
     )
     .join("\n");
   return layout(

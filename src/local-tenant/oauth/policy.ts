@@ -82,9 +82,7 @@ export function scopeDescriptionsForConsent(store: TenantStore): boolean {
  * connections"); first-party clients see the connections that enable them.
  */
 export function connectionsFor(store: TenantStore, client: Client): Connection[] {
-  return isThirdParty(client)
-    ? store.connections.filter((c) => c.is_domain_connection)
-    : store.connections.filter((c) => c.enabled_clients.includes(client.client_id));
+  return isThirdParty(client) ? store.connections.filter((c) => c.is_domain_connection) : store.connections.filter((c) => c.enabled_clients.includes(client.client_id));
 }
 
 export function connectionOf(user: User): string | undefined {

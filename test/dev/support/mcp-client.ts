@@ -56,7 +56,13 @@ export function asUser(email: string, decision: "accept" | "decline" = "accept")
 /** The authorization flow ended on a page instead of the redirect URI (an error page, or an unanswered prompt). */
 export class StoppedAtPage extends Error {
   constructor(readonly page: Page) {
-    super(`The authorization flow stopped at ${page.url.href}: HTTP ${page.status} ${page.html.replace(/<(style|title)>[\s\S]*?<\/\1>/g, " ").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
+    super(
+      `The authorization flow stopped at ${page.url.href}: HTTP ${page.status} ${page.html
+        .replace(/<(style|title)>[\s\S]*?<\/\1>/g, " ")
+        .replace(/<[^>]+>/g, " ")
+        .replace(/\s+/g, " ")
+        .slice(0, 400)}`,
+    );
   }
 }
 

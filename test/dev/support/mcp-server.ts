@@ -58,8 +58,7 @@ export async function createMcpTestServer(options: { fetch: typeof fetch }): Pro
       const issuer = `https://${domain}/`;
       const jwks = createRemoteJWKSet(new URL(`${issuer}.well-known/jwks.json`), { [customFetch]: options.fetch });
       const metadataUrl = `${serverUrl.origin}/.well-known/oauth-protected-resource${serverUrl.pathname}`;
-      const challenge = (error?: string) =>
-        `Bearer ${error ? `error="${error}", ` : ""}resource_metadata="${metadataUrl}", scope="${SCOPES.join(" ")}"`;
+      const challenge = (error?: string) => `Bearer ${error ? `error="${error}", ` : ""}resource_metadata="${metadataUrl}", scope="${SCOPES.join(" ")}"`;
 
       async function verify(req: IncomingMessage): Promise<AuthInfo | undefined> {
         const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
@@ -68,7 +67,9 @@ export async function createMcpTestServer(options: { fetch: typeof fetch }): Pro
         return {
           token,
           clientId: String(payload["client_id"] ?? payload["azp"] ?? ""),
-          scopes: String(payload["scope"] ?? "").split(" ").filter(Boolean),
+          scopes: String(payload["scope"] ?? "")
+            .split(" ")
+            .filter(Boolean),
           ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
           extra: { sub: payload.sub, permissions: payload["permissions"] ?? [] },
         };

@@ -33,7 +33,10 @@ export function provision(store: TenantStore, identifier = API) {
   const grant = store.addClientGrant({ audience: identifier, default_for: "third_party_clients", subject_type: "user", scope: ["tool:whoami", "tool:greet"] });
   store.findConnectionByName("Username-Password-Authentication")!.is_domain_connection = true;
   const admin = store.addRole({ name: "Tool Administrator" });
-  store.addRolePermissions(admin.id, ["tool:whoami", "tool:greet"].map((permission_name) => ({ resource_server_identifier: identifier, permission_name })));
+  store.addRolePermissions(
+    admin.id,
+    ["tool:whoami", "tool:greet"].map((permission_name) => ({ resource_server_identifier: identifier, permission_name })),
+  );
   store.addRoleUsers(admin.id, [store.users.find((u) => u.email === "admin@example.com")!.user_id]);
   const user = store.addRole({ name: "Tool User" });
   store.addRolePermissions(user.id, [{ resource_server_identifier: identifier, permission_name: "tool:whoami" }]);

@@ -2,7 +2,7 @@ import { Command, CommanderError, Help, InvalidArgumentError, Option } from "com
 import { readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { CancelledError, CliError, ExitCode, exitCodeName } from "./errors.js";
-import type { Context, Deps, GlobalOptions, RunControl } from "./commands/context.js";
+import type { Context, Deps, GlobalOptions, RunControl } from "./session/context.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -48,7 +48,7 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
 
   const action = (load: () => Promise<Runner>) =>
     async function (this: Command, ...args: unknown[]) {
-      const { createContext } = await import("./commands/context.js");
+      const { createContext } = await import("./session/context.js");
       const ctx = createContext(this.optsWithGlobals() as GlobalOptions, deps, control);
       const run = await load();
       try {
@@ -307,7 +307,7 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
       if (argv.includes("--json") && !stdoutUsed) deps.stdout.write(`${JSON.stringify(failureDocument(ExitCode.usage, error.message.replace(/^error: /, "")), null, 2)}\n`);
       return ExitCode.usage;
     }
-    const { createContext } = await import("./commands/context.js");
+    const { createContext } = await import("./session/context.js");
     return reportError(error, createContext(program.opts() as GlobalOptions, deps, control), error, stdoutUsed);
   } finally {
     unsubscribe();

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { openTenant, credentialsFromOptions, type Context } from "./context.js";
+import { openTenant, credentialsFromOptions, type Context } from "../session/context.js";
 import { ExitCode, InputError } from "../errors.js";
 import { parseList } from "../input/values.js";
 import { parseMode } from "../input/proxy.js";
 import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
-import { resolvePath } from "./env-file.js";
+import { resolvePath } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
 import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/command-scopes.js";
 import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MSecret, readM2MState } from "../resources/m2m-application.js";

@@ -1,6 +1,6 @@
 import { relative, sep } from "node:path";
 import { z } from "zod";
-import type { Context } from "./context.js";
+import type { Context } from "../session/context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
 import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
 import type { DevTenant } from "../local-tenant/dev.js";

@@ -1,14 +1,14 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { openTenant, type Context } from "./context.js";
+import { openTenant, type Context } from "../session/context.js";
 import { ExitCode } from "../errors.js";
 import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
-import { identifierFromContext, readDotenv } from "./api-identifier.js";
-import { suggest, typedSecretNote } from "./suggest.js";
-import { completeBareFixes, isBareFix } from "./suggest.js";
+import { identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { suggest, typedSecretNote } from "../session/suggest.js";
+import { completeBareFixes, isBareFix } from "../session/suggest.js";
 import { readConnections } from "../resources/connections.js";
 import { readResourceServer } from "../resources/resource-server.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openTenant, type Context } from "./context.js";
+import { openTenant, type Context } from "../session/context.js";
 import { InputError } from "../errors.js";
 import { parseIdentifier } from "../input/values.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
@@ -10,8 +10,8 @@ import { DEFAULT_API_NAME, readResourceServer } from "../resources/resource-serv
 import { findApplication, readApplications, type Application } from "../resources/application.js";
 import { executePlan } from "../plan/execute.js";
 import type { Plan } from "../plan/plan.js";
-import { applicationNeeds, planEnvFile, resolvePath } from "./env-file.js";
-import { parseApiBaseUrl } from "./init-proxy.js";
+import { applicationNeeds, planEnvFile, resolvePath } from "../session/env-file.js";
+import { parseApiBaseUrl } from "../init/proxy.js";
 
 export const envOptionsSchema = z.object({
   template: z.string(),
@@ -30,7 +30,7 @@ export const envOptionsSchema = z.object({
  */
 export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
   const options = envOptionsSchema.parse(raw);
-  if (options.template === "list") return (await import("./templates.js")).runTemplates({}, ctx);
+  if (options.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
   const template = await loadTemplate(options.template);
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   const appName = options.appName !== undefined ? parseAppName(options.appName) : undefined;

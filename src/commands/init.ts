@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { CancelledError, InputError } from "../errors.js";
-import type { Context } from "./context.js";
-import { openTenant } from "./context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/context.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
-import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "./init-wizard.js";
-import { suggest, typedSecretNote } from "./suggest.js";
-import { completeBareFixes } from "./suggest.js";
+import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { suggest, typedSecretNote } from "../session/suggest.js";
+import { completeBareFixes } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
@@ -19,10 +19,10 @@ import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
-import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "./init-proxy.js";
-import { planEnvFile, resolvePath } from "./env-file.js";
+import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
+import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
-import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "./init-config.js";
+import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
 import { tenantUrls } from "../tenant/urls.js";
 
 export const initOptionsSchema = z.object({
@@ -76,7 +76,7 @@ async function valuesFromFlags(options: InitOptions, ctx: Context, config: Loade
 
 export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   const flags = initOptionsSchema.parse(raw);
-  if (flags.template === "list") return (await import("./templates.js")).runTemplates({}, ctx);
+  if (flags.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
   const { prompter, deps } = ctx;
   // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
   const config = await loadInitConfig(ctx, flags.config);

@@ -1,29 +1,15 @@
 import { z } from "zod";
-import { openTenant, type Context } from "./context.js";
-import { CliError, ExitCode, InputError } from "../errors.js";
-import { CONFIG_FILES } from "../config/schema.js";
-import { loadInitConfig } from "./init-config.js";
+import { openTenant, type Context } from "../session/context.js";
+import { CliError, ExitCode } from "../errors.js";
+import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { INIT_READ_SCOPES, planInit } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { isConverged, pendingChanges } from "../plan/plan.js";
 import { planToJson, renderPlan } from "../plan/render.js";
-import { suggest } from "./suggest.js";
+import { suggest } from "../session/suggest.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
-
-/** The config file (flags override its domain), or an error naming where it looked. DCR mode only, for now. */
-export async function configFor(ctx: Context, explicit: string | undefined) {
-  const loaded = await loadInitConfig(ctx, explicit);
-  if (!loaded) throw new InputError(`No config file: looked for ${CONFIG_FILES.join(", ")} in ${ctx.deps.cwd}.`, "Pass --config <file>.");
-  if (loaded.config.mode !== "dcr") {
-    throw new InputError(
-      `${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`,
-      "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
-    );
-  }
-  return loaded;
-}
 
 /**
  * The plan for the config file, never applied. With --check it is a drift test for CI: exit 0 when

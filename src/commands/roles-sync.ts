@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { openTenant, type Context } from "./context.js";
+import { openTenant, type Context } from "../session/context.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";
@@ -10,7 +10,7 @@ import { readResourceServer } from "../resources/resource-server.js";
 import { readDesiredRoles, readRoles } from "../resources/roles.js";
 import { planRoles } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
-import { identifierFromContext } from "./api-identifier.js";
+import { identifierFromContext } from "../session/api-identifier.js";
 
 const optionsSchema = z.object({
   file: z.string(),

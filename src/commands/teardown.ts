@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { openTenant, type Context } from "./context.js";
-import { configFor } from "./plan.js";
+import { openTenant, type Context } from "../session/context.js";
+import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { teardownScopes } from "../plan/command-scopes.js";
 import { readTenantState } from "../resources/tenant-state.js";

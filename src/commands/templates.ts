@@ -1,34 +1,7 @@
-import type { Context } from "./context.js";
-import { ExitCode } from "../errors.js";
-import { paint } from "../ui/logger.js";
-import { listTemplates, type EnvTemplate } from "../env/templates.js";
+import type { Context } from "../session/context.js";
+import { showTemplates } from "../session/templates.js";
 
-const MODE_TEXT = { dcr: "DCR: MCP clients register themselves", proxy: "proxy: init --mode proxy (a Regular Web Application)" } as const;
-
-/** The presets as a user reads them: name, framework, mode, variables, and what to know. */
-export function renderTemplates(templates: EnvTemplate[], color: boolean): string {
-  const p = paint(color);
-  const lines = [p.bold(".env presets (--template <name>):")];
-  for (const t of templates) {
-    lines.push(
-      "",
-      `  ${p.bold(t.name)}${t.name === "auth0" ? " (default)" : ""} — ${t.framework ?? t.description}`,
-      `      mode: ${MODE_TEXT[t.mode]}`,
-      `      writes: ${Object.keys(t.variables).join(", ")}`,
-      `      ${p.dim(t.description)}`,
-    );
-  }
-  return lines.join("\n");
-}
-
-/** `mcp-auth0 templates` and `mcp-auth0 init --template list`. */
+/** `mcp-auth0 templates`: the .env presets. */
 export async function runTemplates(_raw: unknown, ctx: Context): Promise<number> {
-  const templates = await listTemplates();
-  ctx.logger.info(renderTemplates(templates, ctx.logger.color));
-  if (ctx.options.json) {
-    ctx.logger.json({
-      templates: templates.map((t) => ({ name: t.name, framework: t.framework ?? t.description, mode: t.mode, description: t.description, variables: Object.keys(t.variables) })),
-    });
-  }
-  return ExitCode.ok;
+  return showTemplates(ctx);
 }

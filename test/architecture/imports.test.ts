@@ -16,6 +16,10 @@ const LAYERS: string[][] = [
   ["doctor"],
   ["plan"],
   ["config"],
+  // What several commands share: the run's context and target tenant, the .env, printed commands.
+  ["session"],
+  // init's wizard, config file and proxy mode: init's parts that are not a command.
+  ["init"],
   ["commands"],
   ["cli.ts"],
   // mcp-auth0/dev: a library export that provisions a dev tenant through the real CLI.
@@ -80,6 +84,16 @@ describe("the imports of src/", () => {
     };
     for (const file of graph.keys()) visit(file, []);
     expect(cycles).toEqual([]);
+  });
+
+  it("commands/ holds the commands cli.ts runs, and nothing else", () => {
+    const cli = readFileSync(join(SRC, "cli.ts"), "utf8");
+    const run = new Set([...cli.matchAll(/import\(\s*"\.\/commands\/([\w-]+)\.js"\s*\)/g)].map((m) => `commands/${m[1]}.ts`));
+    const files = [...graph.keys()].filter((file) => area(file) === "commands");
+    expect(files.filter((file) => !run.has(file))).toEqual([]);
+    // A command does not build on another command: what they share lives below them.
+    const sideways = files.flatMap((file) => graph.get(file)!.filter((target) => area(target) === "commands").map((target) => `${file} → ${target}`));
+    expect(sideways).toEqual([]);
   });
 
   it("no plan/ module switches on change kinds: the handlers in resources/ own that", () => {

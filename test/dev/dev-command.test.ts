@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 
 import { runDev } from "../../src/commands/dev.js";
-import { createContext } from "../../src/commands/context.js";
+import { createContext } from "../../src/session/context.js";
 import type { DevTenant } from "../../src/local-tenant/dev.js";
 import { Capture, cli } from "../support/cli.js";
 import { trustingFetch } from "./support/mcp-client.js";

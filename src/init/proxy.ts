@@ -1,4 +1,4 @@
-import type { Context } from "./context.js";
+import type { Context } from "../session/context.js";
 import { InputError } from "../errors.js";
 import { listTemplates, loadTemplate, type EnvTemplate } from "../env/templates.js";
 import { parseAbsoluteUrl, parseAppName, parseCallbackUrls } from "../input/proxy.js";

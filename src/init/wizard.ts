@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import type { Context } from "./context.js";
+import type { Context } from "../session/context.js";
 import type { InputPrompt, Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
 import type { InitMode } from "../input/proxy.js";
@@ -9,7 +9,7 @@ import { parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../
 import { assertPermissionsAreScopes, loadRolesFile, type RoleDesired } from "../input/roles-file.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { listTemplates } from "../env/templates.js";
-import { resolvePath } from "./env-file.js";
+import { resolvePath } from "../session/env-file.js";
 
 /*
  * The questions of `init` in a terminal, in the order a person answers them: the tenant first

@@ -1,4 +1,4 @@
-import type { Context } from "./context.js";
+import type { Context } from "../session/context.js";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -8,6 +8,7 @@ import { desiredFromConfig } from "../config/desired.js";
 import { domainFromConfig } from "../config/domain.js";
 import type { Config } from "../config/schema.js";
 import type { InitDesired } from "../plan/init-plan.js";
+import { InputError } from "../errors.js";
 
 export interface LoadedConfig {
   file: string;
@@ -31,6 +32,19 @@ export async function loadInitConfig(ctx: Context, explicit: string | undefined)
   }
   ctx.logger.info(`Using ${file}`);
   return { file, config, desired: desiredFromConfig(config, file) };
+}
+
+/** The config file of plan and teardown (flags override its domain), or an error naming where it looked. DCR mode only, for now. */
+export async function configFor(ctx: Context, explicit: string | undefined) {
+  const loaded = await loadInitConfig(ctx, explicit);
+  if (!loaded) throw new InputError(`No config file: looked for ${CONFIG_FILES.join(", ")} in ${ctx.deps.cwd}.`, "Pass --config <file>.");
+  if (loaded.config.mode !== "dcr") {
+    throw new InputError(
+      `${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`,
+      "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
+    );
+  }
+  return loaded;
 }
 
 /** The init flags a config file can give (init's options; declared here so that init.ts and this file do not import each other). */

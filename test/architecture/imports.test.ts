@@ -92,7 +92,12 @@ describe("the imports of src/", () => {
     const files = [...graph.keys()].filter((file) => area(file) === "commands");
     expect(files.filter((file) => !run.has(file))).toEqual([]);
     // A command does not build on another command: what they share lives below them.
-    const sideways = files.flatMap((file) => graph.get(file)!.filter((target) => area(target) === "commands").map((target) => `${file} → ${target}`));
+    const sideways = files.flatMap((file) =>
+      graph
+        .get(file)!
+        .filter((target) => area(target) === "commands")
+        .map((target) => `${file} → ${target}`),
+    );
     expect(sideways).toEqual([]);
   });
 

@@ -8,9 +8,8 @@ import { resolvePath } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
 import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/command-scopes.js";
 import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MSecret, readM2MState } from "../resources/m2m-application.js";
-import { scopesFor } from "../plan/apply.js";
-import { pendingChanges, type Plan } from "../plan/plan.js";
-import { planToJson, renderPlan } from "../plan/render.js";
+import { makePlan, pendingChanges } from "../plan/plan.js";
+import { renderPlan } from "../plan/render.js";
 
 export const DEFAULT_CREDENTIALS_NAME = "mcp-auth0";
 
@@ -85,12 +84,12 @@ export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<
 
   const application = planM2MApplication(state.application, name);
   const grant = planManagementGrant(state.grant, audience, scopes);
-  const plan: Plan = { domain: tenant.domain, changes: [application, grant], warnings: [] };
+  const plan = makePlan({ domain: tenant.domain, changes: [application, grant], warnings: [] });
   const { logger, prompter } = ctx;
   logger.info(renderPlan(plan, logger.color));
   const pending = pendingChanges(plan);
   const report = (applied: string[], clientId?: string) => ({
-    plan: planToJson(plan),
+    plan,
     result: { dryRun: ctx.options.dryRun === true, applied, calls: tenant.http.calls.length, writes: tenant.http.writes() },
     scopes,
     ...(clientId ? { credentials: { AUTH0_DOMAIN: tenant.domain, AUTH0_CLIENT_ID: clientId } } : {}),
@@ -100,19 +99,21 @@ export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<
     if (ctx.options.json) logger.json(report([], state.application?.client_id));
     return ExitCode.ok;
   }
-  assertScopes(tenant.scopes, pending.flatMap(scopesFor));
+  assertScopes(tenant.scopes, pending.flatMap((c) => c.scopes));
   if (pending.length && prompter.interactive && !(await prompter.confirm({ message: "Apply these changes?", default: true }))) {
     logger.info("Nothing was changed.");
     return ExitCode.ok;
   }
 
   const applied: string[] = [];
-  let secret: string | undefined;
-  if (application.action !== "unchanged") {
-    secret = await logger.step(`${application.action === "create" ? "Create" : "Update"} ${application.label}`, () => applyM2MApplication(tenant, application));
-    applied.push(application.label);
-  }
-  const clientId = application.id!;
+  // The created application's id and secret come back from apply: the plan keeps what it planned.
+  const written =
+    application.action === "unchanged"
+      ? { clientId: application.id! }
+      : await logger.step(`${application.action === "create" ? "Create" : "Update"} ${application.label}`, () => applyM2MApplication(tenant, application));
+  if (application.action !== "unchanged") applied.push(application.label);
+  const { clientId } = written;
+  let secret = written.secret;
   if (grant.action !== "unchanged") {
     await logger.step(`${grant.action === "create" ? "Grant" : "Narrow or widen"} its Management API scopes`, () => applyManagementGrant(tenant, grant, clientId));
     applied.push(grant.label);

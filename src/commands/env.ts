@@ -9,7 +9,7 @@ import { loadTemplate, originOf, proxyScope } from "../env/templates.js";
 import { DEFAULT_API_NAME, readResourceServer } from "../resources/resource-server.js";
 import { findApplication, readApplications, type Application } from "../resources/application.js";
 import { executePlan } from "../plan/execute.js";
-import type { Plan } from "../plan/plan.js";
+import { makePlan } from "../plan/plan.js";
 import { applicationNeeds, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseApiBaseUrl } from "../init/proxy.js";
 
@@ -80,7 +80,7 @@ export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
     { path: options.envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
     application ? { id: application.client_id } : undefined,
   );
-  const plan: Plan = { domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings };
+  const plan = makePlan({ domain: tenant.domain, changes: [], env: envFile.change, warnings: envFile.warnings });
   return executePlan(ctx, tenant, plan, {
     writeEnv: () => envFile.write(),
     nextSteps: [`Start your MCP server; it reads ${options.envPath}.`],

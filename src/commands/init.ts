@@ -11,6 +11,7 @@ import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
+import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
 import type { ApplicationChange } from "../resources/application.js";
 import { idOf, settledState } from "../plan/apply.js";
@@ -192,7 +193,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
   });
 
   const application = tenantPlan.changes.find((c): c is ApplicationChange => c.kind === "application");
-  const apiScopes = tenantPlan.changes.flatMap((c) => (c.kind === "resource-server" ? c.scopes : []));
+  const apiScopes = tenantPlan.changes.flatMap((c) => (c.kind === "resource-server" ? c.apiScopes : []));
   const values = {
     domain: issuerDomain.domain,
     audience: api.identifier,
@@ -209,7 +210,7 @@ export async function runInit(raw: unknown, ctx: Context): Promise<number> {
     { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
     application,
   );
-  const plan = { ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] };
+  const plan = makePlan({ ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] });
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {

@@ -5,8 +5,8 @@ import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { INIT_READ_SCOPES, planInit } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
-import { isConverged, pendingChanges } from "../plan/plan.js";
-import { planToJson, renderPlan } from "../plan/render.js";
+import { makePlan, pendingChanges } from "../plan/plan.js";
+import { renderPlan } from "../plan/render.js";
 import { suggest } from "../session/suggest.js";
 
 const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
@@ -22,11 +22,11 @@ export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   const roles = desired.roles.length > 0;
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
   const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });
-  const plan = await planInit(tenant, state, desired);
+  const plan = makePlan(await planInit(tenant, state, desired));
   ctx.logger.info(renderPlan(plan, ctx.logger.color));
   for (const warning of plan.warnings) ctx.logger.warn(warning);
-  if (ctx.options.json) ctx.logger.json({ plan: planToJson(plan) });
-  if (options.check && !isConverged(plan)) {
+  if (ctx.options.json) ctx.logger.json({ plan });
+  if (options.check && !plan.converged) {
     const drift = pendingChanges(plan).map((c) => c.label);
     throw new CliError(
       `The tenant differs from the config file: ${drift.join("; ")}.`,

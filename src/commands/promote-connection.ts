@@ -5,6 +5,7 @@ import { assertReadScopes } from "../tenant/scopes.js";
 import { PROMOTE_CONNECTION_SCOPES } from "../plan/command-scopes.js";
 import { planConnection, readConnections, resolveConnections } from "../resources/connections.js";
 import { executePlan } from "../plan/execute.js";
+import { makePlan } from "../plan/plan.js";
 
 const optionsSchema = z.object({ demote: z.boolean().default(false) });
 
@@ -40,5 +41,5 @@ export async function runPromoteConnection(raw: unknown, ctx: Context, names: st
   } else {
     throw new InputError("Name the connections to promote.", `Available: ${all.map((c) => `${c.name} (${c.id})`).join(", ") || "none"}.`);
   }
-  return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings: [] });
+  return executePlan(ctx, tenant, makePlan({ domain: tenant.domain, changes, warnings: [] }));
 }

@@ -10,6 +10,7 @@ import { readResourceServer } from "../resources/resource-server.js";
 import { readDesiredRoles, readRoles } from "../resources/roles.js";
 import { planRoles } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
+import { makePlan } from "../plan/plan.js";
 import { identifierFromContext } from "../session/api-identifier.js";
 
 const optionsSchema = z.object({
@@ -43,5 +44,5 @@ export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> 
   );
 
   const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune, reads);
-  return executePlan(ctx, tenant, { domain: tenant.domain, changes, warnings });
+  return executePlan(ctx, tenant, makePlan({ domain: tenant.domain, changes, warnings }));
 }

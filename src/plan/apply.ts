@@ -6,16 +6,6 @@ import type { Wave, Write, Written } from "../resources/handler.js";
 import { handlerOf, type Change } from "../resources/registry.js";
 import { pendingChanges, type Plan } from "./plan.js";
 
-/** The order a reader follows in the plan (and the --json document), each handler's own. */
-export function orderChanges(changes: Change[]): Change[] {
-  return [...changes].sort((a, b) => handlerOf(a).order - handlerOf(b).order);
-}
-
-/** The Management API scopes a change needs (SPEC §2). */
-export function scopesFor(change: Change): string[] {
-  return handlerOf(change).scopes(change);
-}
-
 export function describeStep(change: Change): string {
   return handlerOf(change).describe(change);
 }
@@ -131,7 +121,7 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
  * The plan is not changed: ids and answers are in the report.
  */
 export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): Promise<ApplyReport> {
-  const tasks: Task[] = orderChanges(pendingChanges(plan)).map((change) => {
+  const tasks: Task[] = pendingChanges(plan).map((change) => {
     let finish!: (error?: unknown) => void;
     const done = new Promise<void>(
       (resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))))),

@@ -3,9 +3,9 @@ import type { Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
 import { CancelledError, ExitCode, InputError } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
-import { applyPlan, scopesFor, type ApplyReport } from "./apply.js";
+import { applyPlan, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
-import { planToJson, renderPlan } from "./render.js";
+import { renderPlan } from "./render.js";
 import { failed, renderChecks, type Check } from "../doctor/check.js";
 
 /** What of a command's context the shared tail uses (a command passes its whole context). */
@@ -44,8 +44,9 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   for (const warning of plan.warnings) logger.warn(warning);
   const pending = pendingChanges(plan);
   const envPending = plan.env !== undefined && plan.env.action !== "unchanged";
+  // The plan as it is, the very value apply receives: never a copy made for the document.
   const report = (applied: string[], checks?: Check[]) => ({
-    plan: planToJson(plan),
+    plan,
     result: { dryRun, applied, envWritten: !dryRun && envPending, calls: tenant.http.calls.length, writes: tenant.http.writes() },
     ...(checks ? { doctor: { ok: !failed(checks), checks } } : {}),
   });
@@ -55,7 +56,7 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     if (ctx.options.json) logger.json(report([]));
     return ExitCode.ok;
   }
-  assertScopes(tenant.scopes, pending.flatMap(scopesFor));
+  assertScopes(tenant.scopes, pending.flatMap((c) => c.scopes));
   // Deleting needs consent: a prompt, or --yes. A pipe or CI alone is not consent.
   if (options.destructive && pending.length && !prompter.interactive && !ctx.options.yes) {
     throw new InputError("This removes things from the tenant: pass --yes to confirm without a prompt.", "Check the plan above first, or run it with --dry-run.");

@@ -11,7 +11,7 @@ import type { TenantState } from "../resources/tenant-state.js";
 import { assertPermissionsAreScopes, type RoleDesired } from "../input/roles-file.js";
 import type { InitMode } from "../input/proxy.js";
 import type { ScopeInput } from "../input/values.js";
-import type { Change, Plan } from "./plan.js";
+import type { Change, PlanDraft } from "./plan.js";
 
 export interface ScopeOptions {
   mode?: InitMode;
@@ -81,7 +81,7 @@ export async function planRoles(
 }
 
 /**
- * Computes the whole init plan. Reads only what it still needs (roles' permissions and users not
+ * Computes the tenant's part of the init plan (init adds its .env before making the plan). Reads only what it still needs (roles' permissions and users not
  * read ahead with the state, the proxy application's connections); never writes.
  *
  * Proxy mode keeps the API, roles and default audience of DCR mode and leaves out what only DCR
@@ -89,7 +89,7 @@ export async function planRoles(
  * the default third-party grant and domain-level connections. It adds the Regular Web Application
  * and enables the chosen connections for it.
  */
-export async function planInit(tenant: Tenant, state: TenantState, desired: InitDesired): Promise<Plan> {
+export async function planInit(tenant: Tenant, state: TenantState, desired: InitDesired): Promise<PlanDraft> {
   const warnings: string[] = [];
   const changes: Change[] = [];
   const proxy = desired.mode === "proxy";
@@ -108,7 +108,7 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
       warnings.push(`No connection is enabled for the new application ${desired.application.name}: nobody can log in through it yet. Choose some with --connections.`);
     }
   } else {
-    const grant = planDefaultGrant(state.defaultGrant, desired.identifier, api.change.scopes);
+    const grant = planDefaultGrant(state.defaultGrant, desired.identifier, api.change.apiScopes);
     changes.push(grant.change);
     if (grant.warning) warnings.push(grant.warning);
 
@@ -127,7 +127,7 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
   }
 
   if (desired.roles.length) {
-    assertPermissionsAreScopes(desired.roles, api.change.scopes, desired.identifier, desired.rolesFile ?? "roles file");
+    assertPermissionsAreScopes(desired.roles, api.change.apiScopes, desired.identifier, desired.rolesFile ?? "roles file");
     const roles = await planRoles(tenant, state.roles ?? [], desired.roles, desired.identifier, desired.prune ?? false, state.roleReads);
     changes.push(...roles.changes);
     warnings.push(...roles.warnings);

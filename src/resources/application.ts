@@ -21,12 +21,17 @@ export interface ApplicationChange extends BaseChange {
   kind: "application";
   /** The client id of an existing application (apply reports the id of a created one). */
   id?: string;
+  /** The application's name (`desired.name`). */
+  name: string;
   desired: ApplicationDesired;
   /** The POST body, or the PATCH body with only the fields that differ (empty when none do). */
   body: Record<string, unknown>;
-  /** Connections not yet enabled for the application: `PATCH /connections/{id}/clients` each. */
-  enableConnections: Array<{ id: string; name: string }>;
+  /** The names of the connections not yet enabled for the application (their ids are in `desired.connections`): `PATCH /connections/{id}/clients` each. */
+  enableConnections: string[];
 }
+
+/** The connections a change enables, with their ids. */
+const connectionsToEnable = (change: ApplicationChange) => change.desired.connections.filter((c) => change.enableConnections.includes(c.name));
 
 /**
  * Proxy mode: MCP servers built on an OAuth proxy (mcp-use `oauthProxy`, FastMCP `Auth0Provider`,
@@ -140,7 +145,7 @@ export function planApplication(current: Application | undefined, enabled: Set<s
     const body = { name: desired.name, ...PROXY_APPLICATION_SETTINGS, grant_types: [...PROXY_APPLICATION_SETTINGS.grant_types], callbacks: desired.callbacks };
     const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
     if (desired.connections.length) fields.push({ field: "connections (enable)", from: undefined, to: desired.connections.map((c) => c.name) });
-    return { kind: "application", label, action: "create", fields, desired, body, enableConnections: [...desired.connections] };
+    return { kind: "application", label, action: "create", fields, name: desired.name, desired, body, enableConnections: desired.connections.map((c) => c.name) };
   }
   // Callbacks and grant types the application already has are kept: it may serve other deployments.
   const wanted = {
@@ -150,15 +155,16 @@ export function planApplication(current: Application | undefined, enabled: Set<s
     callbacks: union(current.callbacks, desired.callbacks),
   };
   const diff = diffFields(current as unknown as Record<string, unknown>, wanted);
-  const enableConnections = desired.connections.filter((c) => !enabled.has(c.id));
+  const enableConnections = desired.connections.filter((c) => !enabled.has(c.id)).map((c) => c.name);
   const fields: FieldChange[] = [...diff];
-  if (enableConnections.length) fields.push({ field: "connections (enable)", from: undefined, to: enableConnections.map((c) => c.name) });
+  if (enableConnections.length) fields.push({ field: "connections (enable)", from: undefined, to: enableConnections });
   return {
     kind: "application",
     label,
     action: fields.length ? "update" : "unchanged",
     id: current.client_id,
     fields,
+    name: desired.name,
     desired,
     body: Object.fromEntries(diff.map((f) => [f.field, f.to])),
     enableConnections,
@@ -185,7 +191,7 @@ async function applyToExisting(tenant: Tenant, change: ApplicationChange, client
   if (Object.keys(change.body).length) {
     await tenant.client.clients.update(clientId, change.body as Management.UpdateClientRequestContent);
   }
-  for (const connection of change.enableConnections) {
+  for (const connection of connectionsToEnable(change)) {
     // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
     await tenant.client.connections.clients.update(connection.id, [{ client_id: clientId, status: true }]);
   }
@@ -223,7 +229,7 @@ async function createApplication(tenant: Tenant, change: ApplicationChange): Pro
         note: `Another run created application "${name}" at the same time (${winner.client_id}, created first): this run deleted its own (${created.client_id}) and uses that one.`,
       };
     }
-    for (const connection of change.enableConnections) {
+    for (const connection of connectionsToEnable(change)) {
       await tenant.client.connections.clients.update(connection.id, [{ client_id: created.client_id!, status: true }]);
     }
     return { id: created.client_id };
@@ -255,9 +261,8 @@ export const applicationHandler: Handler<ApplicationChange> = {
             ? `${f.field}: ${show(f.to)}`
             : `${f.field}: ${Array.isArray(f.from) && !f.from.length ? "(none)" : show(f.from)} → ${show(f.to)}`,
       ),
-  json: (change) => ({ id: change.id, name: change.desired.name, enableConnections: change.enableConnections.map((c) => c.name) }),
   describe: (change) => {
-    const enable = change.enableConnections.length ? `enable ${change.enableConnections.map((c) => c.name).join(", ")}` : "";
+    const enable = change.enableConnections.length ? `enable ${change.enableConnections.join(", ")}` : "";
     if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
     return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
   },

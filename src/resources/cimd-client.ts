@@ -65,7 +65,6 @@ export const cimdClientHandler: Handler<CimdClientChange> = {
   scopes: () => ["create:clients"],
   headline: plainHeadline,
   details: fieldLines,
-  json: (change) => ({ url: change.url }),
   describe: (change) => `Import CIMD client ${change.url}`,
   // Wave 3: Auth0 imports a CIMD client only once the tenant advertises CIMD, which wave 2's settings PATCH turns on.
   writes: (change) => [

@@ -7,7 +7,8 @@ export interface ClientGrantChange extends BaseChange {
   id?: string;
   audience: string;
   body: Record<string, unknown>;
-  scopes: string[];
+  /** The API scopes the grant gives (what `body.scope` sends, also when unchanged). */
+  grantScopes: string[];
   /** A create that first deletes this grant (one whose subject_type PATCH cannot change), and why. */
   replaces?: { id: string; why: string };
 }
@@ -30,7 +31,7 @@ const LABEL = "Default grant for DCR (third-party) clients";
 
 function createGrant(audience: string, scopes: string[]): ClientGrantChange {
   const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
-  return { kind: "client-grant", label: LABEL, action: "create", audience, body, scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) };
+  return { kind: "client-grant", label: LABEL, action: "create", audience, body, grantScopes: scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) };
 }
 
 export function planDefaultGrant(current: ClientGrant | undefined, audience: string, scopes: string[]): { change: ClientGrantChange; warning?: string } {
@@ -58,7 +59,7 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
       id: current.id,
       audience,
       body: same ? {} : { scope: scopes },
-      scopes,
+      grantScopes: scopes,
       fields: same ? [] : [{ field: "scope", from: current.scope, to: scopes }],
     },
   };
@@ -76,7 +77,6 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
           ...fieldLines({ ...change, fields: change.fields.filter((f) => f.field !== "subject_type") }),
         ]
       : fieldLines(change),
-  json: (change) => (change.replaces ? { replaces: change.replaces } : {}),
   describe: (change) => `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
   // Wave 2: the grant's audience is the API, which wave 1 creates.
   writes: (change) => [
@@ -102,7 +102,7 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
   settle: (state, _change, written) => {
     if (written.object) (state as { defaultGrant?: ClientGrant }).defaultGrant = written.object as ClientGrant;
   },
-  refresh: async (tenant, change) => planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.scopes).change,
+  refresh: async (tenant, change) => planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.grantScopes).change,
 };
 
 /** Teardown: the default grant goes. */

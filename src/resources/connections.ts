@@ -82,7 +82,6 @@ export const connectionHandler: Handler<ConnectionChange> = {
     return `${change.label} (${change.strategy}): ${state}`;
   },
   details: () => [],
-  json: (change) => ({ id: change.id, name: change.name, domainLevel: change.domainLevel }),
   describe: (change) => `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`,
   writes: (change) => [
     {

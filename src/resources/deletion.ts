@@ -26,7 +26,6 @@ export const deletionHandler: Handler<DeleteChange> = {
   scopes: (change) => [`delete:${change.resource.replace("-", "_")}s`],
   headline: (change) => change.label,
   details: () => [],
-  json: () => ({}),
   describe: (change) => `Delete ${change.label}`,
   writes: (change) => {
     const { remove, wave } = REMOVERS[change.resource];

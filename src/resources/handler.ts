@@ -1,7 +1,8 @@
 import type { Tenant } from "../tenant/connect.js";
 
 /**
- * What every resource handler shares: the shape of a change (one entry of the plan, a plain value)
+ * What every resource handler shares: the shape of a change (one entry of the plan, a plain value
+ * that the --json document prints as it is: JSON only, never a secret)
  * and the handler contract. Each file of `resources/` owns one Auth0 resource: its change type, its
  * diff, its plan lines, its writes and the scopes they need. `resources/registry.ts` lists them.
  */
@@ -73,8 +74,6 @@ export interface Handler<C extends BaseChange> {
   /** The plan's line for the change, and the detail lines under it. */
   headline(change: C): string;
   details(change: C): string[];
-  /** Extra fields of the change in the --json document, besides kind, label, action, fields and scopes. */
-  json(change: C): Record<string, unknown>;
   /** The progress line while it is applied. */
   describe(change: C): string;
   /** Every write of the change, each in its wave. */

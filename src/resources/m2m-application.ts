@@ -58,7 +58,7 @@ export function planM2MApplication(current: Application | undefined, name: strin
   if (!current) {
     const body = { name, app_type: M2M_APP_TYPE, grant_types: [CLIENT_CREDENTIALS] };
     const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
-    return { kind: "application", label, action: "create", fields, desired, body, enableConnections: [] };
+    return { kind: "application", label, action: "create", fields, name, desired, body, enableConnections: [] };
   }
   // Without the client-credentials grant the application cannot get a Management API token at all.
   const lacksGrantType = !current.grant_types.includes(CLIENT_CREDENTIALS);
@@ -69,6 +69,7 @@ export function planM2MApplication(current: Application | undefined, name: strin
     action: lacksGrantType ? "update" : "unchanged",
     id: current.client_id,
     fields: lacksGrantType ? [{ field: "grant_types", from: current.grant_types, to: grantTypes }] : [],
+    name,
     desired,
     body: lacksGrantType ? { grant_types: grantTypes } : {},
     enableConnections: [],
@@ -82,7 +83,7 @@ export function planManagementGrant(current: Management.ClientGrantResponseConte
   if (!current) {
     // client_id is known only once the application exists: applyM2M adds it.
     const body = { audience, subject_type: "client", scope: wanted };
-    return { kind: "client-grant", label, action: "create", audience, body, scopes: wanted, fields: [{ field: "scope", from: undefined, to: wanted }] };
+    return { kind: "client-grant", label, action: "create", audience, body, grantScopes: wanted, fields: [{ field: "scope", from: undefined, to: wanted }] };
   }
   const have = [...(current.scope ?? [])].sort();
   const same = have.length === wanted.length && have.every((s, i) => s === wanted[i]);
@@ -93,41 +94,42 @@ export function planManagementGrant(current: Management.ClientGrantResponseConte
     id: current.id,
     audience,
     body: same ? {} : { scope: wanted },
-    scopes: wanted,
+    grantScopes: wanted,
     fields: same ? [] : [{ field: "scope", from: have, to: wanted }],
   };
 }
 
 /**
- * Applies the application, then its grant. Returns the client secret when the application was
- * created (Auth0 shows it in the creation answer); the caller decides where it may go.
+ * Applies the application; never changes the plan. Returns its client id, and the client secret
+ * when the application was created (Auth0 shows it in the creation answer): the caller decides
+ * where it may go.
  */
-export async function applyM2MApplication(tenant: Tenant, change: ApplicationChange): Promise<string | undefined> {
+export async function applyM2MApplication(tenant: Tenant, change: ApplicationChange): Promise<{ clientId: string; secret?: string }> {
   if (isThirdPartyClient({ client_id: change.id })) throw new Error(`Refusing to change ${change.id}: clients registered by DCR are never changed.`);
   if (change.action === "create") {
     const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
-    change.id = created.client_id;
-    return created.client_secret;
+    return { clientId: created.client_id!, secret: created.client_secret };
   }
   if (change.action === "update") await tenant.client.clients.update(change.id!, change.body as Management.UpdateClientRequestContent);
-  return undefined;
+  return { clientId: change.id! };
 }
 
+/** Creates the application's grant (its client id known now) or sets its scopes; never changes the plan. */
 export async function applyManagementGrant(tenant: Tenant, change: ClientGrantChange, clientId: string): Promise<void> {
+  let grantId = change.id;
   if (change.action === "create") {
     try {
-      const created = await tenant.client.clientGrants.create({ ...change.body, client_id: clientId } as unknown as Management.CreateClientGrantRequestContent);
-      change.id = created.id;
+      await tenant.client.clientGrants.create({ ...change.body, client_id: clientId } as unknown as Management.CreateClientGrantRequestContent);
       return;
     } catch (error) {
       // 409: a grant for this application and audience exists already (an earlier attempt whose answer was lost).
       if ((error as { statusCode?: number }).statusCode !== 409) throw error;
       const existing = await readManagementGrant(tenant, clientId, change.audience);
       if (!existing?.id) throw error;
-      change.id = existing.id;
+      grantId = existing.id;
     }
   }
-  await tenant.client.clientGrants.update(change.id!, { scope: change.scopes });
+  await tenant.client.clientGrants.update(grantId!, { scope: change.grantScopes });
 }
 
 /** The client secret of an existing application: only for the file or stdout the user chose; needs read:client_keys. */

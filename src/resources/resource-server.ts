@@ -14,7 +14,7 @@ export interface ResourceServerChange extends BaseChange {
   desired: ResourceServerDesired;
   body: Record<string, unknown>;
   /** Every scope the API will have after the change (the default grant and roles refer to these). */
-  scopes: string[];
+  apiScopes: string[];
 }
 
 export const DEFAULT_API_NAME = "MCP Server";
@@ -64,7 +64,7 @@ export function planResourceServer(current: ResourceServer | undefined, desired:
     const scopes = mergeScopes([], desired.scopes).scopes;
     const body = { identifier: desired.identifier, name: desired.name ?? DEFAULT_API_NAME, ...API_SETTINGS, scopes };
     const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
-    return { change: { kind: "resource-server", label, action: "create", fields, desired, body, scopes: scopes.map((s) => s.value) } };
+    return { change: { kind: "resource-server", label, action: "create", fields, desired, body, apiScopes: scopes.map((s) => s.value) } };
   }
   const { scopes, kept } = mergeScopes(current.scopes ?? [], desired.scopes);
   // Never `identifier`: it is immutable. The name changes only when asked for explicitly.
@@ -77,7 +77,7 @@ export function planResourceServer(current: ResourceServer | undefined, desired:
     ? `API ${desired.identifier} keeps scope${kept.length > 1 ? "s" : ""} ${kept.join(", ")}, which --scopes does not list; remove ${kept.length > 1 ? "them" : "it"} in the Dashboard if ${kept.length > 1 ? "they are" : "it is"} no longer used.`
     : undefined;
   return {
-    change: { kind: "resource-server", label, action: fields.length ? "update" : "unchanged", id: current.id, fields, desired, body, scopes: scopes.map((s) => s.value) },
+    change: { kind: "resource-server", label, action: fields.length ? "update" : "unchanged", id: current.id, fields, desired, body, apiScopes: scopes.map((s) => s.value) },
     warning,
   };
 }
@@ -88,7 +88,6 @@ export const resourceServerHandler: Handler<ResourceServerChange> = {
   scopes: (change) => [change.action === "create" ? "create:resource_servers" : "update:resource_servers"],
   headline: plainHeadline,
   details: fieldLines,
-  json: () => ({}),
   describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label}`,
   writes: (change) => [
     {

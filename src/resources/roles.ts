@@ -11,8 +11,10 @@ export interface RoleChange extends BaseChange {
   prune: boolean;
   addPermissions: string[];
   removePermissions: string[];
-  /** Users found by email and not yet holding the role. */
-  addUsers: Array<{ email: string; userId: string }>;
+  /** Users found by email and not yet holding the role, each with the email it was found by. */
+  assign: Array<{ email: string; userId: string }>;
+  /** Their emails, one per user (what the plan shows). */
+  addUsers: string[];
   /** Emails with no user: a warning, not an error (they may sign up later). */
   unknownEmails: string[];
   /** This API's permissions the role holds once the change is applied. */
@@ -137,14 +139,14 @@ export function planRole(current: RoleState | undefined, desired: RoleDesired, a
   // An email already among the role's members was not looked up: its user holds the role.
   const toAssign = desired.users.filter((e) => !current?.memberEmails?.has(e.toLowerCase()));
   const unknownEmails = toAssign.filter((e) => !usersByEmail.get(e)?.length);
-  const addUsers = toAssign.flatMap((email) => (usersByEmail.get(email) ?? []).filter((id) => !current?.userIds.has(id)).map((userId) => ({ email, userId })));
+  const assign = toAssign.flatMap((email) => (usersByEmail.get(email) ?? []).filter((id) => !current?.userIds.has(id)).map((userId) => ({ email, userId })));
   const descriptionDiffers = current !== undefined && desired.description !== undefined && (current.description ?? "") !== desired.description;
   const fields = [
     ...(current ? [] : [{ field: "name", from: undefined, to: desired.name }]),
     ...((!current && desired.description !== undefined) || descriptionDiffers ? [{ field: "description", from: current?.description, to: desired.description }] : []),
     ...(addPermissions.length ? [{ field: "permissions (add)", from: undefined, to: addPermissions }] : []),
     ...(removePermissions.length ? [{ field: "permissions (remove)", from: removePermissions, to: undefined }] : []),
-    ...(addUsers.length ? [{ field: "users (assign)", from: undefined, to: addUsers.map((u) => u.email) }] : []),
+    ...(assign.length ? [{ field: "users (assign)", from: undefined, to: assign.map((u) => u.email) }] : []),
   ];
   return {
     kind: "role",
@@ -156,7 +158,8 @@ export function planRole(current: RoleState | undefined, desired: RoleDesired, a
     prune,
     addPermissions,
     removePermissions,
-    addUsers,
+    assign,
+    addUsers: assign.map((u) => u.email),
     unknownEmails,
     permissionsAfter: [...(current?.permissions ?? []).filter((p) => !removePermissions.includes(p)), ...addPermissions],
     fields,
@@ -178,15 +181,9 @@ export const roleHandler: Handler<RoleChange> = {
     else if (change.fields.some((f) => f.field === "description")) lines.push(`description: → ${change.desired.description}`);
     if (change.addPermissions.length) lines.push(`add permissions: ${change.addPermissions.join(", ")}`);
     if (change.removePermissions.length) lines.push(`remove permissions: ${change.removePermissions.join(", ")}`);
-    if (change.addUsers.length) lines.push(`assign to: ${[...new Set(change.addUsers.map((u) => u.email))].join(", ")}`);
+    if (change.addUsers.length) lines.push(`assign to: ${[...new Set(change.addUsers)].join(", ")}`);
     return lines;
   },
-  json: (change) => ({
-    addPermissions: change.addPermissions,
-    removePermissions: change.removePermissions,
-    addUsers: change.addUsers.map((u) => u.email),
-    unknownEmails: change.unknownEmails,
-  }),
   describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`,
   writes: roleWrites,
   settle: (state, change, written) => {
@@ -218,7 +215,7 @@ function roleWrites(change: RoleChange): Write[] {
   const { addPermissions, removePermissions } = change;
   if (addPermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), permissions(addPermissions))) });
   if (removePermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), permissions(removePermissions))) });
-  const users = [...new Set(change.addUsers.map((u) => u.userId))];
+  const users = [...new Set(change.assign.map((u) => u.userId))];
   if (users.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.users.assign(roleId(w), { users })) });
   return writes;
 }
@@ -236,9 +233,9 @@ export async function refreshRole(tenant: Tenant, change: RoleChange): Promise<R
   }
   const state = role ? await readRoleState(tenant, role, change.desired, change.apiIdentifier) : undefined;
   const users = new Map<string, string[]>();
-  for (const u of change.addUsers) users.set(u.email, [...(users.get(u.email) ?? []), u.userId]);
+  for (const u of change.assign) users.set(u.email, [...(users.get(u.email) ?? []), u.userId]);
   for (const email of change.desired.users) if (!users.has(email)) users.set(email, []);
   const refreshed = planRole(state, change.desired, change.apiIdentifier, users, change.prune);
-  // Users already assigned before were filtered out of addUsers; they are not "unknown".
+  // Users already assigned before were filtered out of assign; they are not "unknown".
   return { ...refreshed, unknownEmails: change.unknownEmails };
 }

@@ -129,7 +129,6 @@ export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
   scopes: () => ["update:tenant_settings"],
   headline: plainHeadline,
   details: fieldLines,
-  json: () => ({}),
   describe: () => "Update tenant settings",
   writes: (change) => [{ wave: 2, merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
   settle: settleSettings,
@@ -147,7 +146,6 @@ export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
   scopes: () => ["update:tenant_settings"],
   headline: plainHeadline,
   details: fieldLines,
-  json: () => ({}),
   describe: (change) => (change.desired ? `Set the tenant's default audience to ${change.desired}` : "Clear the tenant's default audience"),
   writes: (change) => {
     const body = { default_audience: change.desired };

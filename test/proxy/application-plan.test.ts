@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { findApplication, planApplication, type Application } from "../../src/resources/application.js";
-import { describeStep, scopesFor } from "../../src/plan/apply.js";
-import { planToJson, renderPlan } from "../../src/plan/render.js";
+import { describeStep } from "../../src/plan/apply.js";
+import { makePlan, type Change } from "../../src/plan/plan.js";
+import { renderPlan } from "../../src/plan/render.js";
 import { InputError } from "../../src/errors.js";
 
 const CALLBACK = "http://localhost:3000/oauth/callback";
 const UPA = { id: "con_1", name: "Username-Password-Authentication" };
 const GOOGLE = { id: "con_2", name: "google-oauth2" };
 const desired = { name: "MCP Server (MCP proxy)", callbacks: [CALLBACK], connections: [UPA, GOOGLE] };
+
+/** The Management API scopes the change needs, as the plan holds them. */
+const scopesFor = (change: Change) => makePlan({ domain: "t", changes: [change], warnings: [] }).changes[0]!.scopes;
 
 const app = (overrides: Partial<Application> = {}): Application => ({
   client_id: "abc",
@@ -30,7 +34,7 @@ describe("planApplication", () => {
       oidc_conformant: true,
       callbacks: [CALLBACK],
     });
-    expect(change.enableConnections).toEqual([UPA, GOOGLE]);
+    expect(change.enableConnections).toEqual([UPA.name, GOOGLE.name]);
     expect(scopesFor(change)).toEqual(["create:clients", "update:connections"]);
     expect(describeStep(change)).toBe(`Create application ${desired.name}, enable Username-Password-Authentication, google-oauth2`);
   });
@@ -52,7 +56,7 @@ describe("planApplication", () => {
       grant_types: ["authorization_code", "client_credentials", "refresh_token"],
       oidc_conformant: true,
     });
-    expect(change.enableConnections).toEqual([UPA]);
+    expect(change.enableConnections).toEqual([UPA.name]);
     expect(scopesFor(change)).toEqual(["update:clients", "update:connections"]);
   });
 
@@ -64,12 +68,12 @@ describe("planApplication", () => {
 
   it("renders the application in the plan, and in --json with its id but no secret", () => {
     const change = planApplication(app({ callbacks: [] }), new Set(), desired);
-    const plan = { domain: "acme.us.auth0.com", changes: [change], warnings: [] };
+    const plan = makePlan({ domain: "acme.us.auth0.com", changes: [change], warnings: [] });
     const text = renderPlan(plan, false);
     expect(text).toContain(`~ Application ${desired.name}`);
     expect(text).toContain(`callbacks: (none) → ${CALLBACK}`);
     expect(text).toContain("enable connections: Username-Password-Authentication, google-oauth2");
-    const json = planToJson(plan).changes[0]!;
+    const json = plan.changes[0]!;
     expect(json).toMatchObject({ kind: "application", id: "abc", name: desired.name, enableConnections: [UPA.name, GOOGLE.name] });
     expect(JSON.stringify(json)).not.toMatch(/secret/i);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { parseCimdClientUrl, planCimdClient, readCimdClients } from "../../src/resources/cimd-client.js";
 import { applyPlan } from "../../src/plan/apply.js";
+import { makePlan } from "../../src/plan/plan.js";
 import { testTenant, TENANT_URL, useNock } from "../support/nock.js";
 
 useNock();
@@ -40,7 +41,7 @@ describe("--cimd-client", () => {
     expect(b).toMatchObject({ action: "create", url: URL_B, fields: [{ field: "external_client_id", to: URL_B }] });
 
     const register = nock(TENANT_URL).post("/api/v2/clients/cimd/register", { external_client_id: URL_B }).reply(201, { client_id: "cimd_9", mapped_fields: {}, validation: {} });
-    const report = await applyPlan(tenant, { domain: "tenant.test", changes: [b], warnings: [] }, { step: (_label, work) => work(), proceed: () => true });
+    const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [b], warnings: [] }), { step: (_label, work) => work(), proceed: () => true });
     expect(report.applied[0]!.written.id).toBe("cimd_9");
     read.done();
     register.done();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { orderChanges, scopesFor } from "../../src/plan/apply.js";
-import type { Change, Plan } from "../../src/plan/plan.js";
-import { planToJson, renderPlan } from "../../src/plan/render.js";
+import { makePlan, type Change, type Plan } from "../../src/plan/plan.js";
+import { renderPlan } from "../../src/plan/render.js";
 import { planDefaultGrant } from "../../src/resources/client-grant.js";
 import { planConnection } from "../../src/resources/connections.js";
 import { API_SETTINGS, planResourceServer } from "../../src/resources/resource-server.js";
@@ -35,7 +34,7 @@ function firstRunPlan(): Plan {
     planResourceServer(undefined, { identifier: API, scopes: SCOPES }).change,
     planTenantSettings({} as TenantSettings, { cimd: false }),
   ];
-  return { domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] }, warnings: ["a warning"] };
+  return makePlan({ domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] }, warnings: ["a warning"] });
 }
 
 /** The plan of the second run: the same tenant, now converged. */
@@ -66,12 +65,12 @@ function convergedPlan(): Plan {
     ),
     planDefaultAudience(READY_SETTINGS, API, "auto").change!,
   ];
-  return { domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "unchanged", set: [] }, warnings: [] };
+  return makePlan({ domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "unchanged", set: [] }, warnings: [] });
 }
 
-describe("orderChanges", () => {
-  it("applies tenant settings, then the API, then what refers to it, and the tenant-wide default audience last", () => {
-    expect(orderChanges(firstRunPlan().changes).map((c) => c.kind)).toEqual([
+describe("makePlan", () => {
+  it("orders the changes as apply does: tenant settings, then the API, then what refers to it, and the tenant-wide default audience last", () => {
+    expect(firstRunPlan().changes.map((c) => c.kind)).toEqual([
       "tenant-settings",
       "resource-server",
       "client-grant",
@@ -82,38 +81,43 @@ describe("orderChanges", () => {
     ]);
   });
 
-  it("keeps the given order within a kind, and does not reorder its input", () => {
-    const changes = firstRunPlan().changes;
+  it("keeps the planners' order within a kind, and does not reorder its input", () => {
+    const changes = [
+      planConnection({ id: "con_2", name: "b", strategy: "auth0", is_domain_connection: false }),
+      planTenantSettings({} as TenantSettings, { cimd: false }),
+      planConnection({ id: "con_1", name: "a", strategy: "auth0", is_domain_connection: false }),
+    ];
     const before = changes.map((c) => c.label);
-    expect(
-      orderChanges(changes)
-        .filter((c) => c.kind === "connection")
-        .map((c) => c.label),
-    ).toEqual(["Connection Username-Password-Authentication", "Connection google-oauth2"]);
+    expect(makePlan({ domain: "t", changes, warnings: [] }).changes.map((c) => c.label)).toEqual(["Tenant settings", "Connection b", "Connection a"]);
     expect(changes.map((c) => c.label)).toEqual(before);
   });
 });
 
-describe("scopesFor", () => {
+describe("the scopes of each change", () => {
   const byKind = (plan: Plan, kind: Change["kind"]) => plan.changes.find((c) => c.kind === kind)!;
+  const scopesOf = (change: Change) => makePlan({ domain: "t", changes: [change], warnings: [] }).changes[0]!.scopes;
 
   it("names the Management API scope of each write of SPEC §2", () => {
     const plan = firstRunPlan();
-    expect(scopesFor(byKind(plan, "tenant-settings"))).toEqual(["update:tenant_settings"]);
-    expect(scopesFor(byKind(plan, "default-audience"))).toEqual(["update:tenant_settings"]);
-    expect(scopesFor(byKind(plan, "resource-server"))).toEqual(["create:resource_servers"]);
-    expect(scopesFor(byKind(plan, "client-grant"))).toEqual(["create:client_grants"]);
-    expect(scopesFor(byKind(plan, "connection"))).toEqual(["update:connections"]);
-    expect(scopesFor(byKind(plan, "role"))).toEqual(["create:roles", "update:roles"]);
+    expect(byKind(plan, "tenant-settings").scopes).toEqual(["update:tenant_settings"]);
+    expect(byKind(plan, "default-audience").scopes).toEqual(["update:tenant_settings"]);
+    expect(byKind(plan, "resource-server").scopes).toEqual(["create:resource_servers"]);
+    expect(byKind(plan, "client-grant").scopes).toEqual(["create:client_grants"]);
+    expect(byKind(plan, "connection").scopes).toEqual(["update:connections"]);
+    expect(byKind(plan, "role").scopes).toEqual(["create:roles", "update:roles"]);
   });
 
   it("asks for update scopes when the resources exist", () => {
     const api = planResourceServer({ id: "rs_1", identifier: API, scopes: [] }, { identifier: API, scopes: SCOPES }).change;
-    expect(scopesFor(api)).toEqual(["update:resource_servers"]);
+    expect(scopesOf(api)).toEqual(["update:resource_servers"]);
     const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: [] }, API, ["tool:whoami"]).change;
-    expect(scopesFor(grant)).toEqual(["update:client_grants"]);
+    expect(scopesOf(grant)).toEqual(["update:client_grants"]);
     const role = planRole({ id: "rol_1", name: "R", permissions: [], userIds: new Set() }, { name: "R", permissions: ["tool:whoami"], users: [] }, API, new Map(), false);
-    expect(scopesFor(role)).toEqual(["update:roles"]);
+    expect(scopesOf(role)).toEqual(["update:roles"]);
+  });
+
+  it("needs none for what is unchanged", () => {
+    expect(convergedPlan().changes.every((c) => c.action === "unchanged" && c.scopes.length === 0)).toBe(true);
   });
 });
 
@@ -181,7 +185,7 @@ describe("renderPlan", () => {
       true,
     );
     const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["tool:whoami"] }, API, ["tool:whoami", "tool:greet"]).change;
-    const text = renderPlan({ domain: "t", changes: [role, grant], warnings: [] }, false);
+    const text = renderPlan(makePlan({ domain: "t", changes: [role, grant], warnings: [] }), false);
     expect(text).toContain("~ Role User");
     expect(text).toContain("description: → New");
     expect(text).toContain("add permissions: tool:greet");
@@ -191,7 +195,7 @@ describe("renderPlan", () => {
   });
 
   it("counts a single change in the singular", () => {
-    const text = renderPlan({ domain: "t", changes: [planConnection({ id: "c", name: "db", strategy: "auth0", is_domain_connection: false })], warnings: [] }, false);
+    const text = renderPlan(makePlan({ domain: "t", changes: [planConnection({ id: "c", name: "db", strategy: "auth0", is_domain_connection: false })], warnings: [] }), false);
     expect(text).toContain("1 change to apply.");
   });
 
@@ -201,17 +205,23 @@ describe("renderPlan", () => {
   });
 });
 
-describe("planToJson", () => {
-  it("is plain JSON: it survives a round trip through JSON.stringify", () => {
-    const json = planToJson(firstRunPlan());
-    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+describe("the plan value (the --json document as it is)", () => {
+  it("is plain JSON: a parsed copy is the same value, key for key", () => {
+    for (const plan of [firstRunPlan(), convergedPlan()]) expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
   });
 
-  it("describes each change with its action, fields and the scopes it needs, in apply order", () => {
-    const json = planToJson(firstRunPlan());
-    expect(json.converged).toBe(false);
-    expect(json.domain).toBe("acme.us.auth0.com");
-    expect(json.changes.map((c) => [c.kind, c.action])).toEqual([
+  it("refuses what JSON cannot carry, instead of losing it from the document", () => {
+    const role = planRole(undefined, { name: "R", permissions: [], users: [] }, API, new Map(), false);
+    expect(() => makePlan({ domain: "t", changes: [{ ...role, desired: { ...role.desired, users: new Set(["a@example.com"]) as unknown as string[] } }], warnings: [] })).toThrow(
+      /plan\.changes\[0\]\.desired\.users is Set/,
+    );
+  });
+
+  it("holds each change with its action, fields and the scopes it needs, in apply order", () => {
+    const plan = firstRunPlan();
+    expect(plan.converged).toBe(false);
+    expect(plan.domain).toBe("acme.us.auth0.com");
+    expect(plan.changes.map((c) => [c.kind, c.action])).toEqual([
       ["tenant-settings", "update"],
       ["resource-server", "create"],
       ["client-grant", "create"],
@@ -220,21 +230,23 @@ describe("planToJson", () => {
       ["role", "create"],
       ["default-audience", "update"],
     ]);
-    const role = json.changes.find((c) => c.kind === "role")!;
+    const role = plan.changes.find((c) => c.kind === "role")!;
     expect(role).toMatchObject({
       addPermissions: ["tool:whoami", "tool:greet"],
       addUsers: ["admin@example.com"],
       unknownEmails: ["later@example.com"],
       scopes: ["create:roles", "update:roles"],
     });
-    expect(json.changes.find((c) => c.label === "Connection google-oauth2")).toMatchObject({ id: "con_2", domainLevel: true, scopes: [] });
-    expect(json.warnings).toEqual(["a warning"]);
-    expect(json.env).toEqual({ path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] });
+    expect(plan.changes.find((c) => c.label === "Connection google-oauth2")).toMatchObject({ id: "con_2", domainLevel: true, scopes: [] });
+    // A create's fields have no `from` key (not `from: undefined`): what JSON.stringify would print.
+    expect(plan.changes.find((c) => c.kind === "resource-server")!.fields.every((f) => !("from" in f))).toBe(true);
+    expect(plan.warnings).toEqual(["a warning"]);
+    expect(plan.env).toEqual({ path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] });
   });
 
-  it("says converged for the second run", () => {
-    const json = planToJson(convergedPlan());
-    expect(json.converged).toBe(true);
-    expect(json.changes.every((c) => c.action === "unchanged" && c.scopes.length === 0)).toBe(true);
+  it("says converged for the second run, and only when the .env is up to date too", () => {
+    expect(convergedPlan().converged).toBe(true);
+    const envPending = makePlan({ ...convergedPlan(), env: { path: ".env", template: "auth0", action: "update", set: ["AUTH0_AUDIENCE"] } });
+    expect(envPending.converged).toBe(false);
   });
 });

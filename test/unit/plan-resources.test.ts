@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
-import { diffFields, isConverged, pendingChanges, type Plan } from "../../src/plan/plan.js";
+import { diffFields, makePlan, pendingChanges } from "../../src/plan/plan.js";
 import { planDefaultGrant, type ClientGrant } from "../../src/resources/client-grant.js";
 import { planConnection, resolveConnections, type Connection } from "../../src/resources/connections.js";
 import { API_SETTINGS, planResourceServer, type ResourceServer } from "../../src/resources/resource-server.js";
@@ -125,7 +125,7 @@ describe("planResourceServer", () => {
         { value: "tool:greet", description: "tool:greet" },
       ],
     });
-    expect(change.scopes).toEqual(["tool:whoami", "tool:greet"]);
+    expect(change.apiScopes).toEqual(["tool:whoami", "tool:greet"]);
   });
 
   it("creates it with the given name", () => {
@@ -172,7 +172,7 @@ describe("planResourceServer", () => {
         { value: "tool:weather", description: "Forecast" },
       ],
     });
-    expect(change.scopes).toEqual(["tool:whoami", "tool:greet", "tool:weather"]);
+    expect(change.apiScopes).toEqual(["tool:whoami", "tool:greet", "tool:weather"]);
   });
 
   it("keeps scopes the API has but --scopes does not list, and warns about them", () => {
@@ -183,7 +183,7 @@ describe("planResourceServer", () => {
       { value: "tool:greet", description: "Greet" },
     ]);
     // The default grant and the roles see the kept scope too.
-    expect(change.scopes).toEqual(["tool:whoami", "tool:new", "tool:greet"]);
+    expect(change.apiScopes).toEqual(["tool:whoami", "tool:new", "tool:greet"]);
     expect(warning).toContain("keeps scope tool:greet, which --scopes does not list");
   });
 
@@ -293,7 +293,8 @@ describe("planRole", () => {
     expect(change.id).toBeUndefined();
     expect(change.addPermissions).toEqual(["tool:whoami", "tool:greet"]);
     expect(change.removePermissions).toEqual([]);
-    expect(change.addUsers).toEqual([{ email: "admin@example.com", userId: "auth0|admin" }]);
+    expect(change.assign).toEqual([{ email: "admin@example.com", userId: "auth0|admin" }]);
+    expect(change.addUsers).toEqual(["admin@example.com"]);
     expect(change.unknownEmails).toEqual(["nobody@example.com"]);
     expect(change.fields.map((f) => f.field)).toEqual(["name", "description", "permissions (add)", "users (assign)"]);
   });
@@ -328,7 +329,7 @@ describe("planRole", () => {
 
   it("assigns every account of an email that does not hold the role yet", () => {
     const change = planRole(state({ userIds: new Set(["auth0|a"]) }), { name: "Admin", permissions: ["tool:whoami"], users: ["twice@example.com"] }, API, users, false);
-    expect(change.addUsers).toEqual([{ email: "twice@example.com", userId: "google-oauth2|b" }]);
+    expect(change.assign).toEqual([{ email: "twice@example.com", userId: "google-oauth2|b" }]);
   });
 
   it("updates the description only when the file gives a different one", () => {
@@ -346,11 +347,12 @@ describe("plan helpers", () => {
 
   it("a plan is converged only when no change and no .env write is pending", () => {
     const unchanged = planConnection({ id: "c", name: "c", strategy: "auth0", is_domain_connection: true });
-    const plan: Plan = { domain: "t", changes: [unchanged], warnings: [] };
-    expect(isConverged(plan)).toBe(true);
-    expect(isConverged({ ...plan, env: { path: ".env", template: "auth0", action: "update", set: ["AUTH0_AUDIENCE"] } })).toBe(false);
+    const draft = { domain: "t", changes: [unchanged], warnings: [] };
+    expect(makePlan(draft).converged).toBe(true);
+    expect(makePlan({ ...draft, env: { path: ".env", template: "auth0", action: "update", set: ["AUTH0_AUDIENCE"] } }).converged).toBe(false);
     const pending = planConnection({ id: "d", name: "d", strategy: "auth0", is_domain_connection: false });
-    expect(isConverged({ ...plan, changes: [unchanged, pending] })).toBe(false);
-    expect(pendingChanges({ ...plan, changes: [unchanged, pending] })).toEqual([pending]);
+    const plan = makePlan({ ...draft, changes: [unchanged, pending] });
+    expect(plan.converged).toBe(false);
+    expect(pendingChanges(plan)).toEqual([{ ...pending, scopes: ["update:connections"] }]);
   });
 });

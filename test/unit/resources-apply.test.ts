@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { applyPlan, PartialApplyError } from "../../src/plan/apply.js";
 import type { Tenant } from "../../src/tenant/connect.js";
-import type { Change, Plan } from "../../src/plan/plan.js";
+import { makePlan, type Change } from "../../src/plan/plan.js";
 import { planDefaultGrant, readDefaultGrant } from "../../src/resources/client-grant.js";
 import { planConnection, readConnections } from "../../src/resources/connections.js";
 import { API_SETTINGS, planResourceServer, readResourceServer } from "../../src/resources/resource-server.js";
@@ -36,7 +36,7 @@ const hooks = (steps: string[] = []) => ({
 
 /** Applies a plan of this one change; what its writes returned (the created id). */
 async function applyOne(tenant: Tenant, change: Change) {
-  const report = await applyPlan(tenant, { domain: "tenant.test", changes: [change], warnings: [] }, hooks());
+  const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [change], warnings: [] }), hooks());
   return report.applied[0]!.written;
 }
 
@@ -387,7 +387,7 @@ describe("applyPlan", () => {
       .patch("/api/v2/resource-servers/rs_1")
       .reply(reply(200, {}));
     const change = planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }, { value: "b" }] }).change;
-    const report = await applyPlan(tenant, { domain: "tenant.test", changes: [change], warnings: [] }, hooks());
+    const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [change], warnings: [] }), hooks());
     scope.done();
     expect(report.applied).toHaveLength(1);
     expect(sent.map((s) => s.method)).toEqual(["POST", "PATCH"]);
@@ -408,7 +408,7 @@ describe("applyPlan", () => {
     const steps: string[] = [];
     const unchanged = planConnection({ id: "con_2", name: "google", strategy: "google-oauth2", is_domain_connection: true });
     const changes: Change[] = [planDefaultAudience({} as TenantSettings, API, "auto").change!, unchanged, connectionChange()];
-    await applyPlan(tenant, { domain: "tenant.test", changes, warnings: [] }, hooks(steps));
+    await applyPlan(tenant, makePlan({ domain: "tenant.test", changes, warnings: [] }), hooks(steps));
     scope.done();
     expect(steps).toEqual(["Promote connection db to domain level", `Set the tenant's default audience to ${API}`]);
     expect(tenant.http.writes()).toBe(2);
@@ -427,13 +427,13 @@ describe("applyPlan", () => {
       planTenantSettings({ flags: { enable_dynamic_client_registration: true } } as TenantSettings, { cimd: false }),
       planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }] }).change,
     ];
-    const plan: Plan = { domain: "tenant.test", changes, warnings: [] };
+    const plan = makePlan({ domain: "tenant.test", changes, warnings: [] });
     // A plain value: JSON carries all of it, and applying it changes none of it.
-    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+    expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
     const before = structuredClone(plan);
     const report = await applyPlan(tenant, plan, hooks());
     scope.done();
-    expect(plan).toEqual(before);
+    expect(plan).toStrictEqual(before);
     expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v2/resource-servers", "PATCH /api/v2/tenants/settings"]);
     expect(sent[1]!.body).toStrictEqual({
       resource_parameter_profile: "compatibility",
@@ -451,11 +451,11 @@ describe("applyPlan", () => {
       .reply(200, {})
       .patch("/api/v2/tenants/settings")
       .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:tenant_settings", errorCode: "insufficient_scope" });
-    const plan: Plan = {
+    const plan = makePlan({
       domain: "tenant.test",
       changes: [connectionChange(), planDefaultAudience({} as TenantSettings, API, "auto").change!, planTenantSettings({} as TenantSettings, { cimd: false })],
       warnings: [],
-    };
+    });
     const error = await applyPlan(tenant, plan, hooks()).then(
       () => undefined,
       (e: unknown) => e,
@@ -483,7 +483,7 @@ describe("applyPlan", () => {
       .get("/api/v2/connections/con_1")
       .query(true)
       .reply(200, { id: "con_1", name: "db", strategy: "auth0", is_domain_connection: true });
-    const report = await applyPlan(tenant, { domain: "tenant.test", changes: [connectionChange()], warnings: [] }, hooks());
+    const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [connectionChange()], warnings: [] }), hooks());
     scope.done();
     expect(report.applied.map((a) => a.change.label)).toEqual(["Connection db"]);
     expect(tenant.http.writes()).toBe(1);

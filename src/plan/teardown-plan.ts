@@ -1,0 +1,38 @@
+import type { TenantState } from "../resources/tenant-state.js";
+import { planConnection } from "../resources/connections.js";
+import { planSettingsReset } from "../resources/tenant-settings.js";
+import type { DeleteChange } from "../resources/deletion.js";
+import { makePlan, type Change, type Plan } from "./plan.js";
+
+/** What teardown removes: what the config file names. */
+export interface TeardownDesired {
+  identifier: string;
+  connections: string[];
+  roles: Array<{ name: string }>;
+}
+
+const remove = (resource: DeleteChange["resource"], id: string, label: string): DeleteChange => ({ kind: "delete", action: "delete", resource, id, label, fields: [] });
+
+/**
+ * The teardown plan, from what was read: the API and its default grant, the roles the file lists,
+ * the domain-level promotion of its connections, and with `resetTenantSettings` the settings init
+ * turned on. Clients are never in it, so clients that MCP clients registered (`tpc_…`) survive.
+ */
+export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings: boolean }): Plan {
+  const changes: Change[] = [];
+  if (options.resetTenantSettings) changes.push(planSettingsReset(state.settings));
+  for (const ref of desired.connections) {
+    const connection = state.connections.find((c) => c.id === ref || c.name === ref);
+    if (connection?.is_domain_connection) changes.push(planConnection(connection, false));
+  }
+  // A default audience naming a deleted API would break every login of the tenant: cleared first.
+  if (state.settings.default_audience === desired.identifier) {
+    const fields = [{ field: "default_audience", from: desired.identifier, to: "" }];
+    changes.push({ kind: "default-audience", label: "Default audience", action: "update", fields, current: desired.identifier, desired: "" });
+  }
+  const wanted = new Set(desired.roles.map((r) => r.name));
+  for (const role of state.roles ?? []) if (wanted.has(role.name!)) changes.push(remove("role", role.id!, `Role ${role.name}`));
+  if (state.defaultGrant?.id) changes.push(remove("client-grant", state.defaultGrant.id, "Default grant for DCR (third-party) clients"));
+  if (state.resourceServer?.id && !state.resourceServer.is_system) changes.push(remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`));
+  return makePlan({ domain, changes, warnings: [] });
+}

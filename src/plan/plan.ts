@@ -47,7 +47,11 @@ export interface PlanDraft {
 export function makePlan(draft: PlanDraft): Plan {
   const changes = [...draft.changes]
     .sort((a, b) => handlerOf(a).order - handlerOf(b).order)
-    .map((change): PlannedChange => ({ ...change, scopes: isChange(change) ? handlerOf(change).scopes(change) : [] }));
+    // What every change has first, then its handler's own keys, then the scopes.
+    .map((change): PlannedChange => {
+      const { kind, label, action, fields } = change;
+      return Object.assign({ kind, label, action, fields }, change, { scopes: isChange(change) ? handlerOf(change).scopes(change) : [] });
+    });
   const converged = !changes.some(isChange) && (!draft.env || draft.env.action === "unchanged");
   return plainJson({ domain: draft.domain, converged, changes, env: draft.env, warnings: draft.warnings }, "plan") as Plan;
 }

@@ -1,3 +1,4 @@
+import { tenantUrls } from "../tenant/urls.js";
 import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { connectTarget, credentialsFromOptions, resolveTarget } from "../session/target.js";
@@ -77,7 +78,7 @@ export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<
   if (envFile) await assertEnvPathWritable(envFile);
   const tenant = await connectTarget(ctx, target);
   assertReadScopes(tenant.scopes, ["read:clients", "read:client_grants"], ["create:clients", "create:client_grants", "update:client_grants"]);
-  const audience = fromToken ?? `https://${tenant.domain}/api/v2/`;
+  const audience = fromToken ?? tenantUrls(tenant.domain).managementApi;
   const state = await readM2MState(tenant, name, audience);
   // An existing application's secret is read (not rotated) for the file or stdout: that needs read:client_keys.
   if (state.application && wantsSecret) assertScopes(tenant.scopes, ["read:client_keys"]);

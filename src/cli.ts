@@ -55,7 +55,7 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
         setExit(await run(this.opts(), ctx, args.filter((a): a is string => typeof a === "string" || Array.isArray(a)).flat() as string[]));
       } catch (error) {
         const { toCliError } = await import("./tenant/errors.js");
-        setExit(reportError(toCliError(error, ctx.domain ?? "the tenant"), ctx, error, stdoutUsedNow()));
+        setExit(reportError(toCliError(error, ctx.control.domain ?? "the tenant"), ctx, error, stdoutUsedNow()));
       }
     };
 

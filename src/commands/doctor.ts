@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { ExitCode } from "../errors.js";
 import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";

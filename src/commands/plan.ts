@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { CliError, ExitCode } from "../errors.js";
 import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -17,8 +18,8 @@ const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean
  */
 export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
-  const { desired } = await configFor(ctx, options.config);
-  const tenant = await openTenant(ctx);
+  const { desired, domain } = await configFor(ctx, options.config);
+  const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
   const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { teardownScopes } from "../plan/command-scopes.js";
@@ -17,8 +18,8 @@ const optionsSchema = z.object({ config: z.string().optional(), resetTenantSetti
  */
 export async function runTeardown(raw: unknown, ctx: Context): Promise<number> {
   const options = optionsSchema.parse(raw);
-  const { desired } = await configFor(ctx, options.config);
-  const tenant = await openTenant(ctx);
+  const { desired, domain } = await configFor(ctx, options.config);
+  const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
   const needed = teardownScopes(roles);
   assertReadScopes(tenant.scopes, needed.reads, needed.writes);

@@ -99,7 +99,10 @@ export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<
     if (ctx.options.json) logger.json(report([], state.application?.client_id));
     return ExitCode.ok;
   }
-  assertScopes(tenant.scopes, pending.flatMap((c) => c.scopes));
+  assertScopes(
+    tenant.scopes,
+    pending.flatMap((c) => c.scopes),
+  );
   if (pending.length && prompter.interactive && !(await prompter.confirm({ message: "Apply these changes?", default: true }))) {
     logger.info("Nothing was changed.");
     return ExitCode.ok;

@@ -56,7 +56,10 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
     if (ctx.options.json) logger.json(report([]));
     return ExitCode.ok;
   }
-  assertScopes(tenant.scopes, pending.flatMap((c) => c.scopes));
+  assertScopes(
+    tenant.scopes,
+    pending.flatMap((c) => c.scopes),
+  );
   // Deleting needs consent: a prompt, or --yes. A pipe or CI alone is not consent.
   if (options.destructive && pending.length && !prompter.interactive && !ctx.options.yes) {
     throw new InputError("This removes things from the tenant: pass --yes to confirm without a prompt.", "Check the plan above first, or run it with --dry-run.");

@@ -31,7 +31,15 @@ const LABEL = "Default grant for DCR (third-party) clients";
 
 function createGrant(audience: string, scopes: string[]): ClientGrantChange {
   const body = { audience, default_for: "third_party_clients", subject_type: "user", scope: scopes };
-  return { kind: "client-grant", label: LABEL, action: "create", audience, body, grantScopes: scopes, fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })) };
+  return {
+    kind: "client-grant",
+    label: LABEL,
+    action: "create",
+    audience,
+    body,
+    grantScopes: scopes,
+    fields: Object.entries(body).map(([field, to]) => ({ field, from: undefined, to })),
+  };
 }
 
 export function planDefaultGrant(current: ClientGrant | undefined, audience: string, scopes: string[]): { change: ClientGrantChange; warning?: string } {

@@ -3,7 +3,7 @@ import { copyFile, cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Capture, cli } from "../support/cli.js";
-import { endState, exampleArgs, freshFixture, IDENTIFIER, ROLES_YAML, type Fixture } from "../support/tenant.js";
+import { endState, exampleArgs, freshFixture, IDENTIFIER, PROXY_APP_NAME, PROXY_CALLBACK, proxyExampleArgs, ROLES_YAML, type Fixture } from "../support/tenant.js";
 import { startLocalTenant, type TestLocalTenant } from "../../src/local-tenant/server.js";
 import { connectTenant, type Tenant } from "../../src/tenant/connect.js";
 import { readTenantState } from "../../src/resources/tenant-state.js";
@@ -68,7 +68,10 @@ async function planFor(tenant: Tenant, desired: InitDesired): Promise<Plan> {
 /** Runs the shared tail of every command with --json, keeping the document it prints as the object it is. */
 async function execute(tenant: Tenant, plan: Plan, options: { dryRun?: boolean } = {}) {
   const documents: Array<{ plan: unknown; result: unknown }> = [];
-  const logger = { ...createLogger({ stdout: new Capture(), stderr: new Capture(), color: false, verbose: false, spinners: false }), json: (d: unknown) => void documents.push(d as never) };
+  const logger = {
+    ...createLogger({ stdout: new Capture(), stderr: new Capture(), color: false, verbose: false, spinners: false }),
+    json: (d: unknown) => void documents.push(d as never),
+  };
   const code = await executePlan({ logger, prompter: nonInteractivePrompter, options: { json: true, yes: true, ...options }, control: { phase: "before" } }, tenant, plan);
   expect(code).toBe(0);
   expect(documents).toHaveLength(1);
@@ -126,7 +129,7 @@ describe("the plan is plain JSON, for every kind of change", () => {
       ...desired,
       roles: [],
       mode: "proxy",
-      application: { name: "Acceptance MCP (MCP proxy)", callbacks: ["http://localhost:3000/oauth/callback"] },
+      application: { name: PROXY_APP_NAME, callbacks: [PROXY_CALLBACK] },
     };
     plans.push(await planFor(tenant, proxy));
     plans.push(
@@ -138,17 +141,19 @@ describe("the plan is plain JSON, for every kind of change", () => {
     );
     // Set up, then plan the teardown of what was set up (roles, grant, API, default audience, connections, settings).
     expect((await cli(exampleArgs(fx.dir), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir })).code).toBe(0);
-    const proxyArgs = ["init", "--yes", "--mode", "proxy", "--template", "mcp-use-proxy", "--api-identifier", IDENTIFIER, "--app-name", "Acceptance proxy", "--callback-url", "http://localhost:3000/oauth/callback"];
-    expect((await cli([...proxyArgs, "--env-path", join(fx.dir, "proxy.env")], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir })).code).toBe(0);
+    const proxyArgs = proxyExampleArgs(fx.dir, { roles: false, connections: false, envPath: join(fx.dir, "proxy.env") });
+    expect((await cli(proxyArgs, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir })).code).toBe(0);
     const state = await readTenantState(tenant, { identifier: IDENTIFIER, roles: true });
     plans.push(planTeardown(tenant.domain, state, desired, { resetTenantSettings: true }));
     // The proxy application exists now: its plan reads it, and still holds none of its secret.
-    const existingProxy = await planFor(tenant, { ...proxy, application: { ...proxy.application!, name: "Acceptance proxy" } });
+    const existingProxy = await planFor(tenant, proxy);
     plans.push(existingProxy);
 
     const kinds = new Set(plans.flatMap((p) => p.changes.map((c) => c.kind)));
     expect([...kinds].sort()).toEqual(
-      (["application", "cimd-client", "client-grant", "connection", "default-audience", "delete", "resource-server", "role", "tenant-settings"] satisfies Array<Change["kind"]>).sort(),
+      (
+        ["application", "cimd-client", "client-grant", "connection", "default-audience", "delete", "resource-server", "role", "tenant-settings"] satisfies Array<Change["kind"]>
+      ).sort(),
     );
     for (const plan of plans) expect(JSON.parse(JSON.stringify(plan))).toStrictEqual(plan);
 

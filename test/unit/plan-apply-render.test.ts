@@ -34,7 +34,12 @@ function firstRunPlan(): Plan {
     planResourceServer(undefined, { identifier: API, scopes: SCOPES }).change,
     planTenantSettings({} as TenantSettings, { cimd: false }),
   ];
-  return makePlan({ domain: "acme.us.auth0.com", changes, env: { path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] }, warnings: ["a warning"] });
+  return makePlan({
+    domain: "acme.us.auth0.com",
+    changes,
+    env: { path: ".env", template: "auth0", action: "create", set: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"] },
+    warnings: ["a warning"],
+  });
 }
 
 /** The plan of the second run: the same tenant, now converged. */
@@ -70,15 +75,7 @@ function convergedPlan(): Plan {
 
 describe("makePlan", () => {
   it("orders the changes as apply does: tenant settings, then the API, then what refers to it, and the tenant-wide default audience last", () => {
-    expect(firstRunPlan().changes.map((c) => c.kind)).toEqual([
-      "tenant-settings",
-      "resource-server",
-      "client-grant",
-      "connection",
-      "connection",
-      "role",
-      "default-audience",
-    ]);
+    expect(firstRunPlan().changes.map((c) => c.kind)).toEqual(["tenant-settings", "resource-server", "client-grant", "connection", "connection", "role", "default-audience"]);
   });
 
   it("keeps the planners' order within a kind, and does not reorder its input", () => {

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { openTenant, type Context } from "../session/context.js";
 import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -9,8 +8,7 @@ import { planConnection } from "../resources/connections.js";
 import { planSettingsReset } from "../resources/tenant-settings.js";
 import type { Change } from "../plan/plan.js";
 import type { DeleteChange } from "../resources/deletion.js";
-
-const optionsSchema = z.object({ config: z.string().optional(), resetTenantSettings: z.boolean().default(false) });
+import type { TeardownFlags } from "../flags/teardown.js";
 
 const remove = (resource: DeleteChange["resource"], id: string, label: string): DeleteChange => ({ kind: "delete", action: "delete", resource, id, label, fields: [] });
 
@@ -20,8 +18,7 @@ const remove = (resource: DeleteChange["resource"], id: string, label: string): 
  * --reset-tenant-settings the settings init turned on. Clients are never touched, so clients that
  * MCP clients registered (`tpc_…`) survive; so do roles the file does not list.
  */
-export async function runTeardown(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runTeardown(options: TeardownFlags, ctx: Context): Promise<number> {
   const { desired } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx);
   const roles = desired.roles.length > 0;

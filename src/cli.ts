@@ -50,7 +50,7 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
         );
       } catch (error) {
         const { toCliError } = await import("./tenant/errors.js");
-        setExit(reportError(toCliError(error, ctx.domain ?? "the tenant"), ctx, error, stdoutUsedNow()));
+        setExit(reportError(toCliError(error, ctx.control.domain ?? "the tenant"), ctx, error, stdoutUsedNow()));
       }
     });
 

@@ -1,5 +1,6 @@
 import type { CommandUnknownOpts as Command } from "@commander-js/extra-typings";
-import { openTenant, credentialsFromOptions, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant, credentialsFromOptions } from "../session/target.js";
 import { ExitCode, InputError } from "../errors.js";
 import { nonInteractivePrompter } from "../ui/prompts.js";
 import { listTemplates } from "../env/templates.js";

@@ -1,4 +1,6 @@
-import { openTenant, credentialsFromOptions, type Context } from "../session/context.js";
+import { tenantUrls } from "../tenant/urls.js";
+import type { Context } from "../session/context.js";
+import { connectTarget, credentialsFromOptions, resolveTarget } from "../session/target.js";
 import { ExitCode, InputError } from "../errors.js";
 import { parseList } from "../input/values.js";
 import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
@@ -59,13 +61,11 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   const given = credentialsFromOptions(ctx);
   const fromToken = tokenAudience(given.token);
   // The token names its tenant: with it, --domain is not needed.
-  const tenantCtx = fromToken && !given.domain && !ctx.options.local ? { ...ctx, options: { ...ctx.options, domain: new URL(fromToken).host } } : ctx;
-  const tenant = await openTenant(tenantCtx, async () => {
-    if (envFile) await assertEnvPathWritable(envFile);
-  });
-  ctx.domain = tenant.domain;
+  const target = await resolveTarget(ctx, { domain: fromToken ? new URL(fromToken).host : undefined });
+  if (envFile) await assertEnvPathWritable(envFile);
+  const tenant = await connectTarget(ctx, target);
   assertReadScopes(tenant.scopes, ["read:clients", "read:client_grants"], ["create:clients", "create:client_grants", "update:client_grants"]);
-  const audience = fromToken ?? `https://${tenant.domain}/api/v2/`;
+  const audience = fromToken ?? tenantUrls(tenant.domain).managementApi;
   const state = await readM2MState(tenant, name, audience);
   // An existing application's secret is read (not rotated) for the file or stdout: that needs read:client_keys.
   if (state.application && wantsSecret) assertScopes(tenant.scopes, ["read:client_keys"]);

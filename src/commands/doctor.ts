@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { ExitCode } from "../errors.js";
 import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";

@@ -1,4 +1,5 @@
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { connectTarget, resolveTarget } from "../session/target.js";
 import { InputError } from "../errors.js";
 import { parseIdentifier } from "../input/values.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
@@ -24,15 +25,13 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   const appName = options.appName !== undefined ? parseAppName(options.appName) : undefined;
   const envFilePath = resolvePath(ctx.deps.cwd, options.envPath);
-  let identifier!: string;
-  let serverUrl: string | undefined;
-  const tenant = await openTenant(ctx, async () => {
-    serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
-    identifier = parseIdentifier(
-      options.apiIdentifier ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
-    );
-    await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
-  });
+  const target = await resolveTarget(ctx);
+  const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
+  const identifier = parseIdentifier(
+    options.apiIdentifier ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
+  );
+  await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
+  const tenant = await connectTarget(ctx, target);
 
   const { needsSecret, needsApplication } = applicationNeeds(template);
   assertReadScopes(tenant.scopes, ["read:resource_servers", ...(needsApplication ? ["read:clients"] : []), ...(needsSecret ? ["read:client_keys"] : [])], []);

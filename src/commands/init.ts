@@ -1,6 +1,6 @@
 import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
-import { openTenant } from "../session/context.js";
+import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { suggest, typedSecretNote } from "../session/suggest.js";
@@ -64,7 +64,6 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   // --cimd-client implies --cimd: importing clients is pointless without advertising support.
   const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
-  let given!: Partial<ApiAnswers>;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
   const rolesFromFlag = options.roles
@@ -74,18 +73,18 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       : undefined;
   // Without a terminal the preset is known now: a wrong one fails before any request.
   if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
-  const tenant = await openTenant(ctx, async () => {
-    given = await valuesFromFlags(options, ctx, config, wizard);
-    if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
-    if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
-    if (rolesFromFlag && given.scopes && given.identifier)
-      assertPermissionsAreScopes(
-        rolesFromFlag.roles,
-        given.scopes.map((s) => s.value),
-        given.identifier,
-        rolesFromFlag.file,
-      );
-  });
+  const target = await resolveTarget(ctx, { domain: config?.domain });
+  const given = await valuesFromFlags(options, ctx, config, wizard);
+  if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
+  if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
+  if (rolesFromFlag && given.scopes && given.identifier)
+    assertPermissionsAreScopes(
+      rolesFromFlag.roles,
+      given.scopes.map((s) => s.value),
+      given.identifier,
+      rolesFromFlag.file,
+    );
+  const tenant = await connectTarget(ctx, target);
   if (wizard) await showTenant(ctx, tenant);
   const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
   if (rolesFromFlag && wizard)

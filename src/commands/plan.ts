@@ -1,4 +1,5 @@
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { CliError, ExitCode } from "../errors.js";
 import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -14,8 +15,8 @@ import type { PlanFlags } from "../flags/plan.js";
  * the tenant matches the file, 5 when it differs (the plan names each difference).
  */
 export async function runPlan(options: PlanFlags, ctx: Context): Promise<number> {
-  const { desired } = await configFor(ctx, options.config);
-  const tenant = await openTenant(ctx);
+  const { desired, domain } = await configFor(ctx, options.config);
+  const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
   const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });

@@ -1,4 +1,5 @@
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { PROMOTE_CONNECTION_SCOPES } from "../plan/command-scopes.js";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";

@@ -1,4 +1,5 @@
-import { openTenant, type Context } from "../session/context.js";
+import type { Context } from "../session/context.js";
+import { openTenant } from "../session/target.js";
 import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { teardownScopes } from "../plan/command-scopes.js";
@@ -19,8 +20,8 @@ const remove = (resource: DeleteChange["resource"], id: string, label: string): 
  * MCP clients registered (`tpc_…`) survive; so do roles the file does not list.
  */
 export async function runTeardown(options: TeardownFlags, ctx: Context): Promise<number> {
-  const { desired } = await configFor(ctx, options.config);
-  const tenant = await openTenant(ctx);
+  const { desired, domain } = await configFor(ctx, options.config);
+  const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
   const needed = teardownScopes(roles);
   assertReadScopes(tenant.scopes, needed.reads, needed.writes);

@@ -1,3 +1,4 @@
+import { tenantUrls } from "../tenant/urls.js";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { readTenantState, type TenantState } from "../resources/tenant-state.js";
@@ -98,7 +99,7 @@ function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typ
       group,
       title: "Domain",
       status: "fail",
-      detail: `${options.envDomain}, but MCP clients see the issuer https://${issuer}/: the server rejects their tokens (iss) or points them at the wrong domain`,
+      detail: `${options.envDomain}, but MCP clients see the issuer ${tenantUrls(issuer).issuer}: the server rejects their tokens (iss) or points them at the wrong domain`,
       fix: fix.env(options.envTemplate ?? "auth0"),
     },
   ];

@@ -1,3 +1,4 @@
+import { tenantUrls } from "../tenant/urls.js";
 /**
  * The fix of a failed check is a command the user can paste as it is: the values doctor already
  * knows (the API identifier, its scopes, a connection of the tenant, the flags that chose the
@@ -28,7 +29,7 @@ export function fixes(t: FixTarget) {
   const command = t.command ?? plainCommand;
   const envPath = t.envPath ? ["--env-path", t.envPath] : [];
   const scopes = t.scopes.length ? ["--scopes", t.scopes.map((s) => (s.description && s.description !== s.value ? `${s.value}=${s.description}` : s.value)).join(",")] : [];
-  const api = `https://${t.domain}/api/v2`;
+  const api = tenantUrls(t.domain).managementApi.replace(/\/$/, "");
   const bearer = `-H "authorization: Bearer $AUTH0_ACCESS_TOKEN"`;
   return {
     command,

@@ -14,6 +14,8 @@ export interface LoadedConfig {
   file: string;
   config: Config;
   desired: InitDesired;
+  /** The tenant the file names, when it decides it (no --domain or AUTH0_DOMAIN, credentials typed at the prompt): for resolveTarget. */
+  domain?: string;
 }
 
 /**
@@ -24,14 +26,12 @@ export async function loadInitConfig(ctx: Context, explicit: string | undefined)
   const file = findConfigFile(ctx.deps.cwd, explicit);
   if (!file) return undefined;
   const config = await loadConfig(file, ctx.deps.env);
-  if (!ctx.options.local) {
-    const { options, deps } = ctx;
-    const credentials = options.clientSecret || options.token ? "flags" : deps.env.AUTH0_CLIENT_SECRET || deps.env.AUTH0_ACCESS_TOKEN ? "env" : "prompt";
-    const domain = domainFromConfig(file, config.domain, { flag: options.domain, env: deps.env.AUTH0_DOMAIN }, credentials);
-    if (domain) ctx.options.domain = domain;
-  }
+  const { options, deps } = ctx;
+  const credentials = options.clientSecret || options.token ? "flags" : deps.env.AUTH0_CLIENT_SECRET || deps.env.AUTH0_ACCESS_TOKEN ? "env" : "prompt";
+  // With --local the dev tenant is the target, whatever the file says.
+  const domain = options.local ? undefined : domainFromConfig(file, config.domain, { flag: options.domain, env: deps.env.AUTH0_DOMAIN }, credentials);
   ctx.logger.info(`Using ${file}`);
-  return { file, config, desired: desiredFromConfig(config, file) };
+  return { file, config, desired: desiredFromConfig(config, file), domain };
 }
 
 /** The config file of plan and teardown (flags override its domain), or an error naming where it looked. DCR mode only, for now. */

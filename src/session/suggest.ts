@@ -20,7 +20,8 @@ export function suggest(ctx: Context, words: string[]): string {
     if (ctx.options.dataDir) target.push("--data-dir", ctx.options.dataDir);
   } else {
     // The domain of the run, unless the environment gives the same one to the next command too.
-    if (ctx.domain && ctx.domain !== ctx.deps.env.AUTH0_DOMAIN) target.push("--domain", ctx.domain);
+    const { domain } = ctx.control;
+    if (domain && domain !== ctx.deps.env.AUTH0_DOMAIN) target.push("--domain", domain);
     if (ctx.typed.clientId) target.push("--client-id", ctx.typed.clientId);
   }
   return ["mcp-auth0", ...words, ...target].map(shellQuote).join(" ");

@@ -9,7 +9,7 @@ import { addRule } from "../../src/local-tenant/endpoints/rules.js";
 import { cli, type CliRun } from "../support/cli.js";
 import { shellWords } from "../support/shell.js";
 import { startProtectedResource, type ProtectedResourceServer } from "../support/protected-resource.js";
-import { exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { exampleArgs, freshFixture, IDENTIFIER, PROXY_APP_NAME, PROXY_CALLBACK, proxyExampleArgs, type Fixture } from "../support/tenant.js";
 
 /*
  * Issue 2/6 (13), "Done when": every doctor check fails on a tenant misconfigured that way, prints
@@ -249,35 +249,13 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
     fx = undefined;
   });
 
-  const CALLBACK = "http://localhost:3000/oauth/callback";
   async function proxyTenant(): Promise<Fixture> {
     fx = await freshFixture();
-    const init = await run(fx, [
-      "init",
-      "--yes",
-      "--mode",
-      "proxy",
-      "--template",
-      "mcp-use-proxy",
-      "--callback-url",
-      CALLBACK,
-      "--api-identifier",
-      IDENTIFIER,
-      "--api-name",
-      "Acceptance MCP",
-      "--scopes",
-      "tool:whoami=Read your identity,tool:greet=Greet someone",
-      "--connections",
-      "Username-Password-Authentication",
-      "--roles",
-      "roles.yaml",
-      "--env-path",
-      ".env",
-    ]);
+    const init = await run(fx, proxyExampleArgs(fx.dir, { connections: "Username-Password-Authentication", roles: "roles.yaml", envPath: ".env" }));
     expect(init.code, init.stderr).toBe(0);
     return fx;
   }
-  const app = (f: Fixture) => f.tenant.store.clients.find((c) => c.name === "Acceptance MCP (MCP proxy)")!;
+  const app = (f: Fixture) => f.tenant.store.clients.find((c) => c.name === PROXY_APP_NAME)!;
 
   it("passes a provisioned proxy setup, checking the application instead of DCR", async () => {
     const f = await proxyTenant();
@@ -302,7 +280,7 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
     app(f).grant_types = ["authorization_code"];
     const { before } = await failsThenFixed(f, "Grant types", "fail", /missing refresh_token/);
     expect(before.fix).toBe(
-      `mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${CALLBACK} --connections Username-Password-Authentication`,
+      `mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${PROXY_CALLBACK} --connections Username-Password-Authentication`,
     );
   });
 

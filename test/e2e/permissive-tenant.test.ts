@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { copyFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { cli } from "../support/cli.js";
-import { exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { exampleArgs, freshFixture, IDENTIFIER, proxyExampleArgs, type Fixture } from "../support/tenant.js";
 
 /*
  * Issue 2/6 (13): on a permissive tenant (third-party apps before April 2026, the DCR security
@@ -56,24 +56,7 @@ describe("a permissive tenant: DCR clients without tpc_", () => {
 
     // Proxy mode would adopt the application of that name: it is a third-party client, so no.
     fx!.tenant.resetCalls();
-    const proxy = await run([
-      "init",
-      "--yes",
-      "--mode",
-      "proxy",
-      "--template",
-      "mcp-use-proxy",
-      "--callback-url",
-      "http://localhost:3000/oauth/callback",
-      "--api-identifier",
-      IDENTIFIER,
-      "--api-name",
-      "Acceptance MCP",
-      "--scopes",
-      "tool:whoami",
-      "--env-path",
-      join(fx!.dir, "proxy.env"),
-    ]);
+    const proxy = await run(proxyExampleArgs(fx!.dir, { scopes: "tool:whoami", connections: false, roles: false, envPath: join(fx!.dir, "proxy.env") }));
     expect(proxy.code).toBe(2);
     expect(proxy.stderr).toMatch(/"Acceptance MCP \(MCP proxy\)" is the name of a third-party client/);
     expect(fx!.tenant.writes()).toEqual([]);

@@ -2,42 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cli, scriptedPrompter } from "../support/cli.js";
-import { freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
+import { freshFixture, IDENTIFIER, managementCalls, PROXY_APP_NAME, PROXY_CALLBACK, proxyExampleArgs, type Fixture } from "../support/tenant.js";
 
 let fx: Fixture;
 afterEach(async () => fx?.tenant.close());
 
 const run = (args: string[], env = fx.env) => cli(args, { env, ca: fx.tenant.caCertPem, cwd: fx.dir });
 
-const CALLBACK = "http://localhost:3000/oauth/callback";
-const APP_NAME = "Acceptance MCP (MCP proxy)";
-
-/** Issue 5/8's command, with the API, connections and roles of the example of issue 1/8. */
-function proxyArgs(dir: string, ...extra: string[]): string[] {
-  return [
-    "init",
-    "--yes",
-    "--mode",
-    "proxy",
-    "--template",
-    "mcp-use-proxy",
-    "--callback-url",
-    CALLBACK,
-    "--api-identifier",
-    IDENTIFIER,
-    "--api-name",
-    "Acceptance MCP",
-    "--scopes",
-    "tool:whoami=Read your identity,tool:greet=Greet someone",
-    "--connections",
-    "Username-Password-Authentication,google-oauth2",
-    "--roles",
-    join(dir, "roles.yaml"),
-    "--env-path",
-    join(dir, ".env"),
-    ...extra,
-  ];
-}
+const CALLBACK = PROXY_CALLBACK;
+const APP_NAME = PROXY_APP_NAME;
+const proxyArgs = (dir: string, ...extra: string[]) => [...proxyExampleArgs(dir), ...extra];
 
 const proxyApps = () => fx.tenant.store.clients.filter((c) => c.name === APP_NAME);
 const readEnv = () => readFile(join(fx.dir, ".env"), "utf8");

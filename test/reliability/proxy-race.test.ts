@@ -3,7 +3,7 @@ import nock from "nock";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cli } from "../support/cli.js";
-import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
+import { freshFixture, PROXY_APP_NAME, PROXY_CALLBACK, proxyExampleArgs, type Fixture } from "../support/tenant.js";
 import { TENANT_URL, testTenant, useNock } from "../support/nock.js";
 import { applyApplication, earliest, planApplication } from "../../src/resources/application.js";
 
@@ -11,31 +11,9 @@ import { applyApplication, earliest, planApplication } from "../../src/resources
  * Issue 16, defect 3: two concurrent `init --mode proxy` created two applications of the same
  * name, both exited 0 with different client ids in their .env, and every later run exited 2.
  */
-const APP_NAME = "Acceptance MCP (MCP proxy)";
-const CALLBACK = "http://localhost:3000/oauth/callback";
-
-function proxyArgs(envPath: string): string[] {
-  return [
-    "init",
-    "--yes",
-    "--mode",
-    "proxy",
-    "--template",
-    "mcp-use-proxy",
-    "--callback-url",
-    CALLBACK,
-    "--api-identifier",
-    IDENTIFIER,
-    "--api-name",
-    "Acceptance MCP",
-    "--scopes",
-    "tool:whoami=Read your identity",
-    "--connections",
-    "Username-Password-Authentication",
-    "--env-path",
-    envPath,
-  ];
-}
+const APP_NAME = PROXY_APP_NAME;
+// One scope and one connection, no roles: the race is about the application alone.
+const proxyArgs = (envPath: string) => proxyExampleArgs("", { scopes: "tool:whoami=Read your identity", connections: "Username-Password-Authentication", roles: false, envPath });
 
 const clientIdIn = async (path: string) => /^AUTH0_CLIENT_ID=(.*)$/m.exec(await readFile(path, "utf8"))?.[1];
 
@@ -60,7 +38,7 @@ describe("two concurrent init --mode proxy on one machine", () => {
     // The run that did not create it says so.
     expect(results.filter((r) => /another run/i.test(r.stderr))).toHaveLength(1);
     // The application has what both asked for: callbacks and the connection.
-    expect(apps[0]!.callbacks).toEqual([CALLBACK]);
+    expect(apps[0]!.callbacks).toEqual([PROXY_CALLBACK]);
     expect(fx.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!.enabled_clients).toContain(apps[0]!.client_id);
 
     for (const envPath of envs) expect((await run(envPath)).code).toBe(0);
@@ -70,8 +48,8 @@ describe("two concurrent init --mode proxy on one machine", () => {
 
 describe("a race with a run on another machine (no shared lock)", () => {
   useNock();
-  const desired = { name: APP_NAME, callbacks: [CALLBACK], connections: [{ id: "con_1", name: "Username-Password-Authentication" }] };
-  const app = (client_id: string, created_at: string, callbacks = [CALLBACK]) => ({
+  const desired = { name: APP_NAME, callbacks: [PROXY_CALLBACK], connections: [{ id: "con_1", name: "Username-Password-Authentication" }] };
+  const app = (client_id: string, created_at: string, callbacks = [PROXY_CALLBACK]) => ({
     client_id,
     name: APP_NAME,
     app_type: "regular_web",
@@ -101,7 +79,7 @@ describe("a race with a run on another machine (no shared lock)", () => {
       .query(true)
       .reply(200, { clients: [] })
       // The winner keeps its own callback and gains ours; the connection is enabled for it.
-      .patch("/api/v2/clients/b_created_first", (body) => JSON.stringify(body.callbacks) === JSON.stringify(["https://other.example.com/callback", CALLBACK]))
+      .patch("/api/v2/clients/b_created_first", (body) => JSON.stringify(body.callbacks) === JSON.stringify(["https://other.example.com/callback", PROXY_CALLBACK]))
       .reply(200, {})
       .patch("/api/v2/connections/con_1/clients", [{ client_id: "b_created_first", status: true }])
       .reply(204);

@@ -9,8 +9,19 @@ export const IDENTIFIER = "https://mcp.example.com/mcp";
 /** The roles file of the README's example, as shipped in examples/. */
 export const ROLES_YAML = readFileSync(new URL("../../examples/roles.yaml", import.meta.url), "utf8");
 
-/** The example of issue 1/8, as flags (credentials come from the environment). */
-export function exampleArgs(dir: string): string[] {
+export const PROXY_CALLBACK = "http://localhost:3000/oauth/callback";
+export const PROXY_APP_NAME = "Acceptance MCP (MCP proxy)";
+
+/** What a test changes in the example's flags: another value, or `false` to leave the flag out. */
+export interface ExampleFlags {
+  scopes?: string;
+  connections?: string | false;
+  /** The roles file (default: the example's, in the fixture's directory). */
+  roles?: string | false;
+  envPath?: string;
+}
+
+function apiArgs(dir: string, flags: ExampleFlags): string[] {
   return [
     "init",
     "--yes",
@@ -19,16 +30,22 @@ export function exampleArgs(dir: string): string[] {
     "--api-name",
     "Acceptance MCP",
     "--scopes",
-    "tool:whoami=Read your identity,tool:greet=Greet someone",
-    "--connections",
-    "Username-Password-Authentication,google-oauth2",
-    "--roles",
-    join(dir, "roles.yaml"),
-    "--server-url",
-    IDENTIFIER,
+    flags.scopes ?? "tool:whoami=Read your identity,tool:greet=Greet someone",
+    ...(flags.connections === false ? [] : ["--connections", flags.connections ?? "Username-Password-Authentication,google-oauth2"]),
+    ...(flags.roles === false ? [] : ["--roles", flags.roles ?? join(dir, "roles.yaml")]),
     "--env-path",
-    join(dir, ".env"),
+    flags.envPath ?? join(dir, ".env"),
   ];
+}
+
+/** The example of issue 1/8, as flags (credentials come from the environment). */
+export function exampleArgs(dir: string, flags: ExampleFlags = {}): string[] {
+  return [...apiArgs(dir, flags), "--server-url", IDENTIFIER];
+}
+
+/** Issue 5/8's `init --mode proxy` (mcp-use's OAuth proxy) for the example's API. */
+export function proxyExampleArgs(dir: string, flags: ExampleFlags = {}): string[] {
+  return [...apiArgs(dir, flags), "--mode", "proxy", "--template", "mcp-use-proxy", "--callback-url", PROXY_CALLBACK];
 }
 
 export interface Fixture {

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { CommandUnknownOpts as Command } from "@commander-js/extra-typings";
 import type { Context } from "../session/context.js";
 import { openTenant, credentialsFromOptions } from "../session/target.js";
 import { ExitCode, InputError } from "../errors.js";
@@ -7,6 +7,7 @@ import { listTemplates } from "../env/templates.js";
 import { INIT_MODES } from "../input/proxy.js";
 import { SCOPED_COMMANDS } from "../plan/command-scopes.js";
 import { bashScript, fishScript, zshScript, type CompletionSpec } from "../completion/scripts.js";
+import type { CompletionFlags } from "../flags/completion.js";
 
 const GENERATORS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 
@@ -62,7 +63,7 @@ async function printConnections(ctx: Context): Promise<number> {
 
 /** `completion bash|zsh|fish`: the script on stdout; `completion connections` is what the scripts call. */
 /** `program` is the CLI's own commander program, handed in by cli.ts: completion describes exactly it. */
-export async function runCompletion(_raw: unknown, ctx: Context, args: string[], program: Command): Promise<number> {
+export async function runCompletion(_flags: CompletionFlags, ctx: Context, args: string[], program: Command): Promise<number> {
   const shell = args[0];
   if (shell === "connections") return printConnections(ctx);
   if (shell !== "bash" && shell !== "zsh" && shell !== "fish") {

@@ -1,10 +1,8 @@
 import { tenantUrls } from "../tenant/urls.js";
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { connectTarget, credentialsFromOptions, resolveTarget } from "../session/target.js";
 import { ExitCode, InputError } from "../errors.js";
 import { parseList } from "../input/values.js";
-import { parseMode } from "../input/proxy.js";
 import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
 import { resolvePath } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
@@ -12,16 +10,7 @@ import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/comma
 import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MSecret, readM2MState } from "../resources/m2m-application.js";
 import { makePlan, pendingChanges } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
-
-export const DEFAULT_CREDENTIALS_NAME = "mcp-auth0";
-
-const optionsSchema = z.object({
-  name: z.string().default(DEFAULT_CREDENTIALS_NAME),
-  scopesFor: z.string().default("init"),
-  mode: z.string().default("dcr"),
-  envPath: z.string().optional(),
-  showSecret: z.boolean().default(false),
-});
+import type { CredentialsCreateFlags } from "../flags/credentials.js";
 
 function parseName(raw: string): string {
   const name = raw.trim();
@@ -61,12 +50,10 @@ function tokenAudience(token: string | undefined): string | undefined {
  * (the same table their preflights check). Plan first; matched by name; a second run writes
  * nothing. The client secret goes only to --env-path or, with --show-secret, stdout.
  */
-export async function runCredentialsCreate(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx: Context): Promise<number> {
   const name = parseName(options.name);
   const commands = parseCommands(options.scopesFor);
-  const mode = parseMode(options.mode);
-  const scopes = scopesNeeded({ commands, mode });
+  const scopes = scopesNeeded({ commands, mode: options.mode });
   const envFile = options.envPath === undefined ? undefined : resolvePath(ctx.deps.cwd, options.envPath);
   const wantsSecret = envFile !== undefined || options.showSecret;
 

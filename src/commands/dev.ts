@@ -1,18 +1,10 @@
 import { relative, sep } from "node:path";
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
 import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
 import type { DevTenant } from "../local-tenant/dev.js";
-
-export const devOptionsSchema = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(4000),
-  dataDir: z.string().min(1).optional(),
-  autoLogin: z.email().optional(),
-  plan: z.enum(["free"]).optional(),
-  // `--custom-domain` alone is `true`; with a value, the port.
-  customDomain: z.union([z.literal(true), z.coerce.number().int().min(0).max(65535)]).optional(),
-});
+import { assertEmail } from "../input/values.js";
+import type { DevFlags } from "../flags/dev.js";
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
 export interface DevHooks {
@@ -43,21 +35,12 @@ function shown(cwd: string, path: string): string {
  * `mcp-auth0 dev`: a local Auth0-compatible tenant (Management API, OAuth/OIDC with DCR, dev
  * users) at https://localhost:<port>, until SIGINT or SIGTERM. Everything it needs loads here only.
  */
-export async function runDev(raw: unknown, ctx: Context, _args: string[] = [], hooks: DevHooks = {}): Promise<number> {
-  const parsed = devOptionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const flags: Record<string, string> = { port: "--port", autoLogin: "--auto-login", customDomain: "--custom-domain", plan: "--plan" };
-    const flag = flags[String(issue?.path[0])] ?? "--data-dir";
-    throw new InputError(
-      `${flag}: ${issue?.message ?? "invalid value"}`,
-      "mcp-auth0 dev [--port 4000] [--data-dir .mcp-auth0] [--auto-login <email>] [--custom-domain [port]] [--plan free]",
-    );
-  }
-  const options = parsed.data;
+export async function runDev(options: DevFlags, ctx: Context, _args: string[] = [], hooks: DevHooks = {}): Promise<number> {
+  // Its shape now; whether it names a dev user, once the tenant's users are loaded.
+  if (options.autoLogin !== undefined) assertEmail(options.autoLogin, "--auto-login");
   const { cwd, env } = ctx.deps;
   // --data-dir is a global option: the same flag tells --local where to look.
-  const dataDir = dataDirOf(cwd, options.dataDir ?? ctx.options.dataDir, env);
+  const dataDir = dataDirOf(cwd, ctx.options.dataDir, env);
   const { startDevTenant, DevTenantError } = await import("../local-tenant/dev.js");
 
   let tenant: DevTenant;

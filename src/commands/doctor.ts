@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { ExitCode } from "../errors.js";
@@ -15,6 +14,7 @@ import { readResourceServer } from "../resources/resource-server.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
 import { recognisePreset } from "../doctor/dotenv-preset.js";
+import type { DoctorFlags } from "../flags/doctor.js";
 
 /** The .env's domain, bare (the mcp-use preset writes it without https://). */
 const bare = (domain: string | undefined) =>
@@ -24,18 +24,8 @@ const bare = (domain: string | undefined) =>
     .replace(/\/+$/, "")
     .toLowerCase() || undefined;
 
-const optionsSchema = z.object({
-  apiIdentifier: z.string().optional(),
-  serverUrl: z.string().optional(),
-  connections: z.string().optional(),
-  envPath: z.string().default(".env"),
-  mode: z.enum(["dcr", "proxy"]).optional(),
-  appName: z.string().optional(),
-});
-
 /** Is this tenant ready for MCP clients, and what is missing? Reads only; exit 6 when a check fails (SPEC §3). */
-export async function runDoctor(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<number> {
   const env = ctx.deps.env;
   // A .env beside the server (what init wrote) names the API when neither flags nor environment do.
   // Its MCP_SERVER_URL is not probed unless asked: the server need not be running.

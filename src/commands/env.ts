@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { InputError } from "../errors.js";
@@ -13,24 +12,14 @@ import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { applicationNeeds, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseApiBaseUrl } from "../init/proxy.js";
-
-export const envOptionsSchema = z.object({
-  template: z.string(),
-  apiIdentifier: z.string().optional(),
-  serverUrl: z.string().optional(),
-  envPath: z.string().default(".env"),
-  appName: z.string().optional(),
-  apiBaseUrl: z.string().optional(),
-  followSymlinks: z.boolean().optional(),
-});
+import type { EnvFlags } from "../flags/env.js";
 
 /**
  * `mcp-auth0 env --template <name>`: the `.env` of any preset from the tenant as it is. Only reads:
  * the API, and for proxy presets the application (by name) and its secret. Nothing in the tenant
  * changes; the plan has no change but the file.
  */
-export async function runEnv(raw: unknown, ctx: Context): Promise<number> {
-  const options = envOptionsSchema.parse(raw);
+export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
   if (options.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
   const template = await loadTemplate(options.template);
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
@@ -19,42 +18,20 @@ import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
-import { defaultAppName, parseAppName, parseMode } from "../input/proxy.js";
+import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
 import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
 import { tenantUrls } from "../tenant/urls.js";
-
-export const initOptionsSchema = z.object({
-  apiIdentifier: z.string().optional(),
-  apiName: z.string().optional(),
-  scopes: z.string().optional(),
-  connections: z.string().optional(),
-  roles: z.string().optional(),
-  serverUrl: z.string().optional(),
-  envPath: z.string().optional(),
-  /** Default: auth0 in DCR mode; proxy mode needs one of the proxy presets. `list` lists them. */
-  template: z.string().optional(),
-  defaultAudience: z.boolean().optional(),
-  cimd: z.boolean().optional(),
-  cimdClient: z.array(z.string()).optional(),
-  mode: z.string().optional(),
-  config: z.string().optional(),
-  callbackUrl: z.array(z.string()).optional(),
-  appName: z.string().optional(),
-  apiBaseUrl: z.string().optional(),
-  followSymlinks: z.boolean().optional(),
-});
-
-export type InitOptions = z.infer<typeof initOptionsSchema>;
+import type { InitFlags } from "../flags/init.js";
 
 /**
  * The values flags (or the config file) give, validated before any request. In the wizard what they
  * leave open is asked after the tenant is connected; without a terminal it is a default or an error
  * naming the flag.
  */
-async function valuesFromFlags(options: InitOptions, ctx: Context, config: LoadedConfig | undefined, wizard: boolean): Promise<Partial<ApiAnswers>> {
+async function valuesFromFlags(options: InitFlags, ctx: Context, config: LoadedConfig | undefined, wizard: boolean): Promise<Partial<ApiAnswers>> {
   const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
   const identifierRaw = options.apiIdentifier ?? serverUrl;
   const identifier =
@@ -75,14 +52,13 @@ async function valuesFromFlags(options: InitOptions, ctx: Context, config: Loade
   return { serverUrl, identifier, apiName, scopes };
 }
 
-export async function runInit(raw: unknown, ctx: Context): Promise<number> {
-  const flags = initOptionsSchema.parse(raw);
+export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (flags.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
   const { prompter, deps } = ctx;
   // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
   const config = await loadInitConfig(ctx, flags.config);
   const options = config ? withConfig(flags, config) : flags;
-  const mode = parseMode(options.mode ?? "dcr");
+  const mode = options.mode ?? "dcr";
   assertProxyOnlyFlags(options, mode);
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { CliError, ExitCode } from "../errors.js";
@@ -9,15 +8,13 @@ import { readTenantState } from "../resources/tenant-state.js";
 import { makePlan, pendingChanges } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
 import { suggest } from "../session/suggest.js";
-
-const optionsSchema = z.object({ config: z.string().optional(), check: z.boolean().default(false) });
+import type { PlanFlags } from "../flags/plan.js";
 
 /**
  * The plan for the config file, never applied. With --check it is a drift test for CI: exit 0 when
  * the tenant matches the file, 5 when it differs (the plan names each difference).
  */
-export async function runPlan(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runPlan(options: PlanFlags, ctx: Context): Promise<number> {
   const { desired, domain } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
@@ -7,16 +6,14 @@ import { PROMOTE_CONNECTION_SCOPES } from "../plan/command-scopes.js";
 import { planConnection, readConnections, resolveConnections } from "../resources/connections.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
-
-const optionsSchema = z.object({ demote: z.boolean().default(false) });
+import type { PromoteConnectionFlags } from "../flags/promote-connection.js";
 
 /**
  * Promotes (or with --demote, demotes) connections to domain level, on the same connection
  * handler init uses. With no names, the checkbox list is the desired state: checked connections
  * end up domain level, unchecked ones do not.
  */
-export async function runPromoteConnection(raw: unknown, ctx: Context, names: string[]): Promise<number> {
-  const { demote } = optionsSchema.parse(raw);
+export async function runPromoteConnection({ demote }: PromoteConnectionFlags, ctx: Context, names: string[]): Promise<number> {
   const tenant = await openTenant(ctx);
   assertReadScopes(tenant.scopes, PROMOTE_CONNECTION_SCOPES.reads, PROMOTE_CONNECTION_SCOPES.writes);
   const all = await readConnections(tenant);

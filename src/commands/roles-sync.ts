@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
@@ -13,16 +12,10 @@ import { planRoles } from "../plan/init-plan.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { identifierFromContext } from "../session/api-identifier.js";
-
-const optionsSchema = z.object({
-  file: z.string(),
-  apiIdentifier: z.string().optional(),
-  prune: z.boolean().default(false),
-});
+import type { RolesSyncFlags } from "../flags/roles-sync.js";
 
 /** Converges the roles of a file (SPEC §4) with the same role handler init uses. */
-export async function runRolesSync(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promise<number> {
   const roles = await loadRolesFile(resolve(ctx.deps.cwd, options.file));
   const rawIdentifier =
     options.apiIdentifier ??

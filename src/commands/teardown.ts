@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { configFor } from "../init/config.js";
@@ -7,8 +6,7 @@ import { teardownScopes } from "../plan/command-scopes.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { planTeardown } from "../plan/teardown-plan.js";
-
-const optionsSchema = z.object({ config: z.string().optional(), resetTenantSettings: z.boolean().default(false) });
+import type { TeardownFlags } from "../flags/teardown.js";
 
 /**
  * Removes what the config file declares, and nothing it does not name: the API and its default
@@ -16,8 +14,7 @@ const optionsSchema = z.object({ config: z.string().optional(), resetTenantSetti
  * --reset-tenant-settings the settings init turned on. Clients are never touched, so clients that
  * MCP clients registered (`tpc_…`) survive; so do roles the file does not list.
  */
-export async function runTeardown(raw: unknown, ctx: Context): Promise<number> {
-  const options = optionsSchema.parse(raw);
+export async function runTeardown(options: TeardownFlags, ctx: Context): Promise<number> {
   const { desired, domain } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;

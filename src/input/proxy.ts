@@ -9,17 +9,6 @@ export type InitMode = "dcr" | "proxy";
 
 export const INIT_MODES: readonly InitMode[] = ["dcr", "proxy"];
 
-export function parseMode(raw: string): InitMode {
-  const mode = raw.trim().toLowerCase();
-  if (!(INIT_MODES as readonly string[]).includes(mode)) {
-    throw new InputError(
-      `--mode "${raw}" is not a mode: use dcr or proxy.`,
-      "dcr (default): MCP clients register themselves with Auth0. proxy: your MCP server logs users in with one Regular Web Application.",
-    );
-  }
-  return mode as InitMode;
-}
-
 /**
  * An absolute http(s) URL, kept exactly as given: Auth0 compares a redirect URI with the allowed
  * callbacks character for character.

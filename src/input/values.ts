@@ -134,3 +134,8 @@ export function parseApiName(raw: string): string {
   }
   return raw.trim();
 }
+
+/** One address, `local@domain.tld`: its shape only (whom it names is for the command to check). */
+export function assertEmail(raw: string, flag: string): void {
+  if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(raw)) throw new InputError(`${flag} "${raw}" is not an email address.`, `E.g. ${flag} user@example.com.`);
+}

@@ -18,7 +18,7 @@ const remove = (resource: DeleteChange["resource"], id: string, label: string): 
  * the domain-level promotion of its connections, and with `resetTenantSettings` the settings init
  * turned on. Clients are never in it, so clients that MCP clients registered (`tpc_…`) survive.
  */
-export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings: boolean }): Plan {
+export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings?: boolean }): Plan {
   const changes: Change[] = [];
   if (options.resetTenantSettings) changes.push(planSettingsReset(state.settings));
   for (const ref of desired.connections) {

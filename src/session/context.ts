@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { createLogger, type Logger } from "../ui/logger.js";
 import { nonInteractivePrompter, terminalPrompter, type Prompter } from "../ui/prompts.js";
+import type { GlobalOptions } from "../flags/program.js";
 
 /** What the outside world gives a command: injected in tests, real in the binary. */
 export interface Deps {
@@ -32,23 +33,8 @@ export interface RunControl {
   domain?: string;
 }
 
-export interface GlobalOptions {
-  domain?: string;
-  clientId?: string;
-  clientSecret?: string;
-  token?: string;
-  canonicalDomain?: string;
-  issuerDomain?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  json?: boolean;
-  verbose?: boolean;
-  color?: boolean;
-  local?: boolean;
-  dataDir?: string;
-  /** Seconds (commander parses and checks it). */
-  timeout?: number;
-}
+/** The global flags, declared (and their type inferred) in src/flags/program.ts. */
+export type { GlobalOptions };
 
 /** What a command is given; it never changes it (the run's changing state is in `control`). */
 export interface Context {

@@ -10,6 +10,8 @@ import { dirname, join, relative, resolve } from "node:path";
 const LAYERS: string[][] = [
   ["errors.ts"],
   ["ui", "input", "completion"],
+  // The flags of each command, declared once with commander; they may name input's choices (the modes).
+  ["flags"],
   ["tenant"],
   ["env", "local-tenant"],
   ["resources"],

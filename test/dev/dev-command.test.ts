@@ -15,13 +15,13 @@ describe("mcp-auth0 dev", () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
     const stdout = new Capture();
     const stderr = new Capture();
-    const ctx = createContext({ json: true }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
+    const ctx = createContext({ json: true, color: false, timeout: 30 }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
     let stop!: () => void;
     const until = new Promise<void>((resolve) => (stop = resolve));
     let ready!: (tenant: DevTenant) => void;
     const up = new Promise<DevTenant>((resolve) => (ready = resolve));
 
-    const running = runDev({ port: "0" }, ctx, [], { until, onReady: ready });
+    const running = runDev({ port: 0 }, ctx, [], { until, onReady: ready });
     const tenant = await up;
     try {
       const caPath = join(dir, ".mcp-auth0", "ca.pem");
@@ -55,6 +55,12 @@ describe("mcp-auth0 dev", () => {
 
   it("refuses an --auto-login that is no dev user and a bad --port (usage errors), and a port in use", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
+    // Not an address at all: refused before the tenant starts, so nothing is written to its data directory.
+    const notEmail = await cli(["dev", "--port", "0", "--auto-login", "nobody"], { cwd: dir });
+    expect(notEmail.code).toBe(2);
+    expect(notEmail.stderr).toContain('--auto-login "nobody" is not an email address.');
+    await expect(stat(join(dir, ".mcp-auth0"))).rejects.toThrow();
+
     const unknown = await cli(["dev", "--port", "0", "--auto-login", "nobody@example.com"], { cwd: dir });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("nobody@example.com: no such dev user");
@@ -63,6 +69,12 @@ describe("mcp-auth0 dev", () => {
     const port = await cli(["dev", "--port", "http"], { cwd: dir });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain("--port");
+    const customPort = await cli(["dev", "--port", "0", "--custom-domain", "http"], { cwd: dir });
+    expect(customPort.code).toBe(2);
+    expect(customPort.stderr).toContain("option '--custom-domain [port]' argument 'http' is invalid. Not a port (0-65535).");
+    const plan = await cli(["dev", "--port", "0", "--plan", "paid"], { cwd: dir });
+    expect(plan.code).toBe(2);
+    expect(plan.stderr).toContain("Allowed choices are free.");
 
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
@@ -81,12 +93,12 @@ describe("mcp-auth0 dev", () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-devcmd-"));
     const stdout = new Capture();
     const stderr = new Capture();
-    const ctx = createContext({ json: true }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
+    const ctx = createContext({ json: true, color: false, timeout: 30 }, { env: { PATH: process.env.PATH }, cwd: dir, stdout, stderr, stdinIsTTY: false });
     let stop!: () => void;
     const until = new Promise<void>((resolve) => (stop = resolve));
     let ready!: (tenant: DevTenant) => void;
     const up = new Promise<DevTenant>((resolve) => (ready = resolve));
-    const running = runDev({ port: "0", customDomain: true, plan: "free" }, ctx, [], { until, onReady: ready });
+    const running = runDev({ port: 0, customDomain: true, plan: "free" }, ctx, [], { until, onReady: ready });
     const tenant = await up;
     try {
       const custom = tenant.customDomain!;

@@ -87,3 +87,20 @@ describe("bad input fails before any write", () => {
     });
   }
 });
+
+describe("a value outside a flag's choices is a usage error before any request", () => {
+  const choices: Array<[string, () => string[]]> = [
+    ["doctor --mode bogus", () => ["doctor", "--mode", "bogus", "--api-identifier", "https://mcp.example.com/mcp"]],
+    ["credentials create --mode bogus", () => ["credentials", "create", "--mode", "bogus"]],
+    ["init --mode bogus", () => [...exampleArgs(fx.dir), "--mode", "bogus"]],
+  ];
+  for (const [name, args] of choices) {
+    it(name, async () => {
+      fx.tenant.resetCalls();
+      const result = await cli(args(), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("option '--mode <mode>' argument 'bogus' is invalid. Allowed choices are dcr, proxy.");
+      expect(fx.tenant.calls).toEqual([]);
+    });
+  }
+});

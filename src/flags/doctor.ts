@@ -1,0 +1,20 @@
+import { Option } from "@commander-js/extra-typings";
+import { INIT_MODES } from "../input/proxy.js";
+import type { FlagsOf, Program } from "./program.js";
+import { described } from "./values.js";
+
+export function declareDoctor(program: Program) {
+  return program
+    .command("doctor")
+    .description("check, read-only, everything an MCP client meets in the tenant (and the MCP server), and say what to fix")
+    .addOption(described(new Option("--api-identifier <url>", "the MCP server's API identifier"), "AUTH0_AUDIENCE of the environment or the .env, or the config file's API"))
+    .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
+    .option("--connections <list>", "connections that should be domain level")
+    .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
+    .addOption(
+      described(new Option("--mode <mode>", "proxy checks the Regular Web Application instead of DCR").choices(INIT_MODES), "proxy when the .env is a proxy preset's, else dcr"),
+    )
+    .option("--app-name <name>", 'proxy mode: the application to check (default: the .env\'s client id, else "<API name> (MCP proxy)")');
+}
+
+export type DoctorFlags = FlagsOf<typeof declareDoctor>;

@@ -1,0 +1,32 @@
+import { Option } from "@commander-js/extra-typings";
+import { INIT_MODES } from "../input/proxy.js";
+import type { FlagsOf, Program } from "./program.js";
+import { collect, described } from "./values.js";
+
+export function declareInit(program: Program) {
+  return program
+    .command("init")
+    .description("provision the tenant for an MCP server: DCR, the API, the default grant, connections, roles, and the server's .env")
+    .addOption(described(new Option("--api-identifier <url>", "the API identifier = audience = the MCP server's resource URL"), "--server-url"))
+    .addOption(described(new Option("--api-name <name>", "the API's name"), '"MCP Server"'))
+    .option("--scopes <list>", "comma-separated scopes, each value or value=description")
+    .option("--connections <list>", "comma-separated connection names or ids: promoted to domain level (dcr), enabled for the application (proxy)")
+    .option("--roles <file>", "roles file (YAML or JSON)")
+    .option("--server-url <url>", "the MCP server's public URL, written to the .env")
+    .addOption(described(new Option("--env-path <path>", "where to write the .env"), ".env"))
+    .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
+    .addOption(described(new Option("--template <name>", ".env preset (list: show every preset with its framework and mode)"), "auth0"))
+    .option("--default-audience", "make this API the tenant's default audience even if another API is")
+    .option("--no-default-audience", "never touch the tenant's default audience")
+    .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
+    .addOption(
+      described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(INIT_MODES), "dcr"),
+    )
+    .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
+    .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
+    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .addOption(described(new Option("--config <file>", "config file; flags override its values"), "mcp-auth0.config.yaml in this directory, if any"));
+}
+
+export type InitFlags = FlagsOf<typeof declareInit>;

@@ -13,8 +13,6 @@ export interface RoleChange extends BaseChange {
   removePermissions: string[];
   /** Users found by email and not yet holding the role, each with the email it was found by. */
   assign: Array<{ email: string; userId: string }>;
-  /** Their emails, one per user (what the plan shows). */
-  addUsers: string[];
   /** Emails with no user: a warning, not an error (they may sign up later). */
   unknownEmails: string[];
   /** This API's permissions the role holds once the change is applied. */
@@ -159,7 +157,6 @@ export function planRole(current: RoleState | undefined, desired: RoleDesired, a
     addPermissions,
     removePermissions,
     assign,
-    addUsers: assign.map((u) => u.email),
     unknownEmails,
     permissionsAfter: [...(current?.permissions ?? []).filter((p) => !removePermissions.includes(p)), ...addPermissions],
     fields,
@@ -181,7 +178,7 @@ export const roleHandler: Handler<RoleChange> = {
     else if (change.fields.some((f) => f.field === "description")) lines.push(`description: → ${change.desired.description}`);
     if (change.addPermissions.length) lines.push(`add permissions: ${change.addPermissions.join(", ")}`);
     if (change.removePermissions.length) lines.push(`remove permissions: ${change.removePermissions.join(", ")}`);
-    if (change.addUsers.length) lines.push(`assign to: ${[...new Set(change.addUsers)].join(", ")}`);
+    if (change.assign.length) lines.push(`assign to: ${[...new Set(change.assign.map((u) => u.email))].join(", ")}`);
     return lines;
   },
   describe: (change) => `${change.action === "create" ? "Create" : "Update"} ${change.label.replace(/^Role/, "role")}`,

@@ -230,7 +230,7 @@ describe("the plan value (the --json document as it is)", () => {
     const role = plan.changes.find((c) => c.kind === "role")!;
     expect(role).toMatchObject({
       addPermissions: ["tool:whoami", "tool:greet"],
-      addUsers: ["admin@example.com"],
+      assign: [{ email: "admin@example.com", userId: expect.any(String) }],
       unknownEmails: ["later@example.com"],
       scopes: ["create:roles", "update:roles"],
     });

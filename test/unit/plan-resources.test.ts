@@ -294,7 +294,6 @@ describe("planRole", () => {
     expect(change.addPermissions).toEqual(["tool:whoami", "tool:greet"]);
     expect(change.removePermissions).toEqual([]);
     expect(change.assign).toEqual([{ email: "admin@example.com", userId: "auth0|admin" }]);
-    expect(change.addUsers).toEqual(["admin@example.com"]);
     expect(change.unknownEmails).toEqual(["nobody@example.com"]);
     expect(change.fields.map((f) => f.field)).toEqual(["name", "description", "permissions (add)", "users (assign)"]);
   });

@@ -5,7 +5,7 @@ import type { InputPrompt, Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
 import type { InitMode } from "../input/proxy.js";
 import { InputError } from "../errors.js";
-import { parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
+import { isEmail, parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
 import { assertPermissionsAreScopes, loadRolesFile, type RoleDesired } from "../input/roles-file.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { listTemplates } from "../env/templates.js";
@@ -13,7 +13,7 @@ import { resolvePath } from "../session/env-file.js";
 
 /*
  * The questions of `init` in a terminal, in the order a person answers them: the tenant first
- * (openTenant), then what the API is, who may log in, who holds which permission, and where the
+ * (session/target.ts), then what the API is, who may log in, who holds which permission, and where the
  * MCP server's .env goes. Every answer is checked where it is typed; a wrong one is asked again
  * with the reason, never ends the wizard.
  */
@@ -73,14 +73,12 @@ export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Pr
   return { serverUrl, identifier, apiName, scopes };
 }
 
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-
 export function parseEmails(raw: string): string[] {
   const emails = raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const bad = emails.filter((e) => !EMAIL.test(e));
+  const bad = emails.filter((e) => !isEmail(e));
   if (bad.length) throw new InputError(`Not an email address: ${bad.join(", ")}.`);
   return emails;
 }

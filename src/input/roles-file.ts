@@ -16,7 +16,7 @@ export const roleSchema = z
     name: z.string().trim().min(1).max(50),
     description: z.string().max(140).optional(),
     permissions: z.array(z.string().min(1)).default([]),
-    users: z.array(z.string().email()).default([]),
+    users: z.array(z.email()).default([]),
   })
   .strict();
 

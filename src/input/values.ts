@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { InputError } from "../errors.js";
 
 export interface ScopeInput {
@@ -135,7 +136,9 @@ export function parseApiName(raw: string): string {
   return raw.trim();
 }
 
-/** One address, `local@domain.tld`: its shape only (whom it names is for the command to check). */
+/** An address by its shape only (whom it names is for the command to check): the rule roles files use too. */
+export const isEmail = (raw: string): boolean => z.email().safeParse(raw).success;
+
 export function assertEmail(raw: string, flag: string): void {
-  if (!/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(raw)) throw new InputError(`${flag} "${raw}" is not an email address.`, `E.g. ${flag} user@example.com.`);
+  if (!isEmail(raw)) throw new InputError(`${flag} "${raw}" is not an email address.`, `E.g. ${flag} user@example.com.`);
 }

@@ -13,7 +13,7 @@ export interface ExecuteContext {
   logger: Logger;
   prompter: Prompter;
   options: { dryRun?: boolean; json?: boolean; yes?: boolean };
-  /** Where the run is, for Ctrl-C (commands/context.ts RunControl): set here, read by the interrupt handler. */
+  /** Where the run is, for Ctrl-C (session/context.ts RunControl): set here, read by the interrupt handler. */
   control: { phase: "before" | "applying" | "after"; stopRequested?: boolean };
 }
 

@@ -81,8 +81,9 @@ export async function planRoles(
 }
 
 /**
- * Computes the tenant's part of the init plan (init adds its .env before making the plan). Reads only what it still needs (roles' permissions and users not
- * read ahead with the state, the proxy application's connections); never writes.
+ * Computes the tenant's part of the init plan (init adds its .env before making the plan). Reads
+ * only what it still needs (roles' permissions and users not read ahead with the state, the proxy
+ * application's connections); never writes.
  *
  * Proxy mode keeps the API, roles and default audience of DCR mode and leaves out what only DCR
  * clients need: the tenant settings (DCR, resource parameter profile, `iss`, consent descriptions),

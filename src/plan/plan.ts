@@ -56,7 +56,7 @@ export function makePlan(draft: PlanDraft): Plan {
   return plainJson({ domain: draft.domain, converged, changes, env: draft.env, warnings: draft.warnings }, "plan") as Plan;
 }
 
-export function isChange(change: Change): boolean {
+function isChange(change: Change): boolean {
   return change.action !== "unchanged";
 }
 

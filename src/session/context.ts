@@ -34,7 +34,6 @@ export interface RunControl {
 }
 
 /** The global flags, declared (and their type inferred) in src/flags/program.ts. */
-export type { GlobalOptions };
 
 /** What a command is given; it never changes it (the run's changing state is in `control`). */
 export interface Context {

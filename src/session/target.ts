@@ -5,9 +5,9 @@ import type { Tenant } from "../tenant/connect.js";
 /**
  * The one place that decides which tenant a run talks to, and as whom: flags, then the
  * environment (SPEC §3), then a domain the command knows from elsewhere (a config file, a token's
- * audience), `--local`'s dev tenant, and at the terminal the prompts. Nothing here writes to the
- * context; the run's record of the tenant (for error messages and printed commands) is set where
- * the connection is made.
+ * audience), `--local`'s dev tenant, and at the terminal the prompts. The context is read, never
+ * written; only the run's record of its tenant (`control.domain`, for error messages and printed
+ * commands) is set, where the connection is made.
  */
 export interface Target {
   domain: string;

@@ -9,11 +9,9 @@ afterEach(async () => fx?.tenant.close());
 
 const run = (args: string[], env = fx.env) => cli(args, { env, ca: fx.tenant.caCertPem, cwd: fx.dir });
 
-const CALLBACK = PROXY_CALLBACK;
-const APP_NAME = PROXY_APP_NAME;
 const proxyArgs = (dir: string, ...extra: string[]) => [...proxyExampleArgs(dir), ...extra];
 
-const proxyApps = () => fx.tenant.store.clients.filter((c) => c.name === APP_NAME);
+const proxyApps = () => fx.tenant.store.clients.filter((c) => c.name === PROXY_APP_NAME);
 const readEnv = () => readFile(join(fx.dir, ".env"), "utf8");
 
 describe("init --mode proxy against a fresh tenant", () => {
@@ -27,7 +25,7 @@ describe("init --mode proxy against a fresh tenant", () => {
     const apps = proxyApps();
     expect(apps).toHaveLength(1);
     const app = apps[0]!;
-    expect(app).toMatchObject({ app_type: "regular_web", grant_types: ["authorization_code", "refresh_token"], oidc_conformant: true, callbacks: [CALLBACK] });
+    expect(app).toMatchObject({ app_type: "regular_web", grant_types: ["authorization_code", "refresh_token"], oidc_conformant: true, callbacks: [PROXY_CALLBACK] });
     expect(app.client_id).not.toMatch(/^tpc_/);
     expect(store.clients.filter((c) => c.app_type === "regular_web")).toHaveLength(1);
 
@@ -91,7 +89,7 @@ describe("init --mode proxy against a fresh tenant", () => {
     const doc = JSON.parse(first.stdout);
     expect(doc.plan.changes.find((c: { kind: string }) => c.kind === "application")).toMatchObject({
       action: "create",
-      name: APP_NAME,
+      name: PROXY_APP_NAME,
       scopes: ["create:clients", "update:connections"],
     });
     expect(doc.plan.env.set).toEqual(["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"]);
@@ -114,7 +112,7 @@ describe("init --mode proxy against a fresh tenant", () => {
     expect(result.code).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);
     await expect(stat(join(fx.dir, ".env"))).rejects.toThrow();
-    expect(result.stderr).toContain(`+ Application ${APP_NAME}`);
+    expect(result.stderr).toContain(`+ Application ${PROXY_APP_NAME}`);
     expect(result.stderr).toContain("enable connections: Username-Password-Authentication, google-oauth2");
     expect(result.stderr).not.toMatch(/Default grant|Tenant settings|domain level/);
   });
@@ -160,7 +158,7 @@ describe("an existing application", () => {
   it("is matched by name: missing callbacks and connections are added, its own callbacks kept, its secret never rotated", async () => {
     fx = await freshFixture();
     const existing = fx.tenant.store.addClient({
-      name: APP_NAME,
+      name: PROXY_APP_NAME,
       app_type: "regular_web",
       callbacks: ["https://prod.example.com/oauth/callback"],
       grant_types: ["authorization_code"],
@@ -174,7 +172,7 @@ describe("an existing application", () => {
     expect(proxyApps()[0]).toMatchObject({
       client_id: existing.client_id,
       client_secret: secret,
-      callbacks: ["https://prod.example.com/oauth/callback", CALLBACK],
+      callbacks: ["https://prod.example.com/oauth/callback", PROXY_CALLBACK],
       grant_types: ["authorization_code", "refresh_token"],
     });
     const writes = fx.tenant.writes().map((w) => `${w.method} ${w.path}`);
@@ -188,7 +186,7 @@ describe("an existing application", () => {
 
   it("registered by DCR (tpc_) is never touched: exit 2 before any write", async () => {
     fx = await freshFixture();
-    const dcr = fx.tenant.store.addClient({ name: APP_NAME, dynamic: true, app_type: "regular_web", callbacks: [] });
+    const dcr = fx.tenant.store.addClient({ name: PROXY_APP_NAME, dynamic: true, app_type: "regular_web", callbacks: [] });
     const before = structuredClone(dcr);
     const result = await run(proxyArgs(fx.dir));
     expect(result.code).toBe(2);
@@ -215,7 +213,7 @@ describe("proxy mode validates its input before any request", () => {
     ["proxy mode without --callback-url", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--callback-url" && all[i - 1] !== "--callback-url"), /Missing --callback-url/],
     [
       "--callback-url in DCR mode",
-      (dir) => ["init", "--yes", "--callback-url", CALLBACK, "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")],
+      (dir) => ["init", "--yes", "--callback-url", PROXY_CALLBACK, "--api-identifier", IDENTIFIER, "--scopes", "a", "--env-path", join(dir, ".env")],
       /--callback-url applies to proxy mode only/,
     ],
     ["--cimd in proxy mode", (dir) => [...proxyArgs(dir), "--cimd"], /--cimd applies to DCR mode/],
@@ -269,7 +267,7 @@ describe("init --mode proxy, interactively", () => {
     const prompter = scriptedPrompter([
       [/MCP server's URL/, ""],
       [/API name/, "Interactive MCP"],
-      [/Callback URL/, `${CALLBACK}, https://mcp.example.com/oauth/callback`],
+      [/Callback URL/, `${PROXY_CALLBACK}, https://mcp.example.com/oauth/callback`],
       [/Connections the proxy application may log users in with/, ["google-oauth2"]],
       [/^Roles/, "none"],
       [/\.env/, ".env"],
@@ -286,7 +284,7 @@ describe("init --mode proxy, interactively", () => {
     expect(result.code).toBe(0);
     expect(prompter.remaining()).toBe(0);
     const app = fx.tenant.store.clients.find((c) => c.name === "Interactive MCP (MCP proxy)")!;
-    expect(app.callbacks).toEqual([CALLBACK, "https://mcp.example.com/oauth/callback"]);
+    expect(app.callbacks).toEqual([PROXY_CALLBACK, "https://mcp.example.com/oauth/callback"]);
     const { connections } = fx.tenant.store;
     expect(connections.find((c) => c.name === "google-oauth2")!.enabled_clients).toContain(app.client_id);
     expect(connections.find((c) => c.name === "Username-Password-Authentication")!.enabled_clients).not.toContain(app.client_id);

@@ -11,9 +11,9 @@ import { applyApplication, earliest, planApplication } from "../../src/resources
  * Issue 16, defect 3: two concurrent `init --mode proxy` created two applications of the same
  * name, both exited 0 with different client ids in their .env, and every later run exited 2.
  */
-const APP_NAME = PROXY_APP_NAME;
 // One scope and one connection, no roles: the race is about the application alone.
-const proxyArgs = (envPath: string) => proxyExampleArgs("", { scopes: "tool:whoami=Read your identity", connections: "Username-Password-Authentication", roles: false, envPath });
+const proxyArgs = (dir: string, envPath: string) =>
+  proxyExampleArgs(dir, { scopes: "tool:whoami=Read your identity", connections: "Username-Password-Authentication", roles: false, envPath });
 
 const clientIdIn = async (path: string) => /^AUTH0_CLIENT_ID=(.*)$/m.exec(await readFile(path, "utf8"))?.[1];
 
@@ -26,12 +26,12 @@ describe("two concurrent init --mode proxy on one machine", () => {
     await mkdir(join(fx.dir, "a"));
     await mkdir(join(fx.dir, "b"));
     const envs = [join(fx.dir, "a", ".env"), join(fx.dir, "b", ".env")];
-    const run = (envPath: string) => cli(proxyArgs(envPath), { env: fx!.env, ca: fx!.tenant.caCertPem, cwd: fx!.dir });
+    const run = (envPath: string) => cli(proxyArgs(fx!.dir, envPath), { env: fx!.env, ca: fx!.tenant.caCertPem, cwd: fx!.dir });
 
     const results = await Promise.all(envs.map(run));
     for (const r of results) expect(r.stderr).not.toContain("✖");
     expect(results.map((r) => r.code)).toEqual([0, 0]);
-    const apps = fx.tenant.store.clients.filter((c) => c.name === APP_NAME);
+    const apps = fx.tenant.store.clients.filter((c) => c.name === PROXY_APP_NAME);
     expect(apps).toHaveLength(1);
     expect(await clientIdIn(envs[0]!)).toBe(apps[0]!.client_id);
     expect(await clientIdIn(envs[1]!)).toBe(apps[0]!.client_id);
@@ -42,16 +42,16 @@ describe("two concurrent init --mode proxy on one machine", () => {
     expect(fx.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!.enabled_clients).toContain(apps[0]!.client_id);
 
     for (const envPath of envs) expect((await run(envPath)).code).toBe(0);
-    expect(fx.tenant.store.clients.filter((c) => c.name === APP_NAME)).toHaveLength(1);
+    expect(fx.tenant.store.clients.filter((c) => c.name === PROXY_APP_NAME)).toHaveLength(1);
   }, 120_000);
 });
 
 describe("a race with a run on another machine (no shared lock)", () => {
   useNock();
-  const desired = { name: APP_NAME, callbacks: [PROXY_CALLBACK], connections: [{ id: "con_1", name: "Username-Password-Authentication" }] };
+  const desired = { name: PROXY_APP_NAME, callbacks: [PROXY_CALLBACK], connections: [{ id: "con_1", name: "Username-Password-Authentication" }] };
   const app = (client_id: string, created_at: string, callbacks = [PROXY_CALLBACK]) => ({
     client_id,
-    name: APP_NAME,
+    name: PROXY_APP_NAME,
     app_type: "regular_web",
     callbacks,
     grant_types: ["authorization_code", "refresh_token"],

@@ -1,8 +1,9 @@
 import { tenantUrls } from "../tenant/urls.js";
+import { canonicalFromToken } from "../tenant/domains.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, credentialsFromOptions, resolveTarget } from "../session/target.js";
-import { ExitCode, InputError } from "../errors.js";
-import { parseList } from "../input/values.js";
+import { CancelledError, ExitCode, InputError } from "../errors.js";
+import { parseList, parseName } from "../input/values.js";
 import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
 import { resolvePath } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
@@ -11,12 +12,6 @@ import { applyM2MApplication, applyManagementGrant, planM2MApplication, planMana
 import { makePlan, pendingChanges } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
 import type { CredentialsCreateFlags } from "../flags/credentials.js";
-
-function parseName(raw: string): string {
-  const name = raw.trim();
-  if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`--name "${raw}" must be 1–200 characters without < or >.`);
-  return name;
-}
 
 function parseCommands(raw: string): ScopedCommand[] {
   const list = parseList(raw);
@@ -31,40 +26,26 @@ function parseCommands(raw: string): ScopedCommand[] {
 }
 
 /**
- * The Management API audience a token names in its `aud`: the API Explorer's token names the
- * tenant's canonical domain (a custom domain has no Management API). Undefined for an opaque token.
- */
-function tokenAudience(token: string | undefined): string | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token?.split(".")[1] ?? "", "base64url").toString("utf8")) as { aud?: unknown };
-    const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return auds.find((a): a is string => typeof a === "string" && /^https:\/\/[^/]+\/api\/v2\/$/.test(a));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * `credentials create`: from a short-lived Management API token, the machine-to-machine
  * application the other commands run as, granted exactly the scopes the chosen commands need
  * (the same table their preflights check). Plan first; matched by name; a second run writes
  * nothing. The client secret goes only to --env-path or, with --show-secret, stdout.
  */
 export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx: Context): Promise<number> {
-  const name = parseName(options.name);
+  const name = parseName(options.name, "--name");
   const commands = parseCommands(options.scopesFor);
   const scopes = scopesNeeded({ commands, mode: options.mode });
   const envFile = options.envPath === undefined ? undefined : resolvePath(ctx.deps.cwd, options.envPath);
   const wantsSecret = envFile !== undefined || options.showSecret;
 
-  const given = credentialsFromOptions(ctx);
-  const fromToken = tokenAudience(given.token);
+  // The API Explorer's token names the tenant's canonical domain in its `aud` (a custom domain has no Management API).
+  const fromToken = canonicalFromToken(credentialsFromOptions(ctx).token);
   // The token names its tenant: with it, --domain is not needed.
-  const target = await resolveTarget(ctx, { domain: fromToken ? new URL(fromToken).host : undefined });
+  const target = await resolveTarget(ctx, { domain: fromToken });
   if (envFile) await assertEnvPathWritable(envFile);
   const tenant = await connectTarget(ctx, target);
   assertReadScopes(tenant.scopes, ["read:clients", "read:client_grants"], ["create:clients", "create:client_grants", "update:client_grants"]);
-  const audience = fromToken ?? tenantUrls(tenant.domain).managementApi;
+  const audience = tenantUrls(fromToken ?? tenant.domain).managementApi;
   const state = await readM2MState(tenant, name, audience);
   // An existing application's secret is read (not rotated) for the file or stdout: that needs read:client_keys.
   if (state.application && wantsSecret) assertScopes(tenant.scopes, ["read:client_keys"]);
@@ -96,6 +77,8 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   }
 
   const applied: string[] = [];
+  // Ctrl-C from here finishes the write in flight and stops before the next (src/plan/execute.ts does the same).
+  ctx.control.phase = "applying";
   // The created application's id and secret come back from apply: the plan keeps what it planned.
   const written =
     application.action === "unchanged"
@@ -105,10 +88,14 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   const { clientId } = written;
   let secret = written.secret;
   if (grant.action !== "unchanged") {
+    if (ctx.control.stopRequested) {
+      throw new CancelledError(`Cancelled (Ctrl-C) before the next change; applied: ${applied.join("; ") || "nothing"}.`, "Re-run the same command: it completes what is missing.");
+    }
     await logger.step(`${grant.action === "create" ? "Grant" : "Narrow or widen"} its Management API scopes`, () => applyManagementGrant(tenant, grant, clientId));
     applied.push(grant.label);
   }
   if (wantsSecret && secret === undefined) secret = await readM2MSecret(tenant, clientId);
+  ctx.control.phase = "after";
 
   logger.success(applied.length ? `Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}.` : "Already up to date: nothing was changed.");
   const entries: Array<[string, string]> = [

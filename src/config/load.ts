@@ -13,7 +13,7 @@ export function findConfigFile(cwd: string, explicit?: string): string | undefin
 }
 
 /** Replaces `${VAR}` in every string; a variable that is not set is an error naming it and the file. */
-export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknown {
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknown {
   if (typeof value === "string") {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       if (isCredentialVariable(name)) {

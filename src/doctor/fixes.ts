@@ -23,7 +23,7 @@ export function q(word: string): string {
   return /^[\w.:/=@,+%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" ");
+const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" ");
 
 export function fixes(t: FixTarget) {
   const command = t.command ?? plainCommand;

@@ -6,7 +6,7 @@ import type { Check } from "./check.js";
 import type { Fixes } from "./fixes.js";
 
 /** A free tenant holds at most 10 applications, and every DCR registration is one (AUTH0-FACTS). */
-export const FREE_PLAN_APPLICATIONS = 10;
+const FREE_PLAN_APPLICATIONS = 10;
 
 type ClientSummary = Pick<Management.Client, "client_id" | "name" | "is_first_party" | "app_type"> & {
   global?: boolean;

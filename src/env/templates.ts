@@ -16,7 +16,7 @@ export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.me
  * The values a template variable can name. `issuer` and `configUrl` are derived from `domain`,
  * `baseUrl` from `serverUrl` unless given; the others are given by the caller (see `EnvValues`).
  */
-export const ENV_VALUE_NAMES = ["domain", "issuer", "configUrl", "audience", "serverUrl", "baseUrl", "apiBaseUrl", "clientId", "clientSecret", "scope"] as const;
+const ENV_VALUE_NAMES = ["domain", "issuer", "configUrl", "audience", "serverUrl", "baseUrl", "apiBaseUrl", "clientId", "clientSecret", "scope"] as const;
 
 export type EnvValueName = (typeof ENV_VALUE_NAMES)[number];
 

@@ -1,5 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
-import { INIT_MODES } from "../input/proxy.js";
+import { INIT_MODES } from "../input/modes.js";
 import type { FlagsOf, Program } from "./program.js";
 import { described } from "./values.js";
 
@@ -10,7 +10,7 @@ export function declareDoctor(program: Program) {
     .addOption(described(new Option("--api-identifier <url>", "the MCP server's API identifier"), "AUTH0_AUDIENCE of the environment or the .env, or the config file's API"))
     .option("--server-url <url>", "also check the MCP server: 401 challenge and protected-resource metadata (env MCP_SERVER_URL)")
     .option("--connections <list>", "connections that should be domain level")
-    .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE and MCP_SERVER_URL from", ".env")
+    .option("--env-path <path>", "the MCP server's .env to read AUTH0_AUDIENCE (and its preset) from", ".env")
     .addOption(
       described(new Option("--mode <mode>", "proxy checks the Regular Web Application instead of DCR").choices(INIT_MODES), "proxy when the .env is a proxy preset's, else dcr"),
     )

@@ -1,5 +1,5 @@
 import { Option } from "@commander-js/extra-typings";
-import { INIT_MODES } from "../input/proxy.js";
+import { INIT_MODES } from "../input/modes.js";
 import type { FlagsOf, Program } from "./program.js";
 import { collect, described } from "./values.js";
 

@@ -25,7 +25,7 @@ function forPrompt(error: unknown): string {
 }
 
 /** Asks until `parse` accepts the answer, and returns what it made of it. Non-interactively: the default, parsed. */
-export async function askParsed<T>(prompter: Prompter, prompt: InputPrompt, parse: (value: string) => T | Promise<T>): Promise<T> {
+async function askParsed<T>(prompter: Prompter, prompt: InputPrompt, parse: (value: string) => T | Promise<T>): Promise<T> {
   const answer = await prompter.input({
     ...prompt,
     validate: async (value) => {
@@ -73,7 +73,7 @@ export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Pr
   return { serverUrl, identifier, apiName, scopes };
 }
 
-export function parseEmails(raw: string): string[] {
+function parseEmails(raw: string): string[] {
   const emails = raw
     .split(",")
     .map((s) => s.trim())

@@ -1,13 +1,7 @@
 import { InputError } from "../errors.js";
-import { assertNoControlCharacters, parseStrictUrl } from "./values.js";
+import { assertNoControlCharacters, parseName, parseStrictUrl } from "./values.js";
 
-/**
- * `dcr` (default): MCP clients register themselves and log in through domain-level connections.
- * `proxy`: the MCP server mediates the OAuth flow with one Regular Web Application.
- */
-export type InitMode = "dcr" | "proxy";
-
-export const INIT_MODES: readonly InitMode[] = ["dcr", "proxy"];
+export { INIT_MODES, type InitMode } from "./modes.js";
 
 /**
  * An absolute http(s) URL, kept exactly as given: Auth0 compares a redirect URI with the allowed
@@ -28,13 +22,7 @@ export function parseCallbackUrls(raw: string[]): string[] {
   return [...new Set(urls.map((u) => parseAbsoluteUrl(u, "--callback-url", "http://localhost:3000/oauth/callback")))];
 }
 
-/** Auth0 application names: at least one character, no `<` or `>`. */
-export function parseAppName(raw: string): string {
-  assertNoControlCharacters(raw, "--app-name");
-  const name = raw.trim();
-  if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`--app-name "${raw}" must be 1–200 characters without < or >.`);
-  return name;
-}
+export const parseAppName = (raw: string): string => parseName(raw, "--app-name");
 
 /** The proxy application's name when --app-name is not given. */
 export function defaultAppName(apiName: string): string {

@@ -29,7 +29,7 @@ export const uniqueRoleNames = (roles: Array<{ name: string }>, ctx: z.Refinemen
   }
 };
 
-export const rolesFileSchema = z
+const rolesFileSchema = z
   .object({ roles: z.array(roleSchema) })
   .strict()
   .superRefine((file, ctx) => uniqueRoleNames(file.roles, ctx, ["roles"]));

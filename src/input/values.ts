@@ -128,13 +128,15 @@ export function parseList(raw: string | undefined, flag = "--connections"): stri
     .filter(Boolean);
 }
 
-export function parseApiName(raw: string): string {
-  assertNoControlCharacters(raw, "--api-name");
-  if (!raw.trim() || raw.length > 200 || /[<>]/.test(raw)) {
-    throw new InputError(`--api-name "${raw}" must be 1–200 characters without < or >.`);
-  }
-  return raw.trim();
+/** An Auth0 name (an API's, an application's): 1–200 characters, no `<` or `>`, no control character. */
+export function parseName(raw: string, flag: string): string {
+  assertNoControlCharacters(raw, flag);
+  const name = raw.trim();
+  if (!name || name.length > 200 || /[<>]/.test(name)) throw new InputError(`${flag} "${raw}" must be 1–200 characters without < or >.`);
+  return name;
 }
+
+export const parseApiName = (raw: string): string => parseName(raw, "--api-name");
 
 /** An address by its shape only (whom it names is for the command to check): the rule roles files use too. */
 export const isEmail = (raw: string): boolean => z.email().safeParse(raw).success;

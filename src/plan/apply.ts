@@ -89,8 +89,9 @@ async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
       return;
     } catch (error) {
       // Bounded: under periodic faults each attempt (read back, then send what is missing) has an even chance.
-      if (attempt >= 5 || !(outcomeUnknown(error) || isConflict(error))) throw error;
-      const refreshed = await handlerOf(task.change).refresh(tenant, task.change);
+      const handler = handlerOf(task.change);
+      if (attempt >= 5 || !handler.refresh || !(outcomeUnknown(error) || isConflict(error))) throw error;
+      const refreshed = await handler.refresh(tenant, task.change);
       task.change = refreshed;
       task.written.readBack = true;
       if ("id" in refreshed && typeof refreshed.id === "string") task.written.id = refreshed.id;

@@ -25,7 +25,7 @@ export interface Plan {
   domain: string;
   /** Nothing to do: every change is unchanged and the .env (if any) is up to date. */
   converged: boolean;
-  /** In the order a reader follows and apply performs (each handler's `order`). */
+  /** In the order a reader follows (each handler's `order`); apply sends them in dependency waves. */
   changes: PlannedChange[];
   env?: EnvFileChange;
   warnings: string[];

@@ -281,7 +281,7 @@ export function earliest(applications: Application[]): Application {
   return [...applications].sort((a, b) => (a.created_at ?? "\uffff").localeCompare(b.created_at ?? "\uffff") || a.client_id.localeCompare(b.client_id))[0]!;
 }
 
-export async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {
+async function refreshApplication(tenant: Tenant, change: ApplicationChange): Promise<ApplicationChange> {
   return planApplicationIn(tenant, await readApplications(tenant), change.desired);
 }
 

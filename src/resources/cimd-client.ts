@@ -60,7 +60,7 @@ export function planCimdClient(imported: Map<string, string>, url: string): Cimd
 
 export const cimdClientHandler: Handler<CimdClientChange> = {
   kind: "cimd-client",
-  // After the tenant settings in the plan, as in apply.
+  // Between the roles and the default audience in the plan; applied in wave 3, once wave 2's settings advertise CIMD.
   order: 5.5,
   scopes: () => ["create:clients"],
   headline: plainHeadline,

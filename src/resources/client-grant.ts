@@ -1,6 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./handler.js";
+import { fieldLines, ignoreNotFound, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
 export interface ClientGrantChange extends BaseChange {
   kind: "client-grant";
@@ -91,14 +91,8 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
     {
       wave: 2,
       send: async (tenant) => {
-        if (change.replaces) {
-          try {
-            await tenant.client.clientGrants.delete(change.replaces.id);
-          } catch (error) {
-            // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
-            if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-          }
-        }
+        // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
+        if (change.replaces) await tenant.client.clientGrants.delete(change.replaces.id).catch(ignoreNotFound);
         const object =
           change.action === "create"
             ? await tenant.client.clientGrants.create(change.body as unknown as Management.CreateClientGrantRequestContent)

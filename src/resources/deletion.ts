@@ -1,5 +1,5 @@
 import type { Tenant } from "../tenant/connect.js";
-import { isNotFound, type BaseChange, type Handler } from "./handler.js";
+import { ignoreNotFound, type BaseChange, type Handler } from "./handler.js";
 import { deleteResourceServer } from "./resource-server.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
@@ -32,14 +32,7 @@ export const deletionHandler: Handler<DeleteChange> = {
     return [
       {
         wave,
-        send: async (tenant) => {
-          try {
-            await remove(tenant, change.id);
-          } catch (error) {
-            // Already gone (an earlier attempt whose answer was lost): that is the goal.
-            if (!isNotFound(error)) throw error;
-          }
-        },
+        send: async (tenant) => void (await remove(tenant, change.id).catch(ignoreNotFound)),
       },
     ];
   },

@@ -81,8 +81,9 @@ export interface Handler<C extends BaseChange> {
   /**
    * Reads the resource back and plans the change again, after a write whose outcome is unknown or a
    * create that met what an earlier attempt created (409): a retry never duplicates anything.
+   * Needed by handlers with `send` writes; a `merge` write (a PATCH) is resent as it is.
    */
-  refresh(tenant: Tenant, change: C): Promise<C>;
+  refresh?(tenant: Tenant, change: C): Promise<C>;
   /**
    * Brings what was read before apply (the planner's view of the tenant) up to date with the
    * answers of the change's writes, so that the closing verdict reads nothing again. Each handler
@@ -128,3 +129,8 @@ export function fieldLines(change: BaseChange): string[] {
 export const plainHeadline = (change: BaseChange): string => (change.action === "unchanged" ? `${change.label}: up to date` : change.label);
 
 export const isNotFound = (error: unknown): boolean => (error as { statusCode?: number }).statusCode === 404;
+
+/** For a delete: already gone (an earlier attempt whose answer was lost) is the goal reached. */
+export function ignoreNotFound(error: unknown): void {
+  if (!isNotFound(error)) throw error;
+}

@@ -10,7 +10,7 @@ import { isThirdPartyClient, readApplications, readApplicationSecret, type Appli
  * Management API: `credentials create` makes both, matched by name, so a second run changes
  * nothing and a changed set of commands only changes the grant's scopes.
  */
-export const M2M_APP_TYPE = "non_interactive";
+const M2M_APP_TYPE = "non_interactive";
 const CLIENT_CREDENTIALS = "client_credentials";
 
 export interface M2MState {
@@ -19,7 +19,7 @@ export interface M2MState {
 }
 
 /** The one non-interactive application named `name`; any other match is an input error raised before a write. */
-export function findM2MApplication(all: Application[], name: string): Application | undefined {
+function findM2MApplication(all: Application[], name: string): Application | undefined {
   const named = all.filter((a) => a.name === name);
   if (!named.length) return undefined;
   const ids = named.map((a) => a.client_id).join(", ");
@@ -39,7 +39,7 @@ export function findM2MApplication(all: Application[], name: string): Applicatio
 }
 
 /** The application's grant for `audience` (the Management API), if it has one. */
-export async function readManagementGrant(tenant: Tenant, clientId: string, audience: string): Promise<Management.ClientGrantResponseContent | undefined> {
+async function readManagementGrant(tenant: Tenant, clientId: string, audience: string): Promise<Management.ClientGrantResponseContent | undefined> {
   for await (const grant of await tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 })) {
     if (grant.client_id === clientId && grant.audience === audience) return grant;
   }

@@ -223,7 +223,7 @@ export async function deleteRole(tenant: Tenant, id: string): Promise<void> {
 }
 
 /** Reads the one role back (by exact name) after a write whose outcome is unknown, so a retried create never duplicates it. */
-export async function refreshRole(tenant: Tenant, change: RoleChange): Promise<RoleChange> {
+async function refreshRole(tenant: Tenant, change: RoleChange): Promise<RoleChange> {
   let role: Management.Role | undefined;
   for await (const r of await tenant.client.roles.list({ per_page: 100, name_filter: change.desired.name })) {
     if (r.name === change.desired.name) role = r;

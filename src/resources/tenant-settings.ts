@@ -26,7 +26,7 @@ export interface TenantSettingsDesired {
 }
 
 /** SPEC §2: the tenant-wide switches MCP clients depend on. */
-export function desiredTenantSettings(options: TenantSettingsDesired) {
+function desiredTenantSettings(options: TenantSettingsDesired) {
   return {
     flags: {
       // MCP clients register themselves (RFC 7591) at /oidc/register.
@@ -68,7 +68,7 @@ export function planSettingsReset(current: TenantSettings): TenantSettingsChange
 }
 
 /** Only the fields (and flags) that differ from `want`; Auth0 merges `flags` key by key, so only those are sent. */
-export function planSettingsValues(current: TenantSettings, want: { flags: Record<string, unknown>; top: Record<string, unknown> }): TenantSettingsChange {
+function planSettingsValues(current: TenantSettings, want: { flags: Record<string, unknown>; top: Record<string, unknown> }): TenantSettingsChange {
   const flagChanges = diffFields(current.flags ?? {}, want.flags, "flags.");
   const topChanges = diffFields(current as Record<string, unknown>, want.top);
   const fields: FieldChange[] = [...flagChanges, ...topChanges];
@@ -132,11 +132,6 @@ export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
   describe: () => "Update tenant settings",
   writes: (change) => [{ wave: 2, merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
   settle: settleSettings,
-  refresh: async (tenant, change) => {
-    // Toward the same values as the change (init's, or teardown's reset), whatever is left of them.
-    const { flags, ...top } = change.body as { flags?: Record<string, unknown> };
-    return planSettingsValues(await readTenantSettings(tenant), { flags: flags ?? {}, top });
-  },
 };
 
 export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
@@ -152,5 +147,4 @@ export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
     return [{ wave: 2, merge: { key: SETTINGS_PATCH, body, send: patchSettings } }];
   },
   settle: settleSettings,
-  refresh: async (tenant, change) => planDefaultAudience(await readTenantSettings(tenant), change.desired, "replace").change ?? change,
 };

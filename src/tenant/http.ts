@@ -143,8 +143,9 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
       options.onCall?.(record);
 
       if (response.status === 429 && rateLimitWaits < RATE_LIMIT_MAX_WAITS) {
-        // Rate limits are waited out, never turned into failures (SPEC §6), however long the run:
-        // the limiter now holds every request until the reset the answer named.
+        // Rate limits are waited out, never turned into failures (SPEC §6): the limiter now holds
+        // every request until the reset the answer named. Only a request refused 200 times in a row
+        // fails — a tenant that does that is not pacing us, it is broken.
         rateLimitWaits++;
         attempt--;
         await response.body?.cancel();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
 import { REDIRECT_URI } from "../dev/support/oauth.js";
@@ -39,9 +39,22 @@ const register = () =>
     body: JSON.stringify({ client_name: "MCP client", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none" }),
   });
 
+/**
+ * Runs `work` with the tenant's clock (Date) stopped, so that no token refills between requests
+ * however slowly a loaded machine sends them: the bursts below meet exactly the plan's limits.
+ */
+async function withClockStopped<T>(work: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+  try {
+    return await work();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 describe("the free plan", () => {
   it("Management API: 2 requests per second, burst 2; then 429 'Global limit has been reached' until the reset", async () => {
-    const answers = [await getClients(), await getClients(), await getClients()];
+    const answers = await withClockStopped(async () => [await getClients(), await getClients(), await getClients()]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
     expect(answers.map((a) => a.headers.get("x-ratelimit-limit"))).toEqual(["2", "2", "2"]);
     expect(answers.map((a) => a.headers.get("x-ratelimit-remaining"))).toEqual(["1", "0", "0"]);
@@ -65,7 +78,7 @@ describe("the free plan", () => {
   });
 
   it("/oidc/register: 5 per second, then 429; at most 10 applications, then refused", async () => {
-    const burst = await Promise.all(Array.from({ length: 6 }, () => register()));
+    const burst = await withClockStopped(() => Promise.all(Array.from({ length: 6 }, () => register())));
     expect(burst.map((a) => a.status).sort()).toEqual([201, 201, 201, 201, 201, 429]);
     const limited = burst.find((a) => a.status === 429)!;
     expect(await limited.json()).toEqual({ error: "too_many_requests", error_description: "Global limit has been reached" });

@@ -48,6 +48,7 @@ const cases: Array<{ name: string; args: () => string[]; field: string; what: st
     field: "--callback-url",
     what: "a line break",
   },
+  { name: "a tab in credentials create's application name", args: () => ["credentials", "create", "--yes", "--name", "mcp\tauth0"], field: "--name", what: "a tab" },
   { name: "DEL in a config file value", args: () => configArgs("config-del.yaml"), field: "api.name in", what: "U+007F" },
   { name: "a C1 control (NEL) in a config file value", args: () => configArgs("config-c1.yaml"), field: "api.scopes.0.description in", what: "U+0085" },
 ];

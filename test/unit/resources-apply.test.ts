@@ -471,10 +471,8 @@ describe("applyPlan", () => {
     expect(partial.hint).toContain("Re-run the same command");
   });
 
-  // BUG (src/plan/apply.ts:97): the SDK wraps our OutcomeUnknownError in a ManagementError (as
-  // `cause`), so `error instanceof OutcomeUnknownError` never matches for a write made through the
-  // SDK. A write whose connection broke is never read back: the command fails (exit 4) even when
-  // the write took effect, instead of converging as the comment on applyConverging promises.
+  // The SDK wraps our OutcomeUnknownError in a ManagementError (as `cause`): apply must look
+  // through it, or a write whose connection broke would fail the command instead of converging.
   it("a write whose connection broke is read back, and not re-sent when it took effect", async () => {
     const tenant = await testTenant();
     const scope = nock(TENANT_URL)

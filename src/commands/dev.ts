@@ -5,7 +5,7 @@ import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
 import type { DevTenant } from "../local-tenant/dev.js";
 import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
-import { shellQuote } from "../session/suggest.js";
+import { q } from "../doctor/fixes.js";
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
 export interface DevHooks {
@@ -63,7 +63,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
     throw error;
   }
 
-  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${shellQuote(shown(cwd, dataDir))}`;
+  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${q(shown(cwd, dataDir))}`;
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);

@@ -7,10 +7,7 @@ import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
 import { identifierFromContext, readDotenv } from "../session/api-identifier.js";
-import { suggest, typedSecretNote } from "../session/suggest.js";
-import { completeBareFixes, isBareFix } from "../session/suggest.js";
-import { readConnections } from "../resources/connections.js";
-import { readResourceServer } from "../resources/resource-server.js";
+import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
 import { recognisePreset } from "../doctor/dotenv-preset.js";
@@ -50,7 +47,7 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
   assertScopes(tenant.scopes, proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES);
   const issuer = await tenant.issuerDomain();
   if (issuer.note) ctx.logger.info(issuer.note);
-  const diagnosed = await diagnose(tenant, {
+  const checks = await diagnose(tenant, {
     identifier,
     serverUrl: serverUrl ? parseIdentifier(serverUrl, "--server-url") : undefined,
     connections: parseList(options.connections),
@@ -58,6 +55,7 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
     envDomain: preset.domain ?? bare(dotenv.AUTH0_DOMAIN ?? dotenv.MCP_USE_OAUTH_AUTH0_DOMAIN),
     envTemplate: preset.template?.name,
     command: (words) => suggest(ctx, words),
+    rolesFileExists: existsHere(ctx),
     ...(proxy
       ? {
           proxy: {
@@ -69,10 +67,6 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
         }
       : {}),
   });
-  // diagnose prints complete commands; only the roles-sync fix (a file it cannot know) is completed here.
-  const checks = diagnosed.some((c) => c.status !== "pass" && c.status !== "note" && isBareFix(c.fix))
-    ? completeBareFixes(ctx, diagnosed, await fixFacts(tenant, identifier))
-    : diagnosed;
   // The dev tenant's own application holds every scope by design: nothing to narrow there.
   if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes, scopesAnyCommandNeeds()));
   const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
@@ -82,17 +76,4 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
   if (ctx.options.json)
     ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
   return failed(checks) ? ExitCode.notReady : ExitCode.ok;
-}
-
-/**
- * What a printed fix needs to run as shown: the API's scopes and the tenant's connections. Read
- * only when a check needs a fix (the tenant is not ready), so a passing doctor costs no more calls.
- */
-async function fixFacts(tenant: Awaited<ReturnType<typeof openTenant>>, identifier: string) {
-  const [api, connections] = await Promise.all([readResourceServer(tenant, identifier), readConnections(tenant)]);
-  return {
-    identifier,
-    scopes: (api?.scopes ?? []).map((s) => ({ value: s.value, description: s.description })),
-    connections: connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
-  };
 }

@@ -3,8 +3,7 @@ import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
-import { suggest, typedSecretNote } from "../session/suggest.js";
-import { completeBareFixes } from "../session/suggest.js";
+import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
@@ -212,18 +211,14 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
             ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
             : settledState(state, report);
           const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
-          const checks = await diagnose(tenant, {
+          return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
             state: after,
             rolePermissions: roles ? rolePermissions : undefined,
             command: (words) => suggest(ctx, words),
-          });
-          return completeBareFixes(ctx, checks, {
-            identifier: api.identifier,
-            scopes: api.scopes,
-            connections: after.connections.map((c) => ({ name: c.name!, strategy: c.strategy, domainLevel: c.is_domain_connection === true })),
             rolesFile: roles?.file,
+            rolesFileExists: existsHere(ctx),
           });
         },
   });

@@ -27,6 +27,9 @@ export interface DiagnoseOptions {
   envTemplate?: string;
   /** `mcp-auth0 <words>` as the user runs it here (the flags that chose this tenant appended). */
   command?: (words: string[]) => string;
+  /** For the `roles sync` fix: the roles file, and whether it exists (relative to where the user runs it). */
+  rolesFile?: string;
+  rolesFileExists?: (file: string) => boolean;
   /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
   proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
@@ -48,6 +51,8 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
     domain: tenant.domain,
     command: options.command,
     envPath: options.envPath,
+    rolesFile: options.rolesFile,
+    rolesFileExists: options.rolesFileExists,
   };
   const fix = fixes(fixTarget);
   // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.

@@ -16,6 +16,9 @@ export interface FixTarget {
   command?: (words: string[]) => string;
   /** The .env doctor read, when not the default one. */
   envPath?: string;
+  /** The roles file a `roles sync` fix names (init's own; otherwise roles.yaml), and whether it is there yet. */
+  rolesFile?: string;
+  rolesFileExists?: (file: string) => boolean;
 }
 
 /** POSIX single quotes when a word needs them. */
@@ -37,6 +40,12 @@ export function fixes(t: FixTarget) {
     init: (...extra: string[]) => command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...envPath]),
     promote: (connection: string) => command(["promote-connection", connection]),
     env: (template: string, ...extra: string[]) => command(["env", "--template", template, "--api-identifier", t.identifier, ...extra, ...envPath]),
+    /** roles sync of the roles file; a file not written yet is said, with where its format is shown. */
+    rolesSync: (remark?: string) => {
+      const file = t.rolesFile ?? "roles.yaml";
+      const note = remark ?? (t.rolesFileExists?.(file) === false ? `after writing ${file} (the README's "Roles file" shows its format)` : undefined);
+      return `${command(["roles", "sync", "--file", file, "--api-identifier", t.identifier])}${note ? `  # ${note}` : ""}`;
+    },
     /** Rules are not mcp-auth0's to change: the user turns one off with the Management API. */
     disableRule: (id: string) => `curl -sS -X PATCH ${q(`${api}/rules/${id}`)} ${bearer} -H 'content-type: application/json' -d '{"enabled":false}'`,
     deleteClient: (id: string) => `curl -sS -X DELETE ${q(`${api}/clients/${id}`)} ${bearer}`,

@@ -155,20 +155,14 @@ export function tenantChecks(f: TenantFacts): Check[] {
       "Roles granting this API's permissions",
       holders.length ? "pass" : "warn",
       holders.length ? holders.map((r) => `${r.role} (${r.permissions.join(", ")})`).join("; ") : "none: tokens carry no permissions",
-      "mcp-auth0 roles sync --file roles.yaml",
+      f.fix.rolesSync(),
     );
     const granted = new Set(holders.flatMap((r) => r.permissions));
     const orphan = scopes.filter((x) => !granted.has(x));
-    if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), "mcp-auth0 roles sync --file roles.yaml");
+    if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), f.fix.rolesSync());
   }
   if (api?.enforce_policies === true) {
-    add(
-      "Roles",
-      "Users without a role",
-      "note",
-      "get no tool permissions (RBAC: an empty permissions claim)",
-      "mcp-auth0 roles sync --file roles.yaml (list their emails under users)",
-    );
+    add("Roles", "Users without a role", "note", "get no tool permissions (RBAC: an empty permissions claim)", f.fix.rolesSync("list their emails under users"));
   }
 
   const C = "Connections";

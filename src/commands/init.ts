@@ -85,7 +85,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   const tenant = await connectTarget(ctx, target);
-  if (wizard) await showTenant(ctx, tenant);
+  const settings = wizard ? await showTenant(ctx, tenant) : undefined;
   const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
   if (rolesFromFlag && wizard)
     assertPermissionsAreScopes(
@@ -105,7 +105,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode, issuerDomain: true });
+  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode, issuerDomain: true, settings });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 

@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import type { Context } from "../session/context.js";
 import type { InputPrompt, Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
+import { readTenantSettings, type TenantSettings } from "../resources/tenant-settings.js";
 import type { InitMode } from "../input/proxy.js";
 import { InputError } from "../errors.js";
 import { isEmail, parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
@@ -40,11 +41,15 @@ async function askParsed<T>(prompter: Prompter, prompt: InputPrompt, parse: (val
   return parse(answer);
 }
 
-/** The tenant's name, shown as soon as the credentials work: the person sees which tenant they are about to change. */
-export async function showTenant(ctx: Context, tenant: Tenant): Promise<void> {
-  const settings = await tenant.client.tenants.settings.get();
-  const name = (settings as { friendly_name?: string }).friendly_name;
+/**
+ * The tenant's name, shown as soon as the credentials work: the person sees which tenant they are
+ * about to change. The settings it read are the plan's too (readTenantState reads them no more).
+ */
+export async function showTenant(ctx: Context, tenant: Tenant): Promise<TenantSettings> {
+  const settings = await readTenantSettings(tenant);
+  const name = settings.friendly_name;
   ctx.logger.success(`Connected to ${name ? `${name} (${tenant.domain})` : tenant.domain}`);
+  return settings;
 }
 
 export interface ApiAnswers {

@@ -30,6 +30,8 @@ export interface TenantStateWants {
   mode?: InitMode;
   /** Also looks up the domain MCP clients use (`tenant.issuerDomain()`, read once) with the other reads. */
   issuerDomain?: boolean;
+  /** The tenant settings, when already read (the wizard shows the tenant's name from them). */
+  settings?: TenantSettings;
 }
 
 export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
@@ -42,7 +44,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
   // would be the probe.
   const knownRoles = desiredRoles ? await readRoles(tenant) : undefined;
   const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads] = await Promise.all([
-    readTenantSettings(tenant),
+    wants.settings ?? readTenantSettings(tenant),
     readResourceServer(tenant, wants.identifier),
     // Proxy mode has no DCR clients, so no default third-party grant to read.
     proxy ? Promise.resolve(undefined) : readDefaultGrant(tenant, wants.identifier),

@@ -105,7 +105,15 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
-  const state = await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, desiredRoles: rolesFromFlag?.roles, mode, issuerDomain: true, settings });
+  const state = await readTenantState(tenant, {
+    identifier: api.identifier,
+    roles: wantsRoles,
+    desiredRoles: rolesFromFlag?.roles,
+    mode,
+    issuerDomain: true,
+    settings,
+    cimdClients: cimdClients.length > 0,
+  });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 

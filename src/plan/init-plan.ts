@@ -118,7 +118,7 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
       warnings.push('No connection is domain level: DCR clients cannot log anyone in ("no connections enabled for the client"). Choose some with --connections.');
     }
     if (desired.cimdClients?.length) {
-      const imported = await readCimdClients(tenant);
+      const imported = state.cimdClients ?? (await readCimdClients(tenant));
       changes.push(...desired.cimdClients.map((url) => planCimdClient(imported, url)));
     } else if (desired.cimd) {
       warnings.push(

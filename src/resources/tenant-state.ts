@@ -3,6 +3,7 @@ import type { Tenant } from "../tenant/connect.js";
 import type { InitMode } from "../input/proxy.js";
 import type { RoleDesired } from "../input/roles-file.js";
 import { readTenantSettings, type TenantSettings } from "./tenant-settings.js";
+import { readCimdClients } from "./cimd-client.js";
 import { readResourceServer, type ResourceServer } from "./resource-server.js";
 import { readDefaultGrant, type ClientGrant } from "./client-grant.js";
 import { readConnections, type Connection } from "./connections.js";
@@ -20,6 +21,8 @@ export interface TenantState {
   roleReads?: RoleReads;
   /** The tenant's applications, read in proxy mode only (the proxy application is matched by name). */
   applications?: Application[];
+  /** The imported CIMD clients (metadata URL → client id), read when CIMD clients are to be imported. */
+  cimdClients?: Map<string, string>;
 }
 
 export interface TenantStateWants {
@@ -32,6 +35,8 @@ export interface TenantStateWants {
   issuerDomain?: boolean;
   /** The tenant settings, when already read (the wizard shows the tenant's name from them). */
   settings?: TenantSettings;
+  /** Also reads the imported CIMD clients (init --cimd-client). */
+  cimdClients?: boolean;
 }
 
 export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
@@ -43,7 +48,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
   // of a round after them. The issuer domain's lookup waits for the same reason: sent before, it
   // would be the probe.
   const knownRoles = desiredRoles ? await readRoles(tenant) : undefined;
-  const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads] = await Promise.all([
+  const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads, cimdClients] = await Promise.all([
     wants.settings ?? readTenantSettings(tenant),
     readResourceServer(tenant, wants.identifier),
     // Proxy mode has no DCR clients, so no default third-party grant to read.
@@ -52,7 +57,17 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     knownRoles ?? (wants.roles ? readRoles(tenant) : Promise.resolve(undefined)),
     proxy ? readApplications(tenant) : Promise.resolve(undefined),
     knownRoles && desiredRoles ? readDesiredRoles(tenant, knownRoles, desiredRoles, wants.identifier) : Promise.resolve(undefined),
+    wants.cimdClients ? readCimdClients(tenant) : undefined,
     wants.issuerDomain ? tenant.issuerDomain() : undefined,
   ]);
-  return { settings, resourceServer, defaultGrant, connections, roles, ...(roleReads ? { roleReads } : {}), ...(applications ? { applications } : {}) };
+  return {
+    settings,
+    resourceServer,
+    defaultGrant,
+    connections,
+    roles,
+    ...(roleReads ? { roleReads } : {}),
+    ...(applications ? { applications } : {}),
+    ...(cimdClients ? { cimdClients } : {}),
+  };
 }

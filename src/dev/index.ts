@@ -4,7 +4,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { parseEnv } from "node:util";
 
-import { Agent, fetch as undiciFetch } from "undici";
+import type { Agent } from "undici";
+import { trustingFetch } from "./fetch.js";
 
 import { loginUser, type LoginOptions, type UserTokens } from "./login.js";
 
@@ -62,7 +63,7 @@ export interface DevTenantInfo {
 export interface DevTenantClient {
   /** An undici dispatcher that trusts the CA: `fetch(url, { dispatcher })` with undici's fetch. */
   dispatcher: Agent;
-  /** undici's fetch through that dispatcher (e.g. for jose's `customFetch`). */
+  /** A fetch through that dispatcher answering the global Response (for the MCP SDK, or jose's `customFetch`). */
   fetch: typeof globalThis.fetch;
   /** Logs a dev user in headlessly (DCR, PKCE, login page, consent, code exchange) and returns their access token. */
   loginUser: (email: string, options?: LoginOptions) => Promise<UserTokens>;
@@ -78,9 +79,7 @@ export interface DevTenant extends DevTenantInfo, Omit<DevTenantClient, "close">
 
 /** A client of a running dev tenant, from its info (e.g. in a test file, from a globalSetup). */
 export function connectDevTenant(info: DevTenantInfo): DevTenantClient {
-  const dispatcher = new Agent({ connect: { ca: info.caCertPem } });
-  const fetchWithCa = ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof globalThis.fetch;
+  const { fetch: fetchWithCa, dispatcher, close } = trustingFetch(info.caCertPem);
   // One DCR client for every login of this connection, as one MCP client would be.
   let clientId: string | undefined;
   return {
@@ -94,7 +93,7 @@ export function connectDevTenant(info: DevTenantInfo): DevTenantClient {
       clientId = tokens.clientId;
       return tokens;
     },
-    close: () => dispatcher.close(),
+    close,
   };
 }
 

@@ -53,6 +53,8 @@ describe("startDevTenant()", () => {
       const tokens = await client.loginUser("admin@example.com", { scopes: ["tool:whoami"] });
       expect(tokens.scope).toBe("tool:whoami");
       const discovery = await client.fetch(`${info.issuer}.well-known/openid-configuration`);
+      // The global Response: the MCP SDK's OAuth code checks `instanceof Response` on what a given fetch answers.
+      expect(discovery).toBeInstanceOf(Response);
       expect(((await discovery.json()) as { issuer: string }).issuer).toBe(info.issuer);
     } finally {
       await client.close();

@@ -1,18 +1,11 @@
 import { ManagementClient } from "auth0";
-import { Agent, fetch as undiciFetch } from "undici";
 
 import type { LocalTenant } from "../../src/local-tenant/server.js";
 
-/**
- * A fetch that trusts the tenant's CA for this process only, handed to the real auth0 SDK through
- * its `fetch` option (used for both the token request and the API calls).
- */
-export function trustingFetch(caCertPem: string): { fetch: typeof fetch; close: () => Promise<void> } {
-  const agent = new Agent({ connect: { ca: caCertPem } });
-  const fetchWithCa = ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent })) as unknown as typeof fetch;
-  return { fetch: fetchWithCa, close: () => agent.close() };
-}
+import { trustingFetch } from "../../src/dev/fetch.js";
+
+/** A fetch that trusts the tenant's CA in this process, for the real auth0 SDK's `fetch` option too. */
+export { trustingFetch };
 
 export interface Sdk {
   client: ManagementClient;

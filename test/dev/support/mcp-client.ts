@@ -2,20 +2,8 @@ import { auth, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { Agent, fetch as undiciFetch } from "undici";
 
-/**
- * A fetch that trusts the tenant's CA, for this process only (what NODE_EXTRA_CA_CERTS does for a
- * real process). Its answers are the global `Response`, which the MCP SDK checks with instanceof.
- */
-export function trustingFetch(caCertPem: string): { fetch: typeof fetch; close: () => Promise<void> } {
-  const agent = new Agent({ connect: { ca: caCertPem } });
-  const fetchWithCa = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const answer = await undiciFetch(input as string, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent });
-    return new Response(answer.body as ReadableStream | null, { status: answer.status, statusText: answer.statusText, headers: [...answer.headers] });
-  };
-  return { fetch: fetchWithCa as typeof fetch, close: () => agent.close() };
-}
+export { trustingFetch } from "../../../src/dev/fetch.js";
 
 /** The authorization server sent the user agent back with an error (RFC 6749 §4.1.2.1). */
 export class AuthorizationError extends Error {

@@ -8,7 +8,8 @@ import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
 import { resolvePath } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
 import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/command-scopes.js";
-import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MSecret, readM2MState } from "../resources/m2m-application.js";
+import { applyM2MApplication, applyManagementGrant, planM2MApplication, planManagementGrant, readM2MState } from "../resources/m2m-application.js";
+import { readApplicationSecret } from "../resources/application.js";
 import { makePlan, pendingChanges } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
 import type { CredentialsCreateFlags } from "../flags/credentials.js";
@@ -94,7 +95,7 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
     await logger.step(`${grant.action === "create" ? "Grant" : "Narrow or widen"} its Management API scopes`, () => applyManagementGrant(tenant, grant, clientId));
     applied.push(grant.label);
   }
-  if (wantsSecret && secret === undefined) secret = await readM2MSecret(tenant, clientId);
+  if (wantsSecret && secret === undefined) secret = await readApplicationSecret(tenant, clientId);
   ctx.control.phase = "after";
 
   logger.success(applied.length ? `Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}.` : "Already up to date: nothing was changed.");

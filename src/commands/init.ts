@@ -64,6 +64,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   // --cimd-client implies --cimd: importing clients is pointless without advertising support.
   const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
+  const cimd = options.cimd === true || cimdClients.length > 0;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
   const rolesFromFlag = options.roles
@@ -75,7 +76,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
   const target = await resolveTarget(ctx, { domain: config?.domain });
   const given = await valuesFromFlags(options, ctx, config, wizard);
-  if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
+  if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
   if (rolesFromFlag && given.scopes && given.identifier)
     assertPermissionsAreScopes(
@@ -94,7 +95,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       api.identifier,
       rolesFromFlag.file,
     );
-  if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd: options.cimd || cimdClients.length > 0 }, ctx);
+  if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
@@ -166,7 +167,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd: (options.cimd ?? false) || cimdClients.length > 0,
+    cimd,
     cimdClients,
     mode,
     ...(proxy

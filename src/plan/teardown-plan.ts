@@ -1,6 +1,6 @@
 import type { TenantState } from "../resources/tenant-state.js";
 import { planConnection } from "../resources/connections.js";
-import { planSettingsReset } from "../resources/tenant-settings.js";
+import { planDefaultAudience, planSettingsReset } from "../resources/tenant-settings.js";
 import type { DeleteChange } from "../resources/deletion.js";
 import { makePlan, type Change, type Plan } from "./plan.js";
 
@@ -26,10 +26,7 @@ export function planTeardown(domain: string, state: TenantState, desired: Teardo
     if (connection?.is_domain_connection) changes.push(planConnection(connection, false));
   }
   // A default audience naming a deleted API would break every login of the tenant: cleared first.
-  if (state.settings.default_audience === desired.identifier) {
-    const fields = [{ field: "default_audience", from: desired.identifier, to: "" }];
-    changes.push({ kind: "default-audience", label: "Default audience", action: "update", fields, current: desired.identifier, desired: "" });
-  }
+  if (state.settings.default_audience === desired.identifier) changes.push(planDefaultAudience(state.settings, "", "replace").change!);
   const wanted = new Set(desired.roles.map((r) => r.name));
   for (const role of state.roles ?? []) if (wanted.has(role.name!)) changes.push(remove("role", role.id!, `Role ${role.name}`));
   if (state.defaultGrant?.id) changes.push(remove("client-grant", state.defaultGrant.id, "Default grant for DCR (third-party) clients"));

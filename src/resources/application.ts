@@ -191,10 +191,12 @@ async function applyToExisting(tenant: Tenant, change: ApplicationChange, client
   if (Object.keys(change.body).length) {
     await tenant.client.clients.update(clientId, change.body as Management.UpdateClientRequestContent);
   }
-  for (const connection of connectionsToEnable(change)) {
-    // The enabled-clients endpoint changes only the listed client; `enabled_clients` on the connection is deprecated.
-    await tenant.client.connections.clients.update(connection.id, [{ client_id: clientId, status: true }]);
-  }
+  await enableConnections(tenant, change, clientId);
+}
+
+/** The enabled-clients endpoint changes only the listed client (`enabled_clients` on the connection is deprecated). */
+async function enableConnections(tenant: Tenant, change: ApplicationChange, clientId: string): Promise<void> {
+  for (const connection of connectionsToEnable(change)) await tenant.client.connections.clients.update(connection.id, [{ client_id: clientId, status: true }]);
 }
 
 /**
@@ -229,9 +231,7 @@ async function createApplication(tenant: Tenant, change: ApplicationChange): Pro
         note: `Another run created application "${name}" at the same time (${winner.client_id}, created first): this run deleted its own (${created.client_id}) and uses that one.`,
       };
     }
-    for (const connection of connectionsToEnable(change)) {
-      await tenant.client.connections.clients.update(connection.id, [{ client_id: created.client_id!, status: true }]);
-    }
+    await enableConnections(tenant, change, created.client_id!);
     return { id: created.client_id };
   });
 }

@@ -3,7 +3,7 @@ import type { Tenant } from "../tenant/connect.js";
 import { InputError } from "../errors.js";
 import type { FieldChange } from "./handler.js";
 import type { ClientGrantChange } from "./client-grant.js";
-import { isThirdPartyClient, readApplications, readApplicationSecret, type Application, type ApplicationChange } from "./application.js";
+import { isThirdPartyClient, readApplications, type Application, type ApplicationChange } from "./application.js";
 
 /**
  * The machine-to-machine application mcp-auth0 itself runs as, and its client grant for the
@@ -131,6 +131,3 @@ export async function applyManagementGrant(tenant: Tenant, change: ClientGrantCh
   }
   await tenant.client.clientGrants.update(grantId!, { scope: change.grantScopes });
 }
-
-/** The client secret of an existing application: only for the file or stdout the user chose; needs read:client_keys. */
-export const readM2MSecret = readApplicationSecret;

@@ -43,8 +43,6 @@ export interface Context {
   readonly prompter: Prompter;
   readonly interactive: boolean;
   readonly control: RunControl;
-  /** The --domain and --client-id the user typed (not the environment's): printed commands repeat them. */
-  readonly typed: Readonly<{ domain?: string; clientId?: string }>;
 }
 
 export function createContext(options: GlobalOptions, deps: Deps, control: RunControl = { phase: "before" }): Context {
@@ -53,5 +51,5 @@ export function createContext(options: GlobalOptions, deps: Deps, control: RunCo
   const color = options.color !== false && !deps.env.NO_COLOR && !options.json && deps.stderr.isTTY === true;
   const logger = createLogger({ stdout: deps.stdout, stderr: deps.stderr, color, verbose: options.verbose === true, spinners: color && interactive });
   const prompter = interactive ? (deps.prompter ?? terminalPrompter(deps.stderr)) : nonInteractivePrompter;
-  return { options, deps, logger, prompter, interactive, control, typed: { domain: options.domain, clientId: options.clientId } };
+  return { options, deps, logger, prompter, interactive, control };
 }

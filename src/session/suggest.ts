@@ -17,7 +17,8 @@ export function suggest(ctx: Context, words: string[]): string {
     // The domain of the run, unless the environment gives the same one to the next command too.
     const { domain } = ctx.control;
     if (domain && domain !== ctx.deps.env.AUTH0_DOMAIN) target.push("--domain", domain);
-    if (ctx.typed.clientId) target.push("--client-id", ctx.typed.clientId);
+    // A typed --client-id (the environment's stays there, like the secret).
+    if (ctx.options.clientId) target.push("--client-id", ctx.options.clientId);
   }
   return ["mcp-auth0", ...words, ...target].map(q).join(" ");
 }

@@ -3,6 +3,7 @@ import type { Context } from "../session/context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
 import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
 import type { DevTenant } from "../local-tenant/dev.js";
+import { PLAN_LIMITS } from "../local-tenant/plan.js";
 import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
 import { q } from "../doctor/fixes.js";
@@ -77,7 +78,12 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
-  if (options.plan) logger.info(`  Plan:          ${options.plan} (Management API 2 requests/s, /oidc/register 5/s, at most 10 applications)`);
+  if (options.plan) {
+    const { management, registration, maxApplications } = PLAN_LIMITS[options.plan];
+    logger.info(
+      `  Plan:          ${options.plan} (Management API ${management?.perSecond} requests/s, /oidc/register ${registration?.perSecond}/s, at most ${maxApplications} applications)`,
+    );
+  }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
   logger.info("");
   logger.info("Next:");

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { parseEnv } from "node:util";
 
@@ -110,7 +110,7 @@ class Captured extends PassThrough {
 async function provision(workDir: string, dataDir: string, domain: string, options: StartDevTenantOptions): Promise<Record<string, string>> {
   const config = options.config;
   if (config === undefined) return {};
-  const file = typeof config === "string" ? (isAbsolute(config) ? config : resolve(config)) : join(workDir, "mcp-auth0.config.json");
+  const file = typeof config === "string" ? resolve(config) : join(workDir, "mcp-auth0.config.json");
   if (typeof config !== "string") await writeFile(file, JSON.stringify(config, null, 2));
   const { runCli } = await import("../cli.js");
   const stdout = new Captured();

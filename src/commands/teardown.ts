@@ -4,6 +4,7 @@ import { configFor } from "../init/config.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { teardownScopes } from "../plan/command-scopes.js";
 import { readTenantState } from "../resources/tenant-state.js";
+import { readThirdPartyUse, thirdPartyReason } from "../resources/third-party-use.js";
 import { executePlan } from "../plan/execute.js";
 import { planTeardown } from "../plan/teardown-plan.js";
 import type { TeardownFlags } from "../flags/teardown.js";
@@ -12,7 +13,8 @@ import type { TeardownFlags } from "../flags/teardown.js";
  * Removes what the config file declares, and nothing it does not name: the API and its default
  * grant, the roles it lists, the domain-level promotion of its connections, and with
  * --reset-tenant-settings the settings init turned on. Clients are never touched, so clients that
- * MCP clients registered (`tpc_…`) survive; so do roles the file does not list.
+ * MCP clients registered (`tpc_…`) survive; so do roles the file does not list. Domain-level
+ * connections and the tenant settings stay while another API's third-party clients need them.
  */
 export async function runTeardown(options: TeardownFlags, ctx: Context): Promise<number> {
   const { desired, domain } = await configFor(ctx, options.config);
@@ -20,6 +22,7 @@ export async function runTeardown(options: TeardownFlags, ctx: Context): Promise
   const roles = desired.roles.length > 0;
   const needed = teardownScopes(roles);
   assertReadScopes(tenant.scopes, needed.reads, needed.writes);
-  const state = await readTenantState(tenant, { identifier: desired.identifier, roles });
-  return executePlan(ctx, tenant, planTeardown(tenant.domain, state, desired, options), { destructive: true });
+  const [state, others] = await Promise.all([readTenantState(tenant, { identifier: desired.identifier, roles }), readThirdPartyUse(tenant, desired.identifier)]);
+  const plan = planTeardown(tenant.domain, state, desired, { ...options, othersNeed: thirdPartyReason(others) });
+  return executePlan(ctx, tenant, plan, { destructive: true });
 }

@@ -17,13 +17,21 @@ const remove = (resource: DeleteChange["resource"], id: string, label: string): 
  * The teardown plan, from what was read: the API and its default grant, the roles the file lists,
  * the domain-level promotion of its connections, and with `resetTenantSettings` the settings init
  * turned on. Clients are never in it, so clients that MCP clients registered (`tpc_…`) survive.
+ *
+ * Domain level and the tenant settings are shared by every API of the tenant: when something else
+ * still logs users in as a third-party client (`othersNeed`, from readThirdPartyUse), they stay, and
+ * the plan says why on their lines. Demoting them would leave those clients on Auth0's error page.
  */
-export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings?: boolean }): Plan {
+export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings?: boolean; othersNeed?: string }): Plan {
   const changes: Change[] = [];
-  if (options.resetTenantSettings) changes.push(planSettingsReset(state.settings));
+  const kept = options.othersNeed;
+  if (options.resetTenantSettings) {
+    const reset = planSettingsReset(state.settings);
+    changes.push(kept && reset.action === "update" ? { ...reset, action: "unchanged", fields: [], body: {}, kept } : reset);
+  }
   for (const ref of desired.connections) {
     const connection = state.connections.find((c) => c.id === ref || c.name === ref);
-    if (connection?.is_domain_connection) changes.push(planConnection(connection, false));
+    if (connection?.is_domain_connection) changes.push(kept ? { ...planConnection(connection, true), kept } : planConnection(connection, false));
   }
   // A default audience naming a deleted API would break every login of the tenant: cleared first.
   if (state.settings.default_audience === desired.identifier) changes.push(planDefaultAudience(state.settings, "", "replace").change!);

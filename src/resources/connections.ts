@@ -9,6 +9,8 @@ export interface ConnectionChange extends BaseChange {
   name: string;
   strategy: string;
   domainLevel: boolean;
+  /** Teardown: why the connection stays domain level although the config file names it (another API needs it). */
+  kept?: string;
 }
 
 export interface Connection {
@@ -75,13 +77,15 @@ export const connectionHandler: Handler<ConnectionChange> = {
   headline: (change) => {
     const state =
       change.action === "unchanged"
-        ? `already ${change.domainLevel ? "domain level" : "not domain level"}`
+        ? change.kept
+          ? "stays domain level"
+          : `already ${change.domainLevel ? "domain level" : "not domain level"}`
         : change.domainLevel
           ? "promote to domain level"
           : "demote from domain level";
     return `${change.label} (${change.strategy}): ${state}`;
   },
-  details: () => [],
+  details: (change) => (change.kept ? [`kept: ${change.kept}`] : []),
   describe: (change) => `${change.domainLevel ? "Promote" : "Demote"} connection ${change.name} ${change.domainLevel ? "to" : "from"} domain level`,
   writes: (change) => [
     {

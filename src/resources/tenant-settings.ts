@@ -6,6 +6,8 @@ export interface TenantSettingsChange extends BaseChange {
   kind: "tenant-settings";
   /** The PATCH body: only the fields (and flags) that differ. */
   body: Record<string, unknown>;
+  /** Teardown --reset-tenant-settings: why the settings stay on (other APIs' MCP clients need them). */
+  kept?: string;
 }
 
 export interface DefaultAudienceChange extends BaseChange {
@@ -127,8 +129,8 @@ export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
   kind: "tenant-settings",
   order: 0,
   scopes: () => ["update:tenant_settings"],
-  headline: plainHeadline,
-  details: fieldLines,
+  headline: (change) => (change.kept ? `${change.label}: stay as they are` : plainHeadline(change)),
+  details: (change) => (change.kept ? [`kept: ${change.kept}`] : fieldLines(change)),
   describe: () => "Update tenant settings",
   writes: (change) => [{ wave: 2, merge: { key: SETTINGS_PATCH, body: change.body, send: patchSettings } }],
   settle: settleSettings,

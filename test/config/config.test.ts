@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
@@ -111,6 +112,30 @@ describe("teardown", () => {
     expect(byKind("role")).toEqual(["create", "create"]);
     expect(byKind("connection")).toEqual(["update", "update"]);
     expect(byKind("tenant-settings")).toEqual(["update"]);
+  });
+
+  it("of one of two MCP APIs keeps the domain-level connections and tenant settings the other needs, says why, and the other's doctor still passes", async () => {
+    const { run } = await withConfig();
+    expect((await run(["init", "--yes"])).code).toBe(0);
+    // A second MCP server's API on the same tenant, set up from another project (no config file there).
+    const other = await mkdtemp(join(tmpdir(), "mcp-auth0-other-"));
+    const OTHER = "https://other.example.com/mcp";
+    const second = ["--api-identifier", OTHER, "--scopes", "tool:other", "--connections", "Username-Password-Authentication"];
+    const otherRun = (args: string[]) => cli(args, { env: fx!.env, ca: fx!.tenant.caCertPem, cwd: other });
+    expect((await otherRun(["init", "--yes", ...second])).code).toBe(0);
+
+    const down = await run(["teardown", "--yes", "--reset-tenant-settings"]);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain("Connection Username-Password-Authentication (auth0): stays domain level");
+    expect(down.stderr).toContain(`kept: ${OTHER} gives third-party (DCR, CIMD) clients a default grant`);
+    expect(down.stderr).toContain("Tenant settings: stay as they are");
+    expect(fx!.tenant.store.resourceServers.some((r) => r.identifier === IDENTIFIER)).toBe(false);
+    expect(fx!.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!.is_domain_connection).toBe(true);
+
+    const doctor = await otherRun(["doctor", "--api-identifier", OTHER]);
+    expect(doctor.stderr).toContain("✔ Domain-level connections: ");
+    expect(doctor.stderr).toContain("✔ Dynamic Client Registration: on");
+    expect(doctor.code).toBe(0);
   });
 
   it("without a terminal it removes nothing unless --yes says so", async () => {

@@ -1,14 +1,15 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { applyPlan, PartialApplyError } from "../../src/plan/apply.js";
-import type { Tenant } from "../../src/tenant/connect.js";
 import { makePlan, type Change } from "../../src/plan/plan.js";
 import { planDefaultGrant, readDefaultGrant } from "../../src/resources/client-grant.js";
 import { planConnection, readConnections } from "../../src/resources/connections.js";
 import { API_SETTINGS, planResourceServer, readResourceServer } from "../../src/resources/resource-server.js";
 import { createUserLookup, planRole, readRoles, readRoleState } from "../../src/resources/roles.js";
 import { planDefaultAudience, planTenantSettings, type TenantSettings } from "../../src/resources/tenant-settings.js";
-import { TENANT_URL, testTenant, useNock } from "../support/nock.js";
+import { readThirdPartyUse, thirdPartyReason } from "../../src/resources/third-party-use.js";
+import { connectTenant, type Tenant } from "../../src/tenant/connect.js";
+import { jwtWith, TENANT_URL, testTenant, useNock } from "../support/nock.js";
 
 useNock();
 
@@ -485,5 +486,49 @@ describe("applyPlan", () => {
     scope.done();
     expect(report.applied.map((a) => a.change.label)).toEqual(["Connection db"]);
     expect(tenant.http.writes()).toBe(1);
+  });
+});
+
+describe("teardown: who else needs domain-level connections", () => {
+  const OTHER = "https://other.example.com/mcp";
+  const grants = {
+    client_grants: [
+      { id: "cgr_own", audience: API, default_for: "third_party_clients", subject_type: "user", scope: [] },
+      { id: "cgr_dcr", client_id: "tpc_claude", audience: OTHER, subject_type: "user", scope: [] },
+      { id: "cgr_app", client_id: "plain_id", audience: OTHER, subject_type: "user", scope: [] },
+    ],
+  };
+
+  it("names third-party clients with a grant of their own to another API, telling ordinary ids apart by reading the third-party clients", async () => {
+    const tenant = await connectTenant({ domain: "tenant.test", token: jwtWith({ scope: "read:client_grants read:clients" }) });
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/client-grants")
+      .query((q) => q.subject_type === "user")
+      .reply(200, grants)
+      .get("/api/v2/clients")
+      .query((q) => q.is_first_party === "false")
+      .reply(200, { clients: [{ client_id: "plain_id" }], start: 0, limit: 100, total: 1 });
+    const use = await readThirdPartyUse(tenant, API);
+    scope.done();
+    // The API's own default grant is not a reason: it goes with the API.
+    expect(use).toEqual({ apis: [], clients: [{ clientId: "tpc_claude", audience: OTHER }, { clientId: "plain_id", audience: OTHER }] });
+    expect(thirdPartyReason(use)).toBe(
+      `third-party clients tpc_claude, plain_id hold a grant to ${OTHER}: third-party clients log users in only through domain-level connections`,
+    );
+  });
+
+  it("without read:clients, an application it cannot tell apart keeps the connections, and the reason says why", async () => {
+    const tenant = await testTenant();
+    const scope = nock(TENANT_URL).get("/api/v2/client-grants").query(true).reply(200, grants);
+    const use = await readThirdPartyUse(tenant, API);
+    scope.done();
+    expect(thirdPartyReason(use)).toContain("1 application with a user grant to another API may be third-party (the token has no read:clients to tell)");
+  });
+
+  it("with nothing else on the tenant there is no reason to keep anything", async () => {
+    const tenant = await testTenant();
+    const scope = nock(TENANT_URL).get("/api/v2/client-grants").query(true).reply(200, { client_grants: [grants.client_grants[0]] });
+    expect(thirdPartyReason(await readThirdPartyUse(tenant, API))).toBeUndefined();
+    scope.done();
   });
 });

@@ -51,6 +51,7 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
     domain: tenant.domain,
     command: options.command,
     envPath: options.envPath,
+    template: options.envTemplate,
     rolesFile: options.rolesFile,
     rolesFileExists: options.rolesFileExists,
   };

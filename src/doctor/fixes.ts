@@ -16,6 +16,8 @@ export interface FixTarget {
   command?: (words: string[]) => string;
   /** The .env doctor read, when not the default one. */
   envPath?: string;
+  /** The preset that wrote that .env: init's fix writes the same variables, not the default preset's. */
+  template?: string;
   /** The roles file a `roles sync` fix names (init's own; otherwise roles.yaml), and whether it is there yet. */
   rolesFile?: string;
   rolesFileExists?: (file: string) => boolean;
@@ -31,13 +33,15 @@ const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" 
 export function fixes(t: FixTarget) {
   const command = t.command ?? plainCommand;
   const envPath = t.envPath ? ["--env-path", t.envPath] : [];
+  // An mcp-use server reads MCP_USE_OAUTH_AUTH0_*: a fix that wrote AUTH0_* would leave its audience on the old API.
+  const template = t.template && t.template !== "auth0" ? ["--template", t.template] : [];
   const scopes = t.scopes.length ? ["--scopes", t.scopes.map((s) => (s.description && s.description !== s.value ? `${s.value}=${s.description}` : s.value)).join(",")] : [];
   const api = tenantUrls(t.domain).managementApi.replace(/\/$/, "");
   const bearer = `-H "authorization: Bearer $AUTH0_ACCESS_TOKEN"`;
   return {
     command,
     /** init converges every setting, the API, the grant and the .env; its scopes are kept as they are. */
-    init: (...extra: string[]) => command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...envPath]),
+    init: (...extra: string[]) => command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...template, ...envPath]),
     promote: (connection: string) => command(["promote-connection", connection]),
     env: (template: string, ...extra: string[]) => command(["env", "--template", template, "--api-identifier", t.identifier, ...extra, ...envPath]),
     /** roles sync of the roles file; a file not written yet is said, with where its format is shown. */

@@ -102,6 +102,17 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     expect(api(f).scopes!.map((s) => s.value)).toEqual(["tool:whoami", "tool:greet"]);
   });
 
+  it("on an mcp-use project the fix keeps its preset: it writes MCP_USE_OAUTH_AUTH0_*, never the default preset's AUTH0_*", async () => {
+    fx = await freshFixture();
+    expect((await run(fx, [...exampleArgs(fx.dir), "--template", "mcp-use"])).code).toBe(0);
+    api(fx).allow_offline_access = false;
+    const { before } = await failsThenFixed(fx, "Offline access", "warn", /log in again/);
+    expect(before.fix).toContain(" --template mcp-use");
+    const env = await readFile(join(fx.dir, ".env"), "utf8");
+    expect(env).toContain(`MCP_USE_OAUTH_AUTH0_AUDIENCE=${IDENTIFIER}\n`);
+    expect(env).not.toMatch(/^AUTH0_/m);
+  });
+
   it("RFC 9207 iss off", async () => {
     const f = await provisioned();
     f.tenant.store.settings.authorization_response_iss_parameter_supported = false;

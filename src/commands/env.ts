@@ -12,6 +12,7 @@ import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { applicationNeeds, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseApiBaseUrl } from "../init/proxy.js";
+import { identifierFromContext } from "../session/api-identifier.js";
 import type { EnvFlags } from "../flags/env.js";
 
 /**
@@ -27,8 +28,12 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
   const envFilePath = resolvePath(ctx.deps.cwd, options.envPath);
   const target = await resolveTarget(ctx);
   const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
+  // As doctor and roles sync do: the API the .env (any preset's audience) or the config file names.
   const identifier = parseIdentifier(
-    options.apiIdentifier ?? serverUrl ?? (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
+    options.apiIdentifier ??
+      serverUrl ??
+      (await identifierFromContext(ctx, options.envPath)) ??
+      (await ctx.prompter.input({ message: "API identifier (your MCP server's resource URL)", flag: "--api-identifier (or --server-url)" })),
   );
   await assertEnvPathWritable(envFilePath, { followSymlinks: options.followSymlinks });
   const tenant = await connectTarget(ctx, target);

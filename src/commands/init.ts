@@ -1,13 +1,13 @@
 import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
-import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
+import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
 import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
-import { readTenantState } from "../resources/tenant-state.js";
+import { readTenantState, type TenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
@@ -40,15 +40,20 @@ async function valuesFromFlags(options: InitFlags, ctx: Context, config: LoadedC
         ? undefined
         : parseIdentifier(await ctx.prompter.input({ message: "API identifier", flag: "--api-identifier (or --server-url)" }));
   const apiName = options.apiName !== undefined ? parseApiName(options.apiName) : undefined;
-  const scopes =
-    options.scopes !== undefined
-      ? parseScopes(options.scopes)
-      : config
-        ? config.desired.scopes
-        : wizard
-          ? undefined
-          : parseScopes(await ctx.prompter.input({ message: "Scopes", flag: "--scopes", default: "tool:whoami=Read your identity" }));
+  // Without --scopes outside the wizard, the API keeps the scopes it has (scopesOfTheApi): a sample
+  // scope would be one nobody asked for.
+  const scopes = options.scopes !== undefined ? parseScopes(options.scopes) : config?.desired.scopes;
   return { serverUrl, identifier, apiName, scopes };
+}
+
+/** The scopes the API already has, for a run without --scopes; with none to keep, --scopes is missing. */
+function scopesOfTheApi(state: TenantState, identifier: string): ScopeInput[] {
+  const scopes = (state.resourceServer?.scopes ?? []).map((s) => ({ value: s.value, description: s.description }));
+  if (scopes.length) return scopes;
+  throw new InputError(
+    `Missing --scopes: ${state.resourceServer ? `the API ${identifier} has no scope yet` : `the tenant has no API ${identifier} yet`}, and its scopes are yours to choose.`,
+    'Pass them, e.g. --scopes "tool:whoami=Read your identity,tool:greet=Greet someone".',
+  );
 }
 
 export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
@@ -115,6 +120,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     settings,
     cimdClients: cimdClients.length > 0,
   });
+  api.scopes ??= scopesOfTheApi(state, api.identifier);
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 

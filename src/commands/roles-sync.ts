@@ -30,12 +30,11 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
   const existing = await readRoles(tenant);
   const [api, reads] = await Promise.all([readResourceServer(tenant, identifier), readDesiredRoles(tenant, existing, roles, identifier)]);
   if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with mcp-auth0 init, or check --api-identifier.");
-  assertPermissionsAreScopes(
-    roles,
-    (api.scopes ?? []).map((s) => s.value),
-    identifier,
-    options.file,
-  );
+  const scopes = (api.scopes ?? []).map((s) => s.value);
+  const missing = [...new Set(roles.flatMap((r) => r.permissions))].filter((p) => !scopes.includes(p));
+  // roles sync changes roles only: the API's scopes are init's (which takes --scopes) or the Dashboard's.
+  const addScope = `Add ${missing.join(", ")} to the API's scopes first (mcp-auth0 init --api-identifier ${identifier} --scopes listing ${missing.length > 1 ? "them" : "it"} with the others, or the Dashboard: Applications → APIs → Permissions)`;
+  assertPermissionsAreScopes(roles, scopes, identifier, options.file, addScope);
 
   const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune, reads);
   return executePlan(ctx, tenant, makePlan({ domain: tenant.domain, changes, warnings }));

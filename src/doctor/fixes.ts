@@ -28,6 +28,9 @@ export function q(word: string): string {
   return /^[\w.:/=@,+%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** What a fix proposes for an API that has no scope yet: visible in the command, to be changed to the server's tools. */
+export const SAMPLE_SCOPE = "tool:whoami=Read your identity";
+
 const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" ");
 
 export function fixes(t: FixTarget) {
@@ -35,7 +38,12 @@ export function fixes(t: FixTarget) {
   const envPath = t.envPath ? ["--env-path", t.envPath] : [];
   // An mcp-use server reads MCP_USE_OAUTH_AUTH0_*: a fix that wrote AUTH0_* would leave its audience on the old API.
   const template = t.template && t.template !== "auth0" ? ["--template", t.template] : [];
-  const scopes = t.scopes.length ? ["--scopes", t.scopes.map((s) => (s.description && s.description !== s.value ? `${s.value}=${s.description}` : s.value)).join(",")] : [];
+  // init without --scopes keeps the API's scopes and refuses to invent any: with no API (or no scope)
+  // yet, the fix names the sample scope it creates, so that nobody gets it unasked.
+  const scopes = [
+    "--scopes",
+    t.scopes.length ? t.scopes.map((s) => (s.description && s.description !== s.value ? `${s.value}=${s.description}` : s.value)).join(",") : SAMPLE_SCOPE,
+  ];
   const api = tenantUrls(t.domain).managementApi.replace(/\/$/, "");
   const bearer = `-H "authorization: Bearer $AUTH0_ACCESS_TOKEN"`;
   return {

@@ -123,7 +123,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
       "Scopes",
       scopes.length ? "pass" : "warn",
       scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission",
-      f.fix.command(["init", "--api-identifier", f.identifier, "--scopes", "tool:whoami=Read your identity"]),
+      f.fix.init(),
     );
   }
 

@@ -64,14 +64,17 @@ export async function loadRolesFile(path: string): Promise<RoleDesired[]> {
   return parsed.data.roles.map((r) => ({ name: r.name, description: r.description, permissions: [...new Set(r.permissions)], users: [...new Set(r.users)] }));
 }
 
-/** SPEC §4: a permission that is not a scope of the API is an error before any write. */
-export function assertPermissionsAreScopes(roles: RoleDesired[], scopes: string[], apiIdentifier: string, file: string): void {
+/**
+ * SPEC §4: a permission that is not a scope of the API is an error before any write. `addScope`
+ * says how to add one where the command itself cannot (roles sync takes no --scopes).
+ */
+export function assertPermissionsAreScopes(roles: RoleDesired[], scopes: string[], apiIdentifier: string, file: string, addScope = "Add the scope with --scopes"): void {
   const known = new Set(scopes);
   const unknown = roles.flatMap((r) => r.permissions.filter((p) => !known.has(p)).map((p) => `${p} (role ${r.name})`));
   if (unknown.length) {
     throw new InputError(
       `The roles file ${file} names permission${unknown.length > 1 ? "s" : ""} that ${unknown.length > 1 ? "are not scopes" : "is not a scope"} of API ${apiIdentifier}: ${unknown.join(", ")}.`,
-      `Scopes of the API: ${scopes.join(", ") || "none"}. Add the scope with --scopes, or fix the file.`,
+      `Scopes of the API: ${scopes.join(", ") || "none"}. ${addScope}, or fix the file.`,
     );
   }
 }

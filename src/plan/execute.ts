@@ -92,7 +92,12 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
-  else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
+  else {
+    // The plan's count includes the .env: the summary counts the same changes.
+    const count = applied.length + (envPending ? 1 : 0);
+    const where = envPending ? `: ${applied.length} to ${tenant.domain}, and ${plan.env!.path} written` : ` to ${tenant.domain}`;
+    logger.success(`Done: ${count} change${count === 1 ? "" : "s"} applied${where}.`);
+  }
   const checks = options.verdict ? await options.verdict(applyReport) : undefined;
   if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
   const ready = !checks || !failed(checks);

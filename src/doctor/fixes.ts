@@ -55,7 +55,7 @@ export function fixes(t: FixTarget) {
     /** roles sync of the roles file; a file not written yet is said, with where its format is shown. */
     rolesSync: (remark?: string) => {
       const file = t.rolesFile ?? "roles.yaml";
-      const note = remark ?? (t.rolesFileExists?.(file) === false ? `after writing ${file} (the README's "Roles file" shows its format)` : undefined);
+      const note = remark ?? (t.rolesFileExists?.(file) === false ? `after writing ${file} (the README's "The roles file" shows its format)` : undefined);
       return `${command(["roles", "sync", "--file", file, "--api-identifier", t.identifier])}${note ? `  # ${note}` : ""}`;
     },
     /** Rules are not mcp-auth0's to change: the user turns one off with the Management API. */

@@ -58,7 +58,7 @@ export async function loadRolesFile(path: string): Promise<RoleDesired[]> {
     const where = issue.path.length ? issue.path.join(".") : "(top level)";
     throw new InputError(
       `The roles file ${path} is invalid at ${where}: ${issue.message}.`,
-      "See the roles file format in the README (roles: [{name, description, permissions, users}]).",
+      `Its format: roles: [{name, description, permissions, users}] (the README's "The roles file").`,
     );
   }
   return parsed.data.roles.map((r) => ({ name: r.name, description: r.description, permissions: [...new Set(r.permissions)], users: [...new Set(r.users)] }));

@@ -101,7 +101,7 @@ async function requestToken(domain: string, clientId: string, clientSecret: stri
   if (response.status === 403) {
     throw new CredentialsError(
       `Application ${clientId} is not authorized for the Auth0 Management API.`,
-      "Authorize it in the Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications, with the scopes listed in the README.",
+      `Authorize it in the Dashboard → Applications → APIs → Auth0 Management API → Machine to Machine Applications, with the scopes the README's "Management API scopes for the machine-to-machine application" lists.`,
     );
   }
   if (!response.ok || !answer.access_token) {

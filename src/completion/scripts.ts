@@ -39,8 +39,36 @@ _mcp_auth0_connections() {
       --domain | --data-dir) args+=("\${line[i]}" "\${line[i+1]}") ;;
     esac
   done
-  if command -v timeout >/dev/null 2>&1; then timeout 3 "\${line[0]}" completion connections "\${args[@]}" 2>/dev/null
-  else "\${line[0]}" completion connections "\${args[@]}" 2>/dev/null; fi
+  # Started as \`npx mcp-auth0\`, the command is not on PATH: npx runs the installed copy (--no: never
+  # install anything to complete a word; --: the options that follow are mcp-auth0's, not npx's; no
+  # update check on the registry).
+  local run=("\${line[0]}")
+  command -v "\${line[0]}" >/dev/null 2>&1 || run=(npx --no --no-update-notifier -- mcp-auth0)
+  # The command gives the tenant 2 s a request; this bounds the whole lookup (Node's and npx's start
+  # included, on a busy machine) so that Tab never hangs the shell.
+  if command -v timeout >/dev/null 2>&1; then timeout 10 "\${run[@]}" completion connections "\${args[@]}" 2>/dev/null
+  else "\${run[@]}" completion connections "\${args[@]}" 2>/dev/null; fi
+}
+
+# \`npx mcp-auth0 …\` (how the README runs it after \`npm i -D mcp-auth0\`): npx's own options are
+# skipped, and the words from mcp-auth0 on are completed as mcp-auth0's command line. Anything else
+# after npx gets bash's default completion (files), as it had without this function.
+_mcp_auth0_npx() {
+  local i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in
+      mcp-auth0 | mcp-auth0@*)
+        COMP_WORDS=("\${COMP_WORDS[@]:i}")
+        COMP_CWORD=$((COMP_CWORD - i))
+        _mcp_auth0
+        return ;;
+      -*) ;;
+      *) break ;;
+    esac
+  done
+  # The package's name itself, as the first word that is not an option.
+  if ((i == COMP_CWORD)) && [[ "\${COMP_WORDS[COMP_CWORD]}" != -* ]]; then COMPREPLY=($(compgen -W mcp-auth0 -- "\${COMP_WORDS[COMP_CWORD]}"))
+  else COMPREPLY=(); fi
 }
 
 _mcp_auth0() {
@@ -84,6 +112,7 @@ ${groupCases}
   esac
 }
 complete -o default -F _mcp_auth0 mcp-auth0
+complete -o default -F _mcp_auth0_npx npx
 `;
 }
 
@@ -101,11 +130,19 @@ export function fishScript(spec: CompletionSpec): string {
   const lines = [
     "# mcp-auth0 completion for fish. Load it with: mcp-auth0 completion fish | source",
     "complete -c mcp-auth0 -f",
+    // Started as `npx mcp-auth0`, the command is not on PATH: npx runs the installed copy, never installing one.
+    "function __mcp_auth0_connections",
+    "    if command -q mcp-auth0; mcp-auth0 completion connections 2>/dev/null",
+    "    else; timeout 10 npx --no --no-update-notifier -- mcp-auth0 completion connections 2>/dev/null; end",
+    "end",
+    // `npx mcp-auth0 …`: the words from mcp-auth0 on are completed as mcp-auth0's own command line.
+    "complete -c npx -n __fish_use_subcommand -a mcp-auth0",
+    "complete -c npx -n '__fish_seen_subcommand_from mcp-auth0' -f -a '(__fish_complete_subcommand)'",
     ...top.map((c) => `complete -c mcp-auth0 -n __fish_use_subcommand -a ${c.path} -d ${fishQuote(c.description.slice(0, 80))}`),
     ...Object.keys(spec.groups).map((g) => `complete -c mcp-auth0 -n __fish_use_subcommand -a ${g}`),
     ...Object.entries(spec.groups).flatMap(([g, subs]) => subs.map((s) => `complete -c mcp-auth0 -n '__fish_seen_subcommand_from ${g}' -a ${s}`)),
     `complete -c mcp-auth0 -n '__fish_seen_subcommand_from completion' -a ${fishQuote(words(SHELLS))}`,
-    `complete -c mcp-auth0 -n '__fish_seen_subcommand_from promote-connection' -a '(mcp-auth0 completion connections 2>/dev/null)'`,
+    `complete -c mcp-auth0 -n '__fish_seen_subcommand_from promote-connection' -a '(__mcp_auth0_connections)'`,
     ...spec.globalFlags.map((f) => `complete -c mcp-auth0 -l ${f.replace(/^--/, "")}${spec.valueFlags.includes(f) ? " -r" : ""}`),
     ...spec.commands.flatMap((c) =>
       c.flags.map((f) => {
@@ -118,7 +155,7 @@ export function fishScript(spec: CompletionSpec): string {
               : f === "--scopes-for"
                 ? ` -a ${fishQuote(words(spec.scopedCommands))}`
                 : f === "--connections"
-                  ? " -a '(mcp-auth0 completion connections 2>/dev/null)'"
+                  ? " -a '(__mcp_auth0_connections)'"
                   : FILE_FLAGS.includes(f)
                     ? " -F"
                     : "";

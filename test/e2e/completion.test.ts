@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
-import { mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +9,7 @@ import { cli } from "../support/cli.js";
 
 const exec = promisify(execFile);
 const bin = resolve(import.meta.dirname, "../../bin/mcp-auth0.js");
+const hasFish = spawnSync("fish", ["--version"]).status === 0;
 
 /**
  * The completion script as a user loads it: `source <(mcp-auth0 completion bash)` in a real bash,
@@ -65,6 +66,51 @@ describe("mcp-auth0 completion bash", () => {
     expect(await complete("mcp-auth0 promote-connection Us")).toEqual([]);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+});
+
+describe("npx mcp-auth0, as the README runs it after npm i -D", () => {
+  /** Tab after `npx …` in a project with mcp-auth0 installed locally and not on PATH. */
+  async function completeNpx(line: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
+    const project = await mkdtemp(join(tmpdir(), "mcp-auth0-npx-"));
+    await mkdir(join(project, "node_modules", ".bin"), { recursive: true });
+    await symlink(resolve(import.meta.dirname, "../.."), join(project, "node_modules", "mcp-auth0"));
+    await symlink(join("..", "mcp-auth0", "bin", "mcp-auth0.js"), join(project, "node_modules", ".bin", "mcp-auth0"));
+    const script = [
+      `source <(${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} completion bash)`,
+      'COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=()',
+      "_mcp_auth0_npx",
+      'printf "%s\\n" "${COMPREPLY[@]}"',
+    ].join("\n");
+    const { stdout } = await exec("bash", ["-c", script, "bash", ...line.split(" ")], { env: { PATH: process.env.PATH, HOME: project, ...env }, cwd: project });
+    return stdout.split("\n").filter(Boolean);
+  }
+
+  it("completes the package name, then commands and flags after npx's own options", async () => {
+    expect(await completeNpx("npx mcp-")).toEqual(["mcp-auth0"]);
+    expect(await completeNpx("npx mcp-auth0 ini")).toEqual(["init"]);
+    expect(await completeNpx("npx -y mcp-auth0 roles s")).toEqual(["sync"]);
+    expect(await completeNpx("npx mcp-auth0 init --temp")).toEqual(["--template"]);
+    // Another package after npx is not ours to complete.
+    expect(await completeNpx("npx cowsay ini")).toEqual([]);
+  });
+
+  it.skipIf(!hasFish)("fish completes `npx mcp-auth0 …` as it completes mcp-auth0 (skipped where fish is not installed)", async () => {
+    const script = (await cli(["completion", "fish"])).stdout;
+    const fish = (line: string) =>
+      exec("fish", ["-c", `${script}\ncomplete -C ${JSON.stringify(line)}`], { env: { PATH: process.env.PATH, HOME: dir } }).then(({ stdout }) =>
+        stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.split("\t")[0]),
+      );
+    expect(await fish("npx mcp-auth0 ini")).toEqual(["init"]);
+    expect(await fish("npx -y mcp-auth0 roles s")).toEqual(["sync"]);
+    expect(await fish("npx mcp-auth0 init --template mcp-use-p")).toEqual(["mcp-use-proxy"]);
+  });
+
+  it("asks the installed copy for connection names through npx", async () => {
+    expect(await completeNpx("npx mcp-auth0 promote-connection Us", tenantEnv)).toEqual(["Username-Password-Authentication"]);
+  }, 20_000);
 });
 
 describe("mcp-auth0 completion", () => {

@@ -32,6 +32,9 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
       writeErr: (s) => deps.stderr.write(s),
+      // Help wraps to the width of the terminal it goes to (the one given, in tests), 80 columns otherwise.
+      getOutHelpWidth: () => widthOf(deps.stdout),
+      getErrHelpWidth: () => widthOf(deps.stderr),
     });
 
   const wire = <Args extends unknown[], Flags extends OptionValues, G extends OptionValues>(command: Command<Args, Flags, G>, load: () => Promise<Runner<Flags>>) =>
@@ -72,6 +75,8 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
   return program;
 }
 
+const widthOf = (stream: Writable & { isTTY?: boolean; columns?: number }) => (stream.isTTY && stream.columns ? stream.columns : 80);
+
 /** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */
 function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">, original: unknown = error, stdoutUsed = false): number {
   const cli = error instanceof CliError ? error : undefined;
@@ -108,8 +113,12 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
   };
   // Whether stdout already holds a document: a failure then adds none (one document per run).
   let stdoutUsed = false;
+  const terminal = given.stdout as Writable & { isTTY?: boolean; columns?: number };
   const stdout = {
     write: (chunk: string | Uint8Array, ...rest: unknown[]) => ((stdoutUsed = true), (given.stdout.write as (...a: unknown[]) => boolean)(chunk, ...rest)),
+    // Help is wrapped to the terminal's width.
+    isTTY: terminal.isTTY,
+    columns: terminal.columns,
   } as unknown as Writable;
   const deps: Deps = { ...given, stdout };
   let exitCode: number = ExitCode.ok;

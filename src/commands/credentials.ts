@@ -55,7 +55,7 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   const grant = planManagementGrant(state.grant, audience, scopes);
   const plan = makePlan({ domain: tenant.domain, changes: [application, grant], warnings: [] });
   const { logger, prompter } = ctx;
-  logger.info(renderPlan(plan, logger.color));
+  logger.info(renderPlan(plan, logger.color, logger.width));
   const pending = pendingChanges(plan);
   const report = (applied: string[], clientId?: string) => ({
     plan,

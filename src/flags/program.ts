@@ -11,7 +11,8 @@ export function declareProgram(version: string) {
       .description("Turn an Auth0 tenant into a working OAuth authorization server for your MCP server.")
       .version(version, "-V, --version")
       // Set before the subcommands are added: they inherit it, so every `<command> --help` lists the global options too.
-      .configureHelp({ showGlobalOptions: true, optionDescription })
+      // Commander wraps descriptions to the terminal's width (helpWidth) at word boundaries, down to 20 columns.
+      .configureHelp({ showGlobalOptions: true, optionDescription, formatItem, minWidthToWrap: 20 })
       .option("--domain <host[:port]>", "tenant domain, e.g. acme.us.auth0.com (env AUTH0_DOMAIN)")
       .option("--client-id <id>", "machine-to-machine application authorized for the Management API (env AUTH0_CLIENT_ID)")
       .option("--client-secret <secret>", "its secret; prefer env AUTH0_CLIENT_SECRET (flags show in process lists)")
@@ -53,4 +54,20 @@ function optionDescription(this: Help, option: Option): string {
   const shown = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== "boolean" ? String(option.defaultValue) : undefined);
   if (shown !== undefined) extra.push(`default: ${shown}`);
   return extra.length ? `${option.description} (${extra.join(", ")})` : option.description;
+}
+
+/** Below this, descriptions beside the terms would be a narrow column of a word or two a line. */
+const MIN_DESCRIPTION_WIDTH = 40;
+
+/**
+ * Commander's layout (terms in a column, descriptions beside them), except when the longest term
+ * leaves the descriptions less than MIN_DESCRIPTION_WIDTH columns: commander then stops wrapping,
+ * and the terminal breaks its long lines mid-word. Each description then goes under its term,
+ * wrapped by commander to the whole width.
+ */
+function formatItem(this: Help, term: string, termWidth: number, description: string, helper: Help): string {
+  const width = this.helpWidth ?? 80;
+  if (!description || width - termWidth - 4 >= MIN_DESCRIPTION_WIDTH) return Help.prototype.formatItem.call(this, term, termWidth, description, helper);
+  const indent = " ".repeat(6);
+  return `  ${term}\n${helper.boxWrap(description, width - indent.length).replace(/^/gm, indent)}`;
 }

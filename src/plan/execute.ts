@@ -40,7 +40,7 @@ export interface ExecuteOptions {
 export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Plan, options: ExecuteOptions = {}): Promise<number> {
   const { logger, prompter } = ctx;
   const dryRun = ctx.options.dryRun === true;
-  logger.info(renderPlan(plan, logger.color));
+  logger.info(renderPlan(plan, logger.color, logger.width));
   for (const warning of plan.warnings) logger.warn(warning);
   const pending = pendingChanges(plan);
   const envPending = plan.env !== undefined && plan.env.action !== "unchanged";

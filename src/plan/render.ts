@@ -1,9 +1,10 @@
 import { paint } from "../ui/logger.js";
+import { wrapToWidth } from "../ui/wrap.js";
 import { handlerOf } from "../resources/registry.js";
 import { pendingChanges, type Plan } from "./plan.js";
 
-/** The plan as a user reads it: `+` create, `~` update, `=` unchanged, with the fields that differ. */
-export function renderPlan(plan: Plan, color: boolean): string {
+/** The plan as a user reads it: `+` create, `~` update, `=` unchanged, with the fields that differ; wrapped to `width` when given. */
+export function renderPlan(plan: Plan, color: boolean, width?: number): string {
   const p = paint(color);
   const mark = { create: p.green("+"), update: p.yellow("~"), unchanged: p.dim("="), delete: p.red("-") };
   const lines = [p.bold(`Plan for ${plan.domain}`)];
@@ -20,5 +21,5 @@ export function renderPlan(plan: Plan, color: boolean): string {
   }
   const pending = pendingChanges(plan).length + (plan.env && plan.env.action !== "unchanged" ? 1 : 0);
   lines.push(plan.converged ? p.green("The tenant is already up to date: nothing to change.") : `${pending} change${pending === 1 ? "" : "s"} to apply.`);
-  return lines.join("\n");
+  return wrapToWidth(lines.join("\n"), width);
 }

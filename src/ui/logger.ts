@@ -18,6 +18,8 @@ export interface Logger {
   json(value: unknown): void;
   readonly color: boolean;
   readonly verbose: boolean;
+  /** The terminal's width, when stderr is one that reports it: long texts (the plan) are wrapped to it. */
+  readonly width?: number;
 }
 
 export interface LoggerOptions {
@@ -39,9 +41,11 @@ export function createLogger(options: LoggerOptions): Logger {
   const p = paint(options.color);
   const line = (text: string) => options.stderr.write(`${text}\n`);
   let spinning = false;
+  const columns = options.stderr.isTTY ? options.stderr.columns : undefined;
   return {
     color: options.color,
     verbose: options.verbose,
+    width: typeof columns === "number" && columns > 0 ? columns : undefined,
     info: (m) => line(m),
     success: (m) => line(`${p.green("✔")} ${m}`),
     warn: (m) => line(`${p.yellow("⚠")} ${m}`),

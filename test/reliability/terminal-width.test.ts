@@ -61,7 +61,10 @@ describe("spinners and the terminal's width", () => {
 });
 
 let fx: Fixture | undefined;
-afterEach(async () => fx?.tenant.close());
+afterEach(async () => {
+  await fx?.tenant.close();
+  fx = undefined;
+});
 
 describe("interactive init on a 0-column TTY", () => {
   it("applies everything and writes a bounded amount of plain output", async () => {
@@ -80,5 +83,44 @@ describe("interactive init on a 0-column TTY", () => {
     // Every step is a line; a spinner on 0 columns wrote megabytes.
     expect(stderr.text.length).toBeLessThan(20_000);
     expect(fx.tenant.store.resourceServers.some((r) => r.identifier === IDENTIFIER)).toBe(true);
+  });
+});
+
+describe("text wrapped to the terminal's width, at word boundaries (issue 20)", () => {
+  /** What a run prints to a terminal of `columns` (stdout and stderr both that terminal). */
+  async function onTerminal(argv: string[], columns: number, env: NodeJS.ProcessEnv = {}, ca?: string) {
+    const stdout = new FakeTty(columns);
+    const stderr = new FakeTty(columns);
+    await runCli(argv, { env: { PATH: process.env.PATH, NO_COLOR: "1", ...env }, cwd: fx?.dir ?? process.cwd(), stdout, stderr, stdinIsTTY: false, ca });
+    return { stdout: stdout.text, stderr: stderr.text };
+  }
+  const longest = (text: string) => Math.max(...text.split("\n").map((l) => l.length));
+  const words = (text: string) => text.split(/\s+/).filter(Boolean);
+
+  it.each([50, 120])("--help at %i columns: no line is wider, and no word is broken", async (columns) => {
+    for (const argv of [["--help"], ["init", "--help"], ["teardown", "--help"]]) {
+      const { stdout } = await onTerminal(argv, columns);
+      expect(longest(stdout), argv.join(" ")).toBeLessThanOrEqual(columns);
+      // The same words as on a terminal wide enough for every line: wrapping only moved them.
+      expect(words(stdout)).toEqual(words((await onTerminal(argv, 1000)).stdout));
+    }
+  });
+
+  it("the prebuilt help (what the bin prints to a pipe or a terminal of 80 columns or more) fits in 80 columns", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const prebuilt = JSON.parse(await readFile(new URL("../../dist/help.json", import.meta.url), "utf8")) as Record<string, { stdout: string }>;
+    for (const [argv, answer] of Object.entries(prebuilt)) expect(longest(answer.stdout), argv).toBeLessThanOrEqual(80);
+  });
+
+  it("the plan at 50 columns: no line is wider, and no word is broken", async () => {
+    fx = await freshFixture();
+    const args = [...exampleArgs(fx.dir), "--dry-run"];
+    const narrow = await onTerminal(args, 50, fx.env, fx.tenant.caCertPem);
+    const plan = narrow.stderr.slice(narrow.stderr.indexOf("Plan for"), narrow.stderr.indexOf("to apply.") + "to apply.".length);
+    expect(plan).toContain("scopes: tool:whoami");
+    // Only a single word longer than the line (a long field name) may pass the width: there is nowhere to break it.
+    expect(plan.split("\n").filter((l) => l.length > 50 && words(l).length > 1)).toEqual([]);
+    const wide = (await onTerminal(args, 1000, fx.env, fx.tenant.caCertPem)).stderr;
+    expect(words(plan)).toEqual(words(wide.slice(wide.indexOf("Plan for"), wide.indexOf("to apply.") + "to apply.".length)));
   });
 });

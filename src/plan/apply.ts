@@ -27,14 +27,25 @@ export function settledState<S extends object>(state: S, report: ApplyReport): S
   return after;
 }
 
+/** A change of which some writes took effect and some did not (a role created in wave 1, its permissions due in wave 2). */
+export interface PartlyApplied {
+  change: Change;
+  done: string[];
+  notDone: string[];
+}
+
 export class PartialApplyError extends CliError {
   constructor(
     readonly applied: Change[],
     readonly notApplied: Change[],
     readonly reason: CliError,
+    readonly partly: PartlyApplied[] = [],
   ) {
+    const partlyText = partly.length
+      ? ` Partly applied: ${partly.map((p) => `${p.change.label} (done: ${p.done.join(" and ")}; not done: ${p.notDone.join(" and ")})`).join("; ")}.`
+      : "";
     super(
-      `${reason.message}\nApplied: ${applied.map((c) => c.label).join("; ") || "nothing"}. Not applied: ${notApplied.map((c) => c.label).join("; ")}.`,
+      `${reason.message}\nApplied: ${applied.map((c) => c.label).join("; ") || "nothing"}.${partlyText}${notApplied.length ? ` Not applied: ${notApplied.map((c) => c.label).join("; ")}.` : ""}`,
       reason.exitCode,
       `${reason.hint ? `${reason.hint} ` : ""}Re-run the same command to complete the rest: it changes only what is still missing.`,
       { cause: reason },
@@ -58,6 +69,8 @@ interface Task {
   change: Change;
   written: Written;
   applied: boolean;
+  /** The waves whose writes of this change took effect: what the summary reports when the run stops between two. */
+  wavesDone: Set<Wave>;
   failed?: unknown;
   /** Settles when the change is fully applied or has failed, for its progress step. */
   done: Promise<void>;
@@ -128,7 +141,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
       (resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))))),
     );
     done.catch(() => undefined);
-    return { change, written: {}, applied: false, done, finish };
+    return { change, written: {}, applied: false, wavesDone: new Set<Wave>(), done, finish };
   });
   // One progress step per change, shown in plan order whatever order the waves finish them in, so
   // that the output reads the same on every run; each ends when the change's last write is answered.
@@ -173,6 +186,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     ];
     await Promise.all(sends);
     for (const task of live) {
+      if (!task.failed && handlerOf(task.change).writes(task.change).some((w) => w.wave === wave)) task.wavesDone.add(wave);
       if (task.failed) task.finish(task.failed);
       else if (lastWave(task) <= wave) {
         task.applied = true;
@@ -188,10 +202,16 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
   }
   await steps;
   if (failure) {
+    const partly = tasks.filter((t) => !t.applied && t.wavesDone.size > 0);
     throw new PartialApplyError(
       tasks.filter((t) => t.applied).map((t) => t.change),
-      tasks.filter((t) => !t.applied).map((t) => t.change),
+      tasks.filter((t) => !t.applied && !partly.includes(t)).map((t) => t.change),
       toCliError(failure, tenant.domain),
+      partly.map((t) => {
+        const writes = handlerOf(t.change).writes(t.change);
+        const what = (w: Write) => w.what ?? describeStep(t.change);
+        return { change: t.change, done: writes.filter((w) => t.wavesDone.has(w.wave)).map(what), notDone: writes.filter((w) => !t.wavesDone.has(w.wave)).map(what) };
+      }),
     );
   }
   return { applied: tasks.map(({ change, written }) => ({ change, written })) };

@@ -47,7 +47,7 @@ export interface Written {
  */
 export type Wave = 1 | 2 | 3 | 4;
 
-export type Write =
+export type Write = (
   | {
       wave: Wave;
       /**
@@ -63,7 +63,15 @@ export type Write =
        * so `flags` keep every flag) and sent once, by the first one's `send`.
        */
       merge: { key: string; body: Record<string, unknown>; send(tenant: Tenant, body: Record<string, unknown>): Promise<Written> };
-    };
+    }
+) & {
+  /**
+   * What this write does, in a few words ("create", "add permissions tool:greet"), for a change
+   * whose writes span waves: when a run stops between them (Ctrl-C, a failure), the summary says
+   * which of its writes took effect instead of calling the whole change applied or not.
+   */
+  what?: string;
+};
 
 export interface Handler<C extends BaseChange> {
   kind: C["kind"];

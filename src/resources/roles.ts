@@ -201,19 +201,38 @@ function roleWrites(change: RoleChange): Write[] {
   if (!change.id) {
     writes.push({
       wave: 1,
+      what: "create",
       send: async (tenant) => {
         const object = await tenant.client.roles.create({ name: change.desired.name, description: change.desired.description });
         return { id: object.id, object };
       },
     });
   } else if (change.fields.some((f) => f.field === "description")) {
-    writes.push({ wave: 1, send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }) });
+    writes.push({ wave: 1, what: "update the description", send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }) });
   }
   const { addPermissions, removePermissions } = change;
-  if (addPermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), permissions(addPermissions))) });
-  if (removePermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), permissions(removePermissions))) });
+  if (addPermissions.length) {
+    writes.push({
+      wave: 2,
+      what: `add permissions ${addPermissions.join(", ")}`,
+      send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), permissions(addPermissions))),
+    });
+  }
+  if (removePermissions.length) {
+    writes.push({
+      wave: 2,
+      what: `remove permissions ${removePermissions.join(", ")}`,
+      send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), permissions(removePermissions))),
+    });
+  }
   const users = [...new Set(change.assign.map((u) => u.userId))];
-  if (users.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.users.assign(roleId(w), { users })) });
+  if (users.length) {
+    writes.push({
+      wave: 2,
+      what: `assign ${[...new Set(change.assign.map((u) => u.email))].join(", ")}`,
+      send: async (tenant, w) => void (await tenant.client.roles.users.assign(roleId(w), { users })),
+    });
+  }
   return writes;
 }
 

@@ -36,9 +36,12 @@ describe("Ctrl-C outside a prompt", () => {
 
     expect(result.code).toBe(130);
     expect(result.stderr).toContain("Stopping after the change in progress (Ctrl-C again to stop at once)");
-    // Apply runs in waves: the first (the API, the connections, the new roles) was in flight; the roles' permissions and users were not.
-    expect(result.stderr).toMatch(
-      /Cancelled \(Ctrl-C\) before the next change\.\nApplied: API https:\/\/mcp\.example\.com\/mcp; Connection Username-Password-Authentication; Connection google-oauth2\. Not applied: Tenant settings;/,
+    // Apply runs in waves: the first (the API, the connections, the new roles) was in flight; the
+    // roles' permissions and users were not. A role was created: it is reported write by write, not as "not applied".
+    expect(result.stderr).toContain(
+      "Cancelled (Ctrl-C) before the next change.\nApplied: API https://mcp.example.com/mcp; Connection Username-Password-Authentication; Connection google-oauth2. " +
+        "Partly applied: Role Tool Administrator (done: create; not done: add permissions tool:whoami, tool:greet and assign admin@example.com); " +
+        "Role Tool User (done: create; not done: add permissions tool:whoami). Not applied: Tenant settings;",
     );
     expect(result.stderr).toContain("Re-run the same command to complete the rest");
     // Exactly the writes in flight took effect; no .env was written for a half-applied tenant.

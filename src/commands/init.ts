@@ -2,7 +2,7 @@ import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
-import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { askApi, askConnections, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -125,27 +125,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
 
   const connectionNames =
-    options.connections !== undefined
-      ? parseList(options.connections)
-      : prompter.interactive
-        ? await prompter.checkbox(
-            proxy
-              ? {
-                  message: "Connections the proxy application may log users in with (enabled for it)",
-                  flag: "--connections",
-                  choices: state.connections.map((c) => ({ name: `${c.name} (${c.strategy})`, value: c.name, checked: false })),
-                }
-              : {
-                  message: "Connections MCP clients may log users in with (promoted to domain level)",
-                  flag: "--connections",
-                  choices: state.connections.map((c) => ({
-                    name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`,
-                    value: c.name,
-                    checked: c.is_domain_connection,
-                  })),
-                },
-          )
-        : [];
+    options.connections !== undefined ? parseList(options.connections) : prompter.interactive ? await askConnections(ctx, state.connections, proxy !== undefined) : [];
 
   const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
   const { envPath, template: chosenTemplate } = wizard

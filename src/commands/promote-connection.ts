@@ -3,15 +3,17 @@ import { openTenant } from "../session/target.js";
 import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { PROMOTE_CONNECTION_SCOPES } from "../plan/command-scopes.js";
-import { planConnection, readConnections, resolveConnections } from "../resources/connections.js";
+import { planConnection, readConnections, resolveConnections, staysDomainLevel } from "../resources/connections.js";
+import { suggest } from "../session/suggest.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import type { PromoteConnectionFlags } from "../flags/promote-connection.js";
 
 /**
  * Promotes (or with --demote, demotes) connections to domain level, on the same connection
- * handler init uses. With no names, the checkbox list is the desired state: checked connections
- * end up domain level, unchecked ones do not.
+ * handler init uses. With no names, ticked connections are promoted; as in init's list, unticking
+ * a domain-level one demotes nothing (other MCP servers' clients may rely on it) and says so:
+ * demoting is --demote, always explicit.
  */
 export async function runPromoteConnection({ demote }: PromoteConnectionFlags, ctx: Context, names: string[]): Promise<number> {
   const tenant = await openTenant(ctx);
@@ -24,7 +26,7 @@ export async function runPromoteConnection({ demote }: PromoteConnectionFlags, c
   } else if (ctx.prompter.interactive) {
     const chosen = new Set(
       await ctx.prompter.checkbox({
-        message: demote ? "Connections to demote from domain level" : "Domain-level connections (checked = MCP clients may log users in with it)",
+        message: demote ? "Connections to demote from domain level" : "Connections to promote to domain level (MCP clients may log users in with them)",
         flag: "[connections…]",
         choices: all.map((c) => ({
           name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — domain level" : ""}`,
@@ -33,9 +35,9 @@ export async function runPromoteConnection({ demote }: PromoteConnectionFlags, c
         })),
       }),
     );
-    changes = demote
-      ? all.filter((c) => chosen.has(c.id)).map((c) => planConnection(c, false))
-      : all.filter((c) => chosen.has(c.id) || c.is_domain_connection).map((c) => planConnection(c, chosen.has(c.id)));
+    changes = all.filter((c) => chosen.has(c.id)).map((c) => planConnection(c, !demote));
+    const unticked = demote ? [] : all.filter((c) => c.is_domain_connection && !chosen.has(c.id)).map((c) => c.name);
+    if (unticked.length) ctx.logger.warn(staysDomainLevel(unticked, suggest(ctx, ["promote-connection", "--demote", ...unticked])));
   } else {
     throw new InputError("Name the connections to promote.", `Available: ${all.map((c) => `${c.name} (${c.id})`).join(", ") || "none"}.`);
   }

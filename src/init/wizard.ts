@@ -11,6 +11,8 @@ import { assertPermissionsAreScopes, loadRolesFile, type RoleDesired } from "../
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { listTemplates } from "../env/templates.js";
 import { resolvePath } from "../session/env-file.js";
+import { suggest } from "../session/suggest.js";
+import { staysDomainLevel, type Connection } from "../resources/connections.js";
 
 /*
  * The questions of `init` in a terminal, in the order a person answers them: the tenant first
@@ -76,6 +78,32 @@ export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Pr
     given.scopes ??
     (await askParsed(prompter, { message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity" }, parseScopes));
   return { serverUrl, identifier, apiName, scopes };
+}
+
+/**
+ * The connections to promote (DCR) or to enable for the proxy application, ticked in a list. In
+ * DCR mode an empty choice is asked again while no connection is domain level: DCR clients could
+ * log nobody in. Unticking a domain-level connection demotes nothing, and the person is told so.
+ */
+export async function askConnections(ctx: Context, connections: Connection[], proxy: boolean): Promise<string[]> {
+  if (proxy) {
+    return ctx.prompter.checkbox({
+      message: "Connections the proxy application may log users in with (enabled for it)",
+      flag: "--connections",
+      choices: connections.map((c) => ({ name: `${c.name} (${c.strategy})`, value: c.name, checked: false })),
+    });
+  }
+  const domainLevel = connections.filter((c) => c.is_domain_connection).map((c) => c.name);
+  const chosen = await ctx.prompter.checkbox({
+    message: "Connections MCP clients may log users in with (promoted to domain level)",
+    flag: "--connections",
+    choices: connections.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`, value: c.name, checked: c.is_domain_connection })),
+    validate: (ticked) =>
+      ticked.length || domainLevel.length ? true : 'Tick at least one (space): MCP clients can log users in only through domain-level connections ("no connections enabled for the client").',
+  });
+  const unticked = domainLevel.filter((name) => !chosen.includes(name));
+  if (unticked.length) ctx.logger.warn(staysDomainLevel(unticked, suggest(ctx, ["promote-connection", "--demote", ...unticked])));
+  return chosen;
 }
 
 function parseEmails(raw: string): string[] {

@@ -53,6 +53,17 @@ export function resolveConnections(all: Connection[], requested: string[]): Conn
 }
 
 /**
+ * What a person reads after unticking a domain-level connection in init's or promote-connection's
+ * list: nothing is demoted by unticking. Domain level is one switch for the whole tenant, and
+ * other MCP servers' third-party clients may log users in through the connection (teardown keeps
+ * it for them too); demoting is its own explicit command, `demote`.
+ */
+export function staysDomainLevel(names: string[], demote: string): string {
+  const one = names.length === 1;
+  return `${names.join(", ")} ${one ? "stays" : "stay"} domain level: unticking never demotes, since domain level applies to the whole tenant and other MCP servers' clients may log users in through ${one ? "it" : "them"}. To demote: ${demote}`;
+}
+
+/**
  * DCR clients are third-party clients: they can only log users in through domain-level
  * connections, otherwise Auth0 answers "no connections enabled for the client".
  */

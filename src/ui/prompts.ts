@@ -28,6 +28,14 @@ export interface SelectPrompt<T> {
   default?: T;
 }
 
+export interface CheckboxPrompt<T> {
+  message: string;
+  flag: string;
+  choices: Choice<T>[];
+  /** Like an input's: an error message keeps the list open, with it; true accepts the ticked values. */
+  validate?: (values: T[]) => string | true;
+}
+
 /**
  * Every question the CLI asks goes through this, so that non-interactive runs (--yes, CI, no TTY)
  * never hang on a prompt: they take the declared default or fail naming the flag (wrangler's dialogs).
@@ -39,7 +47,7 @@ export interface Prompter {
   input(prompt: InputPrompt): Promise<string>;
   password(prompt: Omit<InputPrompt, "default">): Promise<string>;
   confirm(prompt: { message: string; default: boolean }): Promise<boolean>;
-  checkbox<T>(prompt: { message: string; flag: string; choices: Choice<T>[] }): Promise<T[]>;
+  checkbox<T>(prompt: CheckboxPrompt<T>): Promise<T[]>;
   select<T>(prompt: SelectPrompt<T>): Promise<T>;
 }
 
@@ -109,9 +117,12 @@ export function terminalPrompter(output: NodeJS.WritableStream = process.stderr,
       const { confirm } = await load();
       return ask((context) => confirm({ message: prompt.message, default: prompt.default }, context));
     },
-    async checkbox<T>(prompt: { message: string; flag: string; choices: Choice<T>[] }) {
+    async checkbox<T>(prompt: CheckboxPrompt<T>) {
       const { checkbox } = await load();
-      return ask((context) => checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15 }, context));
+      const validate = prompt.validate;
+      return ask((context) =>
+        checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15, ...(validate ? { validate: (ticked) => validate(ticked.map((c) => c.value)) } : {}) }, context),
+      );
     },
     async select<T>(prompt: SelectPrompt<T>) {
       const { select } = await load();

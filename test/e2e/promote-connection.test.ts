@@ -50,19 +50,22 @@ describe("promote-connection", () => {
     expect(google.is_domain_connection).toBe(false);
   });
 
-  it("with no names, the checkbox list (preselected when promoted) is the desired state", async () => {
+  it("with no names, ticked connections are promoted; unticking a domain-level one demotes nothing (as in init's list), and says how to", async () => {
     fx = await freshFixture();
     const google = fx.tenant.store.connections.find((c) => c.name === "google-oauth2")!;
     const db = fx.tenant.store.connections.find((c) => c.name === "Username-Password-Authentication")!;
     google.is_domain_connection = true;
     const prompter = scriptedPrompter([
-      [/Domain-level connections/, [db.id]],
+      [/Connections to promote/, [db.id]],
       [/Apply these changes/, true],
     ]);
     const result = await cli(["promote-connection"], { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir, prompter });
     expect(result.code).toBe(0);
     expect(db.is_domain_connection).toBe(true);
-    expect(google.is_domain_connection).toBe(false);
+    // Other MCP servers' clients may log users in through it: demoting is --demote, explicitly.
+    expect(google.is_domain_connection).toBe(true);
+    expect(result.stderr).toContain("google-oauth2 stays domain level: unticking never demotes");
+    expect(result.stderr).toContain("To demote: mcp-auth0 promote-connection --demote google-oauth2");
   });
 
   it("handles 120 connections (checkpoint paging)", async () => {

@@ -53,6 +53,49 @@ describe("init, the wizard", () => {
     expect(fx.tenant.store.resourceServers.find((r) => r.identifier === IDENTIFIER)?.scopes).toEqual([{ value: "tool:whoami", description: "Read your identity" }]);
   });
 
+  it("no connection ticked while none is domain level is asked again in the list, in words; unticking a domain-level one demotes nothing and says so", async () => {
+    fx = await freshFixture();
+    const google = fx.tenant.store.connections.find((c) => c.name === "google-oauth2")!;
+    const prompter = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, "Wizard MCP"],
+      [/Scopes/, ""],
+      [/Connections/, []],
+      [/Connections/, ["google-oauth2"]],
+      [/^Roles/, "none"],
+      [/Where to write/, ""],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, true],
+      [/Save these answers/, false],
+    ]);
+    const first = await wizard(prompter);
+    expect(first.code).toBe(0);
+    expect(prompter.rejected).toEqual([expect.stringContaining("Tick at least one")]);
+    expect(prompter.rejected[0]).not.toMatch(/--[a-z]/);
+    expect(first.stderr).not.toContain("No connection is domain level");
+    expect(google.is_domain_connection).toBe(true);
+
+    // A re-run: google-oauth2 is pre-ticked; unticking it is not a demotion.
+    const again = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, "Wizard MCP"],
+      [/Scopes/, ""],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "none"],
+      [/Where to write/, ""],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, true],
+      [/Save these answers/, false],
+    ]);
+    const second = await wizard(again);
+    expect(second.code).toBe(0);
+    expect(google.is_domain_connection).toBe(true);
+    expect(second.stderr).toContain("google-oauth2 stays domain level: unticking never demotes");
+    expect(second.stderr).toContain("To demote: mcp-auth0 promote-connection --demote google-oauth2");
+  });
+
   it("the quick role: every scope for the emails given, kept as roles.yaml after apply", async () => {
     fx = await freshFixture();
     // No roles.yaml yet: the wizard offers to keep the quick role as one.

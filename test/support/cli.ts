@@ -82,7 +82,14 @@ export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { 
     },
     password: async (p) => next(p.message) as string,
     confirm: async (p) => next(p.message) as boolean,
-    checkbox: async <T>(p: { message: string }) => next(p.message) as T[],
+    checkbox: async <T>(p: { message: string; validate?: (values: T[]) => string | true }) => {
+      for (;;) {
+        const answer = next(p.message) as T[];
+        const valid = p.validate?.(answer);
+        if (typeof valid !== "string") return answer;
+        rejected.push(valid);
+      }
+    },
     select: async <T>(p: { message: string }) => next(p.message) as T,
   };
 }

@@ -2,7 +2,7 @@ import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
-import { askApi, askConnections, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { askApi, askConnections, askEnv, askRoles, earlierAnswers, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -92,7 +92,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     );
   const tenant = await connectTarget(ctx, target);
   const settings = wizard ? await showTenant(ctx, tenant) : undefined;
-  const api: ApiAnswers = wizard ? await askApi(prompter, given) : (given as ApiAnswers);
+  const earlier = wizard ? await earlierAnswers(ctx, options.envPath ?? ".env") : {};
+  const api: ApiAnswers = wizard ? await askApi(prompter, given, earlier) : (given as ApiAnswers);
   if (rolesFromFlag && wizard)
     assertPermissionsAreScopes(
       rolesFromFlag.roles,
@@ -129,7 +130,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
 
   const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
   const { envPath, template: chosenTemplate } = wizard
-    ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks })
+    ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks }, earlier)
     : { envPath: options.envPath ?? ".env", template: options.template };
   const template = await templateForMode(chosenTemplate, mode);
   const envFilePath = resolvePath(deps.cwd, envPath);
@@ -226,11 +227,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       apiName: api.apiName,
       scopes: api.scopes,
       connections: connectionNames,
-      roles: roles?.roles ?? [],
+      // One copy of the roles: the file roles sync edits, unless the quick role was not kept as one.
+      roles: !roles ? [] : roles.save === false ? roles.roles : roles.file,
       serverUrl: api.serverUrl,
       envPath,
       template: template.name,
       mode,
+      defaultAudience: policy,
     });
   } catch (error) {
     // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.

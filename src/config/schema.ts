@@ -32,7 +32,9 @@ export const configSchema = z
       .strict()
       .default({ defaultAudience: "auto", cimd: false }),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
-    roles: z.array(roleSchema).default([]),
+    roles: z
+      .union([z.array(roleSchema), z.string().min(1).describe("A roles file (YAML or JSON), relative to this file: what roles sync --file edits")])
+      .default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z
       .object({
@@ -44,7 +46,9 @@ export const configSchema = z
       .default({ template: "auth0", path: ".env" }),
   })
   .strict()
-  .superRefine((config, ctx) => uniqueRoleNames(config.roles, ctx, ["roles"]));
+  .superRefine((config, ctx) => {
+    if (Array.isArray(config.roles)) uniqueRoleNames(config.roles, ctx, ["roles"]);
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

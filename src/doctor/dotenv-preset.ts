@@ -7,6 +7,7 @@ export interface DotenvFacts {
   audience?: string;
   clientId?: string;
   baseUrl?: string;
+  serverUrl?: string;
 }
 
 /** `https://acme.us.auth0.com/…` or a bare `acme.us.auth0.com` → the host[:port]. */
@@ -44,5 +45,6 @@ export function recognisePreset(dotenv: Record<string, string>, templates: EnvTe
     audience: valueOf("audience"),
     clientId: valueOf("clientId"),
     baseUrl: valueOf("baseUrl"),
+    serverUrl: valueOf("serverUrl"),
   };
 }

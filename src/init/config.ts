@@ -1,7 +1,8 @@
 import type { Context } from "../session/context.js";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { loadRolesFile } from "../input/roles-file.js";
 import { findConfigFile, loadConfig } from "../config/load.js";
 import { CONFIG_FILES } from "../config/schema.js";
 import { desiredFromConfig } from "../config/desired.js";
@@ -31,7 +32,10 @@ export async function loadInitConfig(ctx: Context, explicit: string | undefined)
   // With --local the dev tenant is the target, whatever the file says.
   const domain = options.local ? undefined : domainFromConfig(file, config.domain, { flag: options.domain, env: deps.env.AUTH0_DOMAIN }, credentials);
   ctx.logger.info(`Using ${file}`);
-  return { file, config, desired: desiredFromConfig(config, file), domain };
+  // `roles: roles.yaml` keeps the roles in one file, the one roles sync edits, instead of a copy here.
+  const rolesFile = typeof config.roles === "string" ? resolve(dirname(file), config.roles) : undefined;
+  const roles = rolesFile ? { file: rolesFile, roles: await loadRolesFile(rolesFile) } : undefined;
+  return { file, config, desired: desiredFromConfig(config, file, roles), domain };
 }
 
 /** The config file of plan and teardown (flags override its domain), or an error naming where it looked. DCR mode only, for now. */
@@ -80,11 +84,14 @@ export interface WizardAnswers {
   apiName?: string;
   scopes: Array<{ value: string; description?: string }>;
   connections: string[];
-  roles: Array<{ name: string; description?: string; permissions: string[]; users: string[] }>;
+  /** The roles file the answers named or saved (the config then refers to it), or the roles themselves. */
+  roles: string | Array<{ name: string; description?: string; permissions: string[]; users: string[] }>;
   serverUrl?: string;
   envPath: string;
   template: string;
   mode: "dcr" | "proxy";
+  /** The answer to "replace the default audience?", or the flag: kept so that a re-run does the same. */
+  defaultAudience: "auto" | "replace" | "never";
 }
 
 /** The wizard's last question: keep these answers as mcp-auth0.config.yaml, for re-runs and CI. */
@@ -96,6 +103,7 @@ export async function offerToSaveConfig(ctx: Context, answers: WizardAnswers): P
     $schema: "./node_modules/mcp-auth0/schema/mcp-auth0.config.schema.json",
     domain: answers.domain,
     api: { identifier: answers.identifier, ...(answers.apiName ? { name: answers.apiName } : {}), scopes: answers.scopes.map((s) => (s.description ? s : { value: s.value })) },
+    ...(answers.defaultAudience !== "auto" ? { tenant: { defaultAudience: answers.defaultAudience } } : {}),
     connections: answers.connections,
     ...(answers.roles.length ? { roles: answers.roles } : {}),
     ...(answers.mode === "proxy" ? { mode: answers.mode } : {}),

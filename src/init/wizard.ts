@@ -13,6 +13,8 @@ import { listTemplates } from "../env/templates.js";
 import { resolvePath } from "../session/env-file.js";
 import { suggest } from "../session/suggest.js";
 import { staysDomainLevel, type Connection } from "../resources/connections.js";
+import { readDotenv } from "../session/api-identifier.js";
+import { recognisePreset } from "../doctor/dotenv-preset.js";
 
 /*
  * The questions of `init` in a terminal, in the order a person answers them: the tenant first
@@ -61,16 +63,32 @@ export interface ApiAnswers {
   scopes: ScopeInput[];
 }
 
+/** What an earlier run left in the MCP server's .env: a re-run offers it as the answers' defaults. */
+export interface EarlierAnswers {
+  serverUrl?: string;
+  identifier?: string;
+  template?: string;
+}
+
+export async function earlierAnswers(ctx: Context, envPath: string): Promise<EarlierAnswers> {
+  const facts = recognisePreset(await readDotenv(resolvePath(ctx.deps.cwd, envPath)), await listTemplates());
+  return { serverUrl: facts.serverUrl, identifier: facts.audience, template: facts.template?.name };
+}
+
 /** The MCP server's URL, the API identifier (its default), the API's name and its scopes. */
-export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Promise<ApiAnswers> {
+export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>, earlier: EarlierAnswers = {}): Promise<ApiAnswers> {
   const serverUrl =
     given.serverUrl ??
-    (await askParsed(prompter, { message: "Your MCP server's URL (e.g. https://mcp.example.com/mcp)", flag: "--server-url", default: given.identifier }, (v) =>
-      parseIdentifier(v, "The URL"),
+    (await askParsed(
+      prompter,
+      { message: "Your MCP server's URL (e.g. https://mcp.example.com/mcp)", flag: "--server-url", default: given.identifier ?? earlier.serverUrl ?? earlier.identifier },
+      (v) => parseIdentifier(v, "The URL"),
     ));
+  // The .env's audience, while the URL is the one it was written with; else the URL itself.
+  const identifierDefault = earlier.identifier && (!earlier.serverUrl || earlier.serverUrl === serverUrl) ? earlier.identifier : serverUrl;
   const identifier =
     given.identifier ??
-    (await askParsed(prompter, { message: "API identifier (the audience MCP clients ask tokens for)", flag: "--api-identifier", default: serverUrl }, (v) =>
+    (await askParsed(prompter, { message: "API identifier (the audience MCP clients ask tokens for)", flag: "--api-identifier", default: identifierDefault }, (v) =>
       parseIdentifier(v, "The identifier"),
     ));
   const apiName = given.apiName ?? (await askParsed(prompter, { message: "API name", flag: "--api-name", default: "MCP Server" }, parseApiName));
@@ -169,6 +187,7 @@ export async function askEnv(
   ctx: Context,
   mode: InitMode,
   given: { envPath?: string; template?: string; followSymlinks?: boolean },
+  earlier: EarlierAnswers = {},
 ): Promise<{ envPath: string; template?: string }> {
   const { prompter, deps } = ctx;
   const envPath =
@@ -184,7 +203,7 @@ export async function askEnv(
   const template = await prompter.select({
     message: ".env preset (the variable names your MCP server's framework reads)",
     flag: "--template",
-    default: mode === "dcr" ? "auth0" : presets[0]!.name,
+    default: presets.find((t) => t.name === earlier.template)?.name ?? (mode === "dcr" ? "auth0" : presets[0]!.name),
     choices: presets.map((t) => ({ name: `${t.name}${t.framework ? ` — ${t.framework}` : ""}`, value: t.name, description: Object.keys(t.variables).join(", ") })),
   });
   return { envPath, template };

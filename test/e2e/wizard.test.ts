@@ -96,6 +96,58 @@ describe("init, the wizard", () => {
     expect(second.stderr).toContain("To demote: mcp-auth0 promote-connection --demote google-oauth2");
   });
 
+  it("saves its answers once: the config refers to roles.yaml (so roles sync then plan --check agree) and keeps 'replace the default audience'; a re-run offers the .env's server URL", async () => {
+    fx = await freshFixture();
+    await rm(join(fx.dir, "roles.yaml"));
+    fx.tenant.store.settings.default_audience = "https://other.example.com/api";
+    const prompter = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, "Kept MCP"],
+      [/Scopes/, ""],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "quick"],
+      [/Emails/, "admin@example.com"],
+      [/Keep this role as roles\.yaml/, true],
+      [/Where to write/, ""],
+      [/\.env preset/, "auth0"],
+      [/default audience is https:\/\/other\.example\.com\/api/, true],
+      [/Apply these changes/, true],
+      [/Save these answers/, true],
+    ]);
+    expect((await wizard(prompter)).code).toBe(0);
+    const config = parse(await readFile(join(fx.dir, "mcp-auth0.config.yaml"), "utf8"));
+    expect(config.roles).toBe("roles.yaml");
+    expect(config.tenant).toEqual({ defaultAudience: "replace" });
+
+    // The printed advice: edit roles.yaml, then roles sync. The config reads the same file: no drift.
+    const rolesFile = join(fx.dir, "roles.yaml");
+    await writeFile(rolesFile, (await readFile(rolesFile, "utf8")).replace(/description: .*/, "description: Edited after the wizard"));
+    const run = (args: string[]) => cli(args, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
+    expect((await run(["roles", "sync", "--file", "roles.yaml", "--api-identifier", IDENTIFIER])).code).toBe(0);
+    const check = await run(["plan", "--check"]);
+    expect(check.stderr).not.toContain("Edited after the wizard");
+    expect(check.code).toBe(0);
+
+    // Without the config, a re-run offers the URL the .env holds: Enter keeps it.
+    await rm(join(fx.dir, "mcp-auth0.config.yaml"));
+    const again = scriptedPrompter([
+      [/MCP server's URL/, ""],
+      [/API identifier/, ""],
+      [/API name/, "Kept MCP"],
+      [/Scopes/, ""],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "none"],
+      [/Where to write/, ""],
+      [/\.env preset/, "auth0"],
+      // Nothing to apply: the same answers as before.
+      [/Save these answers/, false],
+    ]);
+    const rerun = await wizard(again);
+    expect(again.rejected).toEqual([]);
+    expect(rerun.code).toBe(0);
+  });
+
   it("the quick role: every scope for the emails given, kept as roles.yaml after apply", async () => {
     fx = await freshFixture();
     // No roles.yaml yet: the wizard offers to keep the quick role as one.

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
 import { ExitCode } from "../errors.js";
@@ -54,6 +54,7 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
     envPath: options.envPath === ".env" ? undefined : options.envPath,
     envDomain: preset.domain ?? bare(dotenv.AUTH0_DOMAIN ?? dotenv.MCP_USE_OAUTH_AUTH0_DOMAIN),
     envTemplate: preset.template?.name,
+    ...(preset.template ? { framework: { template: preset.template, dir: dirname(resolve(ctx.deps.cwd, options.envPath)) } } : {}),
     command: (words) => suggest(ctx, words),
     rolesFileExists: existsHere(ctx),
     ...(proxy

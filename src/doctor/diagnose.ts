@@ -6,7 +6,9 @@ import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
-import { fixes } from "./fixes.js";
+import { fixes, type FixTarget } from "./fixes.js";
+import { frameworkChecks } from "./framework-checks.js";
+import type { EnvTemplate } from "../env/templates.js";
 import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
@@ -25,6 +27,8 @@ export interface DiagnoseOptions {
   envDomain?: string;
   /** The preset that wrote the .env, for the `mcp-auth0 env` fix. */
   envTemplate?: string;
+  /** That preset, and the .env's directory: which framework version it serves (framework-checks.ts). */
+  framework?: { template: EnvTemplate; dir: string };
   /** `mcp-auth0 <words>` as the user runs it here (the flags that chose this tenant appended). */
   command?: (words: string[]) => string;
   /** For the `roles sync` fix: the roles file, and whether it exists (relative to where the user runs it). */
@@ -87,10 +91,18 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
           applications: state.applications,
         })),
         ...envChecks(options, issuer, fix),
+        ...(await presetChecks(options, fixTarget)),
         ...metadata.filter((c) => c.title !== "Registration endpoint"),
         ...server,
       ]
-    : [...tenantSide, ...(usage ? usageChecks(usage, state.settings, fix) : []), ...envChecks(options, issuer, fix), ...metadata, ...server];
+    : [
+        ...tenantSide,
+        ...(usage ? usageChecks(usage, state.settings, fix) : []),
+        ...envChecks(options, issuer, fix),
+        ...(await presetChecks(options, fixTarget)),
+        ...metadata,
+        ...server,
+      ];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
 }
@@ -109,6 +121,20 @@ function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typ
       fix: fix.env(options.envTemplate ?? "auth0"),
     },
   ];
+}
+
+/** The framework version the .env's preset serves, with fixes that keep this run's tenant flags. */
+function presetChecks(options: DiagnoseOptions, target: FixTarget): Promise<Check[]> {
+  if (!options.framework) return Promise.resolve([]);
+  return frameworkChecks({
+    ...options.framework,
+    audience: options.identifier,
+    group: `.env ${options.envPath ?? ".env"}`,
+    fix: {
+      env: (template) => fixes({ ...target, template }).env(template),
+      init: (template, identifier) => fixes({ ...target, identifier, template }).init(),
+    },
+  });
 }
 
 async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {

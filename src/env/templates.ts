@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InputError } from "../errors.js";
@@ -29,7 +29,7 @@ export interface EnvValues {
   /** The MCP server's public URL. */
   serverUrl?: string;
   /**
-   * The public origin of an OAuth-proxy MCP server (mcp-use `BASE_URL`, FastMCP `base_url`), under
+   * The public origin of an MCP server (mcp-use `MCP_URL`, FastMCP `base_url`), under
    * which it serves its own OAuth endpoints and callback. Default: the origin of `serverUrl`.
    */
   baseUrl?: string;
@@ -47,6 +47,7 @@ export interface EnvValues {
 
 const TEMPLATE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const VERSION = /^\d+\.\d+\.\d+$/;
 
 const envTemplateSchema = z.strictObject({
   name: z.string().regex(TEMPLATE_NAME),
@@ -55,6 +56,13 @@ const envTemplateSchema = z.strictObject({
   framework: z.string().min(1).optional(),
   /** `dcr`: MCP clients register themselves; `proxy`: the server logs in as a Regular Web Application. */
   mode: z.enum(["dcr", "proxy"]),
+  /**
+   * The versions of the framework's npm package that read these variables, checked against its
+   * source: `from` included, `below` excluded. A preset is for a version range, not for a name.
+   */
+  serves: z.strictObject({ package: z.string().min(1), from: z.string().regex(VERSION), below: z.string().regex(VERSION).optional() }).optional(),
+  /** `origin`: the framework advertises its bare origin as the resource, so the API identifier must be that origin. */
+  audience: z.enum(["origin"]).optional(),
   variables: z
     .record(z.string().regex(ENV_KEY, "must be an environment variable name"), z.enum(ENV_VALUE_NAMES))
     .refine((variables) => Object.keys(variables).length > 0, "must name at least one variable"),
@@ -100,7 +108,8 @@ export async function loadTemplate(name: string, dir: string = TEMPLATES_DIR): P
  * (for example no server URL was given) is left out rather than written empty.
  */
 export function envEntries(template: EnvTemplate, values: EnvValues): Array<[string, string]> {
-  const resolved = resolveValues(values);
+  // A server that advertises its bare origin as the resource has that origin, the API identifier, as its base URL.
+  const resolved = resolveValues(template.audience === "origin" ? { ...values, baseUrl: values.baseUrl ?? originOf(values.serverUrl) ?? values.audience } : values);
   const entries: Array<[string, string]> = [];
   for (const [key, valueName] of Object.entries(template.variables)) {
     const value = resolved[valueName];
@@ -164,4 +173,70 @@ async function templateNames(dir: string): Promise<string[]> {
     .map((file) => file.slice(0, -".json".length))
     .filter((name) => TEMPLATE_NAME.test(name))
     .sort();
+}
+
+/** `mcp-use >=2.2.0`, `mcp-use >=1.10.0 <2.0.0`: what `templates`, doctor and the plan say a preset serves. */
+export function servesText(template: EnvTemplate): string | undefined {
+  const serves = template.serves;
+  return serves && `${serves.package} >=${serves.from}${serves.below ? ` <${serves.below}` : ""}`;
+}
+
+const compareVersions = (a: string, b: string) => {
+  const [x, y] = [a, b].map((v) => v.split(/[.+-]/, 3).map(Number));
+  for (let i = 0; i < 3; i++) if (x![i] !== y![i]) return (x![i] ?? 0) - (y![i] ?? 0);
+  return 0;
+};
+
+/** Whether the preset serves this version of its framework (a prerelease counts as its release). */
+export function servesVersion(template: EnvTemplate, version: string): boolean {
+  const serves = template.serves;
+  return !!serves && compareVersions(version, serves.from) >= 0 && (!serves.below || compareVersions(version, serves.below) < 0);
+}
+
+/**
+ * The version of `pkg` a project in `dir` would load: the first node_modules/<pkg>/package.json
+ * from `dir` up, as Node resolves it. Undefined when not installed (or unreadable).
+ */
+export async function installedVersion(dir: string, pkg: string): Promise<string | undefined> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      const { version } = JSON.parse(await readFile(join(at, "node_modules", pkg, "package.json"), "utf8")) as { version?: unknown };
+      return typeof version === "string" ? version : undefined;
+    } catch {
+      if (dirname(at) === at) return undefined;
+    }
+  }
+}
+
+/**
+ * The framework version installed beside the .env against the versions the preset is for, and
+ * when it is not one of them, the preset that is (what the plan and doctor say). Undefined when
+ * the preset names no framework package, or the package is not installed there.
+ */
+export async function presetFit(template: EnvTemplate, dir: string): Promise<{ installed: string; served: boolean; fits?: EnvTemplate; message: string } | undefined> {
+  if (!template.serves) return undefined;
+  const installed = await installedVersion(dir, template.serves.package);
+  if (!installed) return undefined;
+  const what = `${template.serves.package} ${installed} is installed here`;
+  if (servesVersion(template, installed)) return { installed, served: true, message: `${what}; the ${template.name} preset is for ${servesText(template)}` };
+  const fits = (await listTemplates()).find((t) => t.mode === template.mode && t.serves?.package === template.serves!.package && servesVersion(t, installed));
+  return {
+    installed,
+    served: false,
+    fits,
+    message: fits
+      ? `${what}, but the ${template.name} preset is for ${servesText(template)}: that version reads what the ${fits.name} preset writes (--template ${fits.name})`
+      : `${what}, but the ${template.name} preset is for ${servesText(template)}, and no preset writes what ${installed} reads: pass the values to the framework in code`,
+  };
+}
+
+/** A preset whose framework advertises its bare origin as the resource (mcp-use 1.x) needs an API identifier that is that origin. */
+export function assertAudienceFits(template: EnvTemplate, audience: string): void {
+  if (template.audience !== "origin") return;
+  const origin = originOf(audience);
+  if (origin === audience) return;
+  throw new InputError(
+    `The ${template.name} preset is for a server that advertises its bare origin as the resource, but the API identifier is ${audience}: MCP clients would ask Auth0 for ${origin} and meet "Service not found".`,
+    `Use --api-identifier ${origin ?? "<the server's origin>"} (the API is matched by its identifier), or the preset of your framework's version (mcp-auth0 templates).`,
+  );
 }

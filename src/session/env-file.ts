@@ -1,9 +1,9 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Tenant } from "../tenant/connect.js";
 import type { EnvFileChange } from "../plan/plan.js";
 import { MissingScopesError } from "../errors.js";
 import { removeStaleTemporaries, writeEnvFile, type EnvWriteResult } from "../env/dotenv.js";
-import { envEntries, usesValue, type EnvTemplate, type EnvValueName, type EnvValues } from "../env/templates.js";
+import { assertAudienceFits, envEntries, presetFit, usesValue, type EnvTemplate, type EnvValueName, type EnvValues } from "../env/templates.js";
 import { readApplicationSecret } from "../resources/application.js";
 
 export function resolvePath(cwd: string, path: string): string {
@@ -54,6 +54,7 @@ export function applicationNeeds(template: EnvTemplate) {
  * the file: never into the plan, a log line or the --json document.
  */
 export async function planEnvFile(tenant: Tenant, template: EnvTemplate, values: EnvValues, target: EnvTarget, application?: { id?: string }): Promise<EnvFilePlan> {
+  if (values.audience) assertAudienceFits(template, values.audience);
   const { needsSecret, needsApplication } = applicationNeeds(template);
   const credentials = async (clientId: string | undefined): Promise<EnvValues> => {
     if (!needsApplication || !clientId) return {};
@@ -75,6 +76,9 @@ export async function planEnvFile(tenant: Tenant, template: EnvTemplate, values:
   const warnings = Object.entries(template.variables).flatMap(([key, value]) =>
     !written.has(key) && HOW_TO_GIVE[value] ? [`${key} is not written to ${target.path}: ${HOW_TO_GIVE[value]}.`] : [],
   );
+  // The framework installed beside the .env reads what its version reads: a preset for another version writes the wrong names.
+  const fit = await presetFit(template, dirname(target.file));
+  if (fit && !fit.served) warnings.push(`${fit.message}.`);
   if (result.symlinkTarget) warnings.push(`${target.path} is a symbolic link: its target ${result.symlinkTarget} is written (--follow-symlinks).`);
   if (result.tightenedFrom !== undefined) {
     warnings.push(`${target.path} is readable by others (mode 0${result.tightenedFrom.toString(8)}) and receives the client secret: it is made 0600.`);

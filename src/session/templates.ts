@@ -1,7 +1,8 @@
 import type { Context } from "./context.js";
 import { ExitCode } from "../errors.js";
 import { paint } from "../ui/logger.js";
-import { listTemplates, type EnvTemplate } from "../env/templates.js";
+import { wrapToWidth } from "../ui/wrap.js";
+import { listTemplates, servesText, type EnvTemplate } from "../env/templates.js";
 
 const MODE_TEXT = { dcr: "DCR: MCP clients register themselves", proxy: "proxy: init --mode proxy (a Regular Web Application)" } as const;
 
@@ -13,6 +14,7 @@ function renderTemplates(templates: EnvTemplate[], color: boolean): string {
     lines.push(
       "",
       `  ${p.bold(t.name)}${t.name === "auth0" ? " (default)" : ""} — ${t.framework ?? t.description}`,
+      ...(t.serves ? [`      for: ${servesText(t)}`] : []),
       `      mode: ${MODE_TEXT[t.mode]}`,
       `      writes: ${Object.keys(t.variables).join(", ")}`,
       `      ${p.dim(t.description)}`,
@@ -24,10 +26,17 @@ function renderTemplates(templates: EnvTemplate[], color: boolean): string {
 /** The presets, for `mcp-auth0 templates` and `init` / `env --template list`. */
 export async function showTemplates(ctx: Context): Promise<number> {
   const templates = await listTemplates();
-  ctx.logger.info(renderTemplates(templates, ctx.logger.color));
+  ctx.logger.info(wrapToWidth(renderTemplates(templates, ctx.logger.color), ctx.logger.width));
   if (ctx.options.json) {
     ctx.logger.json({
-      templates: templates.map((t) => ({ name: t.name, framework: t.framework ?? t.description, mode: t.mode, description: t.description, variables: Object.keys(t.variables) })),
+      templates: templates.map((t) => ({
+        name: t.name,
+        framework: t.framework ?? t.description,
+        ...(t.serves ? { serves: t.serves } : {}),
+        mode: t.mode,
+        description: t.description,
+        variables: Object.keys(t.variables),
+      })),
     });
   }
   return ExitCode.ok;

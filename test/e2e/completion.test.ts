@@ -54,7 +54,7 @@ describe("mcp-auth0 completion bash", () => {
   });
 
   it("completes preset names, modes and command lists from the package", async () => {
-    expect(await complete("mcp-auth0 init --template mcp")).toEqual(["mcp-use", "mcp-use-proxy"]);
+    expect(await complete("mcp-auth0 init --template mcp")).toEqual(["mcp-use", "mcp-use-1", "mcp-use-proxy"]);
     expect(await complete("mcp-auth0 init --mode p")).toEqual(["proxy"]);
     expect(await complete("mcp-auth0 credentials create --scopes-for te")).toEqual(["teardown"]);
   });

@@ -53,7 +53,7 @@ describe("init --mode proxy against a fresh tenant", () => {
         `AUTH0_CLIENT_ID=${app.client_id}`,
         `AUTH0_CLIENT_SECRET=${app.client_secret}`,
         `AUTH0_AUDIENCE=${IDENTIFIER}`,
-        "BASE_URL=http://localhost:3000",
+        "MCP_URL=http://localhost:3000",
         "",
       ].join("\n"),
     );
@@ -92,7 +92,7 @@ describe("init --mode proxy against a fresh tenant", () => {
       name: PROXY_APP_NAME,
       scopes: ["create:clients", "update:connections"],
     });
-    expect(doc.plan.env.set).toEqual(["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"]);
+    expect(doc.plan.env.set).toEqual(["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "MCP_URL"]);
 
     await writeFile(join(fx.dir, ".env"), "PORT=3000\n");
     const rerun = await run(proxyArgs(fx.dir, "--verbose", "--json", "--dry-run"));
@@ -102,7 +102,7 @@ describe("init --mode proxy against a fresh tenant", () => {
       expect(r.code).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(secret);
     }
-    expect(JSON.parse(rerun.stdout).plan.env).toMatchObject({ action: "update", set: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"] });
+    expect(JSON.parse(rerun.stdout).plan.env).toMatchObject({ action: "update", set: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "MCP_URL"] });
     expect(await readEnv()).toContain(`AUTH0_CLIENT_SECRET=${secret}`);
   });
 

@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cli } from "../support/cli.js";
+import { shellWords } from "../support/shell.js";
 import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
 import { listTemplates } from "../../src/env/templates.js";
 
 let fx: Fixture;
-afterEach(async () => fx?.tenant.close());
+afterEach(async () => {
+  await fx?.tenant.close();
+  fx = undefined!;
+});
 
 const run = (args: string[]) => cli(args, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
 
@@ -31,6 +35,8 @@ function parseEnv(text: string): Record<string, string> {
 interface Row {
   template: string;
   mode: "dcr" | "proxy";
+  /** The API identifier, when the framework needs another than the example's (mcp-use 1.x: the origin). */
+  identifier?: string;
   /** AUTH0-FACTS, "What MCP servers read from .env", in the framework's own order. */
   variables: string[];
   extra?: string[];
@@ -53,15 +59,24 @@ const TABLE: Row[] = [
     expected: (domain) => ({ MCP_USE_OAUTH_AUTH0_DOMAIN: domain, MCP_USE_OAUTH_AUTH0_AUDIENCE: IDENTIFIER }),
   },
   {
+    // mcp-use 1.x advertises its bare origin as the resource, and reads its base URL from MCP_URL.
+    template: "mcp-use-1",
+    mode: "dcr",
+    identifier: "http://localhost:3000",
+    variables: ["MCP_USE_OAUTH_AUTH0_DOMAIN", "MCP_USE_OAUTH_AUTH0_AUDIENCE", "MCP_URL"],
+    expected: (domain) => ({ MCP_USE_OAUTH_AUTH0_DOMAIN: domain, MCP_USE_OAUTH_AUTH0_AUDIENCE: "http://localhost:3000", MCP_URL: "http://localhost:3000" }),
+  },
+  {
+    // mcp-use 1.30–1.34 (2.x has no oauthProxy): the library reads MCP_URL, never BASE_URL; the rest is what its example passes in.
     template: "mcp-use-proxy",
     mode: "proxy",
-    variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"],
+    variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "MCP_URL"],
     expected: (domain, app) => ({
       AUTH0_DOMAIN: domain,
       AUTH0_CLIENT_ID: app!.id,
       AUTH0_CLIENT_SECRET: app!.secret,
       AUTH0_AUDIENCE: IDENTIFIER,
-      BASE_URL: "http://localhost:3000",
+      MCP_URL: "http://localhost:3000",
     }),
   },
   {
@@ -114,7 +129,7 @@ describe.each(TABLE)("preset $template ($mode)", (row) => {
       "--template",
       row.template,
       "--api-identifier",
-      IDENTIFIER,
+      row.identifier ?? IDENTIFIER,
       "--server-url",
       SERVER_URL,
       "--scopes",
@@ -142,11 +157,75 @@ describe.each(TABLE)("preset $template ($mode)", (row) => {
 
     fx.tenant.resetCalls();
     const envOnly = join(fx.dir, "from-env-command.env");
-    const env = await run(["env", "--template", row.template, "--api-identifier", IDENTIFIER, "--server-url", SERVER_URL, "--env-path", envOnly, ...(row.extra ?? [])]);
+    const env = await run([
+      "env",
+      "--template",
+      row.template,
+      "--api-identifier",
+      row.identifier ?? IDENTIFIER,
+      "--server-url",
+      SERVER_URL,
+      "--env-path",
+      envOnly,
+      ...(row.extra ?? []),
+    ]);
     expect(env.stderr).not.toContain("✖");
     expect(env.code).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);
     expect(await readFile(envOnly, "utf8")).toBe(text);
     if (app) expect(env.stdout + env.stderr).not.toContain(app.secret);
+  });
+});
+
+describe("presets say which framework versions they serve (checked against mcp-use's source)", () => {
+  /** A project with mcp-use at `version` installed, as npm leaves it. */
+  async function withMcpUse(version: string) {
+    const dir = join(fx.dir, "node_modules", "mcp-use");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "mcp-use", version }));
+  }
+  const doctorChecks = async () =>
+    (JSON.parse((await run(["doctor", "--json"])).stdout) as { checks: Array<{ group: string; title: string; status: string; detail: string; fix?: string }> }).checks;
+
+  it("templates lists each mcp-use preset with its versions", async () => {
+    const { stdout } = await cli(["templates", "--json"]);
+    const serves = Object.fromEntries((JSON.parse(stdout).templates as Array<{ name: string; serves?: unknown }>).map((t) => [t.name, t.serves]));
+    expect(serves).toMatchObject({
+      "mcp-use": { package: "mcp-use", from: "2.2.0" },
+      "mcp-use-1": { package: "mcp-use", from: "1.10.0", below: "2.0.0" },
+      "mcp-use-proxy": { package: "mcp-use", from: "1.30.0", below: "2.0.0" },
+    });
+  });
+
+  it("init with mcp-use 1.x installed and the 2.x preset says which preset fits; doctor fails it, and its fix (another API: 1.x advertises its origin) passes", async () => {
+    fx = await freshFixture();
+    await withMcpUse("1.34.6");
+    const init = await run(["init", "--yes", "--template", "mcp-use", "--api-identifier", IDENTIFIER, "--scopes", SCOPES, "--connections", "Username-Password-Authentication"]);
+    expect(init.code).toBe(0);
+    expect(init.stderr).toContain("mcp-use 1.34.6 is installed here, but the mcp-use preset is for mcp-use >=2.2.0: that version reads what the mcp-use-1 preset writes");
+
+    const framework = (await doctorChecks()).find((c) => c.title === "Framework")!;
+    expect(framework).toMatchObject({ status: "fail" });
+    expect(framework.fix).toContain("init --api-identifier https://mcp.example.com --scopes");
+    expect(framework.fix).toContain("--template mcp-use-1");
+    const fixed = await run(shellWords(framework.fix!).slice(1));
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(parseEnv(await readFile(join(fx.dir, ".env"), "utf8"))).toMatchObject({ MCP_USE_OAUTH_AUTH0_AUDIENCE: "https://mcp.example.com", MCP_URL: "https://mcp.example.com" });
+    const after = await doctorChecks();
+    expect(after.find((c) => c.title === "Framework")).toMatchObject({
+      status: "pass",
+      detail: "mcp-use 1.34.6 is installed here; the mcp-use-1 preset is for mcp-use >=1.10.0 <2.0.0",
+    });
+    expect(after.some((c) => c.title === "Resource")).toBe(false);
+  });
+
+  it("the mcp-use 1.x preset refuses an API identifier that is not the server's origin, before any write", async () => {
+    fx = await freshFixture();
+    fx.tenant.resetCalls();
+    const result = await run(["init", "--yes", "--template", "mcp-use-1", "--api-identifier", IDENTIFIER, "--scopes", SCOPES]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MCP clients would ask Auth0 for https://mcp.example.com and meet "Service not found"');
+    expect(result.stderr).toContain("--api-identifier https://mcp.example.com");
+    expect(fx.tenant.writes()).toEqual([]);
   });
 });

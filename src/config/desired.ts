@@ -15,7 +15,12 @@ export function desiredFromConfig(config: Config, file: string, rolesFile?: { fi
     connections: config.connections,
     roles: rolesFile
       ? rolesFile.roles
-      : (config.roles as Exclude<Config["roles"], string>).map((r) => ({ name: r.name, description: r.description, permissions: [...new Set(r.permissions)], users: [...new Set(r.users)] })),
+      : (config.roles as Exclude<Config["roles"], string>).map((r) => ({
+          name: r.name,
+          description: r.description,
+          permissions: [...new Set(r.permissions)],
+          users: [...new Set(r.users)],
+        })),
     rolesFile: rolesFile?.file ?? file,
     defaultAudience: config.tenant.defaultAudience,
     cimd: config.tenant.cimd,

@@ -32,9 +32,7 @@ export const configSchema = z
       .strict()
       .default({ defaultAudience: "auto", cimd: false }),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
-    roles: z
-      .union([z.array(roleSchema), z.string().min(1).describe("A roles file (YAML or JSON), relative to this file: what roles sync --file edits")])
-      .default([]),
+    roles: z.union([z.array(roleSchema), z.string().min(1).describe("A roles file (YAML or JSON), relative to this file: what roles sync --file edits")]).default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z
       .object({

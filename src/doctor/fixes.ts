@@ -49,7 +49,8 @@ export function fixes(t: FixTarget) {
   return {
     command,
     /** init converges every setting, the API, the grant and the .env; its scopes are kept as they are. */
-    init: (...extra: string[]) => command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...template, ...envPath]),
+    init: (...extra: string[]) =>
+      command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...template, ...envPath]),
     promote: (connection: string) => command(["promote-connection", connection]),
     env: (template: string, ...extra: string[]) => command(["env", "--template", template, "--api-identifier", t.identifier, ...extra, ...envPath]),
     /** roles sync of the roles file; a file not written yet is said, with where its format is shown. */

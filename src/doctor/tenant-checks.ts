@@ -118,13 +118,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
       api.signing_alg === "RS256" ? "RS256: verifiable with the tenant's JWKS" : `${api.signing_alg}: MCP servers verify tokens with the JWKS and need RS256`,
       INIT,
     );
-    add(
-      A,
-      "Scopes",
-      scopes.length ? "pass" : "warn",
-      scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission",
-      f.fix.init(),
-    );
+    add(A, "Scopes", scopes.length ? "pass" : "warn", scopes.length ? scopes.join(", ") : "none: clients cannot ask for any tool permission", f.fix.init());
   }
 
   // Checked with or without the API: on a fresh tenant both are missing, and a user who creates

@@ -7,7 +7,12 @@ export function declareEnv(program: Program) {
     .command("env")
     .description("write the .env of a preset from the tenant's current state; changes nothing in the tenant")
     .requiredOption("--template <name>", ".env preset (list: show them)")
-    .addOption(described(new Option("--api-identifier <url>", "the API whose audience the .env names"), "--server-url, else AUTH0_AUDIENCE of the environment or the .env, else the config file's API"))
+    .addOption(
+      described(
+        new Option("--api-identifier <url>", "the API whose audience the .env names"),
+        "--server-url, else AUTH0_AUDIENCE of the environment or the .env, else the config file's API",
+      ),
+    )
     .option("--server-url <url>", "the MCP server's public URL")
     .option("--env-path <path>", "where to write the .env", ".env")
     .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")

@@ -9,7 +9,10 @@ export function declareTeardown(program: Program) {
       "remove what the config file declares: the API and its default grant, the roles it lists, domain-level promotion of its connections (kept while another API's third-party clients need them); never a third-party client (tpc_ or is_first_party false), never anything it does not name. Without a terminal (CI, a pipe) it needs an explicit --yes",
     )
     .addOption(described(new Option("--config <file>", "config file"), "mcp-auth0.config.yaml in this directory"))
-    .option("--reset-tenant-settings", "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD), unless another API's third-party clients need them");
+    .option(
+      "--reset-tenant-settings",
+      "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD), unless another API's third-party clients need them",
+    );
 }
 
 export type TeardownFlags = FlagsOf<typeof declareTeardown>;

@@ -115,9 +115,15 @@ export async function askConnections(ctx: Context, connections: Connection[], pr
   const chosen = await ctx.prompter.checkbox({
     message: "Connections MCP clients may log users in with (promoted to domain level)",
     flag: "--connections",
-    choices: connections.map((c) => ({ name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`, value: c.name, checked: c.is_domain_connection })),
+    choices: connections.map((c) => ({
+      name: `${c.name} (${c.strategy})${c.is_domain_connection ? " — already domain level" : ""}`,
+      value: c.name,
+      checked: c.is_domain_connection,
+    })),
     validate: (ticked) =>
-      ticked.length || domainLevel.length ? true : 'Tick at least one (space): MCP clients can log users in only through domain-level connections ("no connections enabled for the client").',
+      ticked.length || domainLevel.length
+        ? true
+        : 'Tick at least one (space): MCP clients can log users in only through domain-level connections ("no connections enabled for the client").',
   });
   const unticked = domainLevel.filter((name) => !chosen.includes(name));
   if (unticked.length) ctx.logger.warn(staysDomainLevel(unticked, suggest(ctx, ["promote-connection", "--demote", ...unticked])));

@@ -186,7 +186,13 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
     ];
     await Promise.all(sends);
     for (const task of live) {
-      if (!task.failed && handlerOf(task.change).writes(task.change).some((w) => w.wave === wave)) task.wavesDone.add(wave);
+      if (
+        !task.failed &&
+        handlerOf(task.change)
+          .writes(task.change)
+          .some((w) => w.wave === wave)
+      )
+        task.wavesDone.add(wave);
       if (task.failed) task.finish(task.failed);
       else if (lastWave(task) <= wave) {
         task.applied = true;

@@ -208,7 +208,11 @@ function roleWrites(change: RoleChange): Write[] {
       },
     });
   } else if (change.fields.some((f) => f.field === "description")) {
-    writes.push({ wave: 1, what: "update the description", send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }) });
+    writes.push({
+      wave: 1,
+      what: "update the description",
+      send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }),
+    });
   }
   const { addPermissions, removePermissions } = change;
   if (addPermissions.length) {

@@ -37,7 +37,10 @@ export async function readThirdPartyUse(tenant: Tenant, identifier: string): Pro
   const use: ThirdPartyUse = { apis: [...apis].sort(), clients: known };
   if (!unknown.length) return use;
   if (tenant.scopes && !tenant.scopes.includes("read:clients")) {
-    return { ...use, unchecked: `${unknown.length} application${unknown.length === 1 ? "" : "s"} with a user grant to another API may be third-party (the token has no read:clients to tell)` };
+    return {
+      ...use,
+      unchecked: `${unknown.length} application${unknown.length === 1 ? "" : "s"} with a user grant to another API may be third-party (the token has no read:clients to tell)`,
+    };
   }
   const thirdParty = new Set<string>();
   for await (const c of await tenant.client.clients.list({ is_first_party: false, fields: "client_id", include_fields: true, per_page: 100 })) {
@@ -51,7 +54,9 @@ export function thirdPartyReason(use: ThirdPartyUse): string | undefined {
   const reasons = [
     ...(use.apis.length ? [`${use.apis.join(", ")} ${use.apis.length === 1 ? "gives" : "give"} third-party (DCR, CIMD) clients a default grant`] : []),
     ...(use.clients.length
-      ? [`third-party client${use.clients.length === 1 ? "" : "s"} ${[...new Set(use.clients.map((c) => c.clientId))].join(", ")} hold${use.clients.length === 1 ? "s" : ""} a grant to ${[...new Set(use.clients.map((c) => c.audience))].join(", ")}`]
+      ? [
+          `third-party client${use.clients.length === 1 ? "" : "s"} ${[...new Set(use.clients.map((c) => c.clientId))].join(", ")} hold${use.clients.length === 1 ? "s" : ""} a grant to ${[...new Set(use.clients.map((c) => c.audience))].join(", ")}`,
+        ]
       : []),
     ...(use.unchecked ? [use.unchecked] : []),
   ];

@@ -121,7 +121,10 @@ export function terminalPrompter(output: NodeJS.WritableStream = process.stderr,
       const { checkbox } = await load();
       const validate = prompt.validate;
       return ask((context) =>
-        checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15, ...(validate ? { validate: (ticked) => validate(ticked.map((c) => c.value)) } : {}) }, context),
+        checkbox<T>(
+          { message: prompt.message, choices: prompt.choices, pageSize: 15, ...(validate ? { validate: (ticked) => validate(ticked.map((c) => c.value)) } : {}) },
+          context,
+        ),
       );
     },
     async select<T>(prompt: SelectPrompt<T>) {

@@ -511,10 +511,14 @@ describe("teardown: who else needs domain-level connections", () => {
     const use = await readThirdPartyUse(tenant, API);
     scope.done();
     // The API's own default grant is not a reason: it goes with the API.
-    expect(use).toEqual({ apis: [], clients: [{ clientId: "tpc_claude", audience: OTHER }, { clientId: "plain_id", audience: OTHER }] });
-    expect(thirdPartyReason(use)).toBe(
-      `third-party clients tpc_claude, plain_id hold a grant to ${OTHER}: third-party clients log users in only through domain-level connections`,
-    );
+    expect(use).toEqual({
+      apis: [],
+      clients: [
+        { clientId: "tpc_claude", audience: OTHER },
+        { clientId: "plain_id", audience: OTHER },
+      ],
+    });
+    expect(thirdPartyReason(use)).toBe(`third-party clients tpc_claude, plain_id hold a grant to ${OTHER}: third-party clients log users in only through domain-level connections`);
   });
 
   it("without read:clients, an application it cannot tell apart keeps the connections, and the reason says why", async () => {
@@ -527,7 +531,10 @@ describe("teardown: who else needs domain-level connections", () => {
 
   it("with nothing else on the tenant there is no reason to keep anything", async () => {
     const tenant = await testTenant();
-    const scope = nock(TENANT_URL).get("/api/v2/client-grants").query(true).reply(200, { client_grants: [grants.client_grants[0]] });
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/client-grants")
+      .query(true)
+      .reply(200, { client_grants: [grants.client_grants[0]] });
     expect(thirdPartyReason(await readThirdPartyUse(tenant, API))).toBeUndefined();
     scope.done();
   });

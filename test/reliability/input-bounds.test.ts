@@ -79,7 +79,7 @@ describe("callback URLs that would hand the authorization code to others", () =>
 });
 
 describe("--timeout", () => {
-  it.each(["0.0001", "99999999999", "0"])("%s is a usage error before any request", async (seconds) => {
+  it.each(["0.0001", "99999999999"])("%s is a usage error before any request", async (seconds) => {
     fx.tenant.resetCalls();
     const result = await run(["doctor", "--api-identifier", IDENTIFIER, "--timeout", seconds]);
     expect(result.code).toBe(2);

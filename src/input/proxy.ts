@@ -31,7 +31,10 @@ function parseCallbackUrl(raw: string): string {
   const example = "http://localhost:3000/oauth/callback";
   const url = parseStrictUrl(raw, "--callback-url", example, true).raw;
   if (url.includes("*")) {
-    throw new InputError(`--callback-url "${url}" contains "*", which Auth0 treats as a wildcard: any matching address could receive the authorization code.`, `List each callback URL in full, e.g. ${example}.`);
+    throw new InputError(
+      `--callback-url "${url}" contains "*", which Auth0 treats as a wildcard: any matching address could receive the authorization code.`,
+      `List each callback URL in full, e.g. ${example}.`,
+    );
   }
   return url;
 }

@@ -2,7 +2,7 @@ import { CommanderError, type Command, type OptionValues } from "@commander-js/e
 import { readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { CancelledError, CliError, ExitCode, exitCodeName } from "./errors.js";
-import { jsonText, visible } from "./ui/visible.js";
+import { jsonText, visible } from "./untrusted.js";
 import type { Context, Deps, RunControl } from "./session/context.js";
 import { declareProgram, type Program } from "./flags/program.js";
 import { declareInit } from "./flags/init.js";

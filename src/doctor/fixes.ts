@@ -1,5 +1,5 @@
 import { tenantUrls } from "../tenant/urls.js";
-import { shellAnsiC, UNSAFE_CHARACTER } from "../ui/visible.js";
+import { shellAnsiC, UNSAFE_CHARACTER } from "../untrusted.js";
 /**
  * The fix of a failed check is a command the user can paste as it is: the values doctor already
  * knows (the API identifier, its scopes, a connection of the tenant, the flags that chose the

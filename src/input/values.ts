@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import { codePointName, UNSAFE_CHARACTER } from "../ui/visible.js";
+import { codePointName, UNSAFE_CHARACTER } from "../untrusted.js";
 
 export interface ScopeInput {
   value: string;

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { Chalk } from "chalk";
-import { jsonText, visible } from "./visible.js";
+import { jsonText, visible } from "../untrusted.js";
 
 /** The program's own styles: the logger applies them, after escaping the text they style. */
 export type Style = "green" | "yellow" | "red" | "dim" | "bold" | "cyan";

@@ -1,6 +1,6 @@
 import { emitKeypressEvents } from "node:readline";
 import { CancelledError, InputError } from "../errors.js";
-import { visible } from "./visible.js";
+import { visible } from "../untrusted.js";
 
 export interface Choice<T> {
   name: string;

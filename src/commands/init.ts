@@ -22,6 +22,17 @@ import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, ty
 import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
+import {
+  apiPermissionsAfter,
+  assertNotTheMcpApi,
+  assertTemplateFits,
+  clientFromReport,
+  envClient,
+  exchangeValues,
+  expectedDownstream,
+  gatherDownstreamApis,
+  OBO_TEMPLATE,
+} from "../init/downstream.js";
 import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
 
@@ -56,9 +67,12 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const { prompter, deps } = ctx;
   // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
   const config = await loadInitConfig(ctx, flags.config);
-  const options = config ? withConfig(flags, config) : flags;
-  const mode = options.mode ?? "dcr";
-  assertProxyOnlyFlags(options, mode);
+  const merged = config ? withConfig(flags, config) : flags;
+  const mode = merged.mode ?? "dcr";
+  const downstreamApis = gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
+  // Auth0's On-Behalf-Of sample is the preset that reads the exchange's client and downstream API.
+  const options = downstreamApis.length ? { ...merged, template: merged.template ?? OBO_TEMPLATE } : merged;
+  assertProxyOnlyFlags(options, mode, downstreamApis.length > 0);
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
@@ -73,7 +87,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
   // Without a terminal the preset is known now: a wrong one fails before any request.
-  if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
+  if (!wizard || options.template !== undefined) assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
   const target = await resolveTarget(ctx, { domain: config?.domain });
   const given = await valuesFromFlags(options, ctx, config, wizard);
   if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
@@ -96,13 +110,19 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
+  assertNotTheMcpApi(downstreamApis, api.identifier);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
-  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
+  const scopeOptions = {
+    mode,
+    clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"),
+    cimdClients: cimdClients.length > 0,
+    obo: downstreamApis.length > 0,
+  };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
@@ -114,6 +134,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     issuerDomain: true,
     settings,
     cimdClients: cimdClients.length > 0,
+    // The secret is asked for with the client: Auth0 leaves it out without read:client_keys.
+    downstream: { identifiers: downstreamApis.map((d) => d.identifier), secret: true },
   });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
@@ -170,6 +192,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     cimd,
     cimdClients,
     mode,
+    downstreamApis,
     ...(proxy
       ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }
       : {}),
@@ -185,19 +208,23 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
     apiBaseUrl,
     scope: proxyScope(apiScopes),
+    ...exchangeValues(tenantPlan),
   };
   const envFile = await planEnvFile(
     tenant,
     template,
     values,
     { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
-    application,
+    application ?? envClient(tenantPlan, state),
   );
   const plan = makePlan({ ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] });
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {
-    writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),
+    writeEnv: (report) => {
+      const client = application ? { id: idOf(report, application) } : clientFromReport(report, plan);
+      return envFile.write(client.id, client.secret);
+    },
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
     nextSteps: proxy
@@ -217,9 +244,16 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? undefined
       : async (report) => {
           const after = report.applied.some((a) => a.written.readBack)
-            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
+            ? await readTenantState(tenant, {
+                identifier: api.identifier,
+                roles: wantsRoles,
+                mode,
+                downstream: { identifiers: downstreamApis.map((d) => d.identifier), secret: false },
+              })
             : settledState(state, report);
-          const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
+          const rolePermissions = plan.changes.flatMap((c) =>
+            c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter, apiPermissions: apiPermissionsAfter(c) }] : [],
+          );
           return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
@@ -228,6 +262,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),
+            downstream: expectedDownstream(plan),
           });
         },
   });
@@ -245,6 +280,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       envPath,
       template: template.name,
       mode,
+      downstreamApis,
     });
   } catch (error) {
     // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.

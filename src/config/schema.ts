@@ -48,12 +48,13 @@ export const configSchema = z
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z
       .object({
-        template: z.string().default("auth0"),
+        // Not defaulted here: init's default depends on the file (auth0, or auth0-obo with downstreamApis).
+        template: z.string().optional().describe("The .env preset; default auth0, or auth0-obo (Auth0's On-Behalf-Of sample) with downstreamApis"),
         path: z.string().default(".env"),
         serverUrl: z.string().optional().describe("The MCP server's public URL, written to the .env"),
       })
       .strict()
-      .default({ template: "auth0", path: ".env" }),
+      .default({ path: ".env" }),
   })
   .strict()
   .superRefine((config, ctx) => uniqueRoleNames(config.roles, ctx, ["roles"]));

@@ -21,7 +21,14 @@ import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } 
 /** A downstream API init creates (the sample's port), and one the user already has. */
 const CALENDAR = "http://localhost:8787/";
 const BILLING = "https://billing.example.com/api";
-const DOWNSTREAM_ARGS = ["--downstream-api", `${CALENDAR}=read:private=Read private data`, "--downstream-api", `${BILLING}=read:invoices`, "--api-base-url", "http://localhost:8787"];
+const DOWNSTREAM_ARGS = [
+  "--downstream-api",
+  `${CALENDAR}=read:private=Read private data`,
+  "--downstream-api",
+  `${BILLING}=read:invoices`,
+  "--api-base-url",
+  "http://localhost:8787",
+];
 const ROLES_YAML = `roles:
   - name: Tool Administrator
     description: Can use every tool
@@ -34,7 +41,16 @@ const ROLES_YAML = `roles:
     permissions: [tool:whoami]
 `;
 /** What Auth0's OBO sample reads (auth0-ai-samples fastmcp-mcp-on-behalf-of-tokenexchange-js, src/auth0.ts and src/tools.ts; PORT has a default). */
-const SAMPLE_READS = ["AUTH0_DOMAIN", "AUTH0_AUDIENCE", "MCP_SERVER_URL", "MCP_AUTH0_CLIENT_ID", "MCP_AUTH0_CLIENT_SECRET", "MCP_AUTH0_EXCHANGE_SCOPE", "API_AUTH0_AUDIENCE", "API_BASE_URL"];
+const SAMPLE_READS = [
+  "AUTH0_DOMAIN",
+  "AUTH0_AUDIENCE",
+  "MCP_SERVER_URL",
+  "MCP_AUTH0_CLIENT_ID",
+  "MCP_AUTH0_CLIENT_SECRET",
+  "MCP_AUTH0_EXCHANGE_SCOPE",
+  "API_AUTH0_AUDIENCE",
+  "API_BASE_URL",
+];
 
 interface Check {
   group: string;
@@ -65,7 +81,17 @@ beforeAll(async () => {
   const app = fx.tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles", "obo"], mode: "dcr" }));
   exact = { ...fx.env, AUTH0_CLIENT_ID: app.clientId, AUTH0_CLIENT_SECRET: app.clientSecret };
   // The user's own API, as they made it: init may add the scope asked for and skip-consent, nothing else.
-  fx.tenant.store.addResourceServer({ identifier: BILLING, name: "Billing", signing_alg: "HS256", token_dialect: "access_token", enforce_policies: false, scopes: [{ value: "read:invoices", description: "Read invoices" }, { value: "pay:invoices", description: "Pay" }] });
+  fx.tenant.store.addResourceServer({
+    identifier: BILLING,
+    name: "Billing",
+    signing_alg: "HS256",
+    token_dialect: "access_token",
+    enforce_policies: false,
+    scopes: [
+      { value: "read:invoices", description: "Read invoices" },
+      { value: "pay:invoices", description: "Pay" },
+    ],
+  });
 });
 afterAll(async () => fx?.tenant.close());
 

@@ -106,7 +106,16 @@ const TABLE: Row[] = [
     mode: "dcr",
     app: "resource_server",
     // auth0-ai-samples auth-for-mcp/fastmcp-mcp-on-behalf-of-tokenexchange-js, src/auth0.ts and src/tools.ts (PORT has a default).
-    variables: ["AUTH0_DOMAIN", "AUTH0_AUDIENCE", "MCP_SERVER_URL", "MCP_AUTH0_CLIENT_ID", "MCP_AUTH0_CLIENT_SECRET", "MCP_AUTH0_EXCHANGE_SCOPE", "API_AUTH0_AUDIENCE", "API_BASE_URL"],
+    variables: [
+      "AUTH0_DOMAIN",
+      "AUTH0_AUDIENCE",
+      "MCP_SERVER_URL",
+      "MCP_AUTH0_CLIENT_ID",
+      "MCP_AUTH0_CLIENT_SECRET",
+      "MCP_AUTH0_EXCHANGE_SCOPE",
+      "API_AUTH0_AUDIENCE",
+      "API_BASE_URL",
+    ],
     extra: ["--downstream-api", "http://localhost:8787/=read:private=Read private data,read:calendar", "--api-base-url", API_BASE_URL],
     expected: (domain, app) => ({
       AUTH0_DOMAIN: domain,

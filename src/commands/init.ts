@@ -12,27 +12,17 @@ import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
 import type { ApplicationChange } from "../resources/application.js";
-import { idOf, settledState } from "../plan/apply.js";
+import { settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
-import { planEnvFile, resolvePath } from "../session/env-file.js";
+import { envCredentials, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
-import {
-  apiPermissionsAfter,
-  assertNotTheMcpApi,
-  assertTemplateFits,
-  clientFromReport,
-  envClient,
-  exchangeValues,
-  expectedDownstream,
-  gatherDownstreamApis,
-  OBO_TEMPLATE,
-} from "../init/downstream.js";
+import * as obo from "../init/downstream.js";
 import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
 
@@ -69,9 +59,9 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const config = await loadInitConfig(ctx, flags.config);
   const merged = config ? withConfig(flags, config) : flags;
   const mode = merged.mode ?? "dcr";
-  const downstreamApis = gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
+  const downstreamApis = obo.gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
   // Auth0's On-Behalf-Of sample is the preset that reads the exchange's client and downstream API.
-  const options = downstreamApis.length ? { ...merged, template: merged.template ?? OBO_TEMPLATE } : merged;
+  const options = downstreamApis.length ? { ...merged, template: merged.template ?? obo.OBO_TEMPLATE } : merged;
   assertProxyOnlyFlags(options, mode, downstreamApis.length > 0);
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
@@ -87,7 +77,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
   // Without a terminal the preset is known now: a wrong one fails before any request.
-  if (!wizard || options.template !== undefined) assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
+  if (!wizard || options.template !== undefined) obo.assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
   const target = await resolveTarget(ctx, { domain: config?.domain });
   const given = await valuesFromFlags(options, ctx, config, wizard);
   if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
@@ -110,19 +100,15 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
-  assertNotTheMcpApi(downstreamApis, api.identifier);
+  obo.assertNotTheMcpApi(downstreamApis, api.identifier);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
-  const scopeOptions = {
-    mode,
-    clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"),
-    cimdClients: cimdClients.length > 0,
-    obo: downstreamApis.length > 0,
-  };
+  const clientSecret = preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret");
+  const scopeOptions = { mode, clientSecret, cimdClients: cimdClients.length > 0, obo: downstreamApis.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
@@ -134,8 +120,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     issuerDomain: true,
     settings,
     cimdClients: cimdClients.length > 0,
-    // The secret is asked for with the client: Auth0 leaves it out without read:client_keys.
-    downstream: { identifiers: downstreamApis.map((d) => d.identifier), secret: true },
+    downstream: obo.downstreamReads(downstreamApis),
   });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
@@ -208,23 +193,20 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
     apiBaseUrl,
     scope: proxyScope(apiScopes),
-    ...exchangeValues(tenantPlan),
+    ...obo.exchangeValues(tenantPlan),
   };
   const envFile = await planEnvFile(
     tenant,
     template,
     values,
     { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
-    application ?? envClient(tenantPlan, state),
+    application ?? obo.envClient(tenantPlan, state),
   );
   const plan = makePlan({ ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] });
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {
-    writeEnv: (report) => {
-      const client = application ? { id: idOf(report, application) } : clientFromReport(report, plan);
-      return envFile.write(client.id, client.secret);
-    },
+    writeEnv: (report) => envFile.write(...envCredentials(report, plan)),
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
     nextSteps: proxy
@@ -244,16 +226,9 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? undefined
       : async (report) => {
           const after = report.applied.some((a) => a.written.readBack)
-            ? await readTenantState(tenant, {
-                identifier: api.identifier,
-                roles: wantsRoles,
-                mode,
-                downstream: { identifiers: downstreamApis.map((d) => d.identifier), secret: false },
-              })
+            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode, downstream: obo.downstreamReads(downstreamApis) })
             : settledState(state, report);
-          const rolePermissions = plan.changes.flatMap((c) =>
-            c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter, apiPermissions: apiPermissionsAfter(c) }] : [],
-          );
+          const rolePermissions = obo.rolePermissionsAfter(plan);
           return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
@@ -262,7 +237,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),
-            downstream: expectedDownstream(plan),
+            downstream: obo.expectedDownstream(plan),
           });
         },
   });

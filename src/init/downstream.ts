@@ -2,8 +2,7 @@ import { InputError } from "../errors.js";
 import { parseDownstreamApi, validateDownstreamApis, type DownstreamApiInput } from "../input/downstream.js";
 import type { InitMode } from "../input/proxy.js";
 import { usesValue, type EnvTemplate, type EnvValues } from "../env/templates.js";
-import type { Change, Plan } from "../plan/plan.js";
-import type { ApplyReport } from "../plan/apply.js";
+import type { Change } from "../plan/plan.js";
 import type { TenantState } from "../resources/tenant-state.js";
 import type { CustomApiClientChange } from "../resources/custom-api-client.js";
 import type { RoleChange } from "../resources/roles.js";
@@ -66,19 +65,21 @@ export function envClient(plan: { changes: Change[] }, state: TenantState): { id
   return client.id ? { id: client.id, secret: state.customApiClient?.client_secret } : {};
 }
 
-/** The client's id and, when this run created it, the secret its create answered with. */
-export function clientFromReport(report: ApplyReport, plan: Plan): { id?: string; secret?: string } {
-  const client = clientChange(plan);
-  const applied = report.applied.find((a) => a.change.kind === "custom-api-client");
-  return { id: applied?.written.id ?? client?.id, secret: applied?.written.secret };
-}
+/** What init reads for the exchange in its first round; the secret is asked for with the client (Auth0 leaves it out without read:client_keys). */
+export const downstreamReads = (apis: DownstreamApiInput[]) => ({ identifiers: apis.map((d) => d.identifier), secret: true });
 
 /** What the closing verdict checks the exchange for: each downstream API, with the scopes its grant gives. */
 export function expectedDownstream(plan: { changes: Change[] }): DownstreamExpectation[] {
   return plan.changes.flatMap((c) => (c.kind === "downstream-grant" ? [{ identifier: c.audience, scopes: c.grantScopes }] : []));
 }
 
-/** A role's permissions of each downstream API once applied. */
-export function apiPermissionsAfter(role: RoleChange): Record<string, string[]> {
-  return Object.fromEntries((role.apiPermissions ?? []).map((a) => [a.apiIdentifier, a.permissionsAfter]));
+/** Each role's permissions once applied, of the MCP server's API and of each downstream API: what the closing verdict checks. */
+export function rolePermissionsAfter(plan: { changes: Change[] }) {
+  return plan.changes
+    .filter((c): c is RoleChange => c.kind === "role")
+    .map((c) => ({
+      role: c.desired.name,
+      permissions: c.permissionsAfter,
+      apiPermissions: Object.fromEntries((c.apiPermissions ?? []).map((a) => [a.apiIdentifier, a.permissionsAfter])),
+    }));
 }

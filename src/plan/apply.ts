@@ -15,11 +15,6 @@ export interface ApplyReport {
   applied: Array<{ change: Change; written: Written }>;
 }
 
-/** The id a change's writes created or kept (an existing resource's id), if any. */
-export function idOf(report: ApplyReport, change: Change): string | undefined {
-  return report.applied.find((a) => a.change.label === change.label && a.change.kind === change.kind)?.written.id ?? (change as { id?: string }).id;
-}
-
 /** What was read before apply, brought up to date with the answers of apply's writes: no second read. */
 export function settledState<S extends object>(state: S, report: ApplyReport): S {
   const after = { ...state };

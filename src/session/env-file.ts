@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Tenant } from "../tenant/connect.js";
-import type { EnvFileChange } from "../plan/plan.js";
+import type { EnvFileChange, Plan } from "../plan/plan.js";
+import type { ApplyReport } from "../plan/apply.js";
 import { MissingScopesError } from "../errors.js";
 import { removeStaleTemporaries, writeEnvFile, type EnvWriteResult } from "../env/dotenv.js";
 import { envEntries, usesValue, type EnvTemplate, type EnvValueName, type EnvValues } from "../env/templates.js";
@@ -106,4 +107,15 @@ export async function planEnvFile(
       return writeEnvFile(target.file, envEntries(template, { ...values, ...(known ?? (await credentials(applicationId, secret))) }), writeOptions);
     },
   };
+}
+
+/**
+ * The id of the client whose credentials the .env holds (the proxy application, or the Custom API
+ * client of the On-Behalf-Of exchange) as apply reported it, and the secret its create answered
+ * with (undefined: `write` reads it).
+ */
+export function envCredentials(report: ApplyReport, plan: Plan): [id: string | undefined, secret: string | undefined] {
+  const change = plan.changes.find((c) => c.kind === "application" || c.kind === "custom-api-client");
+  const written = report.applied.find((a) => a.change.kind === change?.kind)?.written;
+  return [written?.id ?? (change as { id?: string } | undefined)?.id, written?.secret];
 }

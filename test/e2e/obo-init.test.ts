@@ -96,6 +96,15 @@ beforeAll(async () => {
 afterAll(async () => fx?.tenant.close());
 
 describe("init --downstream-api (On-Behalf-Of)", () => {
+  it("with the scopes of plain init only, names every Management API scope the exchange needs and writes nothing", async () => {
+    const plain = fx.tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles"], mode: "dcr" }));
+    fx.tenant.resetCalls();
+    const refused = await run(initArgs(), { ...fx.env, AUTH0_CLIENT_ID: plain.clientId, AUTH0_CLIENT_SECRET: plain.clientSecret });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain("lacks needed scopes: create:clients, read:client_keys, read:clients, update:clients.");
+    expect(fx.tenant.writes()).toEqual([]);
+  });
+
   it("plans the Custom API client, each downstream API, its grant and the roles' permissions there, then applies them", async () => {
     // Calls sent together overlap under a latency: the tenant's timeline tells the round trips apart.
     fx.tenant.resetCalls();

@@ -9,6 +9,7 @@ import { assertPermissionsAreScopes, assertRolesApisKnown } from "../../src/inpu
 import { planResourceServer, type ResourceServer } from "../../src/resources/resource-server.js";
 import { createdApiMark, planCustomApiClient, type CustomApiClient } from "../../src/resources/custom-api-client.js";
 import { planDownstreamGrant } from "../../src/resources/downstream-grant.js";
+import { planRole } from "../../src/resources/roles.js";
 import type { TenantState } from "../../src/resources/tenant-state.js";
 import type { TenantSettings } from "../../src/resources/tenant-settings.js";
 import { TENANT_URL, testTenant, useNock } from "../support/nock.js";
@@ -108,6 +109,13 @@ describe("the Custom API client", () => {
 
 describe("roles of downstream APIs", () => {
   const roles = [{ name: "Reader", permissions: [], users: [], apiPermissions: { [DOWNSTREAM]: ["read:private"] } }];
+
+  it("--prune removes only the extra permissions of the APIs the role names, and never another API's", () => {
+    const current = { id: "rol_1", name: "Reader", permissions: ["tool:whoami"], apiPermissions: { [DOWNSTREAM]: ["read:private", "write:private"] }, userIds: new Set<string>() };
+    const change = planRole(current, { name: "Reader", permissions: ["tool:whoami"], users: [], apiPermissions: { [DOWNSTREAM]: ["read:private"] } }, API, new Map(), true);
+    expect(change.apiPermissions).toEqual([{ apiIdentifier: DOWNSTREAM, addPermissions: [], removePermissions: ["write:private"], permissionsAfter: ["read:private"] }]);
+    expect(change.removePermissions).toEqual([]);
+  });
 
   it("may name only the run's downstream APIs, and only their scopes", () => {
     expect(() => assertRolesApisKnown(roles, [], "roles.yaml")).toThrow(/not a downstream API of this run/);

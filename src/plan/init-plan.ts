@@ -1,7 +1,7 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { planDefaultAudience, planTenantSettings, type DefaultAudiencePolicy } from "../resources/tenant-settings.js";
-import { planResourceServer, type ResourceServerChange } from "../resources/resource-server.js";
+import { DEFAULT_API_NAME, planResourceServer, type ResourceServerChange } from "../resources/resource-server.js";
 import { customApiClientName, OBO_PLANS_NOTE, planCustomApiClient } from "../resources/custom-api-client.js";
 import { findDownstreamGrant, planDownstreamGrant } from "../resources/downstream-grant.js";
 import type { DownstreamApiInput } from "../input/downstream.js";
@@ -10,13 +10,13 @@ import { planDefaultGrant } from "../resources/client-grant.js";
 import { planConnection, resolveConnections } from "../resources/connections.js";
 import { multipleUserWarnings, planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
 import { planApplicationIn } from "../resources/application.js";
-import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { planCimdClient, readCimdClients } from "../resources/cimd-client.js";
 import type { TenantState } from "../resources/tenant-state.js";
 import { assertPermissionsAreScopes, assertRolesApisKnown, type RoleDesired } from "../input/roles-file.js";
 import type { InitMode } from "../input/proxy.js";
 import type { ScopeInput } from "../input/values.js";
 import type { Change, PlanDraft } from "./plan.js";
+import type { Wave } from "../resources/handler.js";
 
 export interface ScopeOptions {
   mode?: InitMode;
@@ -195,7 +195,7 @@ function planOnBehalfOf(state: TenantState, desired: InitDesired, mcpApi: Resour
       audience: input.identifier,
       scopes: input.scopes?.map((s) => s.value) ?? change.apiScopes,
       clientId: state.customApiClient?.client_id,
-      wave: (1 + Math.max(clientWave, change.action === "create" ? 1 : 0)) as 1 | 2 | 3,
+      wave: (1 + Math.max(clientWave, change.action === "create" ? 1 : 0)) as Wave,
     }),
   );
   return { changes: [...apis.map((a) => a.change), client, ...grants], apis: apis.map((a) => a.change), warnings };

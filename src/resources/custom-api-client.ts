@@ -20,8 +20,8 @@ export const OBO_PROFILE = "on_behalf_of_token_exchange";
 /**
  * Which plans offer the exchange: Auth0's rate-limit tables list "On-Behalf-Of Token Exchange" for
  * the Free plan (2 per second, burst 2) and for Essentials and Professional (8 per second); the
- * On-Behalf-Of page names 30 per second as its limit elsewhere, and the "Auth0 for AI Agents" add-on
- * raises it to the subscription's Authentication API limit.
+ * On-Behalf-Of page's Private Cloud example names 30 per second, which the "Auth0 for AI Agents"
+ * add-on raises to the subscription's Authentication API limit.
  */
 export const OBO_PLANS_NOTE =
   "Auth0 offers the On-Behalf-Of exchange on every plan, rate limited: 2 exchanges per second on the Free plan, 8 on Essentials and Professional (more with the Auth0 for AI Agents add-on); cache each exchanged token for its lifetime.";

@@ -1,6 +1,7 @@
 import { Auth0ApiError, CliError, CredentialsError, MissingScopesError, UnreachableError } from "../errors.js";
 import { causes, errorCode, isTimeout, OutcomeUnknownError } from "./http.js";
 import { canonicalDomainNeeded, isServiceNotEnabled } from "./domains.js";
+import { RateLimitWaitError } from "./rate-limit.js";
 
 interface Auth0ErrorBody {
   statusCode?: number;
@@ -49,6 +50,17 @@ export function toCliError(error: unknown, domain: string): CliError {
   }
   if (unknownOutcome) {
     return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+  }
+  const rateLimit = causes(error).find((e): e is RateLimitWaitError => e instanceof RateLimitWaitError);
+  if (rateLimit) {
+    // SPEC §3 has no exit code of its own for a rate limit: it is an Auth0 error not covered by the others.
+    const at = new Date(rateLimit.until).toISOString();
+    return new Auth0ApiError(
+      `Auth0's rate limit holds the next request for ${Math.ceil(rateLimit.waitMs / 1000)} s, until ${at}; mcp-auth0 waits at most ${rateLimit.maxWaitMs / 1000} s (${domain}).`,
+      429,
+      `Re-run the same command after ${at}: it reads the tenant first and completes what is missing.`,
+      { cause: error },
+    );
   }
   const code = errorCode(error);
   if (code && (TLS_CODES.has(code) || /CERT|SSL|TLS/.test(code))) {

@@ -205,35 +205,40 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
   };
 }
 
-/** When the rate limit resets, in ms since the epoch: `Retry-After` first, then `x-ratelimit-reset` (UNIX seconds). */
-function resetAt(response: Response, nowMs: number): number | undefined {
-  const retryAfter = Number(response.headers.get("retry-after"));
-  if (response.headers.has("retry-after") && Number.isFinite(retryAfter)) return nowMs + retryAfter * 1000;
-  const reset = Number(response.headers.get("x-ratelimit-reset"));
-  if (response.headers.has("x-ratelimit-reset") && Number.isFinite(reset) && reset > 0) return reset * 1000;
-  return undefined;
-}
-
 /** Exponential backoff with jitter: 250 ms, 500 ms, 1 s, … up to 8 s, each stretched by up to half again at random. */
 export function backoff(faults: number, random = Math.random): number {
   const base = Math.min(250 * 2 ** (faults - 1), 8000);
   return Math.floor(base + random() * (base / 2));
 }
 
-/** What an answer's rate-limit headers say, for the limiter of its bucket. */
+/** What an answer's rate-limit headers say, for the limiter of its bucket (times on the server's clock stay so: the limiter reads them). */
 function observe(response: Response, sentAt: number, receivedAt: number): RateLimitObservation | "no-headers" {
-  const remaining = response.headers.get("x-ratelimit-remaining");
-  const limit = Number(response.headers.get("x-ratelimit-limit"));
+  const header = (name: string) => response.headers.get(name) ?? undefined;
+  const remaining = header("x-ratelimit-remaining");
+  const limit = Number(header("x-ratelimit-limit"));
   const rateLimited = response.status === 429;
-  if (remaining === null && !rateLimited) return "no-headers";
+  if (remaining === undefined && !rateLimited) return "no-headers";
+  const reset = Number(header("x-ratelimit-reset"));
+  // Retry-After is a number of seconds or an HTTP date (RFC 9110 §10.2.3), which is the server's clock.
+  const retryAfter = header("retry-after");
+  const retryAfterSeconds = retryAfter !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterDate = retryAfter !== undefined && retryAfterSeconds === undefined ? httpDate(retryAfter) : undefined;
+  const date = httpDate(header("date"));
   return {
     limit: Number.isFinite(limit) && limit > 0 ? limit : Math.max(1, Number(remaining) || 1),
     remaining: rateLimited ? 0 : Number(remaining) || 0,
-    resetAt: resetAt(response, receivedAt),
+    resetAt: retryAfterDate ?? (Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined),
+    ...(retryAfterSeconds !== undefined ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+    ...(date !== undefined ? { date } : {}),
     sentAt,
     receivedAt,
     rateLimited,
   };
+}
+
+function httpDate(value: string | undefined): number | undefined {
+  const ms = value === undefined ? NaN : Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** A real-time sleep that ends early when `wake` resolves, leaving no timer behind. */

@@ -1,9 +1,11 @@
+import { answerProblem, MalformedAnswerError } from "./answers.js";
 import { RateLimiter, type RateLimitObservation } from "./rate-limit.js";
 
 /**
  * The HTTP boundary of every Auth0 call: the `fetch` handed to the `auth0` SDK (and used for the
  * token request). It counts calls, traces them for --verbose without secrets, waits out rate
- * limits, retries what is safe to retry, and trusts an extra CA (the local dev tenant) in-process.
+ * limits, retries what is safe to retry, checks each successful answer against what the call
+ * returns (answers.ts), and trusts an extra CA (the local dev tenant) in-process.
  */
 export interface HttpCall {
   method: string;
@@ -120,10 +122,13 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
       await limiter.acquire();
       const started = now();
       let response: Response;
+      // A successful answer is read here, whole, to be checked before anyone relies on it.
+      let body: string | undefined;
       try {
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
         response = await doFetch(input, { ...init, signal });
+        if (response.ok && response.status !== 204) body = await response.text();
       } catch (error) {
         limiter.release();
         const record = { method, path, status: "network-error" as const, ms: now() - started, attempt };
@@ -151,22 +156,31 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
         await response.body?.cancel();
         continue;
       }
-      const failed = response.status >= 500 || response.status === 408;
+      // A malformed answer (an HTML page, half a document, `{}` for a list) is a fault like a 503:
+      // taken as it is, it would read as "nothing there" and lead to wrong writes.
+      const malformed = body === undefined ? undefined : answerProblem(method, url.pathname, body);
+      const failed = response.status >= 500 || response.status === 408 || malformed !== undefined;
       if (!failed) {
         faultStreak = 0;
-        return response;
+        return body === undefined ? response : withBody(response, body);
       }
       fault();
       if (method === "POST" && !isRead) {
         // A create may have happened before the error: re-sending could duplicate it (a client has
         // no unique name to meet a 409 with). The apply step reads the resource back instead.
-        await response.body?.cancel();
-        throw new OutcomeUnknownError(method, path, { cause: new Error(`HTTP ${response.status}`) }, `Auth0 answered HTTP ${response.status}`, response.status);
+        if (body === undefined) await response.body?.cancel();
+        const what = malformed ? `Auth0 answered HTTP ${response.status}, but ${malformed}` : `Auth0 answered HTTP ${response.status}`;
+        throw new OutcomeUnknownError(method, path, { cause: new Error(what) }, what, response.status);
+      }
+      if (malformed) {
+        if (attempt < maxAttempts) continue;
+        throw new MalformedAnswerError(`${method} ${url.pathname}`, `${malformed}, ${attempt} times`);
       }
       if (attempt < maxAttempts) {
         await response.body?.cancel();
         continue;
       }
+      // The last 5xx goes to the SDK, which reports it with its status and Auth0's message.
       return response;
     }
   };
@@ -239,6 +253,14 @@ function observe(response: Response, sentAt: number, receivedAt: number): RateLi
 function httpDate(value: string | undefined): number | undefined {
   const ms = value === undefined ? NaN : Date.parse(value);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The answer with its body already read, for the SDK to read again. */
+function withBody(response: Response, body: string): Response {
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // The SDK names the page it read by its URL, which a constructed Response does not have.
+  Object.defineProperty(copy, "url", { value: response.url });
+  return copy;
 }
 
 /** A real-time sleep that ends early when `wake` resolves, leaving no timer behind. */

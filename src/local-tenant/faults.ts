@@ -174,6 +174,7 @@ export class FaultInjector {
  */
 export function garbledPayload(payload: string, kind: GarbledAnswer): { payload: string; contentType: string } {
   if (kind === "truncated") return { payload: payload.slice(0, Math.ceil(payload.length / 2)), contentType: "application/json; charset=utf-8" };
-  if (kind === "html") return { payload: "<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body><h1>Sign in</h1></body></html>", contentType: "text/html; charset=utf-8" };
+  if (kind === "html")
+    return { payload: "<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body><h1>Sign in</h1></body></html>", contentType: "text/html; charset=utf-8" };
   return { payload: kind, contentType: "application/json; charset=utf-8" };
 }

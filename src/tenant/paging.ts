@@ -42,7 +42,8 @@ export async function* eachItem<T>(listing: Promise<Listing<T>>): AsyncGenerator
       if (checkpoints.has(next)) throw new MalformedAnswerError(call, `the listing does not end: after ${pages} pages it named a checkpoint it had named before`);
       checkpoints.add(next);
     }
-    if (pages >= MAX_PAGES) throw new MalformedAnswerError(call, `the listing did not end after ${MAX_PAGES} pages${typeof total === "number" ? ` (it says it holds ${total} items)` : ""}`);
+    if (pages >= MAX_PAGES)
+      throw new MalformedAnswerError(call, `the listing did not end after ${MAX_PAGES} pages${typeof total === "number" ? ` (it says it holds ${total} items)` : ""}`);
     const before = JSON.stringify(page.data);
     await page.getNextPage();
     if (page.data.length > 0 && JSON.stringify(page.data) === before) throw new MalformedAnswerError(call, `the listing does not advance: page ${pages + 1} repeats page ${pages}`);

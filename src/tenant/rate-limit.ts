@@ -51,7 +51,9 @@ export class RateLimitWaitError extends Error {
     readonly until: number,
     readonly maxWaitMs: number,
   ) {
-    super(`the Auth0 rate limit allows the next request in ${Math.ceil(waitMs / 1000)} s (at ${new Date(until).toISOString()}), longer than the ${maxWaitMs / 1000} s mcp-auth0 waits`);
+    super(
+      `the Auth0 rate limit allows the next request in ${Math.ceil(waitMs / 1000)} s (at ${new Date(until).toISOString()}), longer than the ${maxWaitMs / 1000} s mcp-auth0 waits`,
+    );
     this.name = "RateLimitWaitError";
   }
 }

@@ -144,3 +144,41 @@ describe("injected failures", () => {
     await expect(timedOut).rejects.toThrow();
   });
 });
+
+describe("answers that are not Auth0's (issue 21)", () => {
+  it("clockSkewMs: Date and x-ratelimit-reset follow the tenant's clock, not the machine's", async () => {
+    tenant.setFaults({ rateLimit: { perSecond: 2, burst: 2 }, clockSkewMs: -60_000 });
+    const before = Date.now();
+    const res = await api("/roles");
+    const date = Date.parse(res.headers.get("date")!);
+    // A minute behind, to the second the header can say.
+    expect(date).toBeGreaterThanOrEqual(Math.floor((before - 60_000) / 1000) * 1000);
+    expect(date).toBeLessThanOrEqual(Date.now() - 60_000);
+    // One token short at 2 per second: full again within a second of the tenant's clock.
+    expect(Number(res.headers.get("x-ratelimit-reset")) * 1000 - date).toBeLessThanOrEqual(2000);
+  });
+
+  it("garble: the first `times` successful answers to the call are garbled, then it answers as before", async () => {
+    tenant.setFaults({ garble: { call: "GET /api/v2/roles", answer: "html", times: 1 } });
+    const garbled = await api("/roles?per_page=100");
+    expect(garbled.status).toBe(200);
+    expect(garbled.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await garbled.text()).toMatch(/^<!DOCTYPE html>/);
+    expect(await (await api("/roles?per_page=100")).json()).toEqual(expect.any(Array));
+
+    tenant.setFaults({ garble: { call: "GET /api/v2/roles", answer: "truncated" } });
+    await expect((await api("/roles?per_page=100&include_totals=true")).json()).rejects.toThrow();
+  });
+
+  it("stuckPaging: a listing answers its first page again and says more follows, for that many requests", async () => {
+    tenant.setFaults({ stuckPaging: { requests: 2 } });
+    const reader = tenant.issueManagementToken(["read:connections", "read:roles"]);
+    const list = async (path: string) =>
+      (await (await trusted.fetch(`${tenant.url}/api/v2${path}`, { headers: { authorization: `Bearer ${reader}` } })).json()) as Record<string, unknown>;
+    const first = await list("/connections?take=1");
+    expect(first).toMatchObject({ connections: [expect.objectContaining({ id: expect.any(String) })], next: expect.any(String) });
+    expect(await list(`/connections?take=1&from=${String(first.next)}`)).toEqual(first);
+    // Over: the same request is answered as it asks.
+    expect(await list(`/connections?take=1&from=${String(first.next)}`)).not.toEqual(first);
+  });
+});

@@ -216,7 +216,9 @@ describe("resource server", () => {
   it("updates the API by id with only the differing fields, never the identifier", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).patch("/api/v2/resource-servers/rs_1").reply(reply(200, { id: "rs_1", identifier: API }));
+    const scope = nock(TENANT_URL)
+      .patch("/api/v2/resource-servers/rs_1")
+      .reply(reply(200, { id: "rs_1", identifier: API }));
     const { change } = planResourceServer(
       { id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, enforce_policies: false, scopes: [{ value: "a", description: "a" }] },
       { identifier: API, scopes: [{ value: "a" }] },

@@ -297,7 +297,9 @@ describe("createHttp: a tenant whose clock differs from ours (issue 21)", () => 
   it("so does an empty bucket that refills one token in six minutes: the next request is not held silently", async () => {
     const clock = fakeClock();
     const http = createHttp(clock);
-    const scope = nock(TENANT_URL).get("/api/v2/roles").reply(200, { roles: [] }, { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(3600) });
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/roles")
+      .reply(200, { roles: [] }, { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(3600) });
     await http.fetch(`${TENANT_URL}/api/v2/roles`);
     scope.done();
     await expect(http.fetch(`${TENANT_URL}/api/v2/roles`)).rejects.toBeInstanceOf(RateLimitWaitError);

@@ -198,6 +198,18 @@ for (const limit of LIMITS) {
   await workloads(`${limit.perSecond}/${limit.burst}`, { rateLimit: limit });
 }
 
+// A free tenant whose clock is 1 s behind or ahead of ours (issue 21): x-ratelimit-reset is a second
+// on the tenant's clock, so a client that read it on its own clock collected a 429 for every call.
+const skewed = [];
+for (const skew of [-1000, 1000]) {
+  process.stderr.write(`… ${LIMITS[0].perSecond}/s burst ${LIMITS[0].burst}, the tenant's clock 1 s ${skew < 0 ? "behind" : "ahead"}\n`);
+  const fresh = await withTenant({ rateLimit: LIMITS[0], clockSkewMs: skew }, async (tenant, measure, home) => {
+    const exact = tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles"], mode: "dcr" }));
+    return measure(initArgs(home), { AUTH0_CLIENT_ID: exact.clientId, AUTH0_CLIENT_SECRET: exact.clientSecret });
+  });
+  skewed.push({ skew, fresh });
+}
+
 // 3. The table: one row per workload.
 const floor = (r, limit) => Math.max(0, r.api - limit.burst) / limit.perSecond;
 const ratio = (r, limit) => {
@@ -250,5 +262,14 @@ console.log(`From the token's answer to the first API call: ${gap.toFixed(0)} ms
 console.log(line(headers));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const r of rows) console.log(line(headers.map((h) => r[h])));
+// Requests per call: every /api/v2 request the tenant saw, 429s included, per call it answered.
+console.log("");
+for (const { skew, fresh } of skewed) {
+  const requests = fresh.api + fresh.rejected;
+  console.log(
+    `init, fresh tenant, ${LIMITS[0].perSecond}/s burst ${LIMITS[0].burst}, the tenant's clock 1 s ${skew < 0 ? "behind" : "ahead of"} ours: ` +
+      `${requests} requests for ${fresh.api} calls = ${(requests / fresh.api).toFixed(2)} requests per call; wall ÷ floor ${ratio(fresh, LIMITS[0])}`,
+  );
+}
 // 4. The dev tenant under 1000 MCP-client logins, 100 concurrent (issue 16): its own script, its own table.
 if (spawnSync(process.execPath, [join(root, "scripts", "bench-dev-load.mjs")], { stdio: "inherit" }).status !== 0) process.exitCode = 1;

@@ -1,3 +1,4 @@
+import { eachItem } from "../tenant/paging.js";
 import { createHash } from "node:crypto";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
@@ -84,8 +85,8 @@ const FIELDS = "client_id,name,app_type,resource_server_identifier,is_first_part
  * .env needs (Auth0 shows it only with read:client_keys): no second read for it.
  */
 export async function readCustomApiClient(tenant: Tenant, apiIdentifier: string, secret: boolean): Promise<CustomApiClient | undefined> {
-  const page = await tenant.client.clients.list({ app_type: "resource_server", fields: secret ? `${FIELDS},client_secret` : FIELDS, include_fields: true, per_page: 100 });
-  for await (const c of page as AsyncIterable<Management.Client>) {
+  const listing = tenant.client.clients.list({ app_type: "resource_server", fields: secret ? `${FIELDS},client_secret` : FIELDS, include_fields: true, per_page: 100 });
+  for await (const c of eachItem<Management.Client>(listing)) {
     if (c.resource_server_identifier === apiIdentifier && c.client_id) return c as CustomApiClient;
   }
   return undefined;

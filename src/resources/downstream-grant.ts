@@ -1,3 +1,4 @@
+import { eachItem } from "../tenant/paging.js";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import type { ClientGrant } from "./client-grant.js";
@@ -32,7 +33,7 @@ export interface DownstreamGrantChange extends BaseChange {
  */
 export async function readDownstreamGrants(tenant: Tenant, audience: string): Promise<ClientGrant[]> {
   const grants: ClientGrant[] = [];
-  for await (const grant of await tenant.client.clientGrants.list({ audience, subject_type: "user", take: 50 })) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ audience, subject_type: "user", take: 50 }))) {
     if (grant.audience === audience && grant.subject_type === "user" && grant.client_id) grants.push(grant);
   }
   return grants;

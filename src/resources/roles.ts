@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import type { RoleDesired } from "../input/roles-file.js";
 import { plainHeadline, type BaseChange, type Handler, type Write, type Written } from "./handler.js";
 
@@ -44,14 +45,14 @@ export interface RoleState {
 /** Every role of the tenant, 100 per call. */
 export async function readRoles(tenant: Tenant): Promise<Management.Role[]> {
   const roles: Management.Role[] = [];
-  for await (const role of await tenant.client.roles.list({ per_page: 100 })) roles.push(role);
+  for await (const role of eachItem(tenant.client.roles.list({ per_page: 100 }))) roles.push(role);
   return roles;
 }
 
 /** The role's permissions of the given APIs only (one paged list, whatever the number of APIs), by API. */
 async function readRolePermissions(tenant: Tenant, roleId: string, apis: string[]): Promise<Record<string, string[]>> {
   const permissions: Record<string, string[]> = Object.fromEntries(apis.map((api) => [api, []]));
-  for await (const p of await tenant.client.roles.permissions.list(roleId, { per_page: 100 })) {
+  for await (const p of eachItem(tenant.client.roles.permissions.list(roleId, { per_page: 100 }))) {
     if (p.resource_server_identifier && p.permission_name) permissions[p.resource_server_identifier]?.push(p.permission_name);
   }
   return permissions;
@@ -61,7 +62,7 @@ async function readRolePermissions(tenant: Tenant, roleId: string, apis: string[
 async function readRoleUsers(tenant: Tenant, roleId: string): Promise<{ userIds: Set<string>; memberEmails: Set<string> }> {
   const userIds = new Set<string>();
   const memberEmails = new Set<string>();
-  for await (const u of await tenant.client.roles.users.list(roleId, { take: 100 })) {
+  for await (const u of eachItem(tenant.client.roles.users.list(roleId, { take: 100 }))) {
     if (u.user_id) userIds.add(u.user_id);
     if (u.email) memberEmails.add(u.email.toLowerCase());
   }
@@ -261,7 +262,7 @@ export async function deleteRole(tenant: Tenant, id: string): Promise<void> {
 /** Reads the one role back (by exact name) after a write whose outcome is unknown, so a retried create never duplicates it. */
 async function refreshRole(tenant: Tenant, change: RoleChange): Promise<RoleChange> {
   let role: Management.Role | undefined;
-  for await (const r of await tenant.client.roles.list({ per_page: 100, name_filter: change.desired.name })) {
+  for await (const r of eachItem(tenant.client.roles.list({ per_page: 100, name_filter: change.desired.name }))) {
     if (r.name === change.desired.name) role = r;
   }
   const state = role ? await readRoleState(tenant, role, change.desired, change.apiIdentifier) : undefined;

@@ -69,18 +69,23 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   private verifier = "";
   private readonly offline: boolean;
   private readonly answer: PageAnswer | undefined;
+  private readonly registration: Partial<OAuthClientMetadata>;
   /** Set: the client offers this Client ID Metadata Document URL as its client_id (CIMD) instead of registering. */
   readonly clientMetadataUrl: string | undefined;
 
-  /** `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode. */
+  /**
+   * `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode.
+   * `registration`: what the client registers instead of the defaults (a key set to undefined is left out).
+   */
   constructor(
     private readonly fetchFn: typeof fetch,
-    options: { loginHint?: string; offline?: boolean; answer?: PageAnswer; clientMetadataUrl?: string } = {},
+    options: { loginHint?: string; offline?: boolean; answer?: PageAnswer; clientMetadataUrl?: string; registration?: Partial<OAuthClientMetadata> } = {},
   ) {
     this.loginHint = options.loginHint;
     this.offline = options.offline ?? false;
     this.answer = options.answer;
     this.clientMetadataUrl = options.clientMetadataUrl;
+    this.registration = options.registration ?? {};
   }
 
   get redirectUrl(): string {
@@ -95,6 +100,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
       response_types: ["code"],
       token_endpoint_auth_method: "none",
       ...(this.offline ? { scope: "offline_access" } : {}),
+      ...this.registration,
     };
   }
 
@@ -166,9 +172,12 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Discovers, registers (DCR), logs in with PKCE and `resource`, and exchanges the code: the SDK's `auth()`, headless. */
-export async function authorize(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch): Promise<OAuthTokens> {
-  const first = await auth(provider, { serverUrl, fetchFn });
+/**
+ * Discovers, registers (DCR), logs in with PKCE and `resource`, and exchanges the code: the SDK's
+ * `auth()`, headless. `scope` replaces what the SDK would choose (the server's `scopes_supported`).
+ */
+export async function authorize(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch, scope?: string): Promise<OAuthTokens> {
+  const first = await auth(provider, { serverUrl, fetchFn, ...(scope !== undefined ? { scope } : {}) });
   if (first === "AUTHORIZED") return provider.tokens()!;
   const callback = provider.callback;
   if (!callback) throw new Error("The authorization flow never reached the redirect URI");

@@ -5,6 +5,7 @@ import { CONNECTION_FILE, localConnectionSchema, type LocalConnection } from "..
 import { writeFileAtomic } from "./persistence.js";
 import { connectionOf } from "./oauth/policy.js";
 import { startLocalTenant, type LocalTenant, type TenantPlan } from "./server.js";
+import { METADATA_SNAPSHOT } from "../clients/metadata-snapshot.js";
 
 export interface DevTenantOptions {
   /** Default 4000; 0 picks a free port. */
@@ -67,6 +68,8 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     ...(options.customDomainPort !== undefined ? { customDomain: { port: options.customDomainPort } } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.plan ? { plan: options.plan } : {}),
+    // The catalogue's clients import offline, from the documents bundled with the tool.
+    cimdSnapshot: METADATA_SNAPSHOT,
   });
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
 import { clientId as newClientId, clientSecret as newClientSecret, prefixedId, resourceServerId, userId as newUserId } from "./ids.js";
+import type { EntityLimits } from "./plan.js";
 
 /*
  * The state of one local tenant: plain JSON-serializable records shaped like the Management API's
@@ -212,6 +213,8 @@ export class TenantStore {
   roleUsers: Record<string, string[]>;
   users: User[];
   clients: Client[];
+  /** The plan's entity limits (see plan.ts): how the tenant was started, not part of its saved state. */
+  entityLimits: EntityLimits | undefined;
 
   private readonly listeners: Array<() => void> = [];
   private clientIndex = new Map<string, number>();
@@ -304,6 +307,21 @@ export class TenantStore {
     // An id changed in place: fall back to a scan.
     if (client !== undefined && client.client_id === clientId) return client;
     return at === undefined ? undefined : this.clients.find((c) => c.client_id === clientId);
+  }
+
+  /** A client imported from a Client ID Metadata Document, by its URL (`external_client_id`). */
+  findCimdClient(url: string): Client | undefined {
+    return this.clients.find((c) => c["external_metadata_type"] === "cimd" && c["external_client_id"] === url);
+  }
+
+  /**
+   * The client an OAuth request names: by its id, or, for a CIMD client, by its metadata URL. Auth0
+   * "resolves the provided URL (client_id) to the stored client configuration (external_client_id)"
+   * at /authorize and /oauth/token (docs-v2, register-applications-with-cimd); the Management API
+   * knows the client by its `tpc_` id only.
+   */
+  findOAuthClient(clientId: string): Client | undefined {
+    return this.findClient(clientId) ?? this.findCimdClient(clientId);
   }
 
   findRole(id: string): Role | undefined {

@@ -26,9 +26,15 @@ async function documentServer() {
   let url = "";
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: ["http://127.0.0.1:53682/callback"], token_endpoint_auth_method: "none" }));
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        client_id: url,
+        client_name: "CIMD MCP client",
+        redirect_uris: ["http://127.0.0.1:53682/callback"],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "none",
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
@@ -77,7 +83,7 @@ describe("CIMD clients", () => {
     // A client outside the catalogue: its URL is only the user's to know.
     const imported = await run([...exampleArgs(fx.dir), "--cimd-client", documents.url]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(fx.tenant.store.findClient(documents.url)).toMatchObject({ external_metadata_type: "cimd", is_first_party: false });
+    expect(fx.tenant.store.findCimdClient(documents.url)).toMatchObject({ client_id: expect.stringMatching(/^tpc_/), external_metadata_type: "cimd", is_first_party: false });
     const after = await checkOf("Imported CIMD clients");
     expect(after.detail).toMatch(new RegExp(`^${documents.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; `));
   });

@@ -14,16 +14,19 @@ import { strictRegistration } from "./policy.js";
 const GRANT_TYPES_OF_THE_OAUTH_SIDE = new Set(["authorization_code", "refresh_token"]);
 
 /**
- * A store client as oidc-provider sees it. Clients without the authorization-code grant (the
+ * A store client as oidc-provider sees it, under the id the request named: a CIMD client is known
+ * by its metadata URL, so that its grants, codes and tokens carry the URL as `client_id`, as Auth0's
+ * do ("Return resource access token (includes client_id=https://../client.json)", docs-v2,
+ * register-applications-with-cimd). Clients without the authorization-code grant (the
  * machine-to-machine applications) are not clients of the OAuth side: their client-credentials
  * requests for the Management API are answered by the Management API side.
  */
-export function toProviderClient(client: Client): ClientMetadata | undefined {
+function toProviderClient(client: Client, requestedId: string): ClientMetadata | undefined {
   const grantTypes = client.grant_types.filter((g) => GRANT_TYPES_OF_THE_OAUTH_SIDE.has(g));
   if (!grantTypes.includes("authorization_code")) return undefined;
   const authMethod = (client.token_endpoint_auth_method ?? "client_secret_post") as NonNullable<ClientMetadata["token_endpoint_auth_method"]>;
   return {
-    client_id: client.client_id,
+    client_id: requestedId,
     ...(client.client_secret !== undefined && authMethod !== "none" ? { client_secret: client.client_secret } : {}),
     client_name: client.name,
     redirect_uris: client.callbacks ?? [],
@@ -91,8 +94,8 @@ class TenantAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (this.name === "Client") {
-      const client = this.store.findClient(id);
-      return client ? toProviderClient(client) : undefined;
+      const client = this.store.findOAuthClient(id);
+      return client ? toProviderClient(client, id) : undefined;
     }
     const entry = this.entries.get(id);
     if (!entry) return undefined;

@@ -5,6 +5,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type Grant, ty
 import { clientId as newClientId } from "../ids.js";
 import type { TenantStore } from "../store.js";
 import { tenantAdapter } from "./adapter.js";
+import { REFUSED_PARAMETERS } from "./request-profile.js";
 import { renderErrorPage } from "./pages.js";
 import {
   AUTH0_ERRORS,
@@ -52,7 +53,7 @@ const split = (scope: string | undefined): string[] => (scope ?? "").split(" ").
  * authorization, not only at the first consent.
  */
 async function reconcileGrant(store: TenantStore, grant: Grant, resource: string | undefined): Promise<void> {
-  const client = grant.clientId === undefined ? undefined : store.findClient(grant.clientId);
+  const client = grant.clientId === undefined ? undefined : store.findOAuthClient(grant.clientId);
   const api = resource === undefined ? undefined : store.resourceServerByIdentifier(resource);
   if (!client || !api || grant.accountId === undefined) return;
   const allowed = new Set(grantableScopes(store, client, grant.accountId, api));
@@ -83,7 +84,7 @@ function interactionPolicyFor(store: TenantStore): interactionPolicy.Prompt[] {
   login?.checks.add(
     new interactionPolicy.Check("connection_not_enabled", "the session's connection is not enabled for the client", (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
-      const client = ctx.oidc.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      const client = ctx.oidc.client ? store.findOAuthClient(ctx.oidc.client.clientId) : undefined;
       if (!accountId || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const user = store.findUser(accountId);
       const connection = user ? connectionOf(user) : undefined;
@@ -118,6 +119,13 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
     // Auth0 puts the profile claims in the ID token itself.
     conformIdTokenClaims: false,
     responseTypes: ["code"],
+    // Runs once oidc-provider has checked the client and its redirect URI, so that the refusal
+    // reaches the client as any other authorization error does (an error page for strict clients).
+    extraParams: {
+      [REFUSED_PARAMETERS]: (_ctx, value) => {
+        if (value) throw new errors.InvalidRequest(AUTH0_ERRORS.unsupportedParameters(value.split(" ").join(", ")));
+      },
+    },
     pkce: { methods: ["S256"], required: () => true },
     clientAuthMethods: ["none", "client_secret_basic", "client_secret_post"],
     clientDefaults: {
@@ -150,7 +158,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
         // token for /userinfo; a third-party client is refused at /authorize, as on Auth0.
         defaultResource: (ctx, client, oneOf) => {
           if (oneOf) return oneOf;
-          const storeClient = store.findClient(client.clientId);
+          const storeClient = store.findOAuthClient(client.clientId);
           if (ctx.oidc.route === "authorization" && storeClient && isThirdParty(storeClient)) throw new errors.InvalidRequest(AUTH0_ERRORS.userinfoAudience);
           return undefined as unknown as string;
         },
@@ -160,7 +168,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
         getResourceServerInfo: (ctx, indicator, client) => {
           const api = store.resourceServerByIdentifier(indicator);
           if (!api) throw new errors.AccessDenied(AUTH0_ERRORS.serviceNotFound(indicator));
-          const storeClient = store.findClient(client.clientId);
+          const storeClient = store.findOAuthClient(client.clientId);
           if (ctx.oidc.route === "token" && storeClient && isThirdParty(storeClient) && !clientGrantFor(store, storeClient, api.identifier)) {
             throw unauthorizedClient(api.identifier);
           }
@@ -226,9 +234,12 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       policy: interactionPolicyFor(store),
       url: (_ctx, interaction) => `${interaction.prompt.name === "consent" ? CONSENT_PATH : LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}`,
     },
-    renderError: (ctx, out) => {
+    renderError: (ctx, out, error) => {
       ctx.type = "html";
-      ctx.body = renderErrorPage(out.error, out.error_description);
+      // An unknown client_id (a CIMD URL never imported included): Auth0's error page says
+      // "invalid_request: Unknown client: <id>" with HTTP 400, before any login.
+      const clientId = ctx.oidc?.route === "authorization" && error instanceof errors.InvalidClient && !ctx.oidc.client ? ctx.oidc.params?.["client_id"] : undefined;
+      ctx.body = typeof clientId === "string" ? renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(clientId)) : renderErrorPage(out.error, out.error_description);
     },
     ttl: {
       AccessToken: 86400,

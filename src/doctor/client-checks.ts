@@ -136,11 +136,23 @@ function authorizeRequest(client: CatalogueClient & { cimdUrl: { value: string }
   return { authorizeUrl: url, assumptions };
 }
 
-/** Sends the request and follows the tenant's own redirects (GET only) to the first page or to the client's redirect URI. */
+/**
+ * Sends the request and follows the tenant's own redirects (GET only, keeping the cookies a browser
+ * would: the login page belongs to the transaction /authorize started) to the first page or to the
+ * client's redirect URI. Nothing is submitted.
+ */
 export async function probeAuthorize(doFetch: typeof fetch, authorizeUrl: URL): Promise<AuthorizeAnswer> {
   let url = authorizeUrl;
+  const cookies = new Map<string, string>();
   for (let hop = 0; hop < 6; hop++) {
-    const response = await doFetch(url, { redirect: "manual", headers: { accept: "text/html" } });
+    const headers: Record<string, string> = { accept: "text/html" };
+    if (cookies.size) headers["cookie"] = [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const response = await doFetch(url, { redirect: "manual", headers });
+    for (const cookie of response.headers.getSetCookie()) {
+      const pair = cookie.split(";")[0] ?? "";
+      const at = pair.indexOf("=");
+      if (at > 0) cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
@@ -197,10 +209,8 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
     const answer = await probeAuthorize(doFetch, request.authorizeUrl);
     const { outcome, text } = classifyAnswer(answer);
     const sent = `GET ${request.authorizeUrl.pathname}?${request.authorizeUrl.searchParams.toString()}`;
-    const said = text ? `: "${printable(text)}"` : "";
-    const assumed = request.assumptions.length ? ` (${request.assumptions.join("; ")})` : "";
     const resource = request.authorizeUrl.searchParams.get("resource") ?? f.identifier;
-    const outcomes: Record<AuthorizeOutcome, [Check["status"], string, string | undefined]> = {
+    const verdicts: Record<AuthorizeOutcome, [Check["status"], string, string | undefined]> = {
       "login-page": ["pass", "the login page is reached", undefined],
       "signed-in": ["pass", "the tenant logged the user in at once (auto-login) and redirected to the client", undefined],
       "unknown-client": ["fail", `Auth0 answers "Unknown client": ${url} was never imported`, f.fix.init("--clients", client.name)],
@@ -212,7 +222,9 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
       "not-granted": ["fail", "the client is not granted the API (no default grant for third-party clients)", f.fix.init()],
       other: ["warn", "an answer doctor does not recognise", undefined],
     };
-    const [status, meaning, fix] = outcomes[outcome];
+    const [status, meaning, fix] = verdicts[outcome];
+    const said = text && status !== "pass" ? `: "${printable(text)}"` : "";
+    const assumed = request.assumptions.length ? ` (${request.assumptions.join("; ")})` : "";
     add("Authorization request", status, `${meaning}${said}${assumed}. Sent: ${printable(sent, 2000)}`, fix);
     return checks;
   }

@@ -119,8 +119,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     T,
     "Client ID Metadata Documents",
     s.client_id_metadata_document_supported === true ? "pass" : "note",
-    s.client_id_metadata_document_supported === true ? "on" : "off (optional; the MCP spec of 2025-11-25 prefers it to DCR)",
-    f.fix.init("--cimd"),
+    s.client_id_metadata_document_supported === true ? "on" : "off: MCP clients use DCR, which the MCP spec of 2026-07-28 deprecates for CIMD (mcp-auth0 init --clients)",
   );
 
   const A = `API ${f.identifier}`;

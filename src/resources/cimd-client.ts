@@ -88,3 +88,12 @@ export const cimdClientHandler: Handler<CimdClientChange> = {
   ],
   refresh: async (tenant, change) => planCimdClient(await readCimdClients(tenant), change.url, change.client ? findClient(change.client) : undefined),
 };
+
+/**
+ * teardown --remove-clients: deletes an imported CIMD client, by the id Auth0 gave it. Only ever
+ * called for a client whose `external_client_id` is the URL of a client the user's config names:
+ * the one exception to never deleting a third-party client (SPEC, safety rules).
+ */
+export async function deleteCimdClient(tenant: Tenant, id: string): Promise<void> {
+  await tenant.client.clients.delete(id);
+}

@@ -1,6 +1,8 @@
 import { TokenBucket, type FaultDecision } from "./faults.js";
 import { ApiError } from "./http.js";
-import type { TenantStore } from "./store.js";
+import type { EntityLimits, PlanLimits, TenantStore } from "./store.js";
+
+export type { EntityLimits, PlanLimits } from "./store.js";
 
 /*
  * Auth0's free plan, switched on with `plan: "free"` (`mcp-auth0 dev --plan free`), so that a run
@@ -10,26 +12,19 @@ import type { TenantStore } from "./store.js";
  *   (`too_many_requests`) beyond, every answer carrying x-ratelimit-limit/-remaining/-reset;
  * - POST /oidc/register: 5 per second;
  * - at most 10 applications (every DCR registration and every imported CIMD client is one),
- *   100 client grants and 10 APIs.
+ *   100 client grants and 10 APIs;
+ * - no Private Key JWT client authentication (an Enterprise feature), so no confidential CIMD client.
  * Without a plan the tenant has no limits (the headers still describe a bucket too large to matter).
  */
 export type TenantPlan = "free";
 
-/** How many of each entity a tenant may hold. */
-export interface EntityLimits {
-  applications: number;
-  clientGrants: number;
-  resourceServers: number;
-}
-
-export interface PlanLimits {
-  management?: { perSecond: number; burst: number };
-  registration?: { perSecond: number; burst: number };
-  entities?: EntityLimits;
-}
-
 export const PLAN_LIMITS: Record<TenantPlan, PlanLimits> = {
-  free: { management: { perSecond: 2, burst: 2 }, registration: { perSecond: 5, burst: 5 }, entities: { applications: 10, clientGrants: 100, resourceServers: 10 } },
+  free: {
+    management: { perSecond: 2, burst: 2 },
+    registration: { perSecond: 5, burst: 5 },
+    entities: { applications: 10, clientGrants: 100, resourceServers: 10 },
+    privateKeyJwt: false,
+  },
 };
 
 const ENTITIES: Record<keyof EntityLimits, { label: string; count: (store: TenantStore) => number }> = {
@@ -46,7 +41,7 @@ const ENTITIES: Record<keyof EntityLimits, { label: string; count: (store: Tenan
  * only the `too_many_entities` code of /oidc/register).
  */
 export function entityLimitReached(store: TenantStore, kind: keyof EntityLimits): string | undefined {
-  const max = store.entityLimits?.[kind];
+  const max = store.plan?.entities?.[kind];
   const { label, count } = ENTITIES[kind];
   if (max === undefined || count(store) < max) return undefined;
   return `You have reached the maximum number of ${label} (${max}) allowed for this tenant's plan`;

@@ -154,8 +154,8 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     const m2m = { clientId: m2mClient.client_id, clientSecret: m2mClient.client_secret ?? "" };
 
     const limits = options.plan === undefined ? {} : PLAN_LIMITS[options.plan];
-    // Both sides create applications (the Management API, DCR): the store holds the one count.
-    store.entityLimits = limits.entities;
+    // Both sides create applications (the Management API, DCR, CIMD imports): the store holds the plan they count against.
+    store.plan = limits;
     // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
     let oauth: OAuthSide | undefined;
     let customOAuth: OAuthSide | undefined;

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 
 import { clientId as newClientId, clientSecret as newClientSecret, prefixedId, resourceServerId, userId as newUserId } from "./ids.js";
-import type { EntityLimits } from "./plan.js";
 
 /*
  * The state of one local tenant: plain JSON-serializable records shaped like the Management API's
@@ -103,6 +102,22 @@ export interface Client {
   token_endpoint_auth_method?: string;
   callbacks?: string[];
   [key: string]: unknown;
+}
+
+/** How many of each entity a tenant may hold. */
+export interface EntityLimits {
+  applications: number;
+  clientGrants: number;
+  resourceServers: number;
+}
+
+/** What a tenant's plan allows (see plan.ts for Auth0's free plan). */
+export interface PlanLimits {
+  management?: { perSecond: number; burst: number };
+  registration?: { perSecond: number; burst: number };
+  entities?: EntityLimits;
+  /** Private Key JWT client authentication is an Enterprise feature (docs-v2, register-applications-with-cimd). */
+  privateKeyJwt?: false;
 }
 
 /** What `state.json` holds. */
@@ -213,8 +228,8 @@ export class TenantStore {
   roleUsers: Record<string, string[]>;
   users: User[];
   clients: Client[];
-  /** The plan's entity limits (see plan.ts): how the tenant was started, not part of its saved state. */
-  entityLimits: EntityLimits | undefined;
+  /** The plan's limits (see plan.ts): how the tenant was started, not part of its saved state. */
+  plan: PlanLimits | undefined;
 
   private readonly listeners: Array<() => void> = [];
   private clientIndex = new Map<string, number>();

@@ -11,7 +11,8 @@ import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
 import { cli } from "../support/cli.js";
 import { exampleArgs, IDENTIFIER, ROLES_YAML } from "../support/tenant.js";
 import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
-import { decodeJwt } from "jose";
+import { createPrivateKeyJwtAuth } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
+import { decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import { asUser, AuthorizationError, authorize, connect, HeadlessOAuthProvider, StoppedAtPage, trustingFetch, whoami, type PageAnswer } from "./support/mcp-client.js";
 import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js";
 import { RawClient, REDIRECT_URI } from "./support/oauth.js";
@@ -27,7 +28,7 @@ let dir: string;
 let dev: DevTenant;
 let mcp: McpTestServer;
 let trusted: ReturnType<typeof trustingFetch>;
-let documents: { server: Server; url: string; caCertPem: string };
+let documents: { server: Server; url: string; confidentialUrl: string; privateKey: JWK; caCertPem: string };
 
 const local = (args: string[]) => cli([...args, "--local"], { cwd: dir });
 const initArgs = () => exampleArgs(dir).map((arg) => (arg === IDENTIFIER ? mcp.url : arg));
@@ -52,30 +53,41 @@ async function failure(provider: HeadlessOAuthProvider): Promise<unknown> {
   );
 }
 
-/** A Client ID Metadata Document server on its own HTTPS host, as an MCP client vendor runs one. */
+/**
+ * Client ID Metadata Documents on their own HTTPS host, as an MCP client vendor serves them: a
+ * public client (`url`) and a confidential one authenticating with Private Key JWT (`confidentialUrl`,
+ * its public key at /oauth/jwks.json, its private key in `privateKey`).
+ */
 async function documentServer(): Promise<typeof documents> {
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
     algorithm: "sha256",
     extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
   });
-  let url = "";
+  const keys = await generateKeyPair("ES256", { extractable: true });
+  const publicKey = { ...(await exportJWK(keys.publicKey)), kid: "key-1", alg: "ES256" };
+  let origin = "";
+  const client = (path: string, extra: Record<string, unknown>) => ({
+    client_id: `${origin}${path}`,
+    client_name: "CIMD MCP client",
+    client_uri: "https://client.example.com",
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ["authorization_code", "refresh_token"],
+    ...extra,
+  });
+  const served: Record<string, () => unknown> = {
+    "/oauth/client.json": () => client("/oauth/client.json", { token_endpoint_auth_method: "none" }),
+    "/oauth/confidential.json": () => client("/oauth/confidential.json", { token_endpoint_auth_method: "private_key_jwt", jwks_uri: `${origin}/oauth/jwks.json` }),
+    "/oauth/jwks.json": () => ({ keys: [publicKey] }),
+  };
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        client_id: url,
-        client_name: "CIMD MCP client",
-        client_uri: "https://client.example.com",
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ["authorization_code", "refresh_token"],
-        token_endpoint_auth_method: "none",
-      }),
-    );
+    const document = served[req.url ?? ""];
+    if (!document) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(document()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
-  return { server, url, caCertPem: pems.cert };
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, url: `${origin}/oauth/client.json`, confidentialUrl: `${origin}/oauth/confidential.json`, privateKey: await exportJWK(keys.privateKey), caCertPem: pems.cert };
 }
 
 beforeAll(async () => {
@@ -309,5 +321,29 @@ describe("Client ID Metadata Documents", () => {
     // The token names the client by its URL, as Auth0's does; the code exchange used the URL too.
     expect(decodeJwt(imported.tokens()!.access_token)).toMatchObject({ client_id: documents.url, aud: mcp.url, scope: "tool:whoami tool:greet" });
     expect(decodeJwt(imported.tokens()!.access_token)["client_id"]).not.toBe(id);
+  });
+
+  it("a confidential client's Private Key JWT: its keys are taken from jwks_uri at import, and its code exchange must carry an assertion", async () => {
+    const created = await importCimd(documents.confidentialUrl);
+    expect(created).toMatchObject({
+      status: 201,
+      body: {
+        mapped_fields: {
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks_uri: documents.confidentialUrl.replace("confidential.json", "jwks.json"),
+          client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: "public_key", kid: "key-1", alg: "ES256" }] } },
+        },
+      },
+    });
+
+    // Without an assertion the code exchange is refused; with one signed by the client's key it logs in.
+    const unauthenticated = client(asUser("admin@example.com"), { clientMetadataUrl: documents.confidentialUrl });
+    expect(String(await failure(unauthenticated))).toMatch(/^InvalidClientError/);
+    const signing = client(asUser("admin@example.com"), {
+      clientMetadataUrl: documents.confidentialUrl,
+      clientAuthentication: createPrivateKeyJwtAuth({ issuer: documents.confidentialUrl, subject: documents.confidentialUrl, privateKey: documents.privateKey, alg: "ES256" }),
+    });
+    expect(await loginAndCall(signing)).toEqual(["tool:greet", "tool:whoami"]);
+    expect(decodeJwt(signing.tokens()!.access_token)).toMatchObject({ client_id: documents.confidentialUrl });
   });
 });

@@ -225,6 +225,22 @@ describe("tokens, as Auth0 issues them", () => {
     }
   });
 
+  it("a redirect URI the client did not register: Auth0's 'Callback URL mismatch' page, exact match (a loopback port included)", async () => {
+    const raw = client();
+    await raw.register({ application_type: "web" });
+    const other = "http://127.0.0.1:40000/callback";
+    const flow = await raw.follow(
+      new URL(
+        `${tenant.url}/authorize?${new URLSearchParams({ response_type: "code", client_id: raw.clientId, redirect_uri: other, audience: API, code_challenge: "x".repeat(43), code_challenge_method: "S256" })}`,
+      ),
+      "",
+    );
+    expect(flow.callback).toBeUndefined();
+    expect(flow.page?.status).toBe(403);
+    expect(flow.page?.html).toContain(`Callback URL mismatch. ${other} is not in the list of allowed callback URLs`);
+    expect(flow.page?.html).toContain("unauthorized_client");
+  });
+
   it("PKCE is required", async () => {
     const raw = client();
     await raw.register();

@@ -15,16 +15,20 @@ let token: string;
 
 const sleepUntil = (unixSeconds: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, unixSeconds * 1000 - Date.now()) + 20));
 
-/** A Client ID Metadata Document the tenant "fetches" from memory. */
+/** Client ID Metadata Documents the tenant "fetches" from memory: a public client and one with Private Key JWT. */
 const CIMD_URL = "https://client.example.com/oauth/metadata.json";
-const documents = (async () =>
-  Response.json({
-    client_id: CIMD_URL,
+const CONFIDENTIAL_URL = "https://client.example.com/oauth/confidential.json";
+const documents = (async (input: URL) => {
+  const confidential = input.href === CONFIDENTIAL_URL;
+  return Response.json({
+    client_id: input.href,
     client_name: "MCP client",
     redirect_uris: [REDIRECT_URI],
     grant_types: ["authorization_code"],
-    token_endpoint_auth_method: "none",
-  })) as unknown as typeof fetch;
+    token_endpoint_auth_method: confidential ? "private_key_jwt" : "none",
+    ...(confidential ? { jwks_uri: "https://client.example.com/oauth/jwks.json" } : {}),
+  });
+}) as unknown as typeof fetch;
 
 beforeAll(async () => {
   free = await startLocalTenant({ plan: "free", fetch: documents });
@@ -86,6 +90,20 @@ describe("the free plan", () => {
     } finally {
       await sdk.close();
     }
+  });
+
+  it("Private Key JWT is an Enterprise feature: a CIMD client that authenticates with it is not imported", async () => {
+    free.store.settings["client_id_metadata_document_supported"] = true;
+    const sdk = sdkFor(free, { token }, { maxRetries: 5 });
+    try {
+      expect(await rejectionOf(sdk.client.clients.registerCimdClient({ external_client_id: CONFIDENTIAL_URL }))).toMatchObject({
+        statusCode: 403,
+        body: { errorCode: "operation_not_supported" },
+      });
+    } finally {
+      await sdk.close();
+    }
+    expect(free.store.findCimdClient(CONFIDENTIAL_URL)).toBeUndefined();
   });
 
   it("/oidc/register: 5 per second, then 429; at most 10 applications, then 403 too_many_entities", async () => {

@@ -56,10 +56,34 @@ const documentSchema = z.looseObject({
   grant_types: z.array(z.string()),
   application_type: z.enum(["native", "web"]).optional(),
   token_endpoint_auth_method: z.string().optional(),
+  jwks_uri: z.string().optional(),
   logo_uri: z.string().optional(),
   description: z.string().max(140).optional(),
 });
 type CimdDocument = z.output<typeof documentSchema>;
+
+/** Public keys only: a key with private material (`d`, or a symmetric `k`) is refused. */
+const jwksSchema = z.object({
+  keys: z
+    .array(
+      z
+        .looseObject({ kty: z.enum(["RSA", "EC", "OKP"]), kid: z.string().min(1), alg: z.string().optional() })
+        .refine((key) => !("d" in key), "private key material (d) is not allowed"),
+    )
+    .min(1),
+});
+type PublicJwk = z.output<typeof jwksSchema>["keys"][number];
+
+/** A Private Key JWT credential Auth0 creates from a CIMD client's JWKS; `jwk` is the public key it verifies assertions with. */
+export interface CimdCredential {
+  credential_type: "public_key";
+  kid: string;
+  alg: string;
+  jwk: PublicJwk;
+}
+
+/** Auth0's fetch limits (docs-v2, "Fetch security"). */
+const MAX_BYTES = { document: 5 * 1024, jwks: 12 * 1024 };
 
 const invalid = (message: string) => new ApiError(400, message, "invalid_body");
 
@@ -94,17 +118,40 @@ function cimdUrl(value: string): URL {
   return url;
 }
 
-async function loadDocument(source: CimdDocumentSource, url: URL): Promise<unknown> {
+/** A document (or a JWKS) by URL: its bundled copy, else fetched without following redirects, as Auth0 fetches them. */
+async function load(source: CimdDocumentSource, url: URL, what: keyof typeof MAX_BYTES): Promise<unknown> {
   const bundled = source.snapshot?.documents[url.href];
   if (bundled !== undefined) return structuredClone(bundled);
+  const label = what === "document" ? "client metadata document" : "JWKS";
   try {
-    // Auth0 follows no redirect when fetching a document (docs-v2, "Fetch security").
     const response = await source.fetch(url, { headers: { accept: "application/json" }, redirect: "error" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return (await response.json()) as unknown;
+    const text = await response.text();
+    if (Buffer.byteLength(text) > MAX_BYTES[what]) throw new Error(`larger than ${MAX_BYTES[what] / 1024} KB`);
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalid(`Could not fetch the client metadata document at ${url.href}: ${error instanceof Error ? error.message : String(error)}`);
+    throw invalid(`Could not fetch the ${label} at ${url.href}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * A confidential CIMD client authenticates with Private Key JWT: its keys come from `jwks_uri`, on
+ * the document's own origin, and are kept as credentials. A key already held under the same `kid`
+ * is kept as it was ("Auth0's CIMD registration rejects the new key and preserves the old one").
+ */
+async function privateKeyJwtCredentials(source: CimdDocumentSource, url: URL, document: CimdDocument, held: readonly CimdCredential[]): Promise<CimdCredential[]> {
+  if ("jwks" in document) throw invalid("invalid_client_metadata: an inline jwks is not supported; publish the keys at jwks_uri");
+  let jwksUrl: URL | undefined;
+  try {
+    jwksUrl = new URL(document.jwks_uri ?? "");
+  } catch {
+    jwksUrl = undefined;
+  }
+  if (!jwksUrl || jwksUrl.protocol !== "https:" || jwksUrl.origin !== url.origin) throw invalid(`jwks_uri must be an https URL on ${url.origin} for private_key_jwt`);
+  const parsed = jwksSchema.safeParse(await load(source, jwksUrl, "jwks"));
+  if (!parsed.success) throw invalid(`Invalid JWKS at ${jwksUrl.href}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  const fresh = parsed.data.keys.map((jwk): CimdCredential => ({ credential_type: "public_key", kid: jwk.kid, alg: jwk.alg ?? (jwk.kty === "RSA" ? "RS256" : "ES256"), jwk }));
+  return fresh.map((credential) => held.find((h) => h.kid === credential.kid) ?? credential);
 }
 
 function parseDocument(body: unknown, url: URL): { document: CimdDocument; warnings: string[] } {
@@ -116,8 +163,8 @@ function parseDocument(body: unknown, url: URL): { document: CimdDocument; warni
   const document = parsed.data;
   if (document.client_id !== url.href) throw invalid(`The client metadata document's client_id must be ${url.href}`);
   const method = document.token_endpoint_auth_method ?? "none";
-  // Auth0 forbids shared secrets and offers private_key_jwt to Enterprise plans only; the dev tenant has public clients.
-  if (method !== "none") throw invalid(`token_endpoint_auth_method ${method} is not supported for CIMD clients here (use none)`);
+  if (method !== "none" && method !== "private_key_jwt")
+    throw invalid(`token_endpoint_auth_method ${method} is not allowed for CIMD clients: use none or private_key_jwt (no shared secrets)`);
   const grantTypes = document.grant_types.filter((g) => GRANT_TYPES.has(g));
   if (grantTypes.length === 0) throw invalid("grant_types must include authorization_code or refresh_token");
   if (grantTypes.includes("authorization_code") && (document.redirect_uris ?? []).length === 0) throw invalid("redirect_uris is required with the authorization_code grant");
@@ -129,7 +176,7 @@ function parseDocument(body: unknown, url: URL): { document: CimdDocument; warni
 }
 
 /** The client fields Auth0 maps from a document (its answer's `mapped_fields`). */
-function mappedFields(url: URL, document: CimdDocument) {
+function mappedFields(url: URL, document: CimdDocument, credentials: readonly CimdCredential[] | undefined) {
   return {
     external_client_id: url.href,
     name: document.client_name ?? url.host,
@@ -139,8 +186,16 @@ function mappedFields(url: URL, document: CimdDocument) {
     grant_types: document.grant_types,
     // `application_type` defaults to web, which Auth0 maps to regular_web (recorded: go-auth0).
     app_type: document.application_type === "native" ? "native" : "regular_web",
-    token_endpoint_auth_method: "none",
+    token_endpoint_auth_method: credentials ? "private_key_jwt" : "none",
+    ...(credentials ? { jwks_uri: document.jwks_uri, client_authentication_methods: { private_key_jwt: { credentials } } } : {}),
   };
+}
+
+/** What the answer shows of the credentials: their kind, kid and alg, not the keys. */
+function answerFields(mapped: ReturnType<typeof mappedFields>) {
+  const credentials = mapped.client_authentication_methods?.private_key_jwt.credentials;
+  if (!credentials) return mapped;
+  return { ...mapped, client_authentication_methods: { private_key_jwt: { credentials: credentials.map(({ credential_type, kid, alg }) => ({ credential_type, kid, alg })) } } };
 }
 
 function importClient(store: TenantStore, mapped: ReturnType<typeof mappedFields>): Client {
@@ -168,6 +223,12 @@ function importClient(store: TenantStore, mapped: ReturnType<typeof mappedFields
   return client;
 }
 
+/** The Private Key JWT credentials a client holds, if any. */
+export function heldCredentials(client: Client | undefined): CimdCredential[] {
+  const methods = client?.["client_authentication_methods"] as { private_key_jwt?: { credentials?: CimdCredential[] } } | undefined;
+  return methods?.private_key_jwt?.credentials ?? [];
+}
+
 export function cimdRoutes(source: CimdDocumentSource): Route[] {
   return [
     {
@@ -186,17 +247,26 @@ export function cimdRoutes(source: CimdDocumentSource): Route[] {
         if (!scopes.has(needed)) throw new ApiError(403, `Insufficient scope, expected any of: ${needed}`, "insufficient_scope");
         if (!existing) refuseBeyondPlan(store, "applications");
 
-        const { document, warnings } = parseDocument(await loadDocument(source, url), url);
-        const mapped = mappedFields(url, document);
+        const { document, warnings } = parseDocument(await load(source, url, "document"), url);
+        let credentials: CimdCredential[] | undefined;
+        if (document.token_endpoint_auth_method === "private_key_jwt") {
+          // Auth0 offers Private Key JWT to Enterprise plans only; this refusal's status and text are ours.
+          if (store.plan?.privateKeyJwt === false) throw new ApiError(403, "Private Key JWT authentication is available on Enterprise plans only", "operation_not_supported");
+          credentials = await privateKeyJwtCredentials(source, url, document, heldCredentials(existing));
+        }
+        const mapped = mappedFields(url, document, credentials);
         let client: Client;
         if (existing) {
+          // A document that no longer uses Private Key JWT leaves no credentials behind.
+          delete existing["jwks_uri"];
+          delete existing["client_authentication_methods"];
           Object.assign(existing, mapped);
           store.changed();
           client = existing;
         } else {
           client = importClient(store, mapped);
         }
-        return json(existing ? 200 : 201, { client_id: client.client_id, mapped_fields: mapped, validation: { valid: true, violations: [], warnings } });
+        return json(existing ? 200 : 201, { client_id: client.client_id, mapped_fields: answerFields(mapped), validation: { valid: true, violations: [], warnings } });
       },
     },
   ];

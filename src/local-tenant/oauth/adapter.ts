@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 
+import { heldCredentials } from "../endpoints/cimd.js";
 import type { Client, TenantStore } from "../store.js";
 import { strictRegistration } from "./policy.js";
 
@@ -27,7 +28,9 @@ function toProviderClient(client: Client, requestedId: string): ClientMetadata |
   const authMethod = (client.token_endpoint_auth_method ?? "client_secret_post") as NonNullable<ClientMetadata["token_endpoint_auth_method"]>;
   return {
     client_id: requestedId,
-    ...(client.client_secret !== undefined && authMethod !== "none" ? { client_secret: client.client_secret } : {}),
+    ...(client.client_secret !== undefined && authMethod.startsWith("client_secret_") ? { client_secret: client.client_secret } : {}),
+    // A CIMD client's Private Key JWT assertions are verified with the keys taken from its JWKS at import.
+    ...(authMethod === "private_key_jwt" ? { jwks: { keys: heldCredentials(client).map((c) => c.jwk) } } : {}),
     client_name: client.name,
     redirect_uris: client.callbacks ?? [],
     grant_types: grantTypes,

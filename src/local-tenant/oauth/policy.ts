@@ -21,6 +21,8 @@ export const AUTH0_ERRORS = {
   userinfoAudience: "The userinfo audience is not allowed for third party clients. Please specify a valid API audience.",
   // Seen on Auth0's error page (HTTP 400) for a client id it does not know, a CIMD URL never imported included.
   unknownClient: (clientId: string) => `Unknown client: ${clientId}`,
+  // Quoted by users of Auth0 in public reports (the error page's technical details).
+  callbackMismatch: (redirectUri: string) => `Callback URL mismatch. ${redirectUri} is not in the list of allowed callback URLs`,
   // Auth0 documents only the `invalid_request` code for these; the text is ours (unverified).
   unsupportedParameters: (names: string) => `The following parameters are not supported for third-party applications: ${names}`,
 } as const;

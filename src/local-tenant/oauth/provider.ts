@@ -127,7 +127,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       },
     },
     pkce: { methods: ["S256"], required: () => true },
-    clientAuthMethods: ["none", "client_secret_basic", "client_secret_post"],
+    clientAuthMethods: ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"],
     clientDefaults: {
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
@@ -236,10 +236,17 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
     },
     renderError: (ctx, out, error) => {
       ctx.type = "html";
-      // An unknown client_id (a CIMD URL never imported included): Auth0's error page says
-      // "invalid_request: Unknown client: <id>" with HTTP 400, before any login.
-      const clientId = ctx.oidc?.route === "authorization" && error instanceof errors.InvalidClient && !ctx.oidc.client ? ctx.oidc.params?.["client_id"] : undefined;
-      ctx.body = typeof clientId === "string" ? renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(clientId)) : renderErrorPage(out.error, out.error_description);
+      const params = ctx.oidc?.route === "authorization" ? ctx.oidc.params : undefined;
+      if (error instanceof errors.InvalidClient && !ctx.oidc.client && typeof params?.["client_id"] === "string") {
+        // An unknown client_id (a CIMD URL never imported included): Auth0's error page, HTTP 400, before any login.
+        ctx.body = renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(params["client_id"]));
+      } else if (error instanceof errors.InvalidRedirectUri && typeof params?.["redirect_uri"] === "string") {
+        // Auth0 matches callback URLs exactly (a loopback port included): its error page, HTTP 403 as reported.
+        ctx.status = 403;
+        ctx.body = renderErrorPage("unauthorized_client", AUTH0_ERRORS.callbackMismatch(params["redirect_uri"]));
+      } else {
+        ctx.body = renderErrorPage(out.error, out.error_description);
+      }
     },
     ttl: {
       AccessToken: 86400,

@@ -1,4 +1,4 @@
-import { auth, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { auth, type AddClientAuthentication, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
@@ -71,6 +71,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   private readonly answer: PageAnswer | undefined;
   private readonly registration: Partial<OAuthClientMetadata>;
   private readonly redirect: string;
+  addClientAuthentication?: AddClientAuthentication;
   /** Set: the client offers this Client ID Metadata Document URL as its client_id (CIMD) instead of registering. */
   readonly clientMetadataUrl: string | undefined;
 
@@ -89,8 +90,11 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
       clientMetadataUrl?: string;
       registration?: Partial<OAuthClientMetadata>;
       redirectUrl?: string;
+      /** How the client authenticates at the token endpoint (e.g. the SDK's createPrivateKeyJwtAuth); default none. */
+      clientAuthentication?: AddClientAuthentication;
     } = {},
   ) {
+    if (options.clientAuthentication) this.addClientAuthentication = options.clientAuthentication;
     this.loginHint = options.loginHint;
     this.offline = options.offline ?? false;
     this.answer = options.answer;

@@ -1,3 +1,5 @@
+import { InputError } from "../errors.js";
+
 /*
  * The MCP clients people use, as data: how each one identifies itself to an authorization server
  * (a Client ID Metadata Document URL, or Dynamic Client Registration), the redirect URI it sends,
@@ -51,12 +53,16 @@ export interface CatalogueClient {
   readonly cimdUrl: Sourced<string | null>;
   /** When it chooses CIMD over DCR. */
   readonly cimdWhen?: Sourced<string>;
+  /** It uses CIMD only if the authorization server lists `none` in `token_endpoint_auth_methods_supported` (else it registers by DCR). */
+  readonly cimdNeedsNoneAuthMethod?: Sourced<boolean>;
   /** The `redirect_uri` it sends to /authorize as a CIMD client; `{port}` stands for an ephemeral loopback port. */
   readonly cimdRedirectUri?: Sourced<string>;
   /** Its registration request when it falls back to DCR; null: it does not register. */
   readonly dcr: Sourced<DcrRegistration | null>;
   readonly scope: Sourced<ScopeRule>;
   readonly resource: Sourced<ResourceRule>;
+  /** What importing its CIMD URL into Auth0 entails beyond the import itself: init's plan says it. */
+  readonly importNote?: Sourced<string>;
   readonly quirks: readonly Sourced<string>[];
 }
 
@@ -87,6 +93,7 @@ export const CATALOGUE: readonly CatalogueClient[] = [
       source: CLAUDE_AUTH_DOCS,
       note: "'Support CIMD instead — also include \"none\" in token_endpoint_auth_methods_supported, since a URL-identified client is public by definition'; anthropics/claude-ai-mcp#269 shows the same two fields unblocking the connector",
     },
+    cimdNeedsNoneAuthMethod: { value: true, source: CLAUDE_AUTH_DOCS },
     cimdRedirectUri: {
       value: "https://claude.ai/api/mcp/auth_callback",
       source: "https://docs.zuora.com/zuora-ai/zuora-mcp-server/zuora-mcp-server/configure-zuora-remote-mcp-server/redirect-uris-by-mcp-client",
@@ -140,13 +147,13 @@ export const CATALOGUE: readonly CatalogueClient[] = [
       unverified: "third-party notes say Claude Code appends offline_access automatically; not in Anthropic's docs",
     },
     resource: { value: "server-url", unverified: "reported as set to the server URL (anthropics/claude-code#76096, not read)" },
+    importNote: {
+      value:
+        "its metadata document lists loopback redirect URIs without a port while it sends an ephemeral one, and Auth0 matches callback URLs exactly (no wildcard port): logins fail with 'Callback URL mismatch' until a callback with the port it uses (claude mcp add --callback-port) is added to the imported client",
+      source: "https://github.com/anthropics/claude-code/issues/37747",
+      note: "an Auth0 engineer's comment of 2026-04-02 on that issue",
+    },
     quirks: [
-      {
-        value:
-          "Its metadata document lists loopback redirect URIs without a port while it sends an ephemeral one; Auth0 matches callback URLs exactly and allows no wildcard port, so an imported Claude Code client fails with 'Callback URL mismatch' unless a callback with that port is added",
-        source: "https://github.com/anthropics/claude-code/issues/37747",
-        note: "an Auth0 engineer's comment of 2026-04-02 on that issue",
-      },
       {
         value: "Its metadata document has no application_type; Auth0 then maps the client to a web application, not a native one",
         source: "https://github.com/anthropics/claude-code/issues/64705",
@@ -233,14 +240,13 @@ export const CATALOGUE: readonly CatalogueClient[] = [
     },
     scope: { value: SPEC_SCOPE, unverified: "not documented where it could be read; the MCP specification's rule is assumed", source: SPEC },
     resource: { value: "resource-metadata", unverified: "OpenAI's docs are quoted as 'Expect ChatGPT to append resource=... to both the authorization and token requests'" },
-    quirks: [
-      {
-        value:
-          "Its metadata document declares token_endpoint_auth_method private_key_jwt (with jwks_uri https://chatgpt.com/oauth/jwks.json); Auth0 imports such a client as a confidential client, and offers Private Key JWT only on Enterprise plans",
-        source: AUTH0_CIMD,
-        note: "the document's contents are a third-party transcription (2026-09-08); Auth0's plan restriction is its own doc",
-      },
-    ],
+    importNote: {
+      value:
+        "its metadata document declares token_endpoint_auth_method private_key_jwt (jwks_uri https://chatgpt.com/oauth/jwks.json): Auth0 imports it as a confidential client, and offers Private Key JWT on Enterprise plans only",
+      source: AUTH0_CIMD,
+      note: "the document's contents are a third-party transcription (2026-09-08); the plan restriction is Auth0's own doc",
+    },
+    quirks: [],
   },
   {
     name: "codex",
@@ -255,6 +261,7 @@ export const CATALOGUE: readonly CatalogueClient[] = [
         "the authorization server advertises client_id_metadata_document_supported and lists none in token_endpoint_auth_methods_supported, and the callback is a supported loopback URL",
       source: OPENAI_CODEX_MCP_DOCS,
     },
+    cimdNeedsNoneAuthMethod: { value: true, source: OPENAI_CODEX_MCP_DOCS },
     cimdRedirectUri: { value: "http://127.0.0.1:{port}/callback", source: OPENAI_CODEX_MCP_DOCS, note: "with the stable document; the port is the listener's" },
     dcr: {
       value: { redirect_uris: ["http://127.0.0.1:{port}/callback/{callback_id}"] },
@@ -307,6 +314,20 @@ export const CATALOGUE: readonly CatalogueClient[] = [
     ],
   },
 ];
+
+export const CLIENT_NAMES = CATALOGUE.map((client) => client.name);
+
+/** The clients `--clients` or a config file names, each once; an unknown name is a usage error that lists the known ones. */
+export function parseClientNames(names: readonly string[], where: string): CatalogueClient[] {
+  const unknown = names.filter((name) => !findClient(name));
+  if (unknown.length) {
+    throw new InputError(
+      `${where} names ${unknown.length > 1 ? "unknown MCP clients" : "an unknown MCP client"}: ${unknown.join(", ")}.`,
+      `Known: ${CLIENT_NAMES.join(", ")}. For another client, import its metadata URL with --cimd-client <url>.`,
+    );
+  }
+  return [...new Set(names)].map((name) => findClient(name)!);
+}
 
 /** The catalogued clients that present a CIMD URL, with it. */
 export function cimdClients(): Array<CatalogueClient & { cimdUrl: Sourced<string> }> {

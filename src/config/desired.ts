@@ -13,5 +13,6 @@ export function desiredFromConfig(config: Config, file: string): InitDesired {
     rolesFile: file,
     defaultAudience: config.tenant.defaultAudience,
     cimd: config.tenant.cimd,
+    clients: config.clients,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleSchema, uniqueRoleNames } from "../input/roles-file.js";
+import { CLIENT_NAMES } from "../clients/catalogue.js";
 
 /**
  * `mcp-auth0.config.yaml`: a tenant's MCP setup kept in the repository and applied in CI to dev,
@@ -32,6 +33,10 @@ export const configSchema = z
       .strict()
       .default({ defaultAudience: "auto", cimd: false }),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
+    clients: z
+      .array(z.enum(CLIENT_NAMES as [string, ...string[]]))
+      .default([])
+      .describe("MCP clients the tenant serves: the CIMD ones are imported (which turns CIMD on), the others keep DCR"),
     roles: z.array(roleSchema).default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z

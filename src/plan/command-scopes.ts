@@ -16,10 +16,18 @@ export const ROLES_SYNC_SCOPES: CommandScopes = { reads: ["read:resource_servers
 
 export const PROMOTE_CONNECTION_SCOPES: CommandScopes = { reads: ["read:connections"], writes: ["update:connections"] };
 
-export function teardownScopes(roles: boolean): CommandScopes {
+/** `clients`: --remove-clients, which reads the imported CIMD clients and deletes those the file names. */
+export function teardownScopes(roles: boolean, clients = false): CommandScopes {
   return {
-    reads: ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", ...(roles ? ["read:roles"] : [])],
-    writes: ["update:tenant_settings", "delete:resource_servers", "delete:client_grants", "update:connections", ...(roles ? ["delete:roles"] : [])],
+    reads: ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", ...(roles ? ["read:roles"] : []), ...(clients ? ["read:clients"] : [])],
+    writes: [
+      "update:tenant_settings",
+      "delete:resource_servers",
+      "delete:client_grants",
+      "update:connections",
+      ...(roles ? ["delete:roles"] : []),
+      ...(clients ? ["delete:clients"] : []),
+    ],
   };
 }
 

@@ -3,12 +3,13 @@ import { ignoreNotFound, type BaseChange, type Handler } from "./handler.js";
 import { deleteResourceServer } from "./resource-server.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
+import { deleteCimdClient } from "./cimd-client.js";
 
-/** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
+/** teardown: an API, a grant or a role to remove; a client only when it is a CIMD import the user asks to remove (--remove-clients). */
 export interface DeleteChange extends BaseChange {
   kind: "delete";
   action: "delete";
-  resource: "resource-server" | "client-grant" | "role";
+  resource: "resource-server" | "client-grant" | "role" | "client";
   id: string;
 }
 
@@ -17,6 +18,7 @@ const REMOVERS: Record<DeleteChange["resource"], { remove: (tenant: Tenant, id: 
   "resource-server": { remove: deleteResourceServer, wave: 4 },
   "client-grant": { remove: deleteClientGrant, wave: 3 },
   role: { remove: deleteRole, wave: 3 },
+  client: { remove: deleteCimdClient, wave: 3 },
 };
 
 export const deletionHandler: Handler<DeleteChange> = {

@@ -32,3 +32,10 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
   const file = findConfigFile(cwd, undefined);
   return file ? (await loadConfig(file, env)).api.identifier : undefined;
 }
+
+/** The MCP clients the config file in this directory names (`clients`); undefined when there is no file or it names none. */
+export async function clientsFromContext(ctx: Context): Promise<string[] | undefined> {
+  const file = findConfigFile(ctx.deps.cwd, undefined);
+  const clients = file ? (await loadConfig(file, ctx.deps.env)).clients : [];
+  return clients.length ? clients : undefined;
+}

@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { rm } from "node:fs/promises";
 import { generate } from "selfsigned";
 import { cli } from "../support/cli.js";
-import { shellWords } from "../support/shell.js";
 import { trustingFetch } from "../dev/support/mcp-client.js";
 import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
 
@@ -69,24 +68,24 @@ const checkOf = async (title: string) => {
 };
 
 describe("CIMD clients", () => {
-  it("--cimd alone warns what advertising means; doctor warns until a client is imported, and its fix imports one", async () => {
+  it("--cimd alone names the catalogued clients advertising leaves out; doctor warns until they are imported, and names the one --cimd-client imported", async () => {
     const init = await run([...exampleArgs(fx.dir), "--cimd"]);
     expect(init.code).toBe(0);
-    expect(init.stderr).toMatch(/⚠ --cimd only advertises Client ID Metadata Documents[^\n]*--cimd-client <url>/);
+    expect(init.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*"Unknown client"[^\n]*--clients claude,claude-code,vscode,chatgpt,codex/);
     expect(fx.tenant.store.settings.client_id_metadata_document_supported).toBe(true);
 
     const before = await checkOf("Imported CIMD clients");
     expect(before.status).toBe("warn");
-    expect(before.detail).toMatch(/Auth0 accepts a CIMD client only once its URL is imported/);
+    expect(before.detail).toMatch(/^none; the tenant advertises Client ID Metadata Documents, so Claude .*"Unknown client"/);
     expect(before.fix).toBe(
-      `mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`,
+      `mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients claude,claude-code,vscode,chatgpt,codex`,
     );
-    // The one placeholder is the URL only the user knows: their MCP client's metadata document.
-    const fixed = await run(shellWords(before.fix!.replace("<client-metadata-url>", documents.url)).slice(1));
-    expect(fixed.code, fixed.stderr).toBe(0);
+    // A client outside the catalogue: its URL is only the user's to know.
+    const imported = await run([...exampleArgs(fx.dir), "--cimd-client", documents.url]);
+    expect(imported.code, imported.stderr).toBe(0);
     expect(fx.tenant.store.findCimdClient(documents.url)).toMatchObject({ client_id: expect.stringMatching(/^tpc_/), external_metadata_type: "cimd", is_first_party: false });
     const after = await checkOf("Imported CIMD clients");
-    expect(after).toMatchObject({ status: "pass", detail: documents.url });
+    expect(after.detail).toMatch(new RegExp(`^${documents.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; `));
   });
 
   it("--cimd-client imports only what is not imported yet: a converged run writes nothing, in the converged run's 3 round trips", async () => {
@@ -99,7 +98,7 @@ describe("CIMD clients", () => {
     expect(fx.tenant.roundTrips(managementCalls(fx.tenant))).toBeLessThanOrEqual(3);
     const change = JSON.parse(again.stdout).plan.changes.find((c: { kind: string }) => c.kind === "cimd-client");
     expect(change).toMatchObject({ action: "unchanged", label: `CIMD client ${documents.url}` });
-    expect(again.stderr).not.toMatch(/--cimd only advertises/);
+    expect(again.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*Claude \(claude\.ai/);
   });
 
   it("rejects a --cimd-client that is not an https URL with a path, before any request", async () => {

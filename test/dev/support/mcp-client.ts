@@ -70,6 +70,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   private readonly offline: boolean;
   private readonly answer: PageAnswer | undefined;
   private readonly registration: Partial<OAuthClientMetadata>;
+  private readonly redirect: string;
   addClientAuthentication?: AddClientAuthentication;
   /** Set: the client offers this Client ID Metadata Document URL as its client_id (CIMD) instead of registering. */
   readonly clientMetadataUrl: string | undefined;
@@ -77,6 +78,8 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   /**
    * `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode.
    * `registration`: what the client registers instead of the defaults (a key set to undefined is left out).
+   * `redirectUrl`: the redirect URI it sends, e.g. the one a catalogued client's metadata document lists
+   * (never listened on: the user agent stops there and keeps what came back).
    */
   constructor(
     private readonly fetchFn: typeof fetch,
@@ -86,6 +89,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
       answer?: PageAnswer;
       clientMetadataUrl?: string;
       registration?: Partial<OAuthClientMetadata>;
+      redirectUrl?: string;
       /** How the client authenticates at the token endpoint (e.g. the SDK's createPrivateKeyJwtAuth); default none. */
       clientAuthentication?: AddClientAuthentication;
     } = {},
@@ -96,16 +100,17 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
     this.answer = options.answer;
     this.clientMetadataUrl = options.clientMetadataUrl;
     this.registration = options.registration ?? {};
+    this.redirect = options.redirectUrl ?? REDIRECT_URL;
   }
 
   get redirectUrl(): string {
-    return REDIRECT_URL;
+    return this.redirect;
   }
 
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: "Headless MCP client",
-      redirect_uris: [REDIRECT_URL],
+      redirect_uris: [this.redirect],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
@@ -147,7 +152,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
     let form: RequestInit | undefined;
     for (let hop = 0; hop < 15; hop++) {
       this.visited.push(url);
-      if (url.href.startsWith(REDIRECT_URL)) {
+      if (url.href.startsWith(this.redirect)) {
         this.callback = url;
         return;
       }

@@ -189,7 +189,7 @@ describe("doctor --client: one cause at a time", () => {
     expect(request).toMatchObject({
       status: "fail",
       detail: expect.stringMatching(
-        /^the redirect URI it sends is not among the imported client's callbacks \(its metadata document lists loopback redirect URIs without a port.*Callback URL mismatch\. http:\/\/localhost:49152\/callback is not in the list of allowed callback URLs/,
+        /^the redirect URI it sends is not among the imported client's callbacks \(its metadata document lists loopback redirect URIs without a port.*unauthorized_client : Callback URL mismatch\. http:\/\/localhost:\d+\/callback is not in the list of allowed callback URLs/,
       ),
     });
     expect(request!.detail).toContain(`redirect_uri=http%3A%2F%2Flocalhost%3A${SAMPLE_PORT}%2Fcallback`);

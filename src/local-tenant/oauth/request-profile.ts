@@ -33,6 +33,7 @@ export const REFUSED_PARAMETERS = "mcp_auth0_refused_parameters";
  *   failure points: no client grant fails at the token request, no audience gives an opaque token.
  * - `offline_access` needs no `prompt=consent` on Auth0; oidc-provider, following OpenID Connect
  *   Core, drops it without one, so it is added.
+ * - The parameters strict third-party clients may not send are handed over as REFUSED_PARAMETERS.
  */
 export function profileAuthorizationQuery(store: TenantStore, query: URLSearchParams): URLSearchParams {
   const q = new URLSearchParams(query);
@@ -44,6 +45,7 @@ export function profileAuthorizationQuery(store: TenantStore, query: URLSearchPa
   if (api !== undefined) q.set("resource", api);
 
   const client = store.findOAuthClient(q.get("client_id") ?? "");
+  // A value the client sent itself is dropped: only the profile sets it.
   q.delete(REFUSED_PARAMETERS);
   // In the order the request gives them.
   const refused = client && isStrictThirdParty(client) ? [...new Set(q.keys())].filter((name) => (STRICT_REFUSED_PARAMETERS as readonly string[]).includes(name)) : [];

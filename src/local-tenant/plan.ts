@@ -13,7 +13,10 @@ export type { EntityLimits, PlanLimits } from "./store.js";
  * - POST /oidc/register: 5 per second;
  * - at most 10 applications (every DCR registration and every imported CIMD client is one),
  *   100 client grants and 10 APIs;
- * - no Private Key JWT client authentication (an Enterprise feature), so no confidential CIMD client.
+ * - no Private Key JWT client authentication (an Enterprise feature), so no confidential CIMD client;
+ * - On-Behalf-Of token exchange: 2 per second with a burst of 2 (Auth0's free-plan table of 2026-08;
+ *   Essentials and Professional allow 8, Enterprise 30, and the Auth0 for AI Agents add-on lifts it
+ *   to the plan's whole Authentication API limit). Every plan offers the exchange.
  * Without a plan the tenant has no limits (the headers still describe a bucket too large to matter).
  */
 export type TenantPlan = "free";
@@ -24,6 +27,7 @@ export const PLAN_LIMITS: Record<TenantPlan, PlanLimits> = {
     registration: { perSecond: 5, burst: 5 },
     entities: { applications: 10, clientGrants: 100, resourceServers: 10 },
     privateKeyJwt: false,
+    tokenExchange: { perSecond: 2, burst: 2 },
   },
 };
 

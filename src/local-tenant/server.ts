@@ -90,9 +90,12 @@ function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, serialize({ status: 404, body: { statusCode: 404, error: "Not Found", message: `No route for ${req.method ?? "GET"} ${req.url ?? "/"}` } }));
 }
 
-/** The OAuth side's share of the plan: one registration bucket for both hosts, as for one tenant. */
-function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket } {
-  return limits.registration ? { registrationLimit: new TokenBucket(limits.registration.perSecond, limits.registration.burst) } : {};
+/** The OAuth side's share of the plan: one registration and one exchange bucket for both hosts, as for one tenant. */
+function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; tokenExchangeLimit?: TokenBucket } {
+  return {
+    ...(limits.registration ? { registrationLimit: new TokenBucket(limits.registration.perSecond, limits.registration.burst) } : {}),
+    ...(limits.tokenExchange ? { tokenExchangeLimit: new TokenBucket(limits.tokenExchange.perSecond, limits.tokenExchange.burst) } : {}),
+  };
 }
 
 function loadStore(dataDir: string | undefined, domain: string, seed: boolean): TenantStore {

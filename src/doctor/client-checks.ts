@@ -104,7 +104,8 @@ interface ProbeRequest {
   assumptions: string[];
 }
 
-function authorizeRequest(client: CatalogueClient & { cimdUrl: { value: string } }, f: ClientCheckFacts): ProbeRequest {
+/** `url`: the client's metadata URL, its client_id. */
+function authorizeRequest(client: CatalogueClient, url: string, f: ClientCheckFacts): ProbeRequest {
   const assumptions: string[] = [];
   const meta = f.server?.meta?.json;
   let resourceScopes = Array.isArray(meta?.scopes_supported) ? (meta.scopes_supported as unknown[]).map(String) : undefined;
@@ -120,11 +121,11 @@ function authorizeRequest(client: CatalogueClient & { cimdUrl: { value: string }
   const resource = client.resource.value === "server-url" ? (f.server?.serverUrl ?? f.identifier) : (prmResource ?? f.identifier);
   const redirectUri = (client.cimdRedirectUri?.value ?? "").replace("{port}", String(SAMPLE_PORT));
   const endpoint = typeof f.discovery?.authorization_endpoint === "string" ? f.discovery.authorization_endpoint : `${tenantUrls(f.issuerDomain).issuer}authorize`;
-  const url = new URL(endpoint);
+  const authorizeUrl = new URL(endpoint);
   const verifier = base64url(randomBytes(32));
   const params: Record<string, string | undefined> = {
     response_type: "code",
-    client_id: client.cimdUrl.value,
+    client_id: url,
     redirect_uri: redirectUri,
     code_challenge: base64url(createHash("sha256").update(verifier).digest()),
     code_challenge_method: "S256",
@@ -132,8 +133,8 @@ function authorizeRequest(client: CatalogueClient & { cimdUrl: { value: string }
     scope,
     resource,
   };
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, value);
-  return { authorizeUrl: url, assumptions };
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) authorizeUrl.searchParams.set(key, value);
+  return { authorizeUrl, assumptions };
 }
 
 /**
@@ -205,7 +206,7 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
   if (usesCimd) {
     const imported = Array.isArray(f.applications) ? f.applications.find((a) => a.external_metadata_type === "cimd" && a.external_client_id === url) : undefined;
     add("Registration", "pass", `CIMD: presents ${url} as client_id${imported ? ` (imported as ${imported.client_id})` : ""}`);
-    const request = authorizeRequest({ ...client, cimdUrl: { ...client.cimdUrl, value: url } }, f);
+    const request = authorizeRequest(client, url, f);
     const answer = await probeAuthorize(doFetch, request.authorizeUrl);
     const { outcome, text } = classifyAnswer(answer);
     const sent = `GET ${request.authorizeUrl.pathname}?${request.authorizeUrl.searchParams.toString()}`;

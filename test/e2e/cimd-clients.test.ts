@@ -108,4 +108,17 @@ describe("CIMD clients", () => {
     expect(bad.stderr).toContain('--cimd-client "http://client.example.com/meta.json" is not a client metadata URL');
     expect(fx.tenant.calls).toEqual([]);
   });
+
+  it("an unknown name in --clients (init) or --client (doctor) is a usage error that lists the known ones, before any request", async () => {
+    fx.tenant.resetCalls();
+    for (const args of [
+      [...exampleArgs(fx.dir), "--clients", "claude,zed"],
+      ["doctor", "--client", "zed"],
+    ]) {
+      const bad = await run(args);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/names an unknown MCP client: zed\.[\s\S]*Known: claude, claude-code, vscode, cursor, chatgpt, codex, inspector\./);
+    }
+    expect(fx.tenant.calls).toEqual([]);
+  });
 });

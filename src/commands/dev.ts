@@ -82,9 +82,9 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
   if (options.plan) {
-    const { management, registration, entities } = PLAN_LIMITS[options.plan];
+    const { management, registration, tokenExchange, entities } = PLAN_LIMITS[options.plan];
     logger.info(
-      `  Plan:          ${options.plan} (Management API ${management?.perSecond} requests/s, /oidc/register ${registration?.perSecond}/s, at most ${entities?.applications} applications, ${entities?.clientGrants} client grants and ${entities?.resourceServers} APIs)`,
+      `  Plan:          ${options.plan} (Management API ${management?.perSecond} requests/s, /oidc/register ${registration?.perSecond}/s, token exchange ${tokenExchange?.perSecond}/s, at most ${entities?.applications} applications, ${entities?.clientGrants} client grants and ${entities?.resourceServers} APIs)`,
     );
   }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);

@@ -118,7 +118,7 @@ export interface PlanLimits {
   entities?: EntityLimits;
   /** Private Key JWT client authentication is an Enterprise feature (docs-v2, register-applications-with-cimd). */
   privateKeyJwt?: false;
-  /** On-Behalf-Of token exchange at /oauth/token. */
+  /** The On-Behalf-Of token exchange's bucket at /oauth/token. */
   tokenExchange?: { perSecond: number; burst: number };
 }
 

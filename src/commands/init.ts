@@ -1,4 +1,4 @@
-import { CancelledError, InputError } from "../errors.js";
+import { CancelledError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
@@ -23,7 +23,6 @@ import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { parseClientNames } from "../clients/catalogue.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
-import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
 
 /**
@@ -98,9 +97,6 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
-  if (api.identifier === tenantUrls(tenant.domain).managementApi) {
-    throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
-  }
 
   // The MCP clients the tenant serves: asked before the state is read, which then reads the imported ones too.
   const clients = namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);

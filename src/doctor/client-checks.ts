@@ -73,11 +73,10 @@ export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOut
   return { outcome: loginPage ? "login-page" : "other", text: answer.text };
 }
 
-/** Outside text for a terminal line: control and format characters shown as escapes, whitespace folded, kept short. */
+/** Outside text (an error page, a redirect's description) as one short line; the logger shows its unsafe characters as escapes (untrusted.ts). */
 export function printable(text: string, max = 240): string {
   const folded = text.replace(/\s+/g, " ").trim();
-  const visible = folded.replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
-  return visible.length > max ? `${visible.slice(0, max)}…` : visible;
+  return folded.length > max ? `${folded.slice(0, max)}…` : folded;
 }
 
 const base64url = (bytes: Buffer) => bytes.toString("base64url");

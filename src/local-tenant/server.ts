@@ -60,6 +60,7 @@ export interface LocalTenant {
   url: string; // "https://localhost:PORT"
   caCertPem: string; // PEM of the CA that signed the server certificate
   caCertPath?: string; // when dataDir is given: path of the CA PEM file (for NODE_EXTRA_CA_CERTS)
+  notes: string[]; // what the one who started it should know (a data directory whose mode was tightened)
   m2m: { clientId: string; clientSecret: string }; // M2M application granted EVERY Management API scope
   store: TenantStore; // live state
   oauth?: OAuthSide; // the OAuth/OIDC side of the canonical domain, when mounted (issuer `${url}/`)
@@ -121,7 +122,7 @@ export async function startLocalTenant(options?: LocalTenantOptions): Promise<Lo
 export async function startLocalTenant(options: LocalTenantOptions | TestOptions = {}): Promise<LocalTenant | TestLocalTenant> {
   const test = options.testControls === true ? (options as TestOptions) : undefined;
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  if (dataDir !== undefined) ensureDir(dataDir);
+  const dataDirNote = dataDir === undefined ? undefined : ensureDir(dataDir);
   const [tls, signingKey] = await Promise.all([loadOrCreateTls(dataDir), TenantSigningKey.loadOrCreate(dataDir)]);
 
   // Listening first fixes the ports (the domains name them); requests wait until all is ready.
@@ -201,6 +202,7 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
       domain,
       url,
       caCertPem: tls.caCertPem,
+      notes: dataDirNote ? [dataDirNote] : [],
       ...(tls.caCertPath !== undefined ? { caCertPath: tls.caCertPath } : {}),
       m2m,
       store,

@@ -23,13 +23,20 @@ export function exitCodeName(code: number): string {
 }
 
 export class CliError extends Error {
+  /**
+   * The message as the lines it is shown in (`message` joins them): a line break inside a tenant's
+   * answer is shown as `\n`, never starts a line of its own.
+   */
+  readonly lines: readonly string[];
   constructor(
-    message: string,
+    message: string | readonly string[],
     readonly exitCode: ExitCodeValue,
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const lines = typeof message === "string" ? [message] : message;
+    super(lines.join("\n"), options);
+    this.lines = lines;
     this.name = new.target.name;
   }
 }
@@ -64,7 +71,8 @@ export class MissingScopesError extends CredentialsError {
 
 /** Scopes whose need is not obvious from the command: the missing-scopes hint says why. */
 const SCOPE_REASONS: Record<string, string> = {
-  "read:client_keys": "Auth0 shows an application's client secret only with it; mcp-auth0 reads the proxy application's secret to write it into the .env (it is never printed).",
+  "read:client_keys":
+    "Auth0 shows an application's client secret only with it; mcp-auth0 reads the proxy application's (or the Custom API client's) secret to write it into the .env (it is never printed).",
 };
 
 /** DNS, refused connections, TLS failures: the tenant could not be reached at all. */

@@ -4,7 +4,7 @@ import type { Tenant } from "../tenant/connect.js";
 import { readTenantState, type TenantState } from "../resources/tenant-state.js";
 import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
-import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
+import { oauthMetadataChecks, readServer, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
 import { fixes, type FixTarget } from "./fixes.js";
 import { frameworkChecks } from "./framework-checks.js";
@@ -13,6 +13,9 @@ import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
+import { oboChecks, type DownstreamExpectation } from "./obo-checks.js";
+import type { CatalogueClient } from "../clients/catalogue.js";
+import { clientChecks } from "./client-checks.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -20,8 +23,10 @@ export interface DiagnoseOptions {
   connections?: string[];
   /** State already read (init after a converged run): saves every Management API read. */
   state?: TenantState;
-  /** Roles' permissions already known (init's roles); otherwise every role is read. */
-  rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  /** Roles' permissions already known (init's roles); otherwise every role is read. `apiPermissions`: of the downstream APIs. */
+  rolePermissions?: Array<{ role: string; permissions: string[]; apiPermissions?: Record<string, string[]> }>;
+  /** On-Behalf-Of: the downstream APIs the MCP server calls on the user's behalf (their checks need read:clients). */
+  downstream?: DownstreamExpectation[];
   /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
   envPath?: string;
   envDomain?: string;
@@ -34,6 +39,8 @@ export interface DiagnoseOptions {
   /** For the `roles sync` fix: the roles file, and whether it exists (relative to where the user runs it). */
   rolesFile?: string;
   rolesFileExists?: (file: string) => boolean;
+  /** doctor --client: the catalogued MCP clients whose journey to check, each in a group of its own. */
+  clients?: CatalogueClient[];
   /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
   proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
@@ -42,8 +49,24 @@ export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "
 
 /** Read-only: every check an MCP client's journey depends on. */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
-  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true, mode: options.proxy ? "proxy" : "dcr" }));
-  const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
+  const downstream = options.downstream ?? [];
+  const state =
+    options.state ??
+    (await readTenantState(tenant, {
+      identifier: options.identifier,
+      roles: true,
+      mode: options.proxy ? "proxy" : "dcr",
+      downstream: { identifiers: downstream.map((d) => d.identifier), secret: false },
+    }));
+  const rolePermissions =
+    options.rolePermissions ??
+    (state.roles &&
+      (await readAllRolePermissions(
+        tenant,
+        state.roles,
+        options.identifier,
+        downstream.map((d) => d.identifier),
+      )));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
   // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
@@ -62,17 +85,17 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const fix = fixes(fixTarget);
   // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
   const issuer = (await tenant.issuerDomain()).domain;
-  const [metadata, server, usage] = await Promise.all([
+  const [{ checks: metadata, discovery }, serverFacts, usage] = await Promise.all([
     oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
-    options.serverUrl
-      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) =>
-          fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!),
-        )
-      : Promise.resolve([]),
+    options.serverUrl ? readServer(tenant.probe, options.serverUrl) : Promise.resolve(undefined),
     // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
     options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
   ]);
-  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
+  const server = serverFacts
+    ? serverChecks(serverFacts, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
+    : [];
+  const clients = usage && Array.isArray(usage.clients) ? usage.clients : undefined;
+  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix, clients });
   const proxy = options.proxy;
   const checks = proxy
     ? [
@@ -97,11 +120,32 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
       ]
     : [
         ...tenantSide,
+        ...(downstream.length
+          ? oboChecks({
+              identifier: options.identifier,
+              state,
+              downstream,
+              roleApiPermissions: rolePermissions?.map((r) => ({ role: r.role, apiPermissions: r.apiPermissions ?? {} })),
+              fix,
+            })
+          : []),
         ...(usage ? usageChecks(usage, state.settings, fix) : []),
         ...envChecks(options, issuer, fix),
         ...(await presetChecks(options, fixTarget)),
         ...metadata,
         ...server,
+        ...(options.clients?.length
+          ? await clientChecks(tenant.probe, {
+              clients: options.clients,
+              state,
+              applications: usage?.clients ?? { unreadable: "not read" },
+              identifier: options.identifier,
+              issuerDomain: issuer,
+              discovery,
+              server: serverFacts,
+              fix,
+            })
+          : []),
       ];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
@@ -137,11 +181,13 @@ function presetChecks(options: DiagnoseOptions, target: FixTarget): Promise<Chec
   });
 }
 
-async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {
+/** Each role's permissions of the MCP server's API and of the downstream APIs: one read per role. */
+async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string, downstream: string[]) {
+  const apiPermissions = Object.fromEntries(downstream.map((api) => [api, []]));
   return Promise.all(
-    roles.map(async (role) => ({
-      role: role.name!,
-      permissions: (await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [] }, identifier)).permissions,
-    })),
+    roles.map(async (role) => {
+      const state = await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [], apiPermissions }, identifier);
+      return { role: role.name!, permissions: state.permissions, apiPermissions: state.apiPermissions };
+    }),
   );
 }

@@ -12,7 +12,8 @@ export function declareTeardown(program: Program) {
     .option(
       "--reset-tenant-settings",
       "also turn off the tenant settings init turned on (DCR, compatibility profile, iss, consent descriptions, CIMD), unless another API's third-party clients need them",
-    );
+    )
+    .option("--remove-clients", "also delete the CIMD clients init imported for the file's clients (kept otherwise)");
 }
 
 export type TeardownFlags = FlagsOf<typeof declareTeardown>;

@@ -60,6 +60,7 @@ interface ConfigurableFlags {
   envPath?: string;
   template?: string;
   cimd?: boolean;
+  clients?: string;
   mode?: string;
 }
 
@@ -74,6 +75,7 @@ export function withConfig<F extends ConfigurableFlags>(flags: F, { config }: Lo
     envPath: flags.envPath ?? config.env.path,
     template: flags.template ?? config.env.template,
     cimd: flags.cimd ?? config.tenant.cimd,
+    clients: flags.clients ?? (config.clients.length ? config.clients.join(",") : undefined),
     mode: flags.mode ?? config.mode,
   };
 }
@@ -92,6 +94,8 @@ export interface WizardAnswers {
   mode: "dcr" | "proxy";
   /** The answer to "replace the default audience?", or the flag: kept so that a re-run does the same. */
   defaultAudience: "auto" | "replace" | "never";
+  downstreamApis?: Array<{ identifier: string; name?: string; scopes?: Array<{ value: string; description?: string }> }>;
+  clients: string[];
 }
 
 /** The wizard's last question: keep these answers as mcp-auth0.config.yaml, for re-runs and CI. */
@@ -104,7 +108,9 @@ export async function offerToSaveConfig(ctx: Context, answers: WizardAnswers): P
     domain: answers.domain,
     api: { identifier: answers.identifier, ...(answers.apiName ? { name: answers.apiName } : {}), scopes: answers.scopes.map((s) => (s.description ? s : { value: s.value })) },
     ...(answers.defaultAudience !== "auto" ? { tenant: { defaultAudience: answers.defaultAudience } } : {}),
+    ...(answers.downstreamApis?.length ? { downstreamApis: answers.downstreamApis } : {}),
     connections: answers.connections,
+    ...(answers.clients.length ? { clients: answers.clients } : {}),
     ...(answers.roles.length ? { roles: answers.roles } : {}),
     ...(answers.mode === "proxy" ? { mode: answers.mode } : {}),
     env: { template: answers.template, path: answers.envPath, ...(answers.serverUrl ? { serverUrl: answers.serverUrl } : {}) },

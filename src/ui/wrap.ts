@@ -3,6 +3,9 @@ import { Help } from "@commander-js/extra-typings";
 /** Commander's own wrapper (the one `--help` uses): word boundaries, widths measured without colour codes. */
 const helper = Object.assign(new Help(), { minWidthToWrap: 20 });
 
+/** A line's colour codes (ESC [ … m: a dimmed line starts with one) and then its indent. */
+const LEADING = new RegExp(`^((?:${String.fromCharCode(27)}\\[[\\d;]*m)*)( *)`);
+
 /**
  * `text` wrapped to a terminal `width` at word boundaries, so that the terminal never breaks a
  * word (a URL, a scope) in two. A wrapped line goes on two columns further in than it started,
@@ -14,9 +17,9 @@ export function wrapToWidth(text: string, width: number | undefined): string {
     .split("\n")
     .map((line) => {
       if (helper.displayWidth(line) <= width) return line;
-      const indent = /^ */.exec(line)![0];
+      const [start, codes, indent] = LEADING.exec(line)!;
       const hanging = `${indent}  `;
-      return indent + helper.boxWrap(line.slice(indent.length), width - hanging.length).replace(/\n/g, `\n${hanging}`);
+      return codes + indent + helper.boxWrap(line.slice(start.length), width - hanging.length).replace(/\n/g, `\n${hanging}`);
     })
     .join("\n");
 }

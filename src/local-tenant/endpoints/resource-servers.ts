@@ -2,6 +2,7 @@ import { createHash, randomBytes, X509Certificate } from "node:crypto";
 
 import { ApiError, json } from "../http.js";
 import { offsetPage } from "../paging.js";
+import { refuseBeyondPlan } from "../plan.js";
 import { createResourceServerSchema, updateResourceServerSchema, validateBody } from "../schemas.js";
 import type { ResourceServer, TenantStore } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
@@ -78,6 +79,7 @@ export const resourceServerRoutes: Route[] = [
       if (store.resourceServerByIdentifier(input.identifier)) {
         throw new ApiError(409, "A resource server with the same identifier already exists", "conflict");
       }
+      refuseBeyondPlan(store, "resourceServers");
       const signing_secret = input.signing_alg === "HS256" && input.signing_secret === undefined ? randomBytes(32).toString("base64url") : input.signing_secret;
       const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as typeof input;
       if (defined.token_encryption !== undefined) defined.token_encryption = storedTokenEncryption(defined.token_encryption) as Record<string, unknown>;
@@ -100,11 +102,15 @@ export const resourceServerRoutes: Route[] = [
       refuseSystem(rs, "update");
       const patch = validateBody(updateResourceServerSchema, ctx.body);
       const scopesBefore = (rs.scopes ?? []).map((s) => s.value);
-      // `scopes` replaces the whole list, as on Auth0; null removes a setting.
+      // `scopes` replaces the whole list, as on Auth0; null removes a setting. A PATCH of
+      // `subject_type_authorization` that names one subject type (Auth0's OBO guide sets `user` and
+      // `client`) leaves the other's policy as it was (inferred: not recorded).
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;
         if (value === null) delete rs[key];
-        else rs[key] = key === "token_encryption" ? storedTokenEncryption(value) : value;
+        else if (key === "token_encryption") rs[key] = storedTokenEncryption(value);
+        else if (key === "subject_type_authorization") rs[key] = { ...(rs[key] as object | undefined), ...(value as object) };
+        else rs[key] = value;
       }
       dropRemovedScopes(ctx.store, rs, scopesBefore);
       ctx.store.changed();

@@ -69,7 +69,7 @@ describe("roles sync", () => {
     await writeFile(join(dir, "roles.yaml"), "roles:\n  - name: Greeter\n    permissions: [tool:greet]\n");
     const result = await run(["roles", "sync", "--file", "roles.yaml", "--api-identifier", API]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("Add tool:greet to the API's scopes first (mcp-auth0 init --api-identifier");
+    expect(result.stderr).toContain(`Add tool:greet to the API's scopes first (mcp-auth0 init with --api-identifier ${API} --scopes listing it`);
     expect(result.stderr).not.toMatch(/Add the scope with --scopes/);
   });
 });

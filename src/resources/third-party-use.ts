@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { isThirdPartyClient } from "./application.js";
 
 /**
@@ -27,7 +28,7 @@ export interface ThirdPartyUse {
 export async function readThirdPartyUse(tenant: Tenant, identifier: string): Promise<ThirdPartyUse> {
   const apis = new Set<string>();
   const grants: Array<{ clientId: string; audience: string }> = [];
-  for await (const grant of await tenant.client.clientGrants.list({ subject_type: "user", take: 100 })) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ subject_type: "user", take: 100 }))) {
     if (!grant.audience || grant.audience === identifier) continue;
     if ((grant as { default_for?: string }).default_for === "third_party_clients") apis.add(grant.audience);
     else if (grant.client_id) grants.push({ clientId: grant.client_id, audience: grant.audience });
@@ -43,8 +44,8 @@ export async function readThirdPartyUse(tenant: Tenant, identifier: string): Pro
     };
   }
   const thirdParty = new Set<string>();
-  for await (const c of await tenant.client.clients.list({ is_first_party: false, fields: "client_id", include_fields: true, per_page: 100 })) {
-    if ((c as Management.Client).client_id) thirdParty.add(c.client_id!);
+  for await (const c of eachItem<Management.Client>(tenant.client.clients.list({ is_first_party: false, fields: "client_id", include_fields: true, per_page: 100 }))) {
+    if (c.client_id) thirdParty.add(c.client_id);
   }
   return { ...use, clients: [...known, ...unknown.filter((g) => thirdParty.has(g.clientId))] };
 }

@@ -216,7 +216,8 @@ describe("init, interactively", () => {
       [/MCP server's URL/, ""],
       [/API name/, "MCP Server"],
       [/MCP clients your users connect with/, []],
-      [/Connections/, []],
+      // None is domain level yet: ticking none would be asked again (MCP clients could log nobody in).
+      [/Connections/, ["Username-Password-Authentication"]],
       [/^Roles/, "none"],
       [/\.env preset/, "auth0"],
       [/Apply these changes/, false],

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, lstat, open, readdir, readFile, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { access, lstat, open, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { readInputFile } from "../input/read-file.js";
 
 export interface MergeResult {
   text: string;
@@ -162,7 +163,7 @@ export async function writeEnvFile(path: string, entries: Array<[string, string]
     if (stats.isDirectory()) throw isDirectoryError(path);
     if (!stats.isFile()) throw notRegularFileError(path);
     mode = stats.mode & 0o7777;
-    existing = decodeUtf8(await readFile(target), path);
+    existing = decodeUtf8(await readInputFile(target, { what: "the .env", flag: "--env-path" }), path);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw toInputError(error, path, "file");
   }

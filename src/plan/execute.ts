@@ -1,7 +1,7 @@
 import type { Logger } from "../ui/logger.js";
 import type { Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
-import { CancelledError, ExitCode, InputError } from "../errors.js";
+import { CancelledError, ExitCode, InputError, stopCause, type StopSignal } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { applyPlan, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
@@ -14,7 +14,7 @@ export interface ExecuteContext {
   prompter: Prompter;
   options: { dryRun?: boolean; json?: boolean; yes?: boolean };
   /** Where the run is, for Ctrl-C (session/context.ts RunControl): set here, read by the interrupt handler. */
-  control: { phase: "before" | "applying" | "after"; stopRequested?: boolean };
+  control: { phase: "before" | "applying" | "after"; stopRequested?: StopSignal };
 }
 
 export interface ExecuteOptions {
@@ -77,7 +77,8 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   // error lists what was applied. Re-running converges, so stopping is safe.
   ctx.control.phase = "applying";
   const proceed = () => {
-    if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
+    const signal = ctx.control.stopRequested;
+    if (signal) throw new CancelledError(`Cancelled (${stopCause(signal)}) before the next change.`, undefined, signal);
   };
   const step: typeof logger.step = (label, work) => {
     proceed();

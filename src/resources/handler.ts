@@ -36,7 +36,21 @@ export interface Written {
    * then be missing, so whoever relies on the answers (the closing verdict) reads the tenant again.
    */
   readBack?: boolean;
+  /**
+   * The client secret a create answered with (Auth0 shows it in full only then): for the command
+   * to put where the user asked (credentials create: a file or stdout). The report that carries it
+   * is not the plan and never printed.
+   */
+  secret?: string;
+  /**
+   * Why the change was not applied although nothing failed: what it would claim was taken by
+   * another run meanwhile (the tenant's default audience). The summary says so.
+   */
+  notApplied?: string;
 }
+
+/** The id of what another change of the plan (named by its label) created in an earlier wave, or of the existing resource it names. */
+export type IdOf = (label: string) => string | undefined;
 
 /**
  * Apply runs in dependency waves; every write of one wave goes out together.
@@ -52,9 +66,10 @@ export type Write =
       wave: Wave;
       /**
        * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id
-       * in wave 2). Its answer is merged into the change's `Written`.
+       * in wave 2) and the ids of what other changes refer to (an application's grant, its
+       * application created in wave 1). Its answer is merged into the change's `Written`.
        */
-      send(tenant: Tenant, written: Written): Promise<Written | void>;
+      send(tenant: Tenant, written: Written, idOf: IdOf): Promise<Written | void>;
     }
   | {
       wave: Wave;
@@ -84,6 +99,18 @@ export interface Handler<C extends BaseChange> {
    * Needed by handlers with `send` writes; a `merge` write (a PATCH) is resent as it is.
    */
   refresh?(tenant: Tenant, change: C): Promise<C>;
+  /**
+   * What other runs may claim at the same moment (the tenant's default audience, which each run
+   * would set to its own API; an API that a teardown deletes while an init makes it the default).
+   * Apply takes the lock of `key` (tenant-lock.ts: one per tenant and key, shared by the runs on this
+   * machine) in the wave before the change's first write, then `recheck` reads the resource again
+   * under it and plans the change again: it comes back unchanged, or with `notApplied` when another
+   * run took what it would claim. The lock is held until the change's last write is answered.
+   */
+  claim?: {
+    key: string;
+    recheck(tenant: Tenant, change: C): Promise<{ change: C; written?: Written }>;
+  };
   /**
    * Brings what was read before apply (the planner's view of the tenant) up to date with the
    * answers of the change's writes, so that the closing verdict reads nothing again. Each handler

@@ -128,7 +128,7 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
  */
 async function claimFor(tenant: Tenant, task: Task): Promise<void> {
   const claim = handlerOf(task.change).claim!;
-  task.release = await takeTenantLock(tenant.domain, claim.key);
+  task.release = await takeTenantLock(tenant.domain, claim.key(task.change as never)!);
   const { change, written } = await claim.recheck(tenant, task.change as never);
   Object.assign(task.written, written);
   if (written?.notApplied || (change.action === "unchanged" && task.change.action !== "unchanged")) task.written.readBack = true;
@@ -136,7 +136,8 @@ async function claimFor(tenant: Tenant, task: Task): Promise<void> {
   if (written?.notApplied || change.action === "unchanged") {
     task.ended = true;
     task.applied = !written?.notApplied;
-    await endTask(task);
+    // Its progress line must not read as done: it ends as not applied, and the summary says why.
+    await endTask(task, written?.notApplied ? new Error(written.notApplied) : undefined);
   }
 }
 
@@ -194,7 +195,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
       } catch (error) {
         return error;
       }
-      const claims = tasks.filter((t) => !t.failed && !t.ended && handlerOf(t.change).claim && firstWave(t) === wave + 1);
+      const claims = tasks.filter((t) => !t.failed && !t.ended && handlerOf(t.change).claim?.key(t.change as never) && firstWave(t) === wave + 1);
       const live = tasks.filter((t) => !t.failed && !t.ended);
       const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
       const separate: Task[] = [];

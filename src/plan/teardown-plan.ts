@@ -30,6 +30,8 @@ export function planTeardown(domain: string, state: TenantState, desired: Teardo
   const wanted = new Set(desired.roles.map((r) => r.name));
   for (const role of state.roles ?? []) if (wanted.has(role.name!)) changes.push(remove("role", role.id!, `Role ${role.name}`));
   if (state.defaultGrant?.id) changes.push(remove("client-grant", state.defaultGrant.id, "Default grant for DCR (third-party) clients"));
-  if (state.resourceServer?.id && !state.resourceServer.is_system) changes.push(remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`));
+  if (state.resourceServer?.id && !state.resourceServer.is_system) {
+    changes.push({ ...remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`), identifier: desired.identifier });
+  }
   return makePlan({ domain, changes, warnings: [] });
 }

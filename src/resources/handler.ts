@@ -102,13 +102,14 @@ export interface Handler<C extends BaseChange> {
   /**
    * What other runs may claim at the same moment (the tenant's default audience, which each run
    * would set to its own API; an API that a teardown deletes while an init makes it the default).
-   * Apply takes the lock of `key` (tenant-lock.ts: one per tenant and key, shared by the runs on this
-   * machine) in the wave before the change's first write, then `recheck` reads the resource again
-   * under it and plans the change again: it comes back unchanged, or with `notApplied` when another
-   * run took what it would claim. The lock is held until the change's last write is answered.
+   * Apply takes the lock of `key(change)` (tenant-lock.ts: one per tenant and key, shared by the
+   * runs on this machine; no key, no claim) in the wave before the change's first write, then
+   * `recheck` reads the resource again under it and plans the change again: it comes back as it
+   * was, changed, unchanged, or with `notApplied` when another run took what it would claim. The
+   * lock is held until the change's last write is answered. The first write must be in wave 2 or later.
    */
   claim?: {
-    key: string;
+    key(change: C): string | undefined;
     recheck(tenant: Tenant, change: C): Promise<{ change: C; written?: Written }>;
   };
   /**

@@ -90,23 +90,15 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
         ctx.logger.warn(`Auth0 did not return the client secret of ${clientId}: copy it from the Dashboard → Applications → the application → Settings.`);
       }
       ctx.logger.info(
-        [
-          "",
-          "Store these where mcp-auth0 runs (e.g. your CI's secrets):",
-          `  AUTH0_DOMAIN=${tenant.domain}`,
-          `  AUTH0_CLIENT_ID=${clientId}`,
-          `  AUTH0_CLIENT_SECRET=${envFile ? `(in ${options.envPath})` : options.showSecret ? "(on stdout)" : "(not shown: run again with --env-path <file> or --show-secret)"}`,
-          `Granted: ${scopes.join(" ")}`,
-        ].join("\n"),
+        "",
+        "Store these where mcp-auth0 runs (e.g. your CI's secrets):",
+        `  AUTH0_DOMAIN=${tenant.domain}`,
+        `  AUTH0_CLIENT_ID=${clientId}`,
+        `  AUTH0_CLIENT_SECRET=${envFile ? `(in ${options.envPath})` : options.showSecret ? "(on stdout)" : "(not shown: run again with --env-path <file> or --show-secret)"}`,
+        `Granted: ${scopes.join(" ")}`,
       );
       const shown = options.showSecret ? secret : undefined;
-      if (options.showSecret && !ctx.options.json) {
-        ctx.deps.stdout.write(
-          entries(clientId, shown)
-            .map(([k, v]) => `${k}=${v}`)
-            .join("\n") + "\n",
-        );
-      }
+      if (options.showSecret && !ctx.options.json) ctx.logger.print(...entries(clientId, shown).map(([k, v]) => `${k}=${v}`));
       return credentials(clientId, shown);
     },
   });

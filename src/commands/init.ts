@@ -1,4 +1,4 @@
-import { CancelledError, InputError } from "../errors.js";
+import { CancelledError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
@@ -22,7 +22,6 @@ import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, ty
 import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
-import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
 
 /**
@@ -96,9 +95,6 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
-  if (api.identifier === tenantUrls(tenant.domain).managementApi) {
-    throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
-  }
 
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import nock from "nock";
 import { cli } from "../support/cli.js";
 import { freshFixture, type Fixture } from "../support/tenant.js";
-import { processEnv, startBin } from "../support/process.js";
+import { processEnv, startBin, until, type RunningProcess } from "../support/process.js";
 import { jwtWith, TENANT_DOMAIN, TENANT_URL, useNock } from "../support/nock.js";
 import { MANAGEMENT_SCOPES } from "../../src/local-tenant/scopes.js";
 
@@ -19,11 +19,20 @@ describe("two credentials create started at once (two processes, one machine)", 
   afterEach(async () => fx?.tenant.close());
 
   it("make one application with one grant, and both print its id", async () => {
-    // Slow answers, so that both runs read the tenant before either has created anything.
-    fx = await freshFixture({ faults: { latencyMs: 200 } });
+    fx = await freshFixture({ faults: { latencyMs: 100 } });
     const token = fx.tenant.issueManagementToken([...MANAGEMENT_SCOPES], { expiresInSeconds: 3600 });
     const env = await processEnv(fx.tenant, {});
-    const runs = [0, 1].map(() => startBin(["credentials", "create", "--token", token, "--yes", "--json"], { env, cwd: fx!.dir }));
+    // Each run is held (SIGSTOP) once its read of the applications has reached the tenant, then
+    // both go on together: both have read a tenant without the application, whatever the load.
+    const runs: RunningProcess[] = [];
+    for (let i = 0; i < 2; i++) {
+      const from = fx.tenant.calls.length;
+      const run = startBin(["credentials", "create", "--token", token, "--yes", "--json"], { env, cwd: fx.dir });
+      await until(() => fx!.tenant.calls.slice(from).some((c) => c.method === "GET" && c.path.startsWith("/api/v2/clients")));
+      run.child.kill("SIGSTOP");
+      runs.push(run);
+    }
+    for (const run of runs) run.child.kill("SIGCONT");
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     // Both planned a create: the runs really overlapped.

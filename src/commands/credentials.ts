@@ -5,14 +5,13 @@ import { connectTarget, credentialsFromOptions, resolveTarget } from "../session
 import { InputError } from "../errors.js";
 import { parseList, parseName } from "../input/values.js";
 import { assertEnvPathWritable, writeEnvFile } from "../env/dotenv.js";
-import { resolvePath, tightenedWarning } from "../session/env-file.js";
+import { envCredentials, resolvePath, tightenedWarning } from "../session/env-file.js";
 import { assertReadScopes, assertScopes } from "../tenant/scopes.js";
 import { SCOPED_COMMANDS, scopesNeeded, type ScopedCommand } from "../plan/command-scopes.js";
 import { planM2MApplication, planManagementGrant, readM2MState } from "../resources/m2m-application.js";
 import { readApplicationSecret } from "../resources/application.js";
 import { makePlan } from "../plan/plan.js";
 import { executePlan } from "../plan/execute.js";
-import { idOf, type ApplyReport } from "../plan/apply.js";
 import type { CredentialsCreateFlags } from "../flags/credentials.js";
 
 function parseCommands(raw: string): ScopedCommand[] {
@@ -72,8 +71,10 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   return executePlan(ctx, tenant, plan, {
     document: { scopes, ...credentials(state.application?.client_id) },
     afterApply: async (report) => {
-      const clientId = idOf(report, application)!;
-      const secret = wantsSecret ? (createdSecret(report) ?? (await readApplicationSecret(tenant, clientId))) : undefined;
+      // A run that found another run's application (or an existing one) has no secret from its creation: it reads it.
+      const [id, created] = envCredentials(report, plan);
+      const clientId = id!;
+      const secret = wantsSecret ? (created ?? (await readApplicationSecret(tenant, clientId))) : undefined;
       if (envFile) {
         if (!secret) {
           throw new InputError(
@@ -102,9 +103,4 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
       return credentials(clientId, shown);
     },
   });
-}
-
-/** The secret Auth0 answered the application's creation with (a run that adopted another run's application has none). */
-function createdSecret(report: ApplyReport): string | undefined {
-  return report.applied.find((a) => a.change.kind === "application")?.written.secret;
 }

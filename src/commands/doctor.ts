@@ -6,7 +6,7 @@ import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
-import { identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { downstreamFromContext, identifierFromContext, readDotenv } from "../session/api-identifier.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
@@ -42,9 +42,14 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
       (await identifierFromContext(ctx, options.envPath)) ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
+  const downstream = proxy ? [] : await downstreamFromContext(ctx, options.downstreamApi, preset);
   const tenant = await openTenant(ctx);
-  // Proxy mode reads the application (read:clients) instead of the default third-party grant.
-  assertScopes(tenant.scopes, proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES);
+  // Proxy mode reads the application (read:clients) instead of the default third-party grant; the
+  // On-Behalf-Of checks read the Custom API client (read:clients).
+  assertScopes(tenant.scopes, [
+    ...(proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES),
+    ...(downstream.length ? ["read:clients"] : []),
+  ]);
   const issuer = await tenant.issuerDomain();
   if (issuer.note) ctx.logger.info(issuer.note);
   const checks = await diagnose(tenant, {
@@ -56,6 +61,7 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
     envTemplate: preset.template?.name,
     command: (words) => suggest(ctx, words),
     rolesFileExists: existsHere(ctx),
+    downstream,
     ...(proxy
       ? {
           proxy: {

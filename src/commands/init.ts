@@ -12,16 +12,17 @@ import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
 import type { ApplicationChange } from "../resources/application.js";
-import { idOf, settledState } from "../plan/apply.js";
+import { settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
-import { planEnvFile, resolvePath } from "../session/env-file.js";
+import { envCredentials, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
+import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
 
 /**
@@ -55,9 +56,12 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const { prompter, deps } = ctx;
   // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
   const config = await loadInitConfig(ctx, flags.config);
-  const options = config ? withConfig(flags, config) : flags;
-  const mode = options.mode ?? "dcr";
-  assertProxyOnlyFlags(options, mode);
+  const merged = config ? withConfig(flags, config) : flags;
+  const mode = merged.mode ?? "dcr";
+  const downstreamApis = obo.gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
+  // Auth0's On-Behalf-Of sample is the preset that reads the exchange's client and downstream API.
+  const options = downstreamApis.length ? { ...merged, template: merged.template ?? obo.OBO_TEMPLATE } : merged;
+  assertProxyOnlyFlags(options, mode, downstreamApis.length > 0);
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
@@ -72,7 +76,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
   // Without a terminal the preset is known now: a wrong one fails before any request.
-  if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
+  if (!wizard || options.template !== undefined) obo.assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
   const target = await resolveTarget(ctx, { domain: config?.domain });
   const given = await valuesFromFlags(options, ctx, config, wizard);
   if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
@@ -95,10 +99,12 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       rolesFromFlag.file,
     );
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
+  obo.assertNotTheMcpApi(downstreamApis, api.identifier);
 
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
-  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
+  const clientSecret = preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret");
+  const scopeOptions = { mode, clientSecret, cimdClients: cimdClients.length > 0, obo: downstreamApis.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
@@ -110,6 +116,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     issuerDomain: true,
     settings,
     cimdClients: cimdClients.length > 0,
+    downstream: obo.downstreamReads(downstreamApis),
   });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
@@ -166,6 +173,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     cimd,
     cimdClients,
     mode,
+    downstreamApis,
     ...(proxy
       ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }
       : {}),
@@ -181,19 +189,20 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
     apiBaseUrl,
     scope: proxyScope(apiScopes),
+    ...obo.exchangeValues(tenantPlan),
   };
   const envFile = await planEnvFile(
     tenant,
     template,
     values,
     { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
-    application,
+    application ?? obo.envClient(tenantPlan, state),
   );
   const plan = makePlan({ ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] });
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {
-    writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),
+    writeEnv: (report) => envFile.write(...envCredentials(report, plan)),
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
     nextSteps: proxy
@@ -213,9 +222,9 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? undefined
       : async (report) => {
           const after = report.applied.some((a) => a.written.readBack)
-            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
+            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode, downstream: obo.downstreamReads(downstreamApis) })
             : settledState(state, report);
-          const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
+          const rolePermissions = obo.rolePermissionsAfter(plan);
           return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
@@ -224,6 +233,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),
+            downstream: obo.expectedDownstream(plan),
           });
         },
   });
@@ -241,6 +251,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       envPath,
       template: template.name,
       mode,
+      downstreamApis,
     });
   } catch (error) {
     // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.

@@ -11,6 +11,7 @@ import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
+import { oboChecks, type DownstreamExpectation } from "./obo-checks.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -18,8 +19,10 @@ export interface DiagnoseOptions {
   connections?: string[];
   /** State already read (init after a converged run): saves every Management API read. */
   state?: TenantState;
-  /** Roles' permissions already known (init's roles); otherwise every role is read. */
-  rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  /** Roles' permissions already known (init's roles); otherwise every role is read. `apiPermissions`: of the downstream APIs. */
+  rolePermissions?: Array<{ role: string; permissions: string[]; apiPermissions?: Record<string, string[]> }>;
+  /** On-Behalf-Of: the downstream APIs the MCP server calls on the user's behalf (their checks need read:clients). */
+  downstream?: DownstreamExpectation[];
   /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
   envPath?: string;
   envDomain?: string;
@@ -38,8 +41,24 @@ export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "
 
 /** Read-only: every check an MCP client's journey depends on. */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
-  const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true, mode: options.proxy ? "proxy" : "dcr" }));
-  const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
+  const downstream = options.downstream ?? [];
+  const state =
+    options.state ??
+    (await readTenantState(tenant, {
+      identifier: options.identifier,
+      roles: true,
+      mode: options.proxy ? "proxy" : "dcr",
+      downstream: { identifiers: downstream.map((d) => d.identifier), secret: false },
+    }));
+  const rolePermissions =
+    options.rolePermissions ??
+    (state.roles &&
+      (await readAllRolePermissions(
+        tenant,
+        state.roles,
+        options.identifier,
+        downstream.map((d) => d.identifier),
+      )));
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
   // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
@@ -89,7 +108,22 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
         ...metadata.filter((c) => c.title !== "Registration endpoint"),
         ...server,
       ]
-    : [...tenantSide, ...(usage ? usageChecks(usage, state.settings, fix) : []), ...envChecks(options, issuer, fix), ...metadata, ...server];
+    : [
+        ...tenantSide,
+        ...(downstream.length
+          ? oboChecks({
+              identifier: options.identifier,
+              state,
+              downstream,
+              roleApiPermissions: rolePermissions?.map((r) => ({ role: r.role, apiPermissions: r.apiPermissions ?? {} })),
+              fix,
+            })
+          : []),
+        ...(usage ? usageChecks(usage, state.settings, fix) : []),
+        ...envChecks(options, issuer, fix),
+        ...metadata,
+        ...server,
+      ];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));
 }
@@ -110,11 +144,13 @@ function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typ
   ];
 }
 
-async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {
+/** Each role's permissions of the MCP server's API and of the downstream APIs: one read per role. */
+async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string, downstream: string[]) {
+  const apiPermissions = Object.fromEntries(downstream.map((api) => [api, []]));
   return Promise.all(
-    roles.map(async (role) => ({
-      role: role.name!,
-      permissions: (await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [] }, identifier)).permissions,
-    })),
+    roles.map(async (role) => {
+      const state = await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [], apiPermissions }, identifier);
+      return { role: role.name!, permissions: state.permissions, apiPermissions: state.apiPermissions };
+    }),
   );
 }

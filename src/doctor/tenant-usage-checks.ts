@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import type { TenantSettings } from "../resources/tenant-settings.js";
 import { isThirdPartyClient } from "../resources/application.js";
 import type { Check } from "./check.js";
@@ -37,7 +38,7 @@ export async function readUsageFacts(tenant: Tenant): Promise<UsageFacts> {
   const [rules, clients] = await Promise.all([
     optionalRead(tenant, "read:rules", async () => {
       const found: Array<{ id: string; name: string }> = [];
-      for await (const r of await tenant.client.rules.list({ enabled: true, fields: "id,name,enabled", include_fields: true, per_page: 100 })) {
+      for await (const r of eachItem(tenant.client.rules.list({ enabled: true, fields: "id,name,enabled", include_fields: true, per_page: 100 }))) {
         if (r.enabled !== false) found.push({ id: r.id!, name: r.name ?? r.id! });
       }
       return found;
@@ -45,7 +46,7 @@ export async function readUsageFacts(tenant: Tenant): Promise<UsageFacts> {
     optionalRead(tenant, "read:clients", async () => {
       const found: ClientSummary[] = [];
       const fields = "client_id,name,is_first_party,app_type,global,external_metadata_type,external_client_id";
-      for await (const c of await tenant.client.clients.list({ fields, include_fields: true, per_page: 100 })) found.push(c as ClientSummary);
+      for await (const c of eachItem(tenant.client.clients.list({ fields, include_fields: true, per_page: 100 }))) found.push(c as ClientSummary);
       return found;
     }),
   ]);

@@ -1,7 +1,7 @@
 import { Option } from "@commander-js/extra-typings";
 import { INIT_MODES } from "../input/modes.js";
 import type { FlagsOf, Program } from "./program.js";
-import { described } from "./values.js";
+import { collect, described } from "./values.js";
 
 export function declareDoctor(program: Program) {
   return program
@@ -14,7 +14,15 @@ export function declareDoctor(program: Program) {
     .addOption(
       described(new Option("--mode <mode>", "proxy checks the Regular Web Application instead of DCR").choices(INIT_MODES), "proxy when the .env is a proxy preset's, else dcr"),
     )
-    .option("--app-name <name>", 'proxy mode: the application to check (default: the .env\'s client id, else "<API name> (MCP proxy)")');
+    .option("--app-name <name>", 'proxy mode: the application to check (default: the .env\'s client id, else "<API name> (MCP proxy)")')
+    .addOption(
+      described(
+        new Option("--downstream-api <identifier[=scopes]>", "also check the On-Behalf-Of exchange for this API: Custom API client, grant, consent, roles (repeatable)").argParser(
+          collect,
+        ),
+        "the .env's API_AUTH0_AUDIENCE (auth0-obo preset), or the config file's downstreamApis",
+      ),
+    );
 }
 
 export type DoctorFlags = FlagsOf<typeof declareDoctor>;

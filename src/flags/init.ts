@@ -25,7 +25,12 @@ export function declareInit(program: Program) {
     )
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
     .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
-    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .option(
+      "--downstream-api <identifier[=scopes]>",
+      "an API the MCP server calls on the user's behalf (On-Behalf-Of token exchange): its Custom API client, the API (created when missing) and the grant; scopes as --scopes (repeatable)",
+      collect,
+    )
+    .option("--api-base-url <url>", "cloudflare and auth0-obo presets: the URL of the API the MCP server's tools call (API_BASE_URL)")
     .addOption(described(new Option("--config <file>", "config file; flags override its values"), "mcp-auth0.config.yaml in this directory, if any"));
 }
 

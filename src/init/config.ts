@@ -85,6 +85,7 @@ export interface WizardAnswers {
   envPath: string;
   template: string;
   mode: "dcr" | "proxy";
+  downstreamApis?: Array<{ identifier: string; name?: string; scopes?: Array<{ value: string; description?: string }> }>;
 }
 
 /** The wizard's last question: keep these answers as mcp-auth0.config.yaml, for re-runs and CI. */
@@ -96,6 +97,7 @@ export async function offerToSaveConfig(ctx: Context, answers: WizardAnswers): P
     $schema: "./node_modules/mcp-auth0/schema/mcp-auth0.config.schema.json",
     domain: answers.domain,
     api: { identifier: answers.identifier, ...(answers.apiName ? { name: answers.apiName } : {}), scopes: answers.scopes.map((s) => (s.description ? s : { value: s.value })) },
+    ...(answers.downstreamApis?.length ? { downstreamApis: answers.downstreamApis } : {}),
     connections: answers.connections,
     ...(answers.roles.length ? { roles: answers.roles } : {}),
     ...(answers.mode === "proxy" ? { mode: answers.mode } : {}),

@@ -62,13 +62,20 @@ export function parseApiBaseUrl(raw: string | undefined): string | undefined {
   return raw === undefined ? undefined : parseAbsoluteUrl(raw, "--api-base-url", "https://api.example.com");
 }
 
-/** Flags of proxy mode given in DCR mode would be silently ignored: they are an error instead. */
-export function assertProxyOnlyFlags(options: { callbackUrl?: string[]; appName?: string; apiBaseUrl?: string }, mode: InitMode): void {
+/**
+ * Flags of proxy mode given in DCR mode would be silently ignored: they are an error instead.
+ * `--api-base-url` also serves DCR mode's On-Behalf-Of preset (the downstream API's URL).
+ */
+export function assertProxyOnlyFlags(options: { callbackUrl?: string[]; appName?: string; apiBaseUrl?: string }, mode: InitMode, downstream = false): void {
   if (mode !== "dcr") return;
   const given = [
     ...(options.callbackUrl !== undefined ? ["--callback-url"] : []),
     ...(options.appName !== undefined ? ["--app-name"] : []),
-    ...(options.apiBaseUrl !== undefined ? ["--api-base-url"] : []),
+    ...(options.apiBaseUrl !== undefined && !downstream ? ["--api-base-url"] : []),
   ];
-  if (given.length) throw new InputError(`${given.join(", ")} applies to proxy mode only.`, "Add --mode proxy (with a proxy preset such as --template mcp-use-proxy).");
+  if (given.length)
+    throw new InputError(
+      `${given.join(", ")} applies to proxy mode only${given.includes("--api-base-url") ? " (or to --downstream-api)" : ""}.`,
+      "Add --mode proxy (with a proxy preset such as --template mcp-use-proxy).",
+    );
 }

@@ -9,7 +9,7 @@ import { InputError } from "../errors.js";
 import { isEmail, parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
 import { assertPermissionsAreScopes, loadRolesFile, type RoleDesired } from "../input/roles-file.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
-import { listTemplates } from "../env/templates.js";
+import { listTemplates, usesValue } from "../env/templates.js";
 import { resolvePath } from "../session/env-file.js";
 
 /*
@@ -151,7 +151,8 @@ export async function askEnv(
       return value.trim();
     }));
   if (given.template !== undefined || !prompter.interactive) return { envPath, template: given.template };
-  const presets = (await listTemplates()).filter((t) => t.mode === mode);
+  // The On-Behalf-Of preset needs --downstream-api, which chooses it by itself.
+  const presets = (await listTemplates()).filter((t) => t.mode === mode && !usesValue(t, "downstreamAudience"));
   if (presets.length < 2) return { envPath, template: presets[0]?.name };
   const template = await prompter.select({
     message: ".env preset (the variable names your MCP server's framework reads)",

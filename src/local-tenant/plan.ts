@@ -1,4 +1,4 @@
-import { TokenBucket, type FaultDecision } from "./faults.js";
+import { TokenBucket, type FaultDecision, type FaultRequest } from "./faults.js";
 
 /*
  * Auth0's free plan, switched on with `plan: "free"` (`mcp-auth0 dev --plan free`), so that a run
@@ -34,13 +34,14 @@ export function applicationLimitMessage(max: number): string {
   return `You have reached the maximum number of applications (${max}) allowed for this tenant's plan`;
 }
 
-/** The plan's Management API bucket in front of whatever the fault injector decided. */
-export function withPlanLimit(limits: PlanLimits, decide: () => FaultDecision): () => FaultDecision {
-  const bucket = limits.management ? new TokenBucket(limits.management.perSecond, limits.management.burst) : undefined;
+/** The plan's Management API bucket in front of whatever the fault injector decided, on the tenant's clock. */
+export function withPlanLimit(limits: PlanLimits, decide: (request: FaultRequest) => FaultDecision, now: () => number): (request: FaultRequest) => FaultDecision {
+  const bucket = limits.management ? new TokenBucket(limits.management.perSecond, limits.management.burst, now()) : undefined;
   if (!bucket) return decide;
-  return () => {
-    const decision = decide();
-    const { allowed, headers } = bucket.take();
+  return (request) => {
+    const decision = decide(request);
+    const { allowed, headers: limit } = bucket.take(now());
+    const headers = { ...decision.headers, ...limit };
     return allowed ? { ...decision, headers } : { ...decision, rateLimited: true, fail: false, reset: false, headers };
   };
 }

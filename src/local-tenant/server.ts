@@ -174,7 +174,11 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
       api: new ManagementApi(store, signingKey, [...customDomainRoutes(customDomain), ...cimdRoutes(options.fetch ?? fetch)]),
       tokenEndpoint: new ManagementTokenEndpoint(store, signingKey),
       customDomain,
-      decide: withPlanLimit(limits, () => faults.next()),
+      decide: withPlanLimit(
+        limits,
+        (request) => faults.next(request),
+        () => faults.now(),
+      ),
       // Only a test reads them; `mcp-auth0 dev` keeps none, however long it runs.
       ...(test
         ? {

@@ -1,17 +1,22 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { planDefaultAudience, planTenantSettings, type DefaultAudiencePolicy } from "../resources/tenant-settings.js";
-import { planResourceServer } from "../resources/resource-server.js";
+import { DEFAULT_API_NAME, planResourceServer, type ResourceServerChange } from "../resources/resource-server.js";
+import { customApiClientName, OBO_PLANS_NOTE, planCustomApiClient } from "../resources/custom-api-client.js";
+import { findDownstreamGrant, planDownstreamGrant } from "../resources/downstream-grant.js";
+import type { DownstreamApiInput } from "../input/downstream.js";
+import { InputError } from "../errors.js";
 import { planDefaultGrant } from "../resources/client-grant.js";
 import { planConnection, resolveConnections } from "../resources/connections.js";
 import { multipleUserWarnings, planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
 import { planApplicationIn } from "../resources/application.js";
 import { planCimdClient, readCimdClients } from "../resources/cimd-client.js";
 import type { TenantState } from "../resources/tenant-state.js";
-import { assertPermissionsAreScopes, type RoleDesired } from "../input/roles-file.js";
+import { assertPermissionsAreScopes, assertRolesApisKnown, type RoleDesired } from "../input/roles-file.js";
 import type { InitMode } from "../input/proxy.js";
 import type { ScopeInput } from "../input/values.js";
 import type { Change, PlanDraft } from "./plan.js";
+import type { Wave } from "../resources/handler.js";
 
 export interface ScopeOptions {
   mode?: InitMode;
@@ -19,6 +24,8 @@ export interface ScopeOptions {
   clientSecret?: boolean;
   /** --cimd-client: imported clients are read (`read:clients`) and the others registered (`create:clients`). */
   cimdClients?: boolean;
+  /** --downstream-api: the Custom API client (read, created or updated) and its grants for the downstream APIs. */
+  obo?: boolean;
 }
 
 export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -27,7 +34,8 @@ export const INIT_READ_SCOPES = (roles: boolean, options: ScopeOptions = {}) => 
   ...(options.mode === "proxy" ? ["read:clients", ...(options.clientSecret ? ["read:client_keys"] : [])] : ["read:client_grants"]),
   "read:connections",
   ...(roles ? ["read:roles", "read:users"] : []),
-  ...(options.cimdClients ? ["read:clients"] : []),
+  ...(options.cimdClients || options.obo ? ["read:clients"] : []),
+  ...(options.obo && options.clientSecret ? ["read:client_keys"] : []),
 ];
 
 export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) => [
@@ -38,6 +46,7 @@ export const INIT_WRITE_SCOPES = (roles: boolean, options: ScopeOptions = {}) =>
   "update:connections",
   ...(roles ? ["create:roles", "update:roles"] : []),
   ...(options.cimdClients ? ["create:clients"] : []),
+  ...(options.obo ? ["create:clients", "update:clients"] : []),
 ];
 
 export interface InitDesired {
@@ -56,6 +65,8 @@ export interface InitDesired {
   mode?: InitMode;
   /** Proxy mode: the Regular Web Application (matched by name) and its callback URLs. */
   application?: { name: string; callbacks: string[] };
+  /** --downstream-api: APIs the MCP server calls on the user's behalf (On-Behalf-Of token exchange). */
+  downstreamApis?: DownstreamApiInput[];
 }
 
 /**
@@ -127,8 +138,21 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
     }
   }
 
+  const downstream = desired.downstreamApis?.length ? planOnBehalfOf(state, desired, api.change) : undefined;
+  if (downstream) {
+    changes.push(...downstream.changes);
+    warnings.push(...downstream.warnings);
+  }
+
   if (desired.roles.length) {
-    assertPermissionsAreScopes(desired.roles, api.change.apiScopes, desired.identifier, desired.rolesFile ?? "roles file");
+    const file = desired.rolesFile ?? "roles file";
+    assertPermissionsAreScopes(desired.roles, api.change.apiScopes, desired.identifier, file);
+    assertRolesApisKnown(
+      desired.roles,
+      (desired.downstreamApis ?? []).map((d) => d.identifier),
+      file,
+    );
+    for (const d of downstream?.apis ?? []) assertPermissionsAreScopes(desired.roles, d.apiScopes, d.desired.identifier, file, true);
     const roles = await planRoles(tenant, state.roles ?? [], desired.roles, desired.identifier, desired.prune ?? false, state.roleReads);
     changes.push(...roles.changes);
     warnings.push(...roles.warnings);
@@ -139,4 +163,40 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
   if (audience.warning) warnings.push(audience.warning);
 
   return { domain: tenant.domain, changes, warnings };
+}
+
+/**
+ * On-Behalf-Of (RFC 8693): each downstream API (created as Auth0's guide does when missing), the
+ * Custom API client linked to the MCP server's API, and one user-delegated grant from that client
+ * to each downstream API. Each waits only for what it names: the client for the MCP server's API
+ * (when this run creates it), a grant for its client and its API (when this run creates them).
+ */
+function planOnBehalfOf(state: TenantState, desired: InitDesired, mcpApi: ResourceServerChange) {
+  const warnings: string[] = [];
+  const apis = (desired.downstreamApis ?? []).map((input) => {
+    const current = state.downstreamApis?.[input.identifier];
+    if (current?.is_system)
+      throw new InputError(`--downstream-api ${input.identifier} is a system API of Auth0, which cannot be changed nor exchanged for.`, "Give the identifier of your own API.");
+    const planned = planResourceServer(current, { identifier: input.identifier, name: input.name, scopes: input.scopes ?? [], downstream: true });
+    if (planned.warning) warnings.push(planned.warning);
+    return { input, change: planned.change };
+  });
+  const client = planCustomApiClient(state.customApiClient, {
+    apiIdentifier: desired.identifier,
+    name: customApiClientName(desired.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME),
+    createdApis: apis.filter((a) => a.change.action === "create").map((a) => a.change.desired.identifier),
+    apiCreated: mcpApi.action === "create",
+  });
+  if (client.action === "create") warnings.push(OBO_PLANS_NOTE);
+  const clientWave = client.action === "create" ? (client.afterApi ? 2 : 1) : 0;
+  const grants = apis.map(({ input, change }) =>
+    planDownstreamGrant(findDownstreamGrant(state.downstreamGrants?.[input.identifier], state.customApiClient?.client_id), {
+      apiIdentifier: desired.identifier,
+      audience: input.identifier,
+      scopes: input.scopes?.map((s) => s.value) ?? change.apiScopes,
+      clientId: state.customApiClient?.client_id,
+      wave: (1 + Math.max(clientWave, change.action === "create" ? 1 : 0)) as Wave,
+    }),
+  );
+  return { changes: [...apis.map((a) => a.change), client, ...grants], apis: apis.map((a) => a.change), warnings };
 }

@@ -2,6 +2,8 @@ import type { TenantState } from "../resources/tenant-state.js";
 import { planConnection } from "../resources/connections.js";
 import { planDefaultAudience, planSettingsReset } from "../resources/tenant-settings.js";
 import type { DeleteChange } from "../resources/deletion.js";
+import { createdApiByMcpAuth0, createdByMcpAuth0 } from "../resources/custom-api-client.js";
+import { findDownstreamGrant } from "../resources/downstream-grant.js";
 import { makePlan, type Change, type Plan } from "./plan.js";
 
 /** What teardown removes: what the config file names. */
@@ -9,6 +11,8 @@ export interface TeardownDesired {
   identifier: string;
   connections: string[];
   roles: Array<{ name: string }>;
+  /** On-Behalf-Of: the downstream APIs of the file (their grants go; an API goes only if mcp-auth0 created it). */
+  downstreamApis?: Array<{ identifier: string }>;
 }
 
 const remove = (resource: DeleteChange["resource"], id: string, label: string): DeleteChange => ({ kind: "delete", action: "delete", resource, id, label, fields: [] });
@@ -30,8 +34,31 @@ export function planTeardown(domain: string, state: TenantState, desired: Teardo
   const wanted = new Set(desired.roles.map((r) => r.name));
   for (const role of state.roles ?? []) if (wanted.has(role.name!)) changes.push(remove("role", role.id!, `Role ${role.name}`));
   if (state.defaultGrant?.id) changes.push(remove("client-grant", state.defaultGrant.id, "Default grant for DCR (third-party) clients"));
+  changes.push(...teardownOnBehalfOf(state, desired.downstreamApis ?? []));
   if (state.resourceServer?.id && !state.resourceServer.is_system) {
     changes.push({ ...remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`), identifier: desired.identifier });
   }
   return makePlan({ domain, changes, warnings: [] });
+}
+
+/**
+ * The On-Behalf-Of part: the Custom API client's grants for the file's downstream APIs; the client
+ * itself and each downstream API only when mcp-auth0 created them, as the client's metadata records
+ * (custom-api-client.ts). A downstream API that existed before init is the user's own: it stays,
+ * whatever the file says, because nothing in the file can tell the two apart.
+ */
+function teardownOnBehalfOf(state: TenantState, downstream: Array<{ identifier: string }>): DeleteChange[] {
+  if (!downstream.length) return [];
+  const client = state.customApiClient;
+  const changes: DeleteChange[] = [];
+  for (const { identifier } of downstream) {
+    const grant = findDownstreamGrant(state.downstreamGrants?.[identifier], client?.client_id);
+    if (grant?.id) changes.push(remove("client-grant", grant.id, `Grant: Custom API client → ${identifier}`));
+  }
+  if (client && createdByMcpAuth0(client)) changes.push(remove("client", client.client_id, `Custom API client ${client.name ?? client.client_id}`));
+  for (const { identifier } of downstream) {
+    const api = state.downstreamApis?.[identifier];
+    if (api?.id && !api.is_system && createdApiByMcpAuth0(client, identifier)) changes.push(remove("resource-server", api.id, `Downstream API ${identifier}`));
+  }
+  return changes;
 }

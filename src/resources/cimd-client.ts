@@ -1,4 +1,5 @@
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
 import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
@@ -39,8 +40,8 @@ export function parseCimdClientUrl(raw: string): string {
 /** The CIMD clients already imported, by their metadata URL (`external_client_id`). */
 export async function readCimdClients(tenant: Tenant): Promise<Map<string, string>> {
   const imported = new Map<string, string>();
-  const page = await tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
-  for await (const c of page as AsyncIterable<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>) {
+  const listing = tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
+  for await (const c of eachItem<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>(listing)) {
     if (c.external_metadata_type === "cimd" && c.external_client_id && c.client_id) imported.set(c.external_client_id, c.client_id);
   }
   return imported;

@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { fieldLines, ignoreNotFound, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
 /**
@@ -11,8 +12,10 @@ export interface ClientGrantChange extends BaseChange {
   kind: "client-grant";
   id?: string;
   audience: string;
-  /** The label of the plan's application change whose client the grant is for (its id is known once that change is applied). */
+  /** The name of the application (the plan's application change) whose grant this is. */
   application?: string;
+  /** Its client id, when the application exists already; otherwise apply's creation of it tells. */
+  clientId?: string;
   body: Record<string, unknown>;
   /** The API scopes the grant gives (what `body.scope` sends, also when unchanged). */
   grantScopes: string[];
@@ -27,8 +30,7 @@ export type ClientGrant = Management.ClientGrantResponseContent;
  * grant for third-party clients they cannot get a token for the API at all (AUTH0-FACTS).
  */
 export async function readDefaultGrant(tenant: Tenant, audience: string): Promise<ClientGrant | undefined> {
-  const page = await tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 });
-  for await (const grant of page) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 }))) {
     if (grant.audience === audience && (grant as { default_for?: string }).default_for === "third_party_clients") return grant;
   }
   return undefined;
@@ -82,16 +84,28 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
 
 /** The grant of one application for `audience`, if it has one. */
 export async function readApplicationGrant(tenant: Tenant, clientId: string, audience: string): Promise<ClientGrant | undefined> {
-  for await (const grant of await tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 })) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 }))) {
     if (grant.client_id === clientId && grant.audience === audience) return grant;
   }
   return undefined;
 }
 
 /** An application's grant of exactly `scopes`: a grant holding more is narrowed, so the application never keeps what it does not need. */
-export function planApplicationGrant(current: ClientGrant | undefined, audience: string, scopes: string[], application: { label: string; grantLabel: string }): ClientGrantChange {
+export function planApplicationGrant(
+  current: ClientGrant | undefined,
+  audience: string,
+  scopes: string[],
+  application: { name: string; clientId?: string; grantLabel: string },
+): ClientGrantChange {
   const wanted = [...scopes].sort();
-  const base = { kind: "client-grant" as const, label: application.grantLabel, audience, application: application.label, grantScopes: wanted };
+  const base = {
+    kind: "client-grant" as const,
+    label: application.grantLabel,
+    audience,
+    application: application.name,
+    ...(application.clientId ? { clientId: application.clientId } : {}),
+    grantScopes: wanted,
+  };
   if (!current) {
     // client_id is added when the grant is created: the application may be created in the same apply.
     return { ...base, action: "create", body: { audience, subject_type: "client", scope: wanted }, fields: [{ field: "scope", from: undefined, to: wanted }] };
@@ -143,8 +157,8 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
   writes: (change) => [
     {
       wave: 2,
-      send: async (tenant, _written, idOf) => {
-        if (change.application) return sendApplicationGrant(tenant, change, idOf(change.application));
+      send: async (tenant, _written, writtenBy) => {
+        if (change.application) return sendApplicationGrant(tenant, change, change.clientId ?? writtenBy("application")?.id);
         // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
         if (change.replaces) await tenant.client.clientGrants.delete(change.replaces.id).catch(ignoreNotFound);
         const object =

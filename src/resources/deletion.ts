@@ -4,12 +4,13 @@ import { deleteResourceServer } from "./resource-server.js";
 import { DEFAULT_AUDIENCE_CLAIM, readTenantSettings } from "./tenant-settings.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
+import { deleteCustomApiClient } from "./custom-api-client.js";
 
-/** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
+/** teardown: an API, a grant, a role, or the Custom API client mcp-auth0 created (never another client, never a tpc_ one). */
 export interface DeleteChange extends BaseChange {
   kind: "delete";
   action: "delete";
-  resource: "resource-server" | "client-grant" | "role";
+  resource: "resource-server" | "client-grant" | "role" | "client";
   id: string;
   /** An API's identifier: the tenant's default audience must not go on naming it. */
   identifier?: string;
@@ -22,6 +23,7 @@ const REMOVERS: Record<DeleteChange["resource"], { remove: (tenant: Tenant, id: 
   "resource-server": { remove: deleteResourceServer, wave: 4 },
   "client-grant": { remove: deleteClientGrant, wave: 3 },
   role: { remove: deleteRole, wave: 3 },
+  client: { remove: deleteCustomApiClient, wave: 3 },
 };
 
 export const deletionHandler: Handler<DeleteChange> = {

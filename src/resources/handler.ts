@@ -37,9 +37,9 @@ export interface Written {
    */
   readBack?: boolean;
   /**
-   * The client secret a create answered with (Auth0 shows it in full only then): for the command
-   * to put where the user asked (credentials create: a file or stdout). The report that carries it
-   * is not the plan and never printed.
+   * A client secret the write's answer carried (Auth0 returns a new client's secret with
+   * `create:clients` alone): for the .env or the file credentials create writes, never printed,
+   * never part of the plan.
    */
   secret?: string;
   /**
@@ -49,13 +49,14 @@ export interface Written {
   notApplied?: string;
 }
 
-/** The id of what another change of the plan (named by its label) created in an earlier wave, or of the existing resource it names. */
-export type IdOf = (label: string) => string | undefined;
+/** What an earlier wave's change of another kind wrote (a grant naming the client that wave created), or undefined. */
+export type WrittenBy = (kind: string) => Written | undefined;
 
 /**
  * Apply runs in dependency waves; every write of one wave goes out together.
  * 1: what nothing depends on or what others refer to (the API, connections, role creations);
  * 2: what refers to it (tenant settings with the default audience, the default grant, role permissions and users);
+ * 2, 3: the Custom API client (after the MCP server's API it is linked to) and its downstream grants (after the client);
  * 3: CIMD client imports, once wave 2's settings advertise CIMD;
  * 3, 4: teardown's deletions, after the default audience stops naming the API (grants and roles, then the API).
  */
@@ -69,7 +70,7 @@ export type Write =
        * in wave 2) and the ids of what other changes refer to (an application's grant, its
        * application created in wave 1). Its answer is merged into the change's `Written`.
        */
-      send(tenant: Tenant, written: Written, idOf: IdOf): Promise<Written | void>;
+      send(tenant: Tenant, written: Written, writtenBy: WrittenBy): Promise<Written | void>;
     }
   | {
       wave: Wave;

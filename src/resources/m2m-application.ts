@@ -27,5 +27,5 @@ export function planM2MApplication(current: Application | undefined, name: strin
 
 /** Exactly `scopes` for the Management API (`audience`), for the application `planM2MApplication` planned. */
 export function planManagementGrant(current: ClientGrant | undefined, audience: string, scopes: string[], application: ApplicationChange): ClientGrantChange {
-  return planApplicationGrant(current, audience, scopes, { label: application.label, grantLabel: "Its grant for the Auth0 Management API" });
+  return planApplicationGrant(current, audience, scopes, { name: application.name, clientId: application.id, grantLabel: "Its grant for the Auth0 Management API" });
 }

@@ -104,6 +104,17 @@ describe("the imports of src/", () => {
     expect(sideways).toEqual([]);
   });
 
+  it("every Management API listing is walked by tenant/paging.ts's eachItem, which bounds it", () => {
+    // The SDK's own `for await` follows a listing for as long as the answers say more follows.
+    const unbounded = [...graph.keys()].flatMap((file) =>
+      readFileSync(join(SRC, file), "utf8")
+        .split("\n")
+        .filter((line) => /for await \(.* of (?!eachItem[<(])/.test(line) && /\.client\.|listing|page/.test(line))
+        .map((line) => `${file}: ${line.trim()}`),
+    );
+    expect(unbounded).toEqual([]);
+  });
+
   it("no plan/ module switches on change kinds: the handlers in resources/ own that", () => {
     for (const [file] of graph) {
       if (area(file) !== "plan") continue;

@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, InputError } from "../errors.js";
 import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
-import { downstreamFromContext, identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { clientsFromContext, downstreamFromContext, identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { CLIENT_NAMES, parseClientNames } from "../clients/catalogue.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
@@ -43,6 +44,16 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
   const downstream = proxy ? [] : await downstreamFromContext(ctx, options.downstreamApi, preset);
+  // --client alone: the clients the config file names, else the whole catalogue.
+  const clients =
+    options.client === undefined
+      ? undefined
+      : parseClientNames(options.client === true ? ((await clientsFromContext(ctx)) ?? CLIENT_NAMES) : parseList(options.client, "--client"), "--client");
+  if (clients && proxy)
+    throw new InputError(
+      "--client checks MCP clients that log in with Auth0 themselves; in proxy mode they log in through the MCP server's application.",
+      "Leave out --client, or --mode proxy.",
+    );
   const tenant = await openTenant(ctx);
   // Proxy mode reads the application (read:clients) instead of the default third-party grant; the
   // On-Behalf-Of checks read the Custom API client (read:clients).
@@ -62,6 +73,7 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
     command: (words) => suggest(ctx, words),
     rolesFileExists: existsHere(ctx),
     downstream,
+    clients,
     ...(proxy
       ? {
           proxy: {

@@ -2,11 +2,11 @@ import { CancelledError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
-import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { askApi, askClients, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
-import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
+import { cimdImports, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
@@ -21,6 +21,7 @@ import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
 import { envCredentials, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
+import { parseClientNames } from "../clients/catalogue.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
 import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
@@ -65,9 +66,10 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
-  // --cimd-client implies --cimd: importing clients is pointless without advertising support.
+  // --clients and --cimd-client import metadata URLs, which turns CIMD on (Auth0 imports only while it is advertised).
   const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
-  const cimd = options.cimd === true || cimdClients.length > 0;
+  const namedClients = options.clients !== undefined ? parseClientNames(parseList(options.clients, "--clients"), "--clients").map((c) => c.name) : undefined;
+  const cimd = options.cimd === true || cimdImports({ clients: namedClients, cimdClients }).length > 0;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
   const rolesFromFlag = options.roles
@@ -101,10 +103,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   obo.assertNotTheMcpApi(downstreamApis, api.identifier);
 
+  // The MCP clients the tenant serves: asked before the state is read, which then reads the imported ones too.
+  const clients = namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);
+  const imports = cimdImports({ clients, cimdClients });
   const wantsRoles = rolesFromFlag !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
   const clientSecret = preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret");
-  const scopeOptions = { mode, clientSecret, cimdClients: cimdClients.length > 0, obo: downstreamApis.length > 0 };
+  const scopeOptions = { mode, clientSecret, cimdClients: imports.length > 0, obo: downstreamApis.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
@@ -115,7 +120,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     mode,
     issuerDomain: true,
     settings,
-    cimdClients: cimdClients.length > 0,
+    cimdClients: imports.length > 0,
     downstream: obo.downstreamReads(downstreamApis),
   });
   const issuerDomain = await tenant.issuerDomain();
@@ -170,8 +175,9 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd,
+    cimd: options.cimd === true,
     cimdClients,
+    clients,
     mode,
     downstreamApis,
     ...(proxy
@@ -252,6 +258,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       template: template.name,
       mode,
       downstreamApis,
+      clients,
     });
   } catch (error) {
     // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.

@@ -25,5 +25,6 @@ export function desiredFromConfig(config: Config, file: string): InitDesired {
       identifier,
       `downstreamApis in ${file}`,
     ),
+    clients: config.clients,
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleSchema, uniqueRoleNames } from "../input/roles-file.js";
+import { CLIENT_NAMES } from "../clients/catalogue.js";
 
 /**
  * `mcp-auth0.config.yaml`: a tenant's MCP setup kept in the repository and applied in CI to dev,
@@ -44,6 +45,10 @@ export const configSchema = z
       .default([])
       .describe("APIs the MCP server calls on the user's behalf (On-Behalf-Of token exchange): its Custom API client, each API and the grant between them"),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
+    clients: z
+      .array(z.enum(CLIENT_NAMES as [string, ...string[]]))
+      .default([])
+      .describe("MCP clients the tenant serves: the CIMD ones are imported (which turns CIMD on), the others keep DCR"),
     roles: z.array(roleSchema).default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z

@@ -4,7 +4,7 @@ import type { Tenant } from "../tenant/connect.js";
 import { readTenantState, type TenantState } from "../resources/tenant-state.js";
 import { readRoleState } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
-import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
+import { oauthMetadataChecks, readServer, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
 import { fixes } from "./fixes.js";
 import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
@@ -12,6 +12,8 @@ import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { oboChecks, type DownstreamExpectation } from "./obo-checks.js";
+import type { CatalogueClient } from "../clients/catalogue.js";
+import { clientChecks } from "./client-checks.js";
 
 export interface DiagnoseOptions {
   identifier: string;
@@ -33,6 +35,8 @@ export interface DiagnoseOptions {
   /** For the `roles sync` fix: the roles file, and whether it exists (relative to where the user runs it). */
   rolesFile?: string;
   rolesFileExists?: (file: string) => boolean;
+  /** doctor --client: the catalogued MCP clients whose journey to check, each in a group of its own. */
+  clients?: CatalogueClient[];
   /** Proxy mode (the .env of a proxy preset): the application's checks instead of what only DCR clients need. */
   proxy?: { template: string; clientId?: string; appName?: string; baseUrl?: string };
 }
@@ -76,17 +80,17 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const fix = fixes(fixTarget);
   // The domain MCP clients use: a custom domain in front of the tenant, or the tenant's own.
   const issuer = (await tenant.issuerDomain()).domain;
-  const [metadata, server, usage] = await Promise.all([
+  const [{ checks: metadata, discovery }, serverFacts, usage] = await Promise.all([
     oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
-    options.serverUrl
-      ? serverChecks(tenant.probe, options.serverUrl, options.identifier, options.envDomain ?? issuer, (identifier) =>
-          fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!),
-        )
-      : Promise.resolve([]),
+    options.serverUrl ? readServer(tenant.probe, options.serverUrl) : Promise.resolve(undefined),
     // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
     options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
   ]);
-  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
+  const server = serverFacts
+    ? serverChecks(serverFacts, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
+    : [];
+  const clients = usage && Array.isArray(usage.clients) ? usage.clients : undefined;
+  const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix, clients });
   const proxy = options.proxy;
   const checks = proxy
     ? [
@@ -123,6 +127,18 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
         ...envChecks(options, issuer, fix),
         ...metadata,
         ...server,
+        ...(options.clients?.length
+          ? await clientChecks(tenant.probe, {
+              clients: options.clients,
+              state,
+              applications: usage?.clients ?? { unreadable: "not read" },
+              identifier: options.identifier,
+              issuerDomain: issuer,
+              discovery,
+              server: serverFacts,
+              fix,
+            })
+          : []),
       ];
   // A fix belongs to what needs one: in --json, a passing check that carries a fix reads as a problem.
   return checks.map(({ fix, ...check }) => (check.status === "pass" || fix === undefined ? check : { ...check, fix }));

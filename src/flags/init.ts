@@ -1,5 +1,6 @@
 import { Option } from "@commander-js/extra-typings";
 import { INIT_MODES } from "../input/modes.js";
+import { CLIENT_NAMES } from "../clients/catalogue.js";
 import type { FlagsOf, Program } from "./program.js";
 import { collect, described } from "./values.js";
 
@@ -19,6 +20,7 @@ export function declareInit(program: Program) {
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--clients <names>", `comma-separated MCP clients (${CLIENT_NAMES.join(", ")}): imports the CIMD ones (turning CIMD on); the others keep DCR`)
     .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
     .addOption(
       described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(INIT_MODES), "dcr"),

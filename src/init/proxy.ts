@@ -31,6 +31,7 @@ export interface ProxyOptions {
   callbackUrl?: string[];
   appName?: string;
   cimd?: boolean;
+  clients?: string;
 }
 
 export interface ProxyAnswers {
@@ -41,6 +42,8 @@ export interface ProxyAnswers {
 /** Flags of proxy mode (prompting for the callback URLs when interactive), validated before any request. */
 export async function gatherProxy(options: ProxyOptions, ctx: Context): Promise<ProxyAnswers> {
   if (options.cimd) throw new InputError("--cimd applies to DCR mode: in proxy mode MCP clients never register with Auth0.", "Leave out --cimd, or --mode proxy.");
+  if (options.clients)
+    throw new InputError("--clients applies to DCR mode: in proxy mode MCP clients log in through the MCP server's own application.", "Leave out --clients, or --mode proxy.");
   const raw = options.callbackUrl ?? [
     await ctx.prompter.input({
       message: "Callback URL(s) of your MCP server's OAuth proxy, comma-separated (e.g. http://localhost:3000/oauth/callback)",

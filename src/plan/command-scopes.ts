@@ -16,16 +16,17 @@ export const ROLES_SYNC_SCOPES: CommandScopes = { reads: ["read:resource_servers
 
 export const PROMOTE_CONNECTION_SCOPES: CommandScopes = { reads: ["read:connections"], writes: ["update:connections"] };
 
-export function teardownScopes(roles: boolean, obo = false): CommandScopes {
+/** `clients`: reads and deletes clients — the Custom API client of `downstreamApis`, or the CIMD imports --remove-clients removes. */
+export function teardownScopes(roles: boolean, clients = false): CommandScopes {
   return {
-    reads: ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", ...(roles ? ["read:roles"] : []), ...(obo ? ["read:clients"] : [])],
+    reads: ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", ...(roles ? ["read:roles"] : []), ...(clients ? ["read:clients"] : [])],
     writes: [
       "update:tenant_settings",
       "delete:resource_servers",
       "delete:client_grants",
       "update:connections",
       ...(roles ? ["delete:roles"] : []),
-      ...(obo ? ["delete:clients"] : []),
+      ...(clients ? ["delete:clients"] : []),
     ],
   };
 }

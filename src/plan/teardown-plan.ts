@@ -5,6 +5,7 @@ import type { DeleteChange } from "../resources/deletion.js";
 import { createdApiByMcpAuth0, createdByMcpAuth0 } from "../resources/custom-api-client.js";
 import { findDownstreamGrant } from "../resources/downstream-grant.js";
 import { makePlan, type Change, type Plan } from "./plan.js";
+import { cimdImports } from "./init-plan.js";
 
 /** What teardown removes: what the config file names. */
 export interface TeardownDesired {
@@ -13,6 +14,8 @@ export interface TeardownDesired {
   roles: Array<{ name: string }>;
   /** On-Behalf-Of: the downstream APIs of the file (their grants go; an API goes only if mcp-auth0 created it). */
   downstreamApis?: Array<{ identifier: string }>;
+  /** The catalogue's clients the file names: their CIMD imports are kept unless --remove-clients. */
+  clients?: string[];
 }
 
 const remove = (resource: DeleteChange["resource"], id: string, label: string): DeleteChange => ({ kind: "delete", action: "delete", resource, id, label, fields: [] });
@@ -20,10 +23,22 @@ const remove = (resource: DeleteChange["resource"], id: string, label: string): 
 /**
  * The teardown plan, from what was read: the API and its default grant, the roles the file lists,
  * the domain-level promotion of its connections, and with `resetTenantSettings` the settings init
- * turned on. Clients are never in it, so clients that MCP clients registered (`tpc_…`) survive.
+ * turned on. Clients that MCP clients registered (`tpc_…`) are never in it; the CIMD clients init
+ * imported for the file's `clients` only with `removeClients` (found by their URL in the imports
+ * read into `state.cimdClients`), and otherwise the plan says they are kept.
  */
-export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings?: boolean }): Plan {
+export function planTeardown(domain: string, state: TenantState, desired: TeardownDesired, options: { resetTenantSettings?: boolean; removeClients?: boolean }): Plan {
   const changes: Change[] = [];
+  const warnings: string[] = [];
+  const imports = cimdImports({ clients: desired.clients });
+  if (options.removeClients) {
+    for (const { url, client } of imports) {
+      const id = state.cimdClients?.get(url);
+      if (id) changes.push(remove("client", id, `CIMD client ${client?.title ?? url} (${url})`));
+    }
+  } else if (imports.length) {
+    warnings.push(`Kept: the CIMD clients init imports for this file (${imports.map((i) => i.client?.title ?? i.url).join(", ")}); --remove-clients deletes them.`);
+  }
   if (options.resetTenantSettings) changes.push(planSettingsReset(state.settings));
   for (const ref of desired.connections) {
     const connection = state.connections.find((c) => c.id === ref || c.name === ref);
@@ -38,7 +53,7 @@ export function planTeardown(domain: string, state: TenantState, desired: Teardo
   if (state.resourceServer?.id && !state.resourceServer.is_system) {
     changes.push({ ...remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`), identifier: desired.identifier });
   }
-  return makePlan({ domain, changes, warnings: [] });
+  return makePlan({ domain, changes, warnings });
 }
 
 /**

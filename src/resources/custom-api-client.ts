@@ -202,8 +202,3 @@ export const customApiClientHandler: Handler<CustomApiClientChange> = {
       apiCreated: change.afterApi,
     }),
 };
-
-/** Teardown: the client goes (only one mcp-auth0 created). */
-export async function deleteCustomApiClient(tenant: Tenant, id: string): Promise<void> {
-  await tenant.client.clients.delete(id);
-}

@@ -4,9 +4,12 @@ import { deleteResourceServer } from "./resource-server.js";
 import { DEFAULT_AUDIENCE_CLAIM, readTenantSettings } from "./tenant-settings.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
-import { deleteCustomApiClient } from "./custom-api-client.js";
 
-/** teardown: an API, a grant, a role, or the Custom API client mcp-auth0 created (never another client, never a tpc_ one). */
+/**
+ * teardown: an API, a grant or a role to remove; a client only when mcp-auth0 made it for the file —
+ * the Custom API client of the On-Behalf-Of exchange it created, or a CIMD import the user asks to
+ * remove (--remove-clients) — never a client an MCP client registered.
+ */
 export interface DeleteChange extends BaseChange {
   kind: "delete";
   action: "delete";
@@ -23,7 +26,7 @@ const REMOVERS: Record<DeleteChange["resource"], { remove: (tenant: Tenant, id: 
   "resource-server": { remove: deleteResourceServer, wave: 4 },
   "client-grant": { remove: deleteClientGrant, wave: 3 },
   role: { remove: deleteRole, wave: 3 },
-  client: { remove: deleteCustomApiClient, wave: 3 },
+  client: { remove: (tenant, id) => tenant.client.clients.delete(id), wave: 3 },
 };
 
 export const deletionHandler: Handler<DeleteChange> = {

@@ -58,3 +58,10 @@ export async function downstreamFromContext(
   if (!file) return [];
   return (await loadConfig(file, ctx.deps.env)).downstreamApis.map((d) => ({ identifier: d.identifier, scopes: values(d.scopes) }));
 }
+
+/** The MCP clients the config file in this directory names (`clients`); undefined when there is no file or it names none. */
+export async function clientsFromContext(ctx: Context): Promise<string[] | undefined> {
+  const file = findConfigFile(ctx.deps.cwd, undefined);
+  const clients = file ? (await loadConfig(file, ctx.deps.env)).clients : [];
+  return clients.length ? clients : undefined;
+}

@@ -10,6 +10,9 @@ import { dirname, join, relative, resolve } from "node:path";
 const LAYERS: string[][] = [
   // What every layer needs: the typed errors, and what is unsafe in text from outside (how it is shown).
   ["errors.ts", "untrusted.ts"],
+  // The catalogue of MCP clients and their bundled metadata documents: data that the dev tenant,
+  // the resources, doctor and init read.
+  ["clients"],
   ["ui", "input", "completion"],
   // The flags of each command, declared once with commander; they may name input's choices (the modes).
   ["flags"],

@@ -1,4 +1,3 @@
-import { relative, sep } from "node:path";
 import type { Context } from "../session/context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
 import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
@@ -7,6 +6,7 @@ import { PLAN_LIMITS } from "../local-tenant/plan.js";
 import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
 import { q } from "../doctor/fixes.js";
+import { shownPath } from "../session/suggest.js";
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
 export interface DevHooks {
@@ -25,12 +25,6 @@ function untilSignal(): Promise<string> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-}
-
-/** A path as the user would type it from `cwd`. */
-function shown(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : path;
 }
 
 /**
@@ -59,12 +53,12 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   } catch (error) {
     if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. mcp-auth0 dev --port 4001.");
+      throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. npx mcp-auth0 dev --port 4001.");
     }
     throw error;
   }
 
-  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${q(shown(cwd, dataDir))}`;
+  const local = shownPath(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${q(shownPath(cwd, dataDir))}`;
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);
@@ -73,9 +67,9 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   if (tenant.customDomain) {
     logger.info(`  Custom domain: ${tenant.customDomain.domain} (issuer ${tenant.customDomain.issuer}; MCP clients use it, the Management API stays on ${tenant.domain})`);
   }
-  logger.info(`  Credentials:   ${shown(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
+  logger.info(`  Credentials:   ${shownPath(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
   logger.info(`  CA:            ${tenant.caCertPath}`);
-  logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
+  logger.info(`  State:         ${shownPath(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
   if (options.plan) {
@@ -109,6 +103,6 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   ctx.control.handlesInterrupt = true;
   await (hooks.until ?? untilSignal());
   await tenant.close();
-  logger.info("Local tenant stopped; its state stays in " + shown(cwd, dataDir) + ".");
+  logger.info("Local tenant stopped; its state stays in " + shownPath(cwd, dataDir) + ".");
   return ExitCode.ok;
 }

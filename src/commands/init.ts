@@ -63,7 +63,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   // --cimd-client implies --cimd: importing clients is pointless without advertising support.
-  const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
+  const cimdClients = [...new Set((options.cimdClient ?? []).map((url) => parseCimdClientUrl(url)))];
   const cimd = options.cimd === true || cimdClients.length > 0;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.

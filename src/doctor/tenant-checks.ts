@@ -176,7 +176,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     domainLevel.length
       ? domainLevel.map((c) => c.name).join(", ")
       : 'none: DCR clients meet an Auth0 error page ("no connections enabled for the client"), never their callback, and wait forever',
-    suggested ? f.fix.promote(suggested) : "Create a connection (Dashboard → Authentication), then mcp-auth0 promote-connection <name>",
+    suggested ? f.fix.promote(suggested) : "Create a connection (Dashboard → Authentication), then npx mcp-auth0 promote-connection <name>",
   );
   for (const name of f.expectedConnections) {
     const c = f.connections.find((x) => x.name === name || x.id === name);

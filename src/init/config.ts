@@ -41,7 +41,7 @@ export async function configFor(ctx: Context, explicit: string | undefined) {
   if (loaded.config.mode !== "dcr") {
     throw new InputError(
       `${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`,
-      "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
+      "Use npx mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
     );
   }
   return loaded;

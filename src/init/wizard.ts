@@ -105,7 +105,7 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
     flag: "--roles",
     default: "none",
     choices: [
-      { name: "None for now", value: "none", description: "Tokens carry no permissions until you add roles (mcp-auth0 roles sync)." },
+      { name: "None for now", value: "none", description: "Tokens carry no permissions until you add roles (npx mcp-auth0 roles sync)." },
       { name: "From a roles file", value: "file", description: "YAML or JSON: roles: [{name, description, permissions, users}]" },
       { name: "One role with every scope, for these emails", value: "quick", description: "The wizard can keep it as roles.yaml for later edits." },
     ],
@@ -124,7 +124,7 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
   const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, parseEmails);
   const role: RoleDesired = { name: `${api.apiName ?? "MCP Server"} User`, description: `Can use every tool of ${api.apiName ?? "the MCP server"}`, permissions: scopes, users };
   const save =
-    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then mcp-auth0 roles sync)?`, default: true }));
+    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then npx mcp-auth0 roles sync)?`, default: true }));
   return { file: ROLES_FILE, roles: [role], save };
 }
 

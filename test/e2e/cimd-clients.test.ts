@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { rm } from "node:fs/promises";
 import { generate } from "selfsigned";
 import { cli } from "../support/cli.js";
-import { shellWords } from "../support/shell.js";
+import { cliArgs } from "../support/shell.js";
 import { trustingFetch } from "../dev/support/mcp-client.js";
 import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
 
@@ -73,10 +73,10 @@ describe("CIMD clients", () => {
     expect(before.status).toBe("warn");
     expect(before.detail).toMatch(/Auth0 accepts a CIMD client only once its URL is imported/);
     expect(before.fix).toBe(
-      `mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`,
+      `npx mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`,
     );
     // The one placeholder is the URL only the user knows: their MCP client's metadata document.
-    const fixed = await run(shellWords(before.fix!.replace("<client-metadata-url>", documents.url)).slice(1));
+    const fixed = await run(cliArgs(before.fix!.replace("<client-metadata-url>", documents.url)));
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fx.tenant.store.findClient(documents.url)).toMatchObject({ external_metadata_type: "cimd", is_first_party: false });
     const after = await checkOf("Imported CIMD clients");

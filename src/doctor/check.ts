@@ -14,7 +14,13 @@ export interface Check {
 
 export const failed = (checks: Check[]) => checks.some((c) => c.status === "fail");
 
-export function renderChecks(checks: Check[], color: boolean): string {
+/** The verdict line's words: doctor's and init's by default. */
+export interface Verdict {
+  ok: string;
+  failed: string;
+}
+
+export function renderChecks(checks: Check[], color: boolean, verdict: Verdict = { ok: "Ready for MCP clients", failed: "Not ready for MCP clients" }): string {
   const p = paint(color);
   const icon = { pass: p.green("✔"), warn: p.yellow("⚠"), fail: p.red("✖"), note: p.cyan("ℹ") };
   const lines: string[] = [];
@@ -30,8 +36,8 @@ export function renderChecks(checks: Check[], color: boolean): string {
   const count = (s: Status) => checks.filter((c) => c.status === s).length;
   lines.push(
     failed(checks)
-      ? p.red(`Not ready for MCP clients: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
-      : p.green(`Ready for MCP clients${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
+      ? p.red(`${verdict.failed}: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
+      : p.green(`${verdict.ok}${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
   );
   return lines.join("\n");
 }

@@ -11,7 +11,9 @@ import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
+import { readUsageFacts, type UsageFacts } from "../doctor/tenant-usage-checks.js";
 import type { ApplicationChange } from "../resources/application.js";
+import { plannedHoldings } from "../resources/roles.js";
 import { idOf, settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
@@ -24,6 +26,7 @@ import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
 import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
+import { initNextSteps } from "../init/next-steps.js";
 
 /**
  * The values flags (or the config file) give, validated before any request. In the wizard what they
@@ -106,9 +109,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
+  // So do the reads of the closing verdict's checks that init does not plan (the roles that grant
+  // the API's permissions, rules, applications), so that it says what doctor says without reading after the writes.
+  let usage: Promise<UsageFacts> | undefined;
   const state = await readTenantState(tenant, {
     identifier: api.identifier,
-    roles: wantsRoles,
+    roles: wantsRoles || (mode === "dcr" && (tenant.scopes === undefined || tenant.scopes.includes("read:roles"))),
+    alongside: mode === "dcr" ? () => (usage = readUsageFacts(tenant)) : undefined,
     desiredRoles: rolesFromFlag?.roles,
     mode,
     issuerDomain: true,
@@ -200,16 +207,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
-    nextSteps: proxy
-      ? [
-          `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,
-          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? "your MCP server's URL"}, then Open Auth Settings → Quick OAuth Flow; your server's proxy logs you in through Auth0.`,
-        ]
-      : [
-          `Start your MCP server; it reads ${envPath} (domain ${issuerDomain.domain}, audience ${api.identifier}).`,
-          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
-          `Check the whole setup at any time: ${doctor}`,
-        ],
+    nextSteps: await initNextSteps(ctx, {
+      envPath,
+      domain: issuerDomain.domain,
+      identifier: api.identifier,
+      serverUrl: api.serverUrl,
+      proxy: proxy ? { application: application?.desired.name } : undefined,
+    }),
     // The state read for the plan, brought up to date with the answers of apply's writes: no second
     // read — unless a write's answer was lost and its resource read back, which leaves a gap in those answers.
     // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
@@ -219,12 +223,20 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
           const after = report.applied.some((a) => a.written.readBack)
             ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
             : settledState(state, report);
-          const rolePermissions = plan.changes.flatMap((c) => (c.kind === "role" ? [{ role: c.desired.name, permissions: c.permissionsAfter }] : []));
           return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
             state: after,
-            rolePermissions: roles ? rolePermissions : undefined,
+            usage: await usage,
+            // The .env just written, checked as doctor checks it.
+            envPath: envPath === ".env" ? undefined : envPath,
+            envDomain: usesValue(template, "domain") ? issuerDomain.domain : undefined,
+            envTemplate: template.name,
+            rolePermissions: plannedHoldings(
+              plan.changes.flatMap((c) => (c.kind === "role" ? [c] : [])),
+              state.roleReads?.states,
+            ),
+            apiIsNew: plan.changes.some((c) => c.kind === "resource-server" && c.action === "create"),
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),

@@ -2,12 +2,12 @@ import { tenantUrls } from "../tenant/urls.js";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { readTenantState, type TenantState } from "../resources/tenant-state.js";
-import { readRoleState } from "../resources/roles.js";
+import { readRoles, readRoleState, type RoleHolding } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
 import type { Check } from "./check.js";
 import { fixes } from "./fixes.js";
-import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
+import { readUsageFacts, usageChecks, type UsageFacts } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
@@ -18,8 +18,12 @@ export interface DiagnoseOptions {
   connections?: string[];
   /** State already read (init after a converged run): saves every Management API read. */
   state?: TenantState;
-  /** Roles' permissions already known (init's roles); otherwise every role is read. */
-  rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  /** What init knows of its roles (their permissions of this API once applied, and whether a user holds them); the tenant's other roles are read when these grant nothing. */
+  rolePermissions?: RoleHolding[];
+  /** Rules and applications, when already read (init reads them with its first round). */
+  usage?: UsageFacts;
+  /** The API was created by this run: no role outside init's plan can hold its permissions yet. */
+  apiIsNew?: boolean;
   /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
   envPath?: string;
   envDomain?: string;
@@ -36,10 +40,14 @@ export interface DiagnoseOptions {
 
 export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles"];
 
-/** Read-only: every check an MCP client's journey depends on. */
+/**
+ * Read-only: every check an MCP client's journey depends on. doctor and init's closing verdict run
+ * these same checks, so that both say the same of one tenant; init only saves the reads whose
+ * answers its own run already has.
+ */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
   const state = options.state ?? (await readTenantState(tenant, { identifier: options.identifier, roles: true, mode: options.proxy ? "proxy" : "dcr" }));
-  const rolePermissions = options.rolePermissions ?? (state.roles && (await readAllRolePermissions(tenant, state.roles, options.identifier)));
+  const rolePermissions = await roleHoldings(tenant, state.roles, options);
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
   // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
@@ -64,8 +72,8 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
           fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!),
         )
       : Promise.resolve([]),
-    // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
-    options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
+    // Rules and applications: each read needs an optional scope, and without it the check is a note, read or not.
+    options.proxy ? Promise.resolve(undefined) : (options.usage ?? readUsageFacts(tenant)),
   ]);
   const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
   const proxy = options.proxy;
@@ -110,11 +118,35 @@ function envChecks(options: DiagnoseOptions, issuer: string, fix: ReturnType<typ
   ];
 }
 
-async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string) {
-  return Promise.all(
-    roles.map(async (role) => ({
-      role: role.name!,
-      permissions: (await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [] }, identifier)).permissions,
-    })),
-  );
+/**
+ * Which roles grant this API's permissions, and whether any user holds one: a tenant where no user
+ * can obtain any of the API's permissions gives every MCP client a token that no tool accepts
+ * (RBAC: an empty permissions claim). What init knows is taken as it is; the tenant's other roles
+ * are read only while the known ones grant nothing, and members only while no holder is known to have one.
+ * Undefined (the checks are skipped) when the token cannot read roles.
+ */
+async function roleHoldings(tenant: Tenant, roles: Management.Role[] | undefined, options: DiagnoseOptions): Promise<RoleHolding[] | undefined> {
+  const known = options.rolePermissions ?? [];
+  const readOthers = !known.some((r) => r.permissions.length) && !options.apiIsNew;
+  if (readOthers && tenant.scopes !== undefined && !tenant.scopes.includes("read:roles")) return undefined;
+  const others = readOthers ? (roles ?? (await readRoles(tenant))).filter((r) => !known.some((k) => k.role === r.name)) : [];
+  const holdings = [
+    ...known,
+    ...(await Promise.all(
+      others.map(async (role): Promise<RoleHolding> => ({
+        role: role.name!,
+        id: role.id,
+        permissions: (await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [] }, options.identifier)).permissions,
+      })),
+    )),
+  ];
+  const holders = holdings.filter((r) => r.permissions.length);
+  if (holders.some((r) => r.members === true)) return holdings;
+  // One member is enough to know: the first page of one user per role.
+  const withIds = holders.filter((r) => r.members === undefined && r.id !== undefined);
+  const members = await Promise.all(withIds.map(async (r) => (await tenant.client.roles.users.list(r.id!, { take: 1 })).data.length > 0));
+  return holdings.map((r) => {
+    const i = withIds.indexOf(r);
+    return i < 0 ? r : { ...r, members: members[i] };
+  });
 }

@@ -37,6 +37,8 @@ export interface TenantStateWants {
   settings?: TenantSettings;
   /** Also reads the imported CIMD clients (init --cimd-client). */
   cimdClients?: boolean;
+  /** A read of the caller's own to send with this round (init: what only its closing verdict checks). */
+  alongside?: () => Promise<unknown>;
 }
 
 export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
@@ -59,6 +61,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     knownRoles && desiredRoles ? readDesiredRoles(tenant, knownRoles, desiredRoles, wants.identifier) : Promise.resolve(undefined),
     wants.cimdClients ? readCimdClients(tenant) : undefined,
     wants.issuerDomain ? tenant.issuerDomain() : undefined,
+    wants.alongside?.(),
   ]);
   return {
     settings,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
 import { cli, scriptedPrompter } from "../support/cli.js";
 import { ROLES_YAML } from "../support/tenant.js";
-import { freePort } from "../support/shell.js";
+import { cliArgs, freePort } from "../support/shell.js";
 import { trustingFetch } from "./support/mcp-client.js";
 import { startServer, type RunningServer } from "../../examples/mcp-server/src/server.js";
 
@@ -26,7 +26,7 @@ const SCOPES = "tool:whoami=Read your identity,tool:greet=Greet someone";
 const local = (args: string[], options: Parameters<typeof cli>[1] = {}) => cli([...args, "--local"], { cwd: dir, ...options });
 
 /** An MCP server (the example's) for a new API, provisioned by init --local: `roles` gives admin@example.com every scope. */
-async function provisioned(options: { roles: boolean; trustsTenant?: boolean; audience?: (url: string) => string }): Promise<RunningServer> {
+async function provisioned(options: { roles: boolean; trustsTenant?: boolean; audience?: (url: string) => string }): Promise<RunningServer & { init: string }> {
   // Its audience (the API) is its URL, as init's --server-url makes it, unless the case says otherwise.
   const port = await freePort();
   const url = `http://localhost:${port}/mcp`;
@@ -45,7 +45,7 @@ async function provisioned(options: { roles: boolean; trustsTenant?: boolean; au
     `${new URL(server.url).port}.env`,
   ]);
   expect(init.code, init.stderr).toBe(0);
-  return server;
+  return Object.assign(server, { init: init.stderr });
 }
 
 const tryIt = (server: RunningServer, ...extra: string[]) => local(["try", "--server-url", server.url, "--env-path", `${new URL(server.url).port}.env`, ...extra]);
@@ -67,6 +67,16 @@ afterAll(async () => {
 });
 
 describe("mcp-auth0 try --local", () => {
+  it("init --local's next steps: the server's start line with the dev tenant's CA, and the connection check, which runs as printed", async () => {
+    const server = await provisioned({ roles: true });
+    const env = `${new URL(server.url).port}.env`;
+    expect(server.init).toContain("NODE_EXTRA_CA_CERTS=.mcp-auth0/ca.pem npm start");
+    const printed = new RegExp(`npx mcp-auth0 try --server-url ${server.url} --env-path ${env} --local$`, "m").exec(server.init)?.[0];
+    expect(printed, server.init).toBeDefined();
+    const result = await cli(cliArgs(printed!), { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+  });
+
   it("a good setup: every step passes, the token and the tool's answer are shown; a second run reuses its client", async () => {
     const server = await provisioned({ roles: true });
     const before = thirdPartyClients();

@@ -30,5 +30,5 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
   );
   for (const key of new Set(audienceKeys)) if (dotenv[key]) return dotenv[key];
   const file = findConfigFile(cwd, undefined);
-  return file ? (await loadConfig(file, env)).api.identifier : undefined;
+  return file ? (await loadConfig(file, env, { ignoreDomain: true })).api.identifier : undefined;
 }

@@ -26,11 +26,18 @@ const SCOPES = "tool:whoami=Read your identity,tool:greet=Greet someone";
 const local = (args: string[], options: Parameters<typeof cli>[1] = {}) => cli([...args, "--local"], { cwd: dir, ...options });
 
 /** An MCP server (the example's) for a new API, provisioned by init --local: `roles` gives admin@example.com every scope. */
-async function provisioned(options: { roles: boolean; trustsTenant?: boolean; audience?: (url: string) => string }): Promise<RunningServer & { init: string }> {
+async function provisioned(options: { roles: boolean; trustsTenant?: boolean; audience?: (url: string) => string }): Promise<RunningServer & { init: string; log: string[] }> {
   // Its audience (the API) is its URL, as init's --server-url makes it, unless the case says otherwise.
   const port = await freePort();
   const url = `http://localhost:${port}/mcp`;
-  const server = await startServer({ domain: dev.domain, audience: options.audience?.(url) ?? url, port, ...(options.trustsTenant === false ? {} : { fetch: trusted.fetch }) });
+  const log: string[] = [];
+  const server = await startServer({
+    domain: dev.domain,
+    audience: options.audience?.(url) ?? url,
+    port,
+    log: (line) => log.push(line),
+    ...(options.trustsTenant === false ? {} : { fetch: trusted.fetch }),
+  });
   servers.push(server);
   const init = await local([
     "init",
@@ -45,7 +52,7 @@ async function provisioned(options: { roles: boolean; trustsTenant?: boolean; au
     `${new URL(server.url).port}.env`,
   ]);
   expect(init.code, init.stderr).toBe(0);
-  return Object.assign(server, { init: init.stderr });
+  return Object.assign(server, { init: init.stderr, log });
 }
 
 const tryIt = (server: RunningServer, ...extra: string[]) => local(["try", "--server-url", server.url, "--env-path", `${new URL(server.url).port}.env`, ...extra]);
@@ -123,6 +130,8 @@ describe("mcp-auth0 try --local", () => {
       /✖ tools\/list: the server answered 401 to a token the tenant issued \(its audience and issuer in \d+\.env match the token\): it cannot fetch the tenant's keys/,
     );
     expect(result.stderr).toContain("fix: Restart it: NODE_EXTRA_CA_CERTS=.mcp-auth0/ca.pem npm start");
+    // The example server says so too, instead of a silent 401.
+    expect(server.log.join("\n")).toMatch(/^Cannot fetch the tenant's keys from https:\/\/localhost:\d+\/\.well-known\/jwks\.json \(\w+\): every token is refused/m);
   });
 
   it("consent declined at the terminal: the login fails, and says nothing is missing in the setup", async () => {

@@ -58,7 +58,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
     throw error;
   }
 
-  const local = shownPath(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${q(shownPath(cwd, dataDir))}`;
+  const local = shownPath(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? ["--local"] : ["--local", "--data-dir", shownPath(cwd, dataDir)];
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);
@@ -80,9 +80,16 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
   logger.info("");
+  // A complete init, runnable as printed: an API for the server's URL, the database connection at
+  // domain level, and a role with every scope for the user who logs in first (issue 20: without a
+  // role every token carries no permission). Without --yes and the flags, init asks instead.
+  const init = ["npx", "mcp-auth0", "init", ...local];
+  const flags = ["--yes", "--server-url", "http://localhost:3000/mcp", "--scopes", "tool:whoami=Read your identity", "--connections", "Username-Password-Authentication"];
+  const roleUser = options.autoLogin ?? users[0]?.email;
   logger.info("Next:");
-  logger.info(`  npx mcp-auth0 init ${local}    provision it as you would a real tenant`);
-  logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} node server.js`);
+  logger.info(`  ${[...init, ...flags, ...(roleUser ? ["--role-users", roleUser] : [])].map(q).join(" ")}`);
+  logger.info(`      provision it as you would a real tenant (--server-url: your MCP server's URL; without --yes and the flags, init asks)`);
+  logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} npm start`);
   logger.info("      start your MCP server trusting the tenant's CA (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env)");
   logger.info("Press Ctrl+C to stop.");
   if (ctx.options.json) {

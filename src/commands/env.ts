@@ -37,7 +37,10 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
   assertReadScopes(tenant.scopes, ["read:resource_servers", ...(needsApplication ? ["read:clients"] : []), ...(needsSecret ? ["read:client_keys"] : [])], []);
   const [resourceServer, applications] = await Promise.all([readResourceServer(tenant, identifier), needsApplication ? readApplications(tenant) : Promise.resolve([])]);
   if (!resourceServer) {
-    throw new InputError(`The tenant has no API ${identifier}.`, `Create it with npx mcp-auth0 init${template.mode === "proxy" ? " --mode proxy" : ""}, or check --api-identifier.`);
+    throw new InputError(
+      `The tenant has no API ${identifier}.`,
+      `Create it with npx mcp-auth0 init${template.mode === "proxy" ? " --mode proxy" : ""}, or check --api-identifier.`,
+    );
   }
   let application: Application | undefined;
   if (needsApplication) {

@@ -2,7 +2,7 @@ import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
-import { askApi, askEnv, askRoles, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { askApi, askEnv, askRoles, parseEmails, quickRole, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -75,6 +75,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     : config?.desired.roles.length
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
+  const roleUsers = options.roleUsers === undefined ? undefined : parseEmails(options.roleUsers, "--role-users");
+  if (roleUsers && rolesFromFlag) throw new InputError(`--role-users and ${options.roles ? "--roles" : `the roles of ${config!.file}`} both give the roles: choose one.`);
   // Without a terminal the preset is known now: a wrong one fails before any request.
   if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
   const target = await resolveTarget(ctx, { domain: config?.domain });
@@ -98,12 +100,14 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       api.identifier,
       rolesFromFlag.file,
     );
+  // --role-users: the wizard's quick role (every scope, for these users) as a flag.
+  const givenRoles = rolesFromFlag ?? (roleUsers ? quickRole(api, roleUsers) : undefined);
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   if (api.identifier === tenantUrls(tenant.domain).managementApi) {
     throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
   }
 
-  const wantsRoles = rolesFromFlag !== undefined || wizard;
+  const wantsRoles = givenRoles !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
   const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
@@ -116,7 +120,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     identifier: api.identifier,
     roles: wantsRoles || (mode === "dcr" && (tenant.scopes === undefined || tenant.scopes.includes("read:roles"))),
     alongside: mode === "dcr" ? () => (usage = readUsageFacts(tenant)) : undefined,
-    desiredRoles: rolesFromFlag?.roles,
+    desiredRoles: givenRoles?.roles,
     mode,
     issuerDomain: true,
     settings,
@@ -148,7 +152,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
           )
         : [];
 
-  const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
+  const roles: RolesAnswer | undefined = givenRoles ?? (wizard ? await askRoles(ctx, api) : undefined);
   const { envPath, template: chosenTemplate } = wizard
     ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks })
     : { envPath: options.envPath ?? ".env", template: options.template };

@@ -5,7 +5,7 @@ import { readTenantState, type TenantState } from "../resources/tenant-state.js"
 import { readRoles, readRoleState, type RoleHolding } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, serverChecks } from "./oauth-checks.js";
-import type { Check } from "./check.js";
+import { failed, type Check } from "./check.js";
 import { fixes } from "./fixes.js";
 import { readUsageFacts, usageChecks, type UsageFacts } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
@@ -75,6 +75,16 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
     // Rules and applications: each read needs an optional scope, and without it the check is a note, read or not.
     options.proxy ? Promise.resolve(undefined) : (options.usage ?? readUsageFacts(tenant)),
   ]);
+  // A 401 and the right metadata say nothing of whether the server accepts the tenant's tokens
+  // (a server that cannot fetch the JWKS refuses them all): only a login proves that.
+  if (options.serverUrl && server.length && !failed(server)) {
+    server.push({
+      group: `MCP server ${options.serverUrl}`,
+      title: "Accepts the tenant's tokens",
+      status: "note",
+      detail: `not checked: doctor logs no one in. This does what an MCP client does, up to a tool call: ${fix.command(["try", "--server-url", options.serverUrl])}`,
+    });
+  }
   const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix });
   const proxy = options.proxy;
   const checks = proxy

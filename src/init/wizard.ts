@@ -78,13 +78,13 @@ export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Pr
   return { serverUrl, identifier, apiName, scopes };
 }
 
-function parseEmails(raw: string): string[] {
+export function parseEmails(raw: string, flag?: string): string[] {
   const emails = raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   const bad = emails.filter((e) => !isEmail(e));
-  if (bad.length) throw new InputError(`Not an email address: ${bad.join(", ")}.`);
+  if (bad.length) throw new InputError(`${flag ? `${flag}: n` : "N"}ot an email address: ${bad.join(", ")}.`);
   return emails;
 }
 
@@ -121,11 +121,22 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
     });
   }
   if (choice === "none") return undefined;
-  const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, parseEmails);
-  const role: RoleDesired = { name: `${api.apiName ?? "MCP Server"} User`, description: `Can use every tool of ${api.apiName ?? "the MCP server"}`, permissions: scopes, users };
+  const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, (v) => parseEmails(v));
   const save =
-    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then npx mcp-auth0 roles sync)?`, default: true }));
-  return { file: ROLES_FILE, roles: [role], save };
+    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) &&
+    (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then npx mcp-auth0 roles sync)?`, default: true }));
+  return { ...quickRole(api, users), save };
+}
+
+/** One role with every scope of the API, held by `users`: the wizard's quick answer, and init --role-users. */
+export function quickRole(api: ApiAnswers, users: string[]): RolesAnswer {
+  const role: RoleDesired = {
+    name: `${api.apiName ?? "MCP Server"} User`,
+    description: `Can use every tool of ${api.apiName ?? "the MCP server"}`,
+    permissions: api.scopes.map((s) => s.value),
+    users,
+  };
+  return { file: ROLES_FILE, roles: [role] };
 }
 
 /** Writes a quick role as roles.yaml, after apply (nothing is written before the confirmation). */

@@ -26,7 +26,11 @@ const SCOPES = "tool:whoami=Read your identity,tool:greet=Greet someone";
 const local = (args: string[], options: Parameters<typeof cli>[1] = {}) => cli([...args, "--local"], { cwd: dir, ...options });
 
 /** An MCP server (the example's) for a new API, provisioned by init --local: `roles` gives admin@example.com every scope. */
-async function provisioned(options: { roles: boolean; trustsTenant?: boolean; audience?: (url: string) => string }): Promise<RunningServer & { init: string; log: string[] }> {
+async function provisioned(options: {
+  roles: boolean | "role-users";
+  trustsTenant?: boolean;
+  audience?: (url: string) => string;
+}): Promise<RunningServer & { init: string; log: string[] }> {
   // Its audience (the API) is its URL, as init's --server-url makes it, unless the case says otherwise.
   const port = await freePort();
   const url = `http://localhost:${port}/mcp`;
@@ -47,7 +51,7 @@ async function provisioned(options: { roles: boolean; trustsTenant?: boolean; au
     SCOPES,
     "--connections",
     "Username-Password-Authentication",
-    ...(options.roles ? ["--roles", "roles.yaml"] : []),
+    ...(options.roles === "role-users" ? ["--role-users", "admin@example.com"] : options.roles ? ["--roles", "roles.yaml"] : []),
     "--env-path",
     `${new URL(server.url).port}.env`,
   ]);
@@ -107,6 +111,18 @@ describe("mcp-auth0 try --local", () => {
     expect(thirdPartyClients()).toBe(before + 1);
     const kept = JSON.parse(await readFile(join(dir, ".mcp-auth0", "try-clients.json"), "utf8"));
     expect(kept.registrations).toContainEqual(expect.objectContaining({ issuer: dev.issuer, resource: server.url, clientId: doc.client.id }));
+  });
+
+  it("init --role-users (the quick start's role, no roles file): the user holds every scope, and the tool answers", async () => {
+    const server = await provisioned({ roles: "role-users" });
+    expect(server.init).not.toContain("⚠ Roles granting");
+    const result = await tryIt(server, "--tool", "greet");
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/✔ tools\/call greet: answered: Hello, auth0\|/);
+    expect(dev.store.roles.map((r) => r.name)).toContain("MCP Server User");
+    expect((await local(["init", "--server-url", server.url, "--scopes", SCOPES, "--roles", "roles.yaml", "--role-users", "admin@example.com"])).stderr).toContain(
+      "--role-users and --roles both give the roles: choose one.",
+    );
   });
 
   it("no role grants the user the tool's permission: tools/call fails, naming the permission and the roles fix", async () => {

@@ -218,7 +218,12 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
       ["Asks for a token", "pass"],
       ["resource", "pass"],
       ["authorization_servers", "pass"],
+      // A 401 and the right metadata do not prove the server accepts the tenant's tokens (issue 20): doctor says so, and what does.
+      ["Accepts the tenant's tokens", "note"],
     ]);
+    expect(byTitle("Accepts the tenant's tokens").detail).toMatch(
+      /^not checked: doctor logs no one in\. This does what an MCP client does, up to a tool call: npx mcp-auth0 try --server-url \S+/,
+    );
     expect(byTitle("Asks for a token").detail).toContain(server.metadataUrl);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("Ready for MCP clients");

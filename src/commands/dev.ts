@@ -7,6 +7,7 @@ import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
 import { q } from "../doctor/fixes.js";
 import { shownPath } from "../session/suggest.js";
+import { findConfigFile } from "../config/load.js";
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
 export interface DevHooks {
@@ -80,15 +81,30 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
   logger.info("");
-  // A complete init, runnable as printed: an API for the server's URL, the database connection at
-  // domain level, and a role with every scope for the user who logs in first (issue 20: without a
-  // role every token carries no permission). Without --yes and the flags, init asks instead.
-  const init = ["npx", "mcp-auth0", "init", ...local];
-  const flags = ["--yes", "--server-url", "http://localhost:3000/mcp", "--scopes", "tool:whoami=Read your identity", "--connections", "Username-Password-Authentication"];
+  // A complete init, runnable as printed: the project's config file when it has one; else an API
+  // for the server's URL, the database connection at domain level, and a role with every scope for
+  // the user who logs in first (issue 20: without a role every token carries no permission).
+  const config = findConfigFile(cwd);
   const roleUser = options.autoLogin ?? users[0]?.email;
+  const flags = config
+    ? ["--yes"]
+    : [
+        "--yes",
+        "--server-url",
+        "http://localhost:3000/mcp",
+        "--scopes",
+        "tool:whoami=Read your identity",
+        "--connections",
+        "Username-Password-Authentication",
+        ...(roleUser ? ["--role-users", roleUser] : []),
+      ];
   logger.info("Next:");
-  logger.info(`  ${[...init, ...flags, ...(roleUser ? ["--role-users", roleUser] : [])].map(q).join(" ")}`);
-  logger.info(`      provision it as you would a real tenant (--server-url: your MCP server's URL; without --yes and the flags, init asks)`);
+  logger.info(`  ${["npx", "mcp-auth0", "init", ...local, ...flags].map(q).join(" ")}`);
+  logger.info(
+    config
+      ? `      provision it from ${shownPath(cwd, config)}, as you would a real tenant`
+      : "      provision it as you would a real tenant (--server-url: your MCP server's URL; without --yes and the flags, init asks)",
+  );
   logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} npm start`);
   logger.info("      start your MCP server trusting the tenant's CA (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env)");
   logger.info("Press Ctrl+C to stop.");

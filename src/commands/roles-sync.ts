@@ -29,7 +29,7 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
   // first, so the roles' own reads go with the API's instead of a round after it.
   const existing = await readRoles(tenant);
   const [api, reads] = await Promise.all([readResourceServer(tenant, identifier), readDesiredRoles(tenant, existing, roles, identifier)]);
-  if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with npx mcp-auth0 init, or check --api-identifier.");
+  if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Check --api-identifier, or create the API first with npx mcp-auth0 init.");
   assertPermissionsAreScopes(
     roles,
     (api.scopes ?? []).map((s) => s.value),

@@ -6,7 +6,8 @@
 // README: `dev` gets a free --port, and the server's port 3000 becomes a free one (in the block,
 // in the copied example's config, and as PORT), so that a busy port cannot fail the run. The
 // Inspector's line gets what a terminal-less run needs (MCP_AUTO_OPEN_ENABLED, a free callback
-// port, $BROWSER = scripts/ci/chromium-login.mjs of the clone); --skip-inspector leaves it out.
+// port, $BROWSER = scripts/ci/chromium-login.mjs of the clone, its files in the work folder);
+// --skip-inspector leaves it out.
 // Prints each line with its time and the total; exits non-zero on the first line that fails.
 // Every process it started is stopped at the end (their process groups, by the pids it recorded).
 //   usage: node scripts/ci/readme-quickstart.mjs <work dir> [--skip-inspector]
@@ -53,7 +54,15 @@ process.on("exit", stopAll);
 
 const serverPort = await freePort();
 const devPort = await freePort();
-const env = { ...process.env, CI: "true", PORT: String(serverPort) };
+const env = {
+  ...process.env,
+  CI: "true",
+  PORT: String(serverPort),
+  // A machine that reaches the npm registry through a proxy with its own CA trusts it through
+  // NODE_EXTRA_CA_CERTS; the block sets that variable to the dev tenant's CA for the Inspector's
+  // npx, so npm is given the machine's CA file its own way.
+  ...(process.env.NODE_EXTRA_CA_CERTS && !process.env.npm_config_cafile ? { npm_config_cafile: process.env.NODE_EXTRA_CA_CERTS } : {}),
+};
 let cwd = work;
 const t0 = Date.now();
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -70,8 +79,12 @@ for (const written of block(readFileSync(join(clone, "README.md"), "utf8"), "Try
   const lineEnv = inspector
     ? {
         ...env,
-        HOME: join(work, "inspector-home"),
+        // The Inspector's catalog and client config stay in the work folder; its secrets in memory.
+        MCP_CATALOG_PATH: join(work, "inspector", "mcp.json"),
+        MCP_CLIENT_CONFIG_PATH: join(work, "inspector", "client.json"),
         MCP_INSPECTOR_SECRET_STORE: "memory",
+        // npx asks before it installs the Inspector; a person answers yes.
+        npm_config_yes: "true",
         MCP_AUTO_OPEN_ENABLED: "true",
         MCP_OAUTH_CALLBACK_URL: `http://127.0.0.1:${await freePort()}/oauth/callback`,
         BROWSER: join(clone, "scripts", "ci", "chromium-login.mjs"),
@@ -113,6 +126,8 @@ for (const written of block(readFileSync(join(clone, "README.md"), "utf8"), "Try
     child.once("exit", (code) => resolve({ code, output }));
   });
   if (existsSync(pwdFile)) cwd = readFileSync(pwdFile, "utf8").trim();
+  // The Inspector's tool call must have answered with the logged-in user (whoami's `sub`), not merely exited 0.
+  if (inspector && result.code === 0 && !/"sub": ?"auth0\|/.test(result.output)) result.code = -1;
   if (written.startsWith("cp -r ")) {
     // The copied example's API is the server's URL: its port too.
     const config = join(cwd, "mcp-auth0.config.yaml");

@@ -34,6 +34,10 @@ const RECORDINGS = [
   "TestAccUserRoles",
   "TestAccClient_ThirdPartySecurityMode",
   "TestAccClientCIMD",
+  // Custom API clients (On-Behalf-Of token exchange, issue 23).
+  "TestAccClientResourceServer",
+  "TestAccClientOnBehalfOfTokenExchange",
+  "TestAccClientMixedTokenExchangeProfiles",
 ];
 
 /** The routes the dev tenant serves (src/local-tenant/endpoints), compared one to one. */

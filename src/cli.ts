@@ -2,6 +2,7 @@ import { CommanderError, type Command, type OptionValues } from "@commander-js/e
 import { readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { CancelledError, CliError, ExitCode, exitCodeName } from "./errors.js";
+import { jsonText, visible } from "./untrusted.js";
 import type { Context, Deps, RunControl } from "./session/context.js";
 import { declareProgram, type Program } from "./flags/program.js";
 import { declareInit } from "./flags/init.js";
@@ -32,7 +33,8 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
     .exitOverride()
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
-      writeErr: (s) => deps.stderr.write(s),
+      // A usage error quotes what was typed: made visible like every other line.
+      writeErr: (s) => deps.stderr.write(s.split("\n").map(visible).join("\n")),
     });
 
   const wire = <Args extends unknown[], Flags extends OptionValues, G extends OptionValues>(command: Command<Args, Flags, G>, load: () => Promise<Runner<Flags>>) =>
@@ -77,15 +79,23 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
 /** The one error sink: every failure becomes a one- or two-line message and an exit code (SPEC §3). */
 function reportError(error: unknown, ctx: Pick<Context, "logger" | "options">, original: unknown = error, stdoutUsed = false): number {
   const cli = error instanceof CliError ? error : undefined;
-  const message = cli ? cli.message : `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
+  const lines = cli ? cli.lines : [`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`];
+  const message = lines.join("\n");
   const hint = cli ? cli.hint : "Run again with --verbose for details.";
-  ctx.logger.error(message);
+  const [first, ...more] = lines;
+  ctx.logger.error(first!);
+  ctx.logger.info(...more);
   if (hint) ctx.logger.info(`  ${hint}`);
-  if (ctx.options.verbose && original instanceof Error && original.stack) ctx.logger.info(original.stack);
+  if (ctx.options.verbose && original instanceof Error) ctx.logger.info(...stackFrames(original));
   const code = cli?.exitCode ?? ExitCode.failure;
   // A script reading --json gets a document for a failure too, unless the command already printed its own.
   if (ctx.options.json && !stdoutUsed) ctx.logger.json(failureDocument(code, message, hint));
   return code;
+}
+
+/** The frames of a stack trace, one line each; its first line, the message (which may quote a tenant's answer), is already shown. */
+function stackFrames(error: Error): string[] {
+  return (error.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
 }
 
 /** `{ ok: false, error: { code, exitCode, message, hint } }`: `code` is a stable name of the exit code (README, "--json"). */
@@ -154,7 +164,7 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed by commander.
       if (error.exitCode === 0) return ExitCode.ok;
-      if (argv.includes("--json") && !stdoutUsed) deps.stdout.write(`${JSON.stringify(failureDocument(ExitCode.usage, error.message.replace(/^error: /, "")), null, 2)}\n`);
+      if (argv.includes("--json") && !stdoutUsed) deps.stdout.write(`${jsonText(failureDocument(ExitCode.usage, error.message.replace(/^error: /, "")))}\n`);
       return ExitCode.usage;
     }
     const { createContext } = await import("./session/context.js");

@@ -23,13 +23,20 @@ export function exitCodeName(code: number): string {
 }
 
 export class CliError extends Error {
+  /**
+   * The message as the lines it is shown in (`message` joins them): a line break inside a tenant's
+   * answer is shown as `\n`, never starts a line of its own.
+   */
+  readonly lines: readonly string[];
   constructor(
-    message: string,
+    message: string | readonly string[],
     readonly exitCode: ExitCodeValue,
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const lines = typeof message === "string" ? [message] : message;
+    super(lines.join("\n"), options);
+    this.lines = lines;
     this.name = new.target.name;
   }
 }

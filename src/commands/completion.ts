@@ -54,7 +54,7 @@ async function printConnections(ctx: Context): Promise<number> {
   try {
     const tenant = await openTenant(quiet);
     const { readConnections } = await import("../resources/connections.js");
-    for (const c of await readConnections(tenant)) ctx.deps.stdout.write(`${c.name}\n`);
+    ctx.logger.print(...(await readConnections(tenant)).map((c) => c.name!));
   } catch {
     // Unreachable or refused: no names to offer, and nothing to say in the middle of a command line.
   }

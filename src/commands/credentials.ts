@@ -55,7 +55,7 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
   const grant = planManagementGrant(state.grant, audience, scopes);
   const plan = makePlan({ domain: tenant.domain, changes: [application, grant], warnings: [] });
   const { logger, prompter } = ctx;
-  logger.info(renderPlan(plan, logger.color));
+  logger.info(...renderPlan(plan));
   const pending = pendingChanges(plan);
   const report = (applied: string[], clientId?: string) => ({
     plan,
@@ -118,20 +118,18 @@ export async function runCredentialsCreate(options: CredentialsCreateFlags, ctx:
     );
   }
   logger.info(
-    [
-      "",
-      "Store these where mcp-auth0 runs (e.g. your CI's secrets):",
-      `  AUTH0_DOMAIN=${tenant.domain}`,
-      `  AUTH0_CLIENT_ID=${clientId}`,
-      `  AUTH0_CLIENT_SECRET=${envFile ? `(in ${options.envPath})` : options.showSecret ? "(on stdout)" : "(not shown: run again with --env-path <file> or --show-secret)"}`,
-      `Granted: ${scopes.join(" ")}`,
-    ].join("\n"),
+    "",
+    "Store these where mcp-auth0 runs (e.g. your CI's secrets):",
+    `  AUTH0_DOMAIN=${tenant.domain}`,
+    `  AUTH0_CLIENT_ID=${clientId}`,
+    `  AUTH0_CLIENT_SECRET=${envFile ? `(in ${options.envPath})` : options.showSecret ? "(on stdout)" : "(not shown: run again with --env-path <file> or --show-secret)"}`,
+    `Granted: ${scopes.join(" ")}`,
   );
   if (ctx.options.json) {
     const doc = report(applied, clientId);
     logger.json(options.showSecret && secret ? { ...doc, credentials: { ...doc.credentials, AUTH0_CLIENT_SECRET: secret } } : doc);
   } else if (options.showSecret) {
-    ctx.deps.stdout.write(entries.map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+    logger.print(...entries.map(([k, v]) => `${k}=${v}`));
   }
   return ExitCode.ok;
 }

@@ -38,7 +38,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   const { cwd, env } = ctx.deps;
   // --data-dir is a global option: the same flag tells --local where to look.
   const dataDir = dataDirOf(cwd, ctx.options.dataDir, env);
-  const { startDevTenant, DevTenantError } = await import("../local-tenant/dev.js");
+  const { startDevTenant, DevTenantError, DataDirError } = await import("../local-tenant/dev.js");
 
   let tenant: DevTenant;
   try {
@@ -53,6 +53,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
     });
   } catch (error) {
     if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
+    if (error instanceof DataDirError) throw new InputError(error.message, "Pass a directory of your own with --data-dir (it is created 0700).");
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. npx mcp-auth0 dev --port 4001.");
     }
@@ -63,6 +64,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);
+  for (const note of tenant.notes) logger.warn(note);
   logger.success(`Local Auth0-compatible tenant running at ${tenant.url} (issuer ${tenant.issuer})`);
   logger.info(`  Domain:        ${tenant.domain}`);
   if (tenant.customDomain) {

@@ -71,8 +71,8 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
   if (!ctx.options.local) checks.push(...unneededScopeChecks(tenant.scopes, scopesAnyCommandNeeds()));
   const note = failed(checks) || checks.some((c) => c.status === "warn") ? typedSecretNote(ctx) : undefined;
   if (note) ctx.logger.info(note);
-  ctx.logger.info(renderChecks(checks, ctx.logger.color));
-  if (failed(checks)) ctx.logger.info(`\nRun the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
+  ctx.logger.info(...renderChecks(checks));
+  if (failed(checks)) ctx.logger.info("", `Run the fix of each failed check, then check again: ${suggest(ctx, ["doctor", "--api-identifier", identifier])}`);
   if (ctx.options.json)
     ctx.logger.json({ domain: tenant.domain, issuerDomain: issuer.domain, identifier, ok: !failed(checks), checks, calls: tenant.http.calls.length, writes: tenant.http.writes() });
   return failed(checks) ? ExitCode.notReady : ExitCode.ok;

@@ -24,7 +24,6 @@ import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, ty
 import { planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
-import { tenantUrls } from "../tenant/urls.js";
 import type { InitFlags } from "../flags/init.js";
 import { initNextSteps } from "../init/next-steps.js";
 
@@ -103,9 +102,6 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   // --role-users: the wizard's quick role (every scope, for these users) as a flag.
   const givenRoles = rolesFromFlag ?? (roleUsers ? quickRole(api, roleUsers) : undefined);
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
-  if (api.identifier === tenantUrls(tenant.domain).managementApi) {
-    throw new InputError("--api-identifier names the Auth0 Management API, a system API that cannot be changed.", "Use your MCP server's URL, e.g. https://mcp.example.com/mcp.");
-  }
 
   const wantsRoles = givenRoles !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);

@@ -21,7 +21,7 @@ export async function runPlan(options: PlanFlags, ctx: Context): Promise<number>
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
   const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });
   const plan = makePlan(await planInit(tenant, state, desired));
-  ctx.logger.info(renderPlan(plan, ctx.logger.color));
+  ctx.logger.info(...renderPlan(plan));
   for (const warning of plan.warnings) ctx.logger.warn(warning);
   if (ctx.options.json) ctx.logger.json({ plan });
   if (options.check && !plan.converged) {

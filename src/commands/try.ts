@@ -8,8 +8,8 @@ import { recognisePreset } from "../doctor/dotenv-preset.js";
 import { renderChecks } from "../doctor/check.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { dataDirOf, findLocalTenant } from "../tenant/local.js";
-import { visible } from "../ui/outside-text.js";
 import type { TryFlags } from "../flags/try.js";
+import { clip } from "../connection/causes.js";
 
 /** The dev user `try --local` logs in when --user does not say: the one the README's examples give every role. */
 const DEFAULT_DEV_USER = "admin@example.com";
@@ -74,7 +74,7 @@ export async function runTry(flags: TryFlags, ctx: Context): Promise<number> {
       consent: async ({ client, scopes }) =>
         !ctx.prompter.interactive ||
         ctx.prompter.confirm({
-          message: `Consent screen: ${visible(client, 100)} asks ${devUser} for ${scopes.length ? scopes.map((s) => visible(s, 100)).join(", ") : "no permission of the API"}. Accept?`,
+          message: `Consent screen: ${clip(client, 100)} asks ${devUser} for ${scopes.length ? scopes.map((s) => clip(s, 100)).join(", ") : "no permission of the API"}. Accept?`,
           default: true,
         }),
       clientMetadataUrl,
@@ -82,7 +82,7 @@ export async function runTry(flags: TryFlags, ctx: Context): Promise<number> {
       fetch: fetchFn,
       openBrowser: (url) => openBrowser(url, env),
       loginTimeoutMs: flags.loginTimeout * 1000,
-      say: (line) => ctx.logger.info(line),
+      say: (...lines) => ctx.logger.info(...lines),
       serverEnv: { path: flags.envPath, domain: preset.domain, audience: preset.audience },
       command: (words) => suggest(ctx, words),
       rolesFileExists: existsHere(ctx),
@@ -91,7 +91,7 @@ export async function runTry(flags: TryFlags, ctx: Context): Promise<number> {
         caPath: shownPath(cwd, devTenant.caCertPath),
       },
     });
-    ctx.logger.info(renderChecks(report.checks, ctx.logger.color, { ok: "Connected: an MCP client logged in and called a tool", failed: "Not connected" }));
+    ctx.logger.info(...renderChecks(report.checks, { ok: "Connected: an MCP client logged in and called a tool", failed: "Not connected" }));
     if (ctx.options.json) ctx.logger.json({ serverUrl, ok: report.ok, client: report.client, token: report.token, tool: report.tool, checks: report.checks });
     return report.ok ? ExitCode.ok : report.unreachable ? ExitCode.unreachable : ExitCode.notReady;
   } finally {

@@ -1,5 +1,4 @@
 import type { Fixes } from "../doctor/fixes.js";
-import { visible } from "../ui/outside-text.js";
 
 /**
  * Why a step of the connection failed, in words a user can act on, and what to run or change.
@@ -24,6 +23,15 @@ export interface TokenFacts {
   clientId: string;
 }
 
+/**
+ * Text from the server or the tenant, cut to what a line can show (the logger makes whatever it
+ * holds visible; --json keeps the whole of it).
+ */
+export function clip(text: string, max = 500): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max).join("")}…` : text;
+}
+
 const TLS = /CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;
 const isLoopback = (url: string) => URL.canParse(url) && ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 
@@ -38,7 +46,7 @@ function challengeParam(www: string, name: string): string | undefined {
 /** Causes the steps fail with; each knows its fix. */
 export const causeOf = {
   serverUnreachable: (url: string, code: string, devCaPath?: string): Cause => ({
-    detail: `cannot connect to ${visible(url)} (${code})`,
+    detail: `cannot connect to ${clip(url)} (${code})`,
     fix: devCaPath ? `Start the MCP server, trusting the dev tenant: ${startTrusting(devCaPath)}` : "Start the MCP server, or check --server-url",
   }),
 
@@ -48,7 +56,7 @@ export const causeOf = {
   }),
 
   tenantUnreachable: (issuer: string, code: string, devCaPath?: string): Cause => ({
-    detail: TLS.test(code) ? `cannot reach ${visible(issuer)}: its certificate is not trusted (${code})` : `cannot reach ${visible(issuer)} (${code})`,
+    detail: TLS.test(code) ? `cannot reach ${clip(issuer)}: its certificate is not trusted (${code})` : `cannot reach ${clip(issuer)} (${code})`,
     fix:
       TLS.test(code) && devCaPath
         ? `It is this directory's dev tenant: add --local, which trusts its CA for this run (or start with NODE_EXTRA_CA_CERTS=${devCaPath})`
@@ -75,7 +83,7 @@ export const causeOf = {
 
   /** An error at /authorize: on the tenant's error page (strict third-party clients) or in the redirect. */
   authorizationError: (error: string, description: string, fix: Fixes, onPage: boolean): Cause => {
-    const said = `${visible(error, 100)}${description ? `: ${visible(description, 300)}` : ""}`;
+    const said = `${clip(error, 100)}${description ? `: ${clip(description, 300)}` : ""}`;
     const where = onPage ? "Auth0 shows its error page and never returns to the client, which waits" : "the tenant sent the client back with an error";
     if (/no connections enabled/i.test(description)) {
       return {
@@ -89,7 +97,7 @@ export const causeOf = {
     const service = /Service not found: (.*)$/i.exec(description);
     if (service) {
       return {
-        detail: `the resource ${visible(service[1]!)} matches no API of the tenant (Auth0 compares identifiers exactly; ${where})`,
+        detail: `the resource ${clip(service[1]!)} matches no API of the tenant (Auth0 compares identifiers exactly; ${where})`,
         fix: `${fix.init()}   # creates that API; or make the server's metadata name an existing API identifier`,
       };
     }
@@ -115,7 +123,7 @@ export const causeOf = {
 
   tokenRefused: (code: string, message: string, resource: string, fix: Fixes): Cause =>
     /Service not enabled within domain|service not found/i.test(message)
-      ? { detail: `the token endpoint knows no API ${visible(resource)} (${code}: ${message})`, fix: fix.init() }
+      ? { detail: `the token endpoint knows no API ${clip(resource)} (${code}: ${message})`, fix: fix.init() }
       : /not authorized to access/i.test(message)
         ? { detail: `no default grant for third-party clients (${code}: ${message})`, fix: fix.init() }
         : { detail: `the token request failed (${code}: ${message})` },
@@ -126,7 +134,7 @@ export const causeOf = {
   }),
 
   otherAudience: (aud: string[], resource: string, fix: Fixes): Cause => ({
-    detail: `the token is for ${visible(aud.join(" "))}, not the resource ${visible(resource)}: the tenant's default audience won over the resource parameter`,
+    detail: `the token is for ${clip(aud.join(" "))}, not the resource ${clip(resource)}: the tenant's default audience won over the resource parameter`,
     fix: fix.init(),
   }),
 
@@ -134,12 +142,12 @@ export const causeOf = {
   forbidden: (www: string, who: string, token: TokenFacts, tool: string | undefined, fix: Fixes): Cause => {
     const needed = challengeParam(www, "scope");
     const held = token.permissions ?? token.scope.split(" ").filter(Boolean);
-    const to = tool ? ` to ${visible(tool, 80)}` : "";
+    const to = tool ? ` to ${clip(tool, 80)}` : "";
     if (needed && held.includes(needed)) {
-      return { detail: `the server answered 403${to}: it needs ${visible(needed)}, which ${who} holds, but the token's scope "${visible(token.scope)}" does not carry it` };
+      return { detail: `the server answered 403${to}: it needs ${clip(needed)}, which ${who} holds, but the token's scope "${clip(token.scope)}" does not carry it` };
     }
     return {
-      detail: `the server answered 403 ${visible(challengeParam(www, "error") ?? "forbidden", 60)}${to}: ${needed ? `it needs ${visible(needed)}, and ` : ""}no role grants ${who} ${needed ? "that permission" : "the permission it needs"} (the token's permissions: [${held.map((p) => visible(p)).join(", ")}])`,
+      detail: `the server answered 403 ${clip(challengeParam(www, "error") ?? "forbidden", 60)}${to}: ${needed ? `it needs ${clip(needed)}, and ` : ""}no role grants ${who} ${needed ? "that permission" : "the permission it needs"} (the token's permissions: [${held.map((p) => clip(p)).join(", ")}])`,
       fix: fix.rolesSync(),
     };
   },
@@ -160,28 +168,28 @@ export function serverRejectedToken(
   fix: Fixes,
 ): Cause {
   const said = challengeParam(www, "error_description");
-  const server = `the server answered 401 to a token the tenant issued${said ? ` ("${visible(said, 200)}")` : ""}`;
+  const server = `the server answered 401 to a token the tenant issued${said ? ` ("${clip(said, 200)}")` : ""}`;
   const envFix = fix.env("auth0", "--api-identifier", token.aud[0]!);
   if (env.audience && !token.aud.includes(env.audience)) {
     return {
-      detail: `${server}: it checks the audience ${visible(env.audience)} (${env.path}), but the token is for ${visible(token.aud.join(" "))}, the resource its metadata names`,
+      detail: `${server}: it checks the audience ${clip(env.audience)} (${env.path}), but the token is for ${clip(token.aud.join(" "))}, the resource its metadata names`,
       fix: `${envFix}   # then restart the server`,
     };
   }
   if (env.domain && `https://${env.domain}/` !== token.iss) {
     return {
-      detail: `${server}: it checks the issuer https://${visible(env.domain)}/ (${env.path}), but the token's iss is ${visible(token.iss)}`,
+      detail: `${server}: it checks the issuer https://${clip(env.domain)}/ (${env.path}), but the token's iss is ${clip(token.iss)}`,
       fix: `${envFix}   # then restart the server`,
     };
   }
   const checked = env.audience || env.domain ? ` (its audience and issuer in ${env.path} match the token)` : "";
   return devCaPath
     ? {
-        detail: `${server}${checked}: it cannot fetch the tenant's keys (${visible(jwksUri)}) — a server started without NODE_EXTRA_CA_CERTS does not trust the dev tenant's certificate`,
+        detail: `${server}${checked}: it cannot fetch the tenant's keys (${clip(jwksUri)}) — a server started without NODE_EXTRA_CA_CERTS does not trust the dev tenant's certificate`,
         fix: `Restart it: ${startTrusting(devCaPath)}`,
       }
     : {
-        detail: `${server}${checked}: most likely it cannot fetch the tenant's keys (${visible(jwksUri)}), or checks another audience or issuer than the token's (aud ${visible(token.aud.join(" "))}, iss ${visible(token.iss)})`,
+        detail: `${server}${checked}: most likely it cannot fetch the tenant's keys (${clip(jwksUri)}), or checks another audience or issuer than the token's (aud ${clip(token.aud.join(" "))}, iss ${clip(token.iss)})`,
         fix: "Check the server's log: it says why verification failed",
       };
 }

@@ -2,10 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { Check } from "../doctor/check.js";
 import { fixes, type Fixes } from "../doctor/fixes.js";
-import { visible } from "../ui/outside-text.js";
 import { findRegistration, forgetRegistration, saveRegistration } from "./registrations.js";
 import { answerTenantPages, listenOnLoopback, LoginTimeout, StoppedOnPage, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
-import { causeOf, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
+import { causeOf, clip, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
 
 /*
  * What an MCP client does to reach a tool, step by step, with the MCP SDK's own client functions
@@ -32,8 +31,8 @@ export interface ConnectionOptions {
   /** Opens the authorization URL in the browser; false when nothing could be opened. */
   openBrowser: (url: string) => Promise<boolean>;
   loginTimeoutMs: number;
-  /** Progress lines (the browser URL, a reused registration). */
-  say: (line: string) => void;
+  /** Progress lines (the browser URL). */
+  say: (...lines: string[]) => void;
   /** What the MCP server's .env says it checks tokens against. */
   serverEnv: { path: string; domain?: string; audience?: string };
   /** `npx mcp-auth0 <words>` with the flags that chose this tenant. */
@@ -80,7 +79,7 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-const message = (error: unknown) => visible(error instanceof Error ? error.message : String(error), 300);
+const message = (error: unknown) => clip(error instanceof Error ? error.message : String(error), 300);
 
 export async function checkConnection(o: ConnectionOptions): Promise<ConnectionReport> {
   const report: ConnectionReport = { checks: [], ok: false };
@@ -102,11 +101,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     await challenge.body?.cancel();
     if (challenge.status !== 401) throw new StepFailed(causeOf.notProtected(challenge.status));
     const www = sdk.extractWWWAuthenticateParams(challenge);
-    pass(
-      SERVER,
-      step.title,
-      www.resourceMetadataUrl ? `401, resource_metadata=${visible(www.resourceMetadataUrl.href)}` : "401 (no resource_metadata: the well-known URL is tried)",
-    );
+    pass(SERVER, step.title, www.resourceMetadataUrl ? `401, resource_metadata=${clip(www.resourceMetadataUrl.href)}` : "401 (no resource_metadata: the well-known URL is tried)");
 
     // 2. The protected-resource metadata names the resource (the API identifier) and the tenant.
     step = { group: SERVER, title: "Protected-resource metadata" };
@@ -128,7 +123,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     const resource = prm.resource;
     // The tenant is this directory's dev tenant: an MCP server trusts it only with its CA.
     const devCaPath = o.devTenant?.hosts.includes(new URL(authorizationServer).host) ? o.devTenant.caPath : undefined;
-    pass(SERVER, step.title, `resource ${visible(resource)}, authorization server ${visible(authorizationServer)}`);
+    pass(SERVER, step.title, `resource ${clip(resource)}, authorization server ${clip(authorizationServer)}`);
     const scope = www.scope ?? prm.scopes_supported?.join(" ");
     const fix = fixes({
       identifier: resource,
@@ -145,7 +140,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     });
     if (!metadata)
       throw new StepFailed({
-        detail: `${visible(authorizationServer)} serves no OAuth or OpenID metadata`,
+        detail: `${clip(authorizationServer)} serves no OAuth or OpenID metadata`,
         fix: "Check authorization_servers in the MCP server's metadata: it must be the tenant's issuer",
       });
     const pkce = metadata.code_challenge_methods_supported?.includes("S256") === true;
@@ -154,7 +149,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     pass(
       TENANT,
       step.title,
-      `issuer ${visible(metadata.issuer)}, PKCE S256, ${metadata.registration_endpoint ? "registration endpoint" : "no registration endpoint"}, CIMD ${cimd ? "supported" : "not advertised"}`,
+      `issuer ${clip(metadata.issuer)}, PKCE S256, ${metadata.registration_endpoint ? "registration endpoint" : "no registration endpoint"}, CIMD ${cimd ? "supported" : "not advertised"}`,
     );
 
     // 4. The client: a CIMD URL where both sides support it, else the kept registration, else DCR.
@@ -197,10 +192,10 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     } else client = await register();
     const clientDetail = () =>
       report.client!.how === "cimd"
-        ? `CIMD: ${visible(report.client!.id)} (no registration)`
+        ? `CIMD: ${clip(report.client!.id)} (no registration)`
         : report.client!.how === "reused"
-          ? `reused ${visible(report.client!.id)}, kept in ${o.registrations} (no new application on the tenant)`
-          : `registered ${visible(report.client!.id)} by DCR, kept in ${o.registrations} for the next run`;
+          ? `reused ${clip(report.client!.id)}, kept in ${o.registrations} (no new application on the tenant)`
+          : `registered ${clip(report.client!.id)} by DCR, kept in ${o.registrations} for the next run`;
     pass(TENANT, step.title, clientDetail() + (o.clientMetadataUrl && !cimd ? "; the tenant does not advertise CIMD, so DCR" : ""));
 
     // 5. The login: PKCE and the resource, through the dev tenant's pages or the browser.
@@ -219,7 +214,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
       let answer: AuthorizationResponse;
       if (headless) answer = await answerTenantPages(o.fetch, authorizationUrl, redirectUri, o.devUser!, o.consent);
       else {
-        o.say(`Log in in the browser; if none opens, open this URL:\n  ${visible(authorizationUrl.href, 4000)}`);
+        o.say("Log in in the browser; if none opens, open this URL:", `  ${clip(authorizationUrl.href, 4000)}`);
         if (!(await o.openBrowser(authorizationUrl.href))) o.say("(No browser could be started: open the URL above yourself.)");
         answer = await loopback!.response(o.loginTimeoutMs);
       }
@@ -248,10 +243,10 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     if (answer.error) throw new StepFailed(causeOf.authorizationError(answer.error, answer.errorDescription ?? "", fix, false));
     if (answer.state !== login.state) throw new StepFailed({ detail: "the response's state is not the one sent: the login was not this run's" });
     if (answer.iss !== undefined && answer.iss !== metadata.issuer) {
-      throw new StepFailed({ detail: `the response's iss ${visible(answer.iss)} is not the issuer ${visible(metadata.issuer)} (RFC 9207): clients refuse it as a mix-up` });
+      throw new StepFailed({ detail: `the response's iss ${clip(answer.iss)} is not the issuer ${clip(metadata.issuer)} (RFC 9207): clients refuse it as a mix-up` });
     }
     if (!answer.code) throw new StepFailed({ detail: "the redirect carried neither a code nor an error" });
-    pass(TENANT, step.title, `${headless ? `${o.devUser} logged in and consented` : "logged in"} (PKCE S256, resource ${visible(resource)})`);
+    pass(TENANT, step.title, `${headless ? `${o.devUser} logged in and consented` : "logged in"} (PKCE S256, resource ${clip(resource)})`);
 
     // 6. The code exchange, and what the token says.
     step = { group: TENANT, title: "Token" };
@@ -270,11 +265,11 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
       });
     const facts = await readToken(tokens.access_token, metadata, resource, o.fetch, fix);
     report.token = facts;
-    const permissions = facts.permissions === undefined ? "no permissions claim" : `permissions [${facts.permissions.map((p) => visible(p)).join(", ")}]`;
-    pass(TENANT, step.title, `aud ${visible(facts.aud.join(" "))}, scope "${visible(facts.scope)}", ${permissions}; signed by the tenant's key`);
-    const who = o.devUser ?? `the user (${visible(facts.sub)})`;
+    const permissions = facts.permissions === undefined ? "no permissions claim" : `permissions [${facts.permissions.map((p) => clip(p)).join(", ")}]`;
+    pass(TENANT, step.title, `aud ${clip(facts.aud.join(" "))}, scope "${clip(facts.scope)}", ${permissions}; signed by the tenant's key`);
+    const who = o.devUser ?? `the user (${clip(facts.sub)})`;
     if (facts.permissions !== undefined && facts.permissions.length === 0) {
-      pass(TENANT, "Permissions", `no role grants ${who} any permission of ${visible(resource)}: tools that check permissions refuse them`, "warn", fix.rolesSync());
+      pass(TENANT, "Permissions", `no role grants ${who} any permission of ${clip(resource)}: tools that check permissions refuse them`, "warn", fix.rolesSync());
     }
 
     // 7. tools/list and tools/call with the token, through the MCP SDK's client.
@@ -304,20 +299,20 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
         });
       const names = tools.tools.map((t) => t.name);
       if (names.length === 0) throw new StepFailed({ detail: "the server lists no tools" });
-      pass(TOOLS, step.title, names.map((n) => visible(n, 80)).join(", "));
+      pass(TOOLS, step.title, names.map((n) => clip(n, 80)).join(", "));
 
       const name = o.tool ?? names[0]!;
-      step = { group: TOOLS, title: `tools/call ${visible(name, 80)}` };
+      step = { group: TOOLS, title: `tools/call ${clip(name, 80)}` };
       const tool = tools.tools.find((t) => t.name === name);
       if (!tool)
         throw new StepFailed({
-          detail: `the server lists no tool ${visible(name, 80)} (it has ${names.map((n) => visible(n, 80)).join(", ")})`,
+          detail: `the server lists no tool ${clip(name, 80)} (it has ${names.map((n) => clip(n, 80)).join(", ")})`,
           fix: "Pass --tool with one of them",
         });
       const missing = (tool.inputSchema.required ?? []).filter((key) => !(key in o.arguments));
       if (missing.length) {
         throw new StepFailed({
-          detail: `needs the arguments ${missing.map((m) => visible(m, 80)).join(", ")}`,
+          detail: `needs the arguments ${missing.map((m) => clip(m, 80)).join(", ")}`,
           fix: `Pass them: --arguments '${JSON.stringify(Object.fromEntries(missing.map((m) => [m, "…"])))}'`,
         });
       }
@@ -326,9 +321,9 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
         throw refusal(error, name);
       });
       const text = resultText(result as { content?: unknown; structuredContent?: unknown });
-      if (result.isError === true) throw new StepFailed({ detail: `the tool answered an error: ${visible(text, 300)}` });
+      if (result.isError === true) throw new StepFailed({ detail: `the tool answered an error: ${clip(text, 300)}` });
       report.tool = { name, result };
-      pass(TOOLS, step.title, `answered: ${visible(text, 300)}`);
+      pass(TOOLS, step.title, `answered: ${clip(text, 300)}`);
     } finally {
       await mcp.close().catch(() => undefined);
     }

@@ -1,4 +1,4 @@
-import { paint } from "../ui/logger.js";
+import { styled, type Line } from "../ui/logger.js";
 
 export type Status = "pass" | "warn" | "fail" | "note";
 
@@ -14,30 +14,30 @@ export interface Check {
 
 export const failed = (checks: Check[]) => checks.some((c) => c.status === "fail");
 
+const ICON = { pass: styled("green", "✔"), warn: styled("yellow", "⚠"), fail: styled("red", "✖"), note: styled("cyan", "ℹ") };
+
 /** The verdict line's words: doctor's and init's by default. */
 export interface Verdict {
   ok: string;
   failed: string;
 }
 
-export function renderChecks(checks: Check[], color: boolean, verdict: Verdict = { ok: "Ready for MCP clients", failed: "Not ready for MCP clients" }): string {
-  const p = paint(color);
-  const icon = { pass: p.green("✔"), warn: p.yellow("⚠"), fail: p.red("✖"), note: p.cyan("ℹ") };
-  const lines: string[] = [];
+export function renderChecks(checks: Check[], verdict: Verdict = { ok: "Ready for MCP clients", failed: "Not ready for MCP clients" }): Line[] {
+  const lines: Line[] = [];
   let group = "";
   for (const c of checks) {
     if (c.group !== group) {
       group = c.group;
-      lines.push(p.bold(group));
+      lines.push(styled("bold", group));
     }
-    lines.push(`  ${icon[c.status]} ${c.title}: ${c.detail}`);
+    lines.push(["  ", ICON[c.status], ` ${c.title}: ${c.detail}`]);
     if (c.fix && (c.status === "fail" || c.status === "warn")) lines.push(`      fix: ${c.fix}`);
   }
   const count = (s: Status) => checks.filter((c) => c.status === s).length;
   lines.push(
     failed(checks)
-      ? p.red(`${verdict.failed}: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
-      : p.green(`${verdict.ok}${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
+      ? styled("red", `${verdict.failed}: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
+      : styled("green", `${verdict.ok}${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
   );
-  return lines.join("\n");
+  return lines;
 }

@@ -1,4 +1,5 @@
 import { tenantUrls } from "../tenant/urls.js";
+import { shellAnsiC, UNSAFE_CHARACTER } from "../untrusted.js";
 /**
  * The fix of a failed check is a command the user can paste as it is: the values doctor already
  * knows (the API identifier, its scopes, a connection of the tenant, the flags that chose the
@@ -21,8 +22,13 @@ export interface FixTarget {
   rolesFileExists?: (file: string) => boolean;
 }
 
-/** POSIX single quotes when a word needs them. */
+/**
+ * POSIX single quotes when a word needs them. A word from a tenant (a scope description, a
+ * connection name) may hold a control or format character: single quotes would pass it to the
+ * terminal raw, so such a word is written in ANSI-C quotes, which the shell reads back exactly.
+ */
 export function q(word: string): string {
+  if (UNSAFE_CHARACTER.test(word)) return shellAnsiC(word);
   return /^[\w.:/=@,+%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,5 +1,5 @@
 import { Command, Help, Option } from "@commander-js/extra-typings";
-import { described, positiveNumber } from "./values.js";
+import { described, timeoutSeconds } from "./values.js";
 
 /**
  * The program and its global options: declared once here, and their type (GlobalOptions) inferred
@@ -31,7 +31,7 @@ export function declareProgram(version: string) {
       .option("--dry-run", "show the plan; change nothing, write no file")
       .option("--json", "one JSON document on stdout, also for a failure; human output on stderr")
       .option("--verbose", "show each HTTP call (secrets redacted) and stack traces")
-      .addOption(new Option("--timeout <seconds>", "give up on one HTTP attempt after this long (reads are retried, writes read back)").argParser(positiveNumber).default(30))
+      .addOption(new Option("--timeout <seconds>", "give up on one HTTP attempt after this long (reads are retried, writes read back)").argParser(timeoutSeconds).default(30))
       .option("--no-color", "plain output (also NO_COLOR)")
       .showHelpAfterError("(run with --help for usage)")
   );

@@ -1,6 +1,6 @@
 import { Option } from "@commander-js/extra-typings";
 import type { FlagsOf, Program } from "./program.js";
-import { described, positiveNumber } from "./values.js";
+import { described, timeoutSeconds } from "./values.js";
 
 export function declareTry(program: Program) {
   return program
@@ -14,7 +14,7 @@ export function declareTry(program: Program) {
     .addOption(described(new Option("--user <email>", "--local: the dev user to log in, without a page"), "admin@example.com"))
     .option("--env-path <path>", "the MCP server's .env (its MCP_SERVER_URL, and what the server checks tokens against)", ".env")
     .option("--client-metadata-url <url>", "a Client ID Metadata Document URL to use as client_id where the tenant supports CIMD (else the client registers by DCR)")
-    .addOption(new Option("--login-timeout <seconds>", "how long to wait for the login in the browser").argParser(positiveNumber).default(300));
+    .addOption(new Option("--login-timeout <seconds>", "how long to wait for the login in the browser").argParser(timeoutSeconds).default(300));
 }
 
 export type TryFlags = FlagsOf<typeof declareTry>;

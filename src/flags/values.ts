@@ -10,9 +10,13 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-export function positiveNumber(value: string): number {
+/**
+ * --timeout: timers take whole milliseconds below 2^32 (AbortSignal.timeout throws "delay out of
+ * range" for 0.0001 s or 99999999999 s), and a wait of more than an hour for one answer is no timeout.
+ */
+export function timeoutSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("Not a positive number of seconds.");
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw new InvalidArgumentError("Not a number of seconds from 0.1 to 3600.");
   return n;
 }
 

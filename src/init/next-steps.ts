@@ -29,7 +29,7 @@ export async function initNextSteps(ctx: Context, f: NextStepsFacts): Promise<st
   const { cwd, env } = ctx.deps;
   const ca = ctx.options.local ? shownPath(cwd, (await findLocalTenant(cwd, ctx.options.dataDir, env)).caCertPath) : undefined;
   const start = ca
-    ? `Start your MCP server trusting the dev tenant (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env); ${reads}:\n       NODE_EXTRA_CA_CERTS=${ca} npm start   # or node server.js`
+    ? `Start your MCP server trusting the dev tenant (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env); ${reads}: NODE_EXTRA_CA_CERTS=${ca} npm start`
     : `Start your MCP server; ${reads}.`;
   const envPath = f.envPath === ".env" ? [] : ["--env-path", f.envPath];
   return [

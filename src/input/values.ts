@@ -1,29 +1,41 @@
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { codePointName, UNSAFE_CHARACTER } from "../untrusted.js";
 
 export interface ScopeInput {
   value: string;
   description?: string;
 }
 
-/** C0 controls (newline, tab, …), DEL and C1 controls: never part of a name, a description or a URL. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point.
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const NAMED: Record<string, string> = {
+  "\n": "a line break (\\n)",
+  "\r": "a carriage return (\\r)",
+  "\t": "a tab (\\t)",
+  "\u0000": "a NUL byte",
+  "\u200b": "a zero-width space (U+200B)",
+  "\u2028": "a line separator (U+2028)",
+  "\u2029": "a paragraph separator (U+2029)",
+  "\u202e": "a right-to-left override (U+202E)",
+  "\ufeff": "a byte order mark (U+FEFF)",
+};
+
+const isControl = (char: string) => /\p{Cc}/u.test(char);
 
 function describeCharacter(char: string): string {
-  const named: Record<string, string> = { "\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab (\\t)", "\u0000": "a NUL byte" };
-  return named[char] ?? `the control character U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  return NAMED[char] ?? `the ${isControl(char) ? "control" : "invisible format"} character ${codePointName(char)}`;
 }
 
 /**
- * Refuses control characters in a text input, naming the field: a newline or tab in an identifier,
- * a name or a description would be sent to Auth0 as it is, and shown (or compared) wrongly later.
+ * Refuses control characters (C0, DEL, C1) and invisible format characters (bidi overrides and
+ * isolates, zero-width characters, U+2028/U+2029) in a text input, naming the field: a newline in
+ * an identifier, a U+202E in an API's name or a U+200B in a role's would be sent to Auth0 as it is,
+ * then shown to users (a consent screen, the Dashboard) as something else, or compared wrongly.
  */
 export function assertNoControlCharacters(value: string, field: string): string {
-  const match = CONTROL_CHARACTER.exec(value);
+  const match = UNSAFE_CHARACTER.exec(value);
   if (match) {
     throw new InputError(
-      `${field} contains ${describeCharacter(match[0])} at position ${match.index + 1}: control characters are not allowed.`,
+      `${field} contains ${describeCharacter(match[0])} at position ${match.index + 1}: ${isControl(match[0]) ? "control characters are" : "invisible format characters (bidi overrides, zero-width characters, line separators) are"} not allowed.`,
       "Remove it (a value pasted from another program may carry one), then run the command again.",
     );
   }
@@ -46,6 +58,27 @@ const URL_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
  * not be what the user typed (Auth0 compares identifiers and callbacks character for character).
  */
 export function parseStrictUrl(input: string, flag: string, example: string, localHttpOnly = false): { raw: string; url: URL } {
+  const parsed = parseUrlAsTyped(input, flag, example, localHttpOnly);
+  assertNormalised(parsed, flag);
+  return parsed;
+}
+
+/**
+ * Clients never send a URL as typed: they parse it first. `https://MCP.example.com/a/../mcp` reaches
+ * Auth0 as `https://mcp.example.com/mcp` (the resource an MCP client asks for, the redirect_uri a
+ * server sends), which Auth0 compares with what it stores character for character: "Service not
+ * found", or a callback mismatch. Only the form a parser keeps is accepted (a bare origin's "/" aside).
+ */
+function assertNormalised({ raw, url }: { raw: string; url: URL }, flag: string): void {
+  const normalised = url.href;
+  if (normalised === raw || normalised === `${raw}/`) return;
+  throw new InputError(
+    `${flag} "${raw}" is not in the form clients send: URL parsers turn it into "${normalised}" (lower-case host, no "." or ".." segments, no default port), which Auth0 would not match.`,
+    `Give it as ${normalised}.`,
+  );
+}
+
+function parseUrlAsTyped(input: string, flag: string, example: string, localHttpOnly: boolean): { raw: string; url: URL } {
   assertNoControlCharacters(input, flag);
   const raw = input.trim();
   let url: URL;

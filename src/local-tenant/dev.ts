@@ -50,6 +50,7 @@ export function runningDevTenant(dataDir: string): LocalConnection | undefined {
 }
 
 export class DevTenantError extends Error {}
+export { DataDirError } from "./persistence.js";
 
 /**
  * The tenant behind `mcp-auth0 dev`: the Management API and the OAuth side on one HTTPS server,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -15,15 +15,32 @@ export const DATA_FILES = {
   serverKey: "server-key.pem",
 } as const;
 
+/** A data directory that cannot be made private: another user's. */
+export class DataDirError extends Error {}
+
 /**
  * The data directory holds private keys and client secrets: readable by its owner only, and
  * ignored by git whatever the project's own .gitignore says (`*` ignores the .gitignore itself too),
- * so that `git add -A` in a project containing it stages none of it.
+ * so that `git add -A` in a project containing it stages none of it. `mkdir` leaves the mode of a
+ * directory that exists alone: one made 0777 beforehand would let any local user read the CA's key
+ * or swap the signing key. Ours is tightened to 0700 (the returned note says so); another user's is
+ * refused, since its owner could loosen it again.
  */
-export function ensureDir(dir: string): void {
+export function ensureDir(dir: string): string | undefined {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { uid, mode } = statSync(dir);
+  const me = process.getuid?.();
+  if (me !== undefined && uid !== me) {
+    throw new DataDirError(`The data directory ${dir} belongs to another user (uid ${uid}): whoever owns it could read or replace the local tenant's keys.`);
+  }
+  let note: string | undefined;
+  if (mode & 0o077) {
+    chmodSync(dir, 0o700);
+    note = `The data directory ${dir} was open to other users (mode ${(mode & 0o777).toString(8).padStart(4, "0")}); it is now 0700. Delete it to start afresh if someone else could have changed its keys meanwhile.`;
+  }
   const ignore = join(dir, ".gitignore");
   if (!existsSync(ignore)) writeFileAtomic(ignore, "# Written by mcp-auth0: keys and secrets of the local tenant, never to be committed.\n*\n");
+  return note;
 }
 
 export function readIfExists(path: string): string | undefined {

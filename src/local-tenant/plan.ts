@@ -7,7 +7,10 @@ import { TokenBucket, type FaultDecision } from "./faults.js";
  * - Management API: 2 requests per second with a burst of 2; a 429 "Global limit has been reached"
  *   (`too_many_requests`) beyond, every answer carrying x-ratelimit-limit/-remaining/-reset;
  * - POST /oidc/register: 5 per second;
- * - at most 10 applications, and every DCR registration is one.
+ * - at most 10 applications, and every DCR registration is one;
+ * - On-Behalf-Of token exchange: 2 per second with a burst of 2 (Auth0's free-plan table of 2026-08;
+ *   Essentials and Professional allow 8, Enterprise 30, and the Auth0 for AI Agents add-on lifts it
+ *   to the plan's whole Authentication API limit). Every plan offers the exchange.
  * Without a plan the tenant has no limits (the headers still describe a bucket too large to matter).
  */
 export type TenantPlan = "free";
@@ -16,10 +19,11 @@ export interface PlanLimits {
   management?: { perSecond: number; burst: number };
   registration?: { perSecond: number; burst: number };
   maxApplications?: number;
+  tokenExchange?: { perSecond: number; burst: number };
 }
 
 export const PLAN_LIMITS: Record<TenantPlan, PlanLimits> = {
-  free: { management: { perSecond: 2, burst: 2 }, registration: { perSecond: 5, burst: 5 }, maxApplications: 10 },
+  free: { management: { perSecond: 2, burst: 2 }, registration: { perSecond: 5, burst: 5 }, maxApplications: 10, tokenExchange: { perSecond: 2, burst: 2 } },
 };
 
 /**

@@ -79,6 +79,18 @@ export const resourceServerScopeSchema = z.strictObject({
   description: z.string().max(500).optional(),
 });
 
+/**
+ * Who may get tokens for an API (auth0 v7 `ResourceServerSubjectTypeAuthorization`): users through
+ * any application (`allow_all`, the default), only applications holding a client grant
+ * (`require_client_grant`, what Auth0's On-Behalf-Of guide sets on the downstream API), or none.
+ * The SDK lets each entry carry more keys; the policy itself must be one Auth0 knows.
+ */
+const subjectTypeAuthorizationSchema = z.strictObject({
+  user: z.looseObject({ policy: z.enum(["allow_all", "deny_all", "require_client_grant"]).optional() }).optional(),
+  client: z.looseObject({ policy: z.enum(["deny_all", "require_client_grant"]).optional() }).optional(),
+  anonymous_user: looseObject.optional(),
+});
+
 const resourceServerFields = {
   name: safeName.optional(),
   scopes: z.array(resourceServerScopeSchema).optional(),
@@ -97,7 +109,7 @@ const resourceServerFields = {
   consent_policy: z.string().nullable().optional(),
   authorization_details: z.array(z.unknown()).nullable().optional(),
   proof_of_possession: looseObject.nullable().optional(),
-  subject_type_authorization: looseObject.optional(),
+  subject_type_authorization: subjectTypeAuthorizationSchema.optional(),
   authorization_policy: looseObject.nullable().optional(),
 };
 
@@ -193,6 +205,14 @@ export const roleUsersSchema = z.strictObject({
 
 // ---- clients ------------------------------------------------------------------------------------
 
+/**
+ * The token exchanges a client may perform (auth0 v7 `ClientTokenExchangeTypeEnum`, the Terraform
+ * provider's `ValidTokenExchangeProfileTypes`): `on_behalf_of_token_exchange` (GA; Auth0's OBO guide
+ * turns it on for the Custom API client) and `custom_authentication` (Custom Token Exchange).
+ */
+export const TOKEN_EXCHANGE_TYPES = ["custom_authentication", "on_behalf_of_token_exchange"] as const;
+const tokenExchangeSchema = z.strictObject({ allow_any_profile_of_type: z.array(z.enum(TOKEN_EXCHANGE_TYPES)).optional() });
+
 const clientFields = {
   description: z.string().max(140).optional(),
   logo_uri: z.string().optional(),
@@ -236,7 +256,7 @@ const clientFields = {
   token_vault_privileged_access: looseObject.optional(),
   compliance_level: z.string().nullable().optional(),
   skip_non_verifiable_callback_uri_confirmation_prompt: z.boolean().nullable().optional(),
-  token_exchange: looseObject.nullable().optional(),
+  token_exchange: tokenExchangeSchema.nullable().optional(),
   par_request_expiry: z.number().int().nullable().optional(),
   token_quota: looseObject.nullable().optional(),
   oidc_logout: looseObject.optional(),

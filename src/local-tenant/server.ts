@@ -57,6 +57,7 @@ export interface LocalTenant {
   url: string; // "https://localhost:PORT"
   caCertPem: string; // PEM of the CA that signed the server certificate
   caCertPath?: string; // when dataDir is given: path of the CA PEM file (for NODE_EXTRA_CA_CERTS)
+  notes: string[]; // what the one who started it should know (a data directory whose mode was tightened)
   m2m: { clientId: string; clientSecret: string }; // M2M application granted EVERY Management API scope
   store: TenantStore; // live state
   oauth?: OAuthSide; // the OAuth/OIDC side of the canonical domain, when mounted (issuer `${url}/`)
@@ -87,10 +88,11 @@ function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, serialize({ status: 404, body: { statusCode: 404, error: "Not Found", message: `No route for ${req.method ?? "GET"} ${req.url ?? "/"}` } }));
 }
 
-/** The OAuth side's share of the plan: one registration bucket for both hosts, as for one tenant. */
-function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; maxApplications?: number } {
+/** The OAuth side's share of the plan: one registration and one exchange bucket for both hosts, as for one tenant. */
+function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; tokenExchangeLimit?: TokenBucket; maxApplications?: number } {
   return {
     ...(limits.registration ? { registrationLimit: new TokenBucket(limits.registration.perSecond, limits.registration.burst) } : {}),
+    ...(limits.tokenExchange ? { tokenExchangeLimit: new TokenBucket(limits.tokenExchange.perSecond, limits.tokenExchange.burst) } : {}),
     ...(limits.maxApplications !== undefined ? { maxApplications: limits.maxApplications } : {}),
   };
 }
@@ -118,7 +120,7 @@ export async function startLocalTenant(options?: LocalTenantOptions): Promise<Lo
 export async function startLocalTenant(options: LocalTenantOptions | TestOptions = {}): Promise<LocalTenant | TestLocalTenant> {
   const test = options.testControls === true ? (options as TestOptions) : undefined;
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  if (dataDir !== undefined) ensureDir(dataDir);
+  const dataDirNote = dataDir === undefined ? undefined : ensureDir(dataDir);
   const [tls, signingKey] = await Promise.all([loadOrCreateTls(dataDir), TenantSigningKey.loadOrCreate(dataDir)]);
 
   // Listening first fixes the ports (the domains name them); requests wait until all is ready.
@@ -193,6 +195,7 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
       domain,
       url,
       caCertPem: tls.caCertPem,
+      notes: dataDirNote ? [dataDirNote] : [],
       ...(tls.caCertPath !== undefined ? { caCertPath: tls.caCertPath } : {}),
       m2m,
       store,

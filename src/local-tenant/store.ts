@@ -331,7 +331,9 @@ export class TenantStore {
       identifier: input.identifier,
       signing_alg: input.signing_alg ?? "RS256",
       allow_offline_access: input.allow_offline_access ?? false,
-      skip_consent_for_verifiable_first_party_clients: input.skip_consent_for_verifiable_first_party_clients ?? true,
+      // An API created through the Management API without it does not skip consent (recorded by
+      // go-auth0 and the Terraform provider; only the Dashboard turns it on for new APIs).
+      skip_consent_for_verifiable_first_party_clients: input.skip_consent_for_verifiable_first_party_clients ?? false,
       token_lifetime: input.token_lifetime ?? 86400,
       token_lifetime_for_web: input.token_lifetime_for_web ?? 7200,
       // What Auth0 gives a new API: users may get tokens, clients only with a client grant.
@@ -432,10 +434,15 @@ export class TenantStore {
     return user;
   }
 
-  /** An application; `dynamic: true` gives it a `tpc_` id as if an MCP client had registered it through DCR. */
+  /**
+   * An application; `dynamic: true` gives it a `tpc_` id as if an MCP client had registered it through DCR.
+   * A Custom API client (`app_type: "resource_server"`) is linked to the API it names: that API then
+   * reads back with its `client_id` (recorded by go-auth0 and the Terraform provider).
+   */
   addClient(input: NewClient): Client {
     const { dynamic, ...rest } = input;
     const appType = rest.app_type;
+    const customApi = appType === "resource_server";
     const isPublic = appType === "spa" || appType === "native" || rest.token_endpoint_auth_method === "none";
     // The keys and defaults Auth0 answers a creation with (recorded by the Terraform provider):
     // no empty URL lists, no `tenant`/`global`.
@@ -443,8 +450,10 @@ export class TenantStore {
       is_first_party: !dynamic,
       is_token_endpoint_ip_header_trusted: false,
       oidc_conformant: true,
-      // Recorded: `alg` only for a third-party client.
-      jwt_configuration: { secret_encoded: false, ...(dynamic || rest.is_first_party === false ? { alg: "RS256" } : {}), lifetime_in_seconds: 36000 },
+      // Recorded: `alg` for a third-party client and a Custom API client, which has no ID token lifetime.
+      jwt_configuration: customApi
+        ? { secret_encoded: false, alg: "RS256" }
+        : { secret_encoded: false, ...(dynamic || rest.is_first_party === false ? { alg: "RS256" } : {}), lifetime_in_seconds: 36000 },
       sso_disabled: false,
       cross_origin_authentication: false,
       grant_types: defaultGrantTypes(appType),
@@ -458,8 +467,9 @@ export class TenantStore {
         infinite_idle_token_lifetime: true,
         idle_token_lifetime: 1296000,
       },
-      // A client created with nothing but a name has no method (recorded); an application type implies one.
-      ...(isPublic ? { token_endpoint_auth_method: "none" } : appType !== undefined ? { token_endpoint_auth_method: "client_secret_post" } : {}),
+      // A client created with nothing but a name has no method (recorded), nor has a Custom API
+      // client (recorded); other application types imply one.
+      ...(isPublic ? { token_endpoint_auth_method: "none" } : appType !== undefined && !customApi ? { token_endpoint_auth_method: "client_secret_post" } : {}),
       ...rest,
       client_id: rest.client_id ?? newClientId(dynamic ? "dynamic" : "first_party"),
       name: rest.name,
@@ -468,6 +478,10 @@ export class TenantStore {
       client.client_secret = newClientSecret();
     }
     this.clients.push(client);
+    if (customApi && typeof client["resource_server_identifier"] === "string") {
+      const api = this.resourceServerByIdentifier(client["resource_server_identifier"]);
+      if (api) api["client_id"] = client.client_id;
+    }
     this.changed();
     return client;
   }
@@ -492,9 +506,13 @@ export class TenantStore {
     this.changed();
   }
 
-  /** Deleting an application deletes its grants and disables it on every connection. */
+  /**
+   * Deleting an application deletes its grants and disables it on every connection; a Custom API
+   * client's API no longer names it (inferred: Auth0's answer after such a deletion is not recorded).
+   */
   deleteClient(client: Client): void {
     this.clients = this.clients.filter((c) => c !== client);
+    for (const api of this.resourceServers) if (api["client_id"] === client.client_id) delete api["client_id"];
     this.clientGrants = this.clientGrants.filter((g) => g.client_id !== client.client_id);
     for (const connection of this.connections) {
       connection.enabled_clients = connection.enabled_clients.filter((id) => id !== client.client_id);
@@ -550,6 +568,9 @@ function defaultGrantTypes(appType: string | undefined): string[] {
     case "spa":
     case "native":
       return ["authorization_code", "implicit", "refresh_token"];
+    // A Custom API client has no grant types, On-Behalf-Of token exchange enabled or not (recorded).
+    case "resource_server":
+      return [];
     default:
       return ["authorization_code", "implicit", "refresh_token", "client_credentials"];
   }

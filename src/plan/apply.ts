@@ -34,7 +34,7 @@ export class PartialApplyError extends CliError {
     readonly reason: CliError,
   ) {
     super(
-      `${reason.message}\nApplied: ${applied.map((c) => c.label).join("; ") || "nothing"}. Not applied: ${notApplied.map((c) => c.label).join("; ")}.`,
+      [...reason.lines, `Applied: ${applied.map((c) => c.label).join("; ") || "nothing"}. Not applied: ${notApplied.map((c) => c.label).join("; ")}.`],
       reason.exitCode,
       `${reason.hint ? `${reason.hint} ` : ""}Re-run the same command to complete the rest: it changes only what is still missing.`,
       { cause: reason },

@@ -40,7 +40,7 @@ export interface ExecuteOptions {
 export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Plan, options: ExecuteOptions = {}): Promise<number> {
   const { logger, prompter } = ctx;
   const dryRun = ctx.options.dryRun === true;
-  logger.info(renderPlan(plan, logger.color));
+  logger.info(...renderPlan(plan));
   for (const warning of plan.warnings) logger.warn(warning);
   const pending = pendingChanges(plan);
   const envPending = plan.env !== undefined && plan.env.action !== "unchanged";
@@ -94,12 +94,12 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
   const checks = options.verdict ? await options.verdict(applyReport) : undefined;
-  if (checks) logger.info(`\n${renderChecks(checks, logger.color)}`);
+  if (checks) logger.info("", ...renderChecks(checks));
   const ready = !checks || !failed(checks);
   // Next steps on a tenant that is not ready would send the user to a login that fails: the failed
   // checks above carry their fixes instead, and exit 6 tells CI.
-  if (ready && options.nextSteps?.length) logger.info(["", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`)].join("\n"));
-  if (!ready && options.recheck) logger.info(`\nRun the fix of each failed check, then check again: ${options.recheck}`);
+  if (ready && options.nextSteps?.length) logger.info("", "Next steps:", ...options.nextSteps.map((s, i) => `  ${i + 1}. ${s}`));
+  if (!ready && options.recheck) logger.info("", `Run the fix of each failed check, then check again: ${options.recheck}`);
   if (options.commandsNote && (options.recheck || options.nextSteps?.length)) logger.info(options.commandsNote);
   if (ctx.options.json) logger.json(report(applied, checks));
   return ready ? ExitCode.ok : ExitCode.notReady;

@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { InputError } from "../errors.js";
 import { diffFields, fieldLines, isNotFound, plainHeadline, type BaseChange, type FieldChange, type Handler } from "./handler.js";
 
 export interface ResourceServerDesired {
@@ -32,14 +33,27 @@ export const API_SETTINGS = {
 
 export type ResourceServer = Management.ResourceServer;
 
-/** One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. */
+/**
+ * One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. Every
+ * command that takes an API identifier reads it here, so this is where a system API is refused:
+ * the Management API (`https://{tenant}/api/v2/`) is one, and a role or default grant naming it
+ * would hand users or every DCR client scopes such as read:client_keys.
+ */
 export async function readResourceServer(tenant: Tenant, identifier: string): Promise<ResourceServer | undefined> {
+  let found: ResourceServer;
   try {
-    return await tenant.client.resourceServers.get(identifier);
+    found = await tenant.client.resourceServers.get(identifier);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
+  if (found.is_system) {
+    throw new InputError(
+      `The API identifier ${identifier} names ${found.name ?? "a system API"} of ${tenant.domain}, a system API: mcp-auth0 never grants its scopes through roles or to MCP clients.`,
+      "Use your MCP server's URL, e.g. --api-identifier https://mcp.example.com/mcp.",
+    );
+  }
+  return found;
 }
 
 /**

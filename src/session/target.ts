@@ -90,7 +90,7 @@ export async function connectTarget(ctx: Context, first: Target): Promise<Tenant
       return await connectTenant(credentials, {
         fetch: ctx.deps.fetch,
         ca,
-        timeoutMs: ctx.options.timeout === undefined ? undefined : ctx.options.timeout * 1000,
+        timeoutMs: ctx.options.timeout === undefined ? undefined : Math.round(ctx.options.timeout * 1000),
         onCall: (c) => logger.debug(`  ${c.method} ${c.path} → ${c.status} ${c.ms}ms${c.attempt > 1 ? ` (retry ${c.attempt - 1})` : ""}`),
         onWait: (seconds, reason) => logger.info(`… waiting ${seconds}s (${reason})`),
       });

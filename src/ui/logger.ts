@@ -1,22 +1,44 @@
 import type { Writable } from "node:stream";
-import { Chalk, type ChalkInstance } from "chalk";
+import { Chalk } from "chalk";
+import { jsonText, visible } from "../untrusted.js";
+
+/** The program's own styles: the logger applies them, after escaping the text they style. */
+export type Style = "green" | "yellow" | "red" | "dim" | "bold" | "cyan";
+
+/** A part of a line shown in one of the program's styles. */
+export interface Styled {
+  readonly style: Style;
+  readonly text: string;
+}
+
+export const styled = (style: Style, text: string): Styled => ({ style, text });
+
+/**
+ * One line of human output: text, or spans of which some are styled. There is no way to hand the
+ * logger a terminal escape or a line break: every span is made visible (ui/visible.ts) before its
+ * style is applied, so a name from a tenant can neither colour, clear nor forge a line. Text of
+ * several lines is given as several lines.
+ */
+export type Line = string | Styled | ReadonlyArray<string | Styled>;
 
 /**
  * The one place output goes through. Human text, warnings and spinners go to stderr; stdout is
  * reserved for the `--json` document so that `mcp-auth0 … --json | jq` always parses.
  */
 export interface Logger {
-  info(message: string): void;
-  success(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  /** Each argument is one line. */
+  info(...lines: Line[]): void;
+  success(line: Line): void;
+  warn(line: Line): void;
+  error(line: Line): void;
   /** Only with --verbose. */
   debug(message: string): void;
   /** A step that takes time: a spinner on a TTY, one line otherwise. */
   step<T>(label: string, work: () => Promise<T>): Promise<T>;
-  /** The single JSON document of --json. */
+  /** The single JSON document of --json: exact once parsed, and safe on a terminal. */
   json(value: unknown): void;
-  readonly color: boolean;
+  /** Lines for programs on stdout (shell completion candidates, --show-secret), made visible like every other line. */
+  print(...lines: string[]): void;
   readonly verbose: boolean;
 }
 
@@ -29,27 +51,40 @@ export interface LoggerOptions {
   spinners: boolean;
 }
 
-export type Paint = Pick<ChalkInstance, "green" | "yellow" | "red" | "dim" | "bold" | "cyan">;
+const spansOf = (line: Line): ReadonlyArray<string | Styled> => (typeof line === "string" || "style" in line ? [line] : line);
 
-export function paint(color: boolean): Paint {
-  return new Chalk({ level: color ? 1 : 0 });
+const plain = new Chalk({ level: 0 });
+const coloured = new Chalk({ level: 1 });
+
+/** A line as the terminal receives it: each span made visible, then styled (colour only when `color`). */
+export function formatLine(line: Line, color: boolean): string {
+  const chalk = color ? coloured : plain;
+  return spansOf(line)
+    .map((span) => (typeof span === "string" ? visible(span) : chalk[span.style](visible(span.text))))
+    .join("");
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const p = paint(options.color);
-  const line = (text: string) => options.stderr.write(`${text}\n`);
+  const { color } = options;
+  const write = (stream: Writable, lines: Line[]) => {
+    if (lines.length) stream.write(lines.map((l) => `${formatLine(l, color)}\n`).join(""));
+  };
+  const line = (l: Line) => write(options.stderr, [l]);
+  const marked = (mark: Styled, l: Line): Line => [mark, " ", ...spansOf(l)];
+  const ok = styled("green", "✔");
+  const failed = styled("red", "✖");
   let spinning = false;
   return {
-    color: options.color,
     verbose: options.verbose,
-    info: (m) => line(m),
-    success: (m) => line(`${p.green("✔")} ${m}`),
-    warn: (m) => line(`${p.yellow("⚠")} ${m}`),
-    error: (m) => line(`${p.red("✖")} ${m}`),
+    info: (...lines) => write(options.stderr, lines),
+    success: (l) => line(marked(ok, l)),
+    warn: (l) => line(marked(styled("yellow", "⚠"), l)),
+    error: (l) => line(marked(failed, l)),
     debug: (m) => {
-      if (options.verbose) line(p.dim(m));
+      if (options.verbose) line(styled("dim", m));
     },
-    json: (value) => options.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    json: (value) => options.stdout.write(`${jsonText(value)}\n`),
+    print: (...lines) => write(options.stdout, lines),
     async step(label, work) {
       // Apply's steps may overlap: one spinner at a time, the others as lines. A spinner redraws its
       // line by the terminal's width: with a width of 0 or none (docker run -t before a resize, some
@@ -58,22 +93,24 @@ export function createLogger(options: LoggerOptions): Logger {
       if (!options.spinners || spinning || !(typeof width === "number" && width > 0)) {
         try {
           const result = await work();
-          line(`${p.green("✔")} ${label}`);
+          line(marked(ok, label));
           return result;
         } catch (error) {
-          line(`${p.red("✖")} ${label}`);
+          line(marked(failed, label));
           throw error;
         }
       }
       spinning = true;
       const { default: ora } = await import("ora");
-      const spinner = ora({ text: label, stream: options.stderr, color: "cyan" }).start();
+      // ora prints its text as it is: the label is made visible first, like every line.
+      const text = visible(label);
+      const spinner = ora({ text, stream: options.stderr, color: "cyan" }).start();
       try {
         const result = await work();
-        spinner.succeed(label);
+        spinner.succeed(text);
         return result;
       } catch (error) {
-        spinner.fail(label);
+        spinner.fail(text);
         throw error;
       } finally {
         spinning = false;

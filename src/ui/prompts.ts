@@ -1,5 +1,6 @@
 import { emitKeypressEvents } from "node:readline";
 import { CancelledError, InputError } from "../errors.js";
+import { visible } from "../untrusted.js";
 
 export interface Choice<T> {
   name: string;
@@ -73,6 +74,21 @@ function isCancel(error: unknown): boolean {
 }
 
 /**
+ * Inquirer prints questions, choices, defaults and validation messages as they are: each is made
+ * visible here, as the logger does for every line, since a choice may be a tenant's connection name
+ * and a message may quote an answer. (A default with an unsafe character would be refused by the
+ * question's validator anyway, so the visible form is the only one worth offering.)
+ */
+const shownChoices = <T>(choices: Choice<T>[]): Choice<T>[] =>
+  choices.map((c) => ({ ...c, name: visible(c.name), ...(c.description !== undefined ? { description: visible(c.description) } : {}) }));
+const shownValidate = (validate: Validate | undefined) =>
+  validate &&
+  (async (value: string) => {
+    const result = await validate(value);
+    return typeof result === "string" ? visible(result) : result;
+  });
+
+/**
  * The terminal prompter; @inquirer/prompts is loaded only when a question is really asked.
  * Questions go to stderr. Esc cancels like Ctrl-C: inquirer has no Esc of its own, so a keypress
  * listener aborts the prompt's signal.
@@ -99,23 +115,24 @@ export function terminalPrompter(output: NodeJS.WritableStream = process.stderr,
     interactive: true,
     async input(prompt) {
       const { input: ask_ } = await load();
-      return ask((context) => ask_({ message: prompt.message, default: prompt.default, validate: prompt.validate }, context));
+      const shownDefault = prompt.default === undefined ? undefined : visible(prompt.default);
+      return ask((context) => ask_({ message: visible(prompt.message), default: shownDefault, validate: shownValidate(prompt.validate) }, context));
     },
     async password(prompt) {
       const { password } = await load();
-      return ask((context) => password({ message: prompt.message, mask: "*", validate: prompt.validate }, context));
+      return ask((context) => password({ message: visible(prompt.message), mask: "*", validate: shownValidate(prompt.validate) }, context));
     },
     async confirm(prompt) {
       const { confirm } = await load();
-      return ask((context) => confirm({ message: prompt.message, default: prompt.default }, context));
+      return ask((context) => confirm({ message: visible(prompt.message), default: prompt.default }, context));
     },
     async checkbox<T>(prompt: { message: string; flag: string; choices: Choice<T>[] }) {
       const { checkbox } = await load();
-      return ask((context) => checkbox<T>({ message: prompt.message, choices: prompt.choices, pageSize: 15 }, context));
+      return ask((context) => checkbox<T>({ message: visible(prompt.message), choices: shownChoices(prompt.choices), pageSize: 15 }, context));
     },
     async select<T>(prompt: SelectPrompt<T>) {
       const { select } = await load();
-      return ask((context) => select<T>({ message: prompt.message, choices: prompt.choices, default: prompt.default, pageSize: 15 }, context));
+      return ask((context) => select<T>({ message: visible(prompt.message), choices: shownChoices(prompt.choices), default: prompt.default, pageSize: 15 }, context));
     },
   };
 }

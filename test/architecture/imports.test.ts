@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve } from "node:path";
  * a resource handler does not know the plan, the plan does not know the commands.
  */
 const LAYERS: string[][] = [
-  ["errors.ts"],
+  // What every layer needs: the typed errors, and what is unsafe in text from outside (how it is shown).
+  ["errors.ts", "untrusted.ts"],
   ["ui", "input", "completion"],
   // The flags of each command, declared once with commander; they may name input's choices (the modes).
   ["flags"],
@@ -110,5 +111,14 @@ describe("the imports of src/", () => {
       if (area(file) !== "plan") continue;
       expect(readFileSync(join(SRC, file), "utf8"), file).not.toMatch(/switch\s*\(\s*\w+\.kind\s*\)|\.kind\s*===?\s*["']/);
     }
+  });
+
+  it("only ui/ writes to the terminal, so that text from outside cannot skip the escaping (issue 21)", () => {
+    // cli.ts escapes commander's usage errors and writes the usage failure's JSON; completion writes its script (the program's own text).
+    const allowed = new Set(["ui/logger.ts", "ui/prompts.ts", "cli.ts", "commands/completion.ts"]);
+    const writers = [...graph.keys()].filter((file) =>
+      /\b(stdout|stderr)\.write\(|console\.\w+\(|process\.std(out|err)\b|from "(chalk|ora)"|import\("(ora|@inquirer\/prompts)"\)/.test(readFileSync(join(SRC, file), "utf8")),
+    );
+    expect(writers.filter((file) => !allowed.has(file))).toEqual([]);
   });
 });

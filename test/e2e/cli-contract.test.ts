@@ -42,7 +42,7 @@ describe("help", () => {
     expect(mode.stderr).toMatch(/Allowed choices are dcr, proxy/);
     const timeout = await cli(["doctor", "--timeout", "soon"]);
     expect(timeout.code).toBe(2);
-    expect(timeout.stderr).toMatch(/--timeout <seconds>.*Not a positive number of seconds/);
+    expect(timeout.stderr).toMatch(/--timeout <seconds>.*Not a number of seconds from 0.1 to 3600/);
   });
 });
 

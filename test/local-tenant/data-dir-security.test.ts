@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { webcrypto, X509Certificate } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +11,9 @@ import * as x509 from "@peculiar/x509";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { DEFAULT_DATA_DIR } from "../../src/tenant/local.js";
+import { runDev } from "../../src/commands/dev.js";
+import { createContext } from "../../src/session/context.js";
+import { Capture, cli } from "../support/cli.js";
 import { startLocalTenant } from "../../src/local-tenant/server.js";
 import { CA_LIFETIME_MS, loadOrCreateTls } from "../../src/local-tenant/tls.js";
 
@@ -47,6 +50,32 @@ describe("the data directory and git", () => {
     // The project's file is staged (the command worked); nothing of the data directory is.
     expect(stdout.trim().split("\n")).toEqual(["server.ts"]);
     expect(await readFile(join(dataDir, ".gitignore"), "utf8")).toMatch(/^\*$/m);
+  });
+});
+
+describe("the data directory's owner and mode (issue 21, item 11)", () => {
+  it("one made world-writable beforehand is tightened to 0700, and `mcp-auth0 dev` says so", async () => {
+    const dataDir = join(dir, "state");
+    await mkdir(dataDir);
+    await chmod(dataDir, 0o777);
+    const stderr = new Capture();
+    const ctx = createContext({ color: false, timeout: 30, dataDir }, { env: { PATH: process.env.PATH }, cwd: dir, stdout: new Capture(), stderr, stdinIsTTY: false });
+    expect(await runDev({ port: 0 }, ctx, [], { until: Promise.resolve() })).toBe(0);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    expect(stderr.text).toContain(`⚠ The data directory ${dataDir} was open to other users (mode 0777); it is now 0700.`);
+  });
+
+  it("another user's is refused before anything is read from it or written to it", async () => {
+    // As root, a directory given to nobody; otherwise one that root owns.
+    const foreign = process.getuid?.() === 0 ? join(dir, "theirs") : "/";
+    if (foreign !== "/") {
+      await mkdir(foreign, { mode: 0o777 });
+      await chown(foreign, 65534, 65534);
+    }
+    const result = await cli(["dev", "--port", "0", "--data-dir", foreign], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`The data directory ${foreign} belongs to another user`);
+    await expect(stat(join(foreign, ".gitignore"))).rejects.toThrow();
   });
 });
 

@@ -99,6 +99,28 @@ describe("the free plan", () => {
     expect(free.store.clients).toHaveLength(10);
   });
 
+  it("On-Behalf-Of token exchange: 2 per second, burst 2, counting every request; then 429", async () => {
+    const accessToken = "urn:ietf:params:oauth:token-type:access_token";
+    const exchange = () =>
+      trusted.fetch(`${free.url}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          client_id: "an unknown client",
+          client_secret: "secret",
+          subject_token: "not a token",
+          subject_token_type: accessToken,
+          requested_token_type: accessToken,
+          audience: "https://api.example.com/",
+        }),
+      });
+    const answers = await withClockStopped(async () => [await exchange(), await exchange(), await exchange()]);
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 429]);
+    expect(await answers[2]!.json()).toEqual({ error: "too_many_requests", error_description: "Global limit has been reached" });
+    expect(answers[2]!.headers.get("x-ratelimit-limit")).toBe("2");
+  });
+
   it("without a plan there is no limit", async () => {
     const unlimited = await startLocalTenant({ oauth: false });
     const fetcher = trustingFetch(unlimited.caCertPem);

@@ -3,6 +3,7 @@ import { findApplication, planApplication, type Application } from "../../src/re
 import { describeStep } from "../../src/plan/apply.js";
 import { makePlan, type Change } from "../../src/plan/plan.js";
 import { renderPlan } from "../../src/plan/render.js";
+import { formatLine } from "../../src/ui/logger.js";
 import { InputError } from "../../src/errors.js";
 
 const CALLBACK = "http://localhost:3000/oauth/callback";
@@ -69,7 +70,9 @@ describe("planApplication", () => {
   it("renders the application in the plan, and in --json with its id but no secret", () => {
     const change = planApplication(app({ callbacks: [] }), new Set(), desired);
     const plan = makePlan({ domain: "acme.us.auth0.com", changes: [change], warnings: [] });
-    const text = renderPlan(plan, false);
+    const text = renderPlan(plan)
+      .map((line) => formatLine(line, false))
+      .join("\n");
     expect(text).toContain(`~ Application ${desired.name}`);
     expect(text).toContain(`callbacks: (none) → ${CALLBACK}`);
     expect(text).toContain("enable connections: Username-Password-Authentication, google-oauth2");

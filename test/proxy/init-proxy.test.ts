@@ -209,7 +209,7 @@ describe("proxy mode validates its input before any request", () => {
     ["--mode proxy without a preset", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--template" && all[i - 1] !== "--template"), /missing --template/],
     ["an unknown mode", (dir) => [...proxyArgs(dir), "--mode", "magic"], /argument 'magic' is invalid\. Allowed choices are dcr, proxy/],
     ["a relative callback URL", (dir) => [...proxyArgs(dir), "--callback-url", "/oauth/callback"], /--callback-url "\/oauth\/callback" is not an absolute URL/],
-    ["a callback URL that is not http(s)", (dir) => [...proxyArgs(dir), "--callback-url", "ftp://x/cb"], /must be an http:\/\/ or https:\/\/ URL/],
+    ["a callback URL that is not http(s)", (dir) => [...proxyArgs(dir), "--callback-url", "ftp://x/cb"], /must be an https:\/\/ URL \(http:\/\/ only for localhost\)/],
     ["proxy mode without --callback-url", (dir) => proxyArgs(dir).filter((a, i, all) => a !== "--callback-url" && all[i - 1] !== "--callback-url"), /Missing --callback-url/],
     [
       "--callback-url in DCR mode",

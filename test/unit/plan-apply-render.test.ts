@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makePlan, type Change, type Plan } from "../../src/plan/plan.js";
 import { renderPlan } from "../../src/plan/render.js";
+import { formatLine } from "../../src/ui/logger.js";
 import { planDefaultGrant } from "../../src/resources/client-grant.js";
 import { planConnection } from "../../src/resources/connections.js";
 import { API_SETTINGS, planResourceServer } from "../../src/resources/resource-server.js";
@@ -118,9 +119,15 @@ describe("the scopes of each change", () => {
   });
 });
 
+/** The plan as the terminal shows it. */
+const planText = (plan: Plan, color = false) =>
+  renderPlan(plan)
+    .map((line) => formatLine(line, color))
+    .join("\n");
+
 describe("renderPlan", () => {
   it("mentions every change, its action and the values it sets", () => {
-    const text = renderPlan(firstRunPlan(), false);
+    const text = planText(firstRunPlan());
     expect(text.split("\n")[0]).toBe("Plan for acme.us.auth0.com");
     for (const expected of [
       "~ Tenant settings",
@@ -154,7 +161,7 @@ describe("renderPlan", () => {
   });
 
   it("lists changes in apply order", () => {
-    const text = renderPlan(firstRunPlan(), false);
+    const text = planText(firstRunPlan());
     const at = (s: string) => text.indexOf(s);
     expect(at("Tenant settings")).toBeLessThan(at("API "));
     expect(at("API ")).toBeLessThan(at("Default grant"));
@@ -163,7 +170,7 @@ describe("renderPlan", () => {
   });
 
   it("says a converged tenant is already up to date, with every resource marked unchanged", () => {
-    const text = renderPlan(convergedPlan(), false);
+    const text = planText(convergedPlan());
     expect(text).toContain("The tenant is already up to date: nothing to change.");
     expect(text).toContain("= Tenant settings: up to date");
     expect(text).toContain(`= API ${API}: up to date`);
@@ -182,7 +189,7 @@ describe("renderPlan", () => {
       true,
     );
     const grant = planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["tool:whoami"] }, API, ["tool:whoami", "tool:greet"]).change;
-    const text = renderPlan(makePlan({ domain: "t", changes: [role, grant], warnings: [] }), false);
+    const text = planText(makePlan({ domain: "t", changes: [role, grant], warnings: [] }));
     expect(text).toContain("~ Role User");
     expect(text).toContain("description: → New");
     expect(text).toContain("add permissions: tool:greet");
@@ -192,13 +199,13 @@ describe("renderPlan", () => {
   });
 
   it("counts a single change in the singular", () => {
-    const text = renderPlan(makePlan({ domain: "t", changes: [planConnection({ id: "c", name: "db", strategy: "auth0", is_domain_connection: false })], warnings: [] }), false);
+    const text = planText(makePlan({ domain: "t", changes: [planConnection({ id: "c", name: "db", strategy: "auth0", is_domain_connection: false })], warnings: [] }));
     expect(text).toContain("1 change to apply.");
   });
 
   it("has no colour codes without colour, and some with it", () => {
-    expect(renderPlan(firstRunPlan(), false)).not.toMatch(/\u001b\[/);
-    expect(renderPlan(firstRunPlan(), true)).toMatch(/\u001b\[/);
+    expect(planText(firstRunPlan())).not.toMatch(/\u001b\[/);
+    expect(planText(firstRunPlan(), true)).toMatch(/\u001b\[/);
   });
 });
 

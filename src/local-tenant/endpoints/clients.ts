@@ -1,7 +1,7 @@
 import { ApiError, json } from "../http.js";
 import { boolParam, offsetPage, selectFields } from "../paging.js";
-import { createClientSchema, updateClientSchema, validateBody } from "../schemas.js";
-import type { Client } from "../store.js";
+import { createClientSchema, payloadValidationMessage, updateClientSchema, validateBody } from "../schemas.js";
+import type { Client, TenantStore } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
 
 function find(ctx: RouteContext): Client {
@@ -15,6 +15,49 @@ function present(client: Client, ctx: RouteContext): Partial<Client> {
   const { client_secret, ...rest } = client;
   const visible = ctx.scopes.has("read:client_keys") && client_secret !== undefined ? { ...rest, client_secret } : rest;
   return selectFields(visible, ctx.query);
+}
+
+const CUSTOM_API = "resource_server";
+
+interface CustomApiFields {
+  grant_types?: string[] | undefined;
+  is_first_party?: boolean | undefined;
+  token_endpoint_auth_method?: string | undefined;
+}
+
+/**
+ * What contradicts a Custom API client, a first-party client that only authenticates itself at
+ * /oauth/token to exchange tokens: grant types (it has none, recorded), third party, or no client
+ * authentication (the OBO guide: "you cannot set `token_endpoint_auth_method` to `none`").
+ * Inferred: Auth0's refusals of these are not recorded.
+ */
+function refuseCustomApiContradictions(fields: CustomApiFields): void {
+  const refuse = (reason: string) => new ApiError(400, payloadValidationMessage(`A client with app_type ${CUSTOM_API} ${reason}`), "invalid_body");
+  if (fields.grant_types !== undefined && fields.grant_types.length > 0) throw refuse("cannot have grant_types");
+  if (fields.is_first_party === false) throw refuse("is always first party");
+  if (fields.token_endpoint_auth_method === "none") throw refuse("must authenticate at the token endpoint");
+}
+
+/**
+ * A Custom API client (Auth0's On-Behalf-Of prerequisite: `app_type: "resource_server"` with
+ * `resource_server_identifier` = an API of the tenant). Recorded: the two fields together create a
+ * first-party client with no grant types, and the API reads back with its `client_id`. Inferred
+ * (the Terraform provider documents the identifier as "sent only when app_type=resource_server"
+ * and immutable; refusals are not recorded): the identifier without the type, the type without an
+ * identifier, an unknown or system API, and a second client for one API are refused.
+ */
+function checkCustomApiClient(store: TenantStore, input: CustomApiFields & { app_type?: string | undefined; resource_server_identifier?: string | undefined }): void {
+  const identifier = input.resource_server_identifier;
+  if (input.app_type !== CUSTOM_API) {
+    if (identifier !== undefined) throw new ApiError(400, payloadValidationMessage(`resource_server_identifier is only allowed when app_type is ${CUSTOM_API}`), "invalid_body");
+    return;
+  }
+  if (identifier === undefined) throw new ApiError(400, payloadValidationMessage("Missing required property: resource_server_identifier"), "invalid_body");
+  const api = store.resourceServerByIdentifier(identifier);
+  if (!api || api.is_system === true) throw new ApiError(404, `No resource with identifier ${identifier}`, "inexistent_resource_server");
+  const linked = typeof api["client_id"] === "string" ? api["client_id"] : undefined;
+  if (linked !== undefined && store.findClient(linked)) throw new ApiError(409, `The resource server ${identifier} is already linked to the client ${linked}`, "conflict");
+  refuseCustomApiContradictions(input);
 }
 
 export const clientRoutes: Route[] = [
@@ -41,6 +84,7 @@ export const clientRoutes: Route[] = [
     scopes: ["create:clients"],
     handle: ({ store, body }) => {
       const input = validateBody(createClientSchema, body);
+      checkCustomApiClient(store, input);
       const definedOnly = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as typeof input;
       // The creation answer is the one place a client secret is always shown.
       return json(201, store.addClient(definedOnly));
@@ -59,6 +103,12 @@ export const clientRoutes: Route[] = [
     handle: (ctx) => {
       const client = find(ctx);
       const patch = validateBody(updateClientSchema, ctx.body);
+      // A Custom API client stays one, linked to its API, and no other client becomes one (inferred, as above).
+      const customApi = client.app_type === CUSTOM_API;
+      if (patch.app_type !== undefined && (patch.app_type === CUSTOM_API) !== customApi) {
+        throw new ApiError(400, payloadValidationMessage(`app_type cannot be changed ${customApi ? "from" : "to"} ${CUSTOM_API}`), "invalid_body");
+      }
+      if (customApi) refuseCustomApiContradictions(patch);
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;
         if (value === null) delete client[key];

@@ -100,11 +100,15 @@ export const resourceServerRoutes: Route[] = [
       refuseSystem(rs, "update");
       const patch = validateBody(updateResourceServerSchema, ctx.body);
       const scopesBefore = (rs.scopes ?? []).map((s) => s.value);
-      // `scopes` replaces the whole list, as on Auth0; null removes a setting.
+      // `scopes` replaces the whole list, as on Auth0; null removes a setting. A PATCH of
+      // `subject_type_authorization` that names one subject type (Auth0's OBO guide sets `user` and
+      // `client`) leaves the other's policy as it was (inferred: not recorded).
       for (const [key, value] of Object.entries(patch)) {
         if (value === undefined) continue;
         if (value === null) delete rs[key];
-        else rs[key] = key === "token_encryption" ? storedTokenEncryption(value) : value;
+        else if (key === "token_encryption") rs[key] = storedTokenEncryption(value);
+        else if (key === "subject_type_authorization") rs[key] = { ...(rs[key] as object | undefined), ...(value as object) };
+        else rs[key] = value;
       }
       dropRemovedScopes(ctx.store, rs, scopesBefore);
       ctx.store.changed();

@@ -2,6 +2,7 @@ import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 
 import type { Client, TenantStore } from "../store.js";
 import { strictRegistration } from "./policy.js";
+import { TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
 
 /*
  * oidc-provider's storage. Clients live in the TenantStore — the same records the Management API
@@ -16,19 +17,23 @@ const GRANT_TYPES_OF_THE_OAUTH_SIDE = new Set(["authorization_code", "refresh_to
 /**
  * A store client as oidc-provider sees it. Clients without the authorization-code grant (the
  * machine-to-machine applications) are not clients of the OAuth side: their client-credentials
- * requests for the Management API are answered by the Management API side.
+ * requests for the Management API are answered by the Management API side. Custom API clients
+ * (no grant types at all) are, for the On-Behalf-Of token exchange. Every client of the OAuth side
+ * may ask for the exchange: its grant handler (token-exchange.ts) refuses those Auth0 refuses, with
+ * Auth0's answer rather than oidc-provider's.
  */
 export function toProviderClient(client: Client): ClientMetadata | undefined {
   const grantTypes = client.grant_types.filter((g) => GRANT_TYPES_OF_THE_OAUTH_SIDE.has(g));
-  if (!grantTypes.includes("authorization_code")) return undefined;
+  const interactive = grantTypes.includes("authorization_code");
+  if (!interactive && client.app_type !== "resource_server") return undefined;
   const authMethod = (client.token_endpoint_auth_method ?? "client_secret_post") as NonNullable<ClientMetadata["token_endpoint_auth_method"]>;
   return {
     client_id: client.client_id,
     ...(client.client_secret !== undefined && authMethod !== "none" ? { client_secret: client.client_secret } : {}),
     client_name: client.name,
-    redirect_uris: client.callbacks ?? [],
-    grant_types: grantTypes,
-    response_types: ["code"],
+    redirect_uris: interactive ? (client.callbacks ?? []) : [],
+    grant_types: [...grantTypes, TOKEN_EXCHANGE_GRANT],
+    response_types: interactive ? ["code"] : [],
     token_endpoint_auth_method: authMethod,
     application_type: client.app_type === "native" ? "native" : "web",
     ...(typeof client["logo_uri"] === "string" ? { logo_uri: client["logo_uri"] } : {}),

@@ -13,6 +13,7 @@ import { escapeHtml, renderErrorPage } from "./pages.js";
 import { AUTH0_ERRORS, cimdSupported, dcrEnabled, isThirdParty, issInAuthorizationResponses, showsErrorPage } from "./policy.js";
 import { AUTH0_ROUTES, CONSENT_PATH, createProvider, LOGIN_PATH } from "./provider.js";
 import { profileAuthorizationQuery, profileRegistration, profileTokenParams, replayWithBody } from "./request-profile.js";
+import { registerOnBehalfOfExchange, TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
 
 export interface OAuthSideOptions {
   /**
@@ -119,6 +120,8 @@ export interface CreateOAuthSideOptions extends OAuthSideOptions {
   registrationLimit?: TokenBucket;
   /** The plan's application limit: registration beyond it is refused. */
   maxApplications?: number;
+  /** The plan's On-Behalf-Of token exchange bucket, shared by every host of the tenant (see plan.ts). */
+  tokenExchangeLimit?: TokenBucket;
   signingKey: TenantSigningKey;
   /** `https://localhost:<port>/` */
   issuer: string;
@@ -131,6 +134,7 @@ export interface CreateOAuthSideOptions extends OAuthSideOptions {
 export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<OAuthSide> {
   const { store, issuer, autoLogin } = options;
   const provider = createProvider({ store, issuer, signingJwk: await options.signingKey.exportPrivateJwk() });
+  registerOnBehalfOfExchange(provider, { store, issuer, signingKey: options.signingKey });
   const interactions = new Interactions(provider, store, autoLogin);
   const jar = autoLogin === undefined ? undefined : new HeadlessCookieJar();
 
@@ -222,6 +226,12 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
       const handed = req as IncomingMessage & { rawBody?: Buffer; body?: TokenParams };
       const raw = handed.rawBody ?? (await readBody(req));
       const params = handed.body ?? parseTokenParams(req.headers["content-type"], raw);
+      const limited = params?.["grant_type"] === TOKEN_EXCHANGE_GRANT ? options.tokenExchangeLimit?.take() : undefined;
+      if (limited && !limited.allowed) {
+        // Auth0 limits the exchange on its own bucket (free plan: 2 per second, burst 2).
+        sendJson(res, 429, { error: "too_many_requests", error_description: "Global limit has been reached" }, { ...limited.headers });
+        return;
+      }
       // Auth0 accepts JSON token requests too; oidc-provider reads forms only.
       forwarded = params
         ? replayWithBody(req, Buffer.from(new URLSearchParams(profileTokenParams(store, params)).toString()), "application/x-www-form-urlencoded")

@@ -1,3 +1,5 @@
+import type { ResourceServer as ResourceServerInfo } from "oidc-provider";
+
 import { CURRENT_USER_SCOPES } from "../scopes.js";
 import type { Client, ClientGrant, Connection, ResourceServer, TenantStore, User } from "../store.js";
 
@@ -157,6 +159,17 @@ export function grantableScopes(store: TenantStore, client: Client, userId: stri
 export function scopesForUsers(store: TenantStore, api: ResourceServer): string[] {
   if (api.is_system === true && api.identifier === store.managementAudience) return [...CURRENT_USER_SCOPES];
   return (api.scopes ?? []).map((s) => s.value);
+}
+
+/** What oidc-provider needs to know of an API to issue its access tokens: RS256 JWTs with the API's lifetime. */
+export function resourceServerInfo(store: TenantStore, api: ResourceServer): ResourceServerInfo {
+  return {
+    scope: scopesForUsers(store, api).join(" "),
+    audience: api.identifier,
+    accessTokenTTL: api.token_lifetime,
+    accessTokenFormat: "jwt",
+    jwt: { sign: { alg: "RS256" } },
+  };
 }
 
 /** What a consent screen shows for a scope: its description when the tenant flag says so. */

@@ -14,10 +14,11 @@ import {
   connectionsFor,
   grantableScopes,
   isThirdParty,
-  scopesForUsers,
+  resourceServerInfo,
   strictRegistration,
   userPermissions,
 } from "./policy.js";
+import { exchangeClaims, isExchanged } from "./token-exchange.js";
 
 /** Auth0's paths, where oidc-provider has its own defaults. */
 export const AUTH0_ROUTES = {
@@ -164,13 +165,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
           if (ctx.oidc.route === "token" && storeClient && isThirdParty(storeClient) && !clientGrantFor(store, storeClient, api.identifier)) {
             throw unauthorizedClient(api.identifier);
           }
-          return {
-            scope: scopesForUsers(store, api).join(" "),
-            audience: api.identifier,
-            accessTokenTTL: api.token_lifetime,
-            accessTokenFormat: "jwt",
-            jwt: { sign: { alg: "RS256" } },
-          };
+          return resourceServerInfo(store, api);
         },
       },
     },
@@ -183,7 +178,8 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
           const accountId = "accountId" in token ? token.accountId : undefined;
           if (accountId && addsPermissionsClaim(api)) {
             const scopes = new Set((api.scopes ?? []).map((s) => s.value));
-            jwt.payload.permissions = userPermissions(store, accountId, api.identifier).filter((p) => scopes.has(p));
+            // An exchanged token holds only what the exchange granted (see token-exchange.ts).
+            jwt.payload.permissions = isExchanged(token) ? [...token.scopes] : userPermissions(store, accountId, api.identifier).filter((p) => scopes.has(p));
           }
           // Auth0's classic dialect names the client `azp`; the RFC 9068 dialects use `client_id`.
           if (!(api.token_dialect ?? "access_token").startsWith("rfc9068")) jwt.payload.azp = token.clientId;
@@ -191,6 +187,8 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
         },
       },
     },
+    // The `act` chain of tokens issued by the On-Behalf-Of exchange.
+    extraTokenClaims: (_ctx, token) => exchangeClaims(token),
     issueRefreshToken: (_ctx, client, code) => {
       if (!client.grantTypeAllowed("refresh_token") || !code.scopes.has("offline_access")) return false;
       const resource = singleResource(code.resource);

@@ -36,8 +36,14 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
-/** `fetch` reaches the tenant's JWKS (the test passes one that trusts the tenant's CA). */
-export async function createMcpTestServer(options: { fetch: typeof fetch }): Promise<McpTestServer> {
+export interface McpTestServerOptions {
+  /** Reaches the tenant's JWKS (the test passes one that trusts the tenant's CA). */
+  fetch: typeof fetch;
+  /** More tools, registered beside `whoami` on every request's server (a tool reads the bearer token in `extra.authInfo.token`). */
+  registerTools?: (mcp: McpServer) => void;
+}
+
+export async function createMcpTestServer(options: McpTestServerOptions): Promise<McpTestServer> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   const server: Server = createServer((req, res) => {
     if (!handler) return json(res, 503, { error: "not started" });
@@ -99,6 +105,7 @@ export async function createMcpTestServer(options: { fetch: typeof fetch }): Pro
           const result = { sub: claims?.sub, permissions: claims?.permissions ?? [], scopes: extra.authInfo?.scopes ?? [] };
           return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
         });
+        options.registerTools?.(mcp);
         // Stateless Streamable HTTP: a server and a transport per request.
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
         res.on("close", () => {

@@ -6,7 +6,7 @@
 //
 //   npm run bench [-- --latency 50 --runs 15 --roles 300 --permissions 20 --users 2000]
 import { execFile, spawnSync } from "node:child_process";
-import { copyFile, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -54,8 +54,14 @@ for (let i = 0; i < runs; i++) {
 
 // 2. The workloads, each against its own local tenant.
 const identifier = "https://mcp.example.com/mcp";
+// On-Behalf-Of (issue 23): the same init with one downstream API, whose permission a role of the file gives.
+const DOWNSTREAM = "http://localhost:8787/";
 const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-bench-"));
 await copyFile(join(root, "examples", "roles.yaml"), join(dir, "roles.yaml"));
+await writeFile(
+  join(dir, "obo-roles.yaml"),
+  (await readFile(join(root, "examples", "roles.yaml"), "utf8")).replace(/(users: \[admin@example.com\]\n)/, `$1    apiPermissions:\n      ${DOWNSTREAM}: [read:private]\n`),
+);
 const initArgs = (envDir) => [
   bin,
   "init",
@@ -74,6 +80,13 @@ const initArgs = (envDir) => [
   identifier,
   "--env-path",
   join(envDir, ".env"),
+];
+const oboArgs = (envDir) => [
+  ...initArgs(envDir).map((arg) => (arg.endsWith("roles.yaml") ? join(dir, "obo-roles.yaml") : arg)),
+  "--downstream-api",
+  `${DOWNSTREAM}=read:private=Read private data`,
+  "--api-base-url",
+  "http://localhost:8787",
 ];
 const SYNC_API = "https://bench.example.com/mcp";
 const syncArgs = [bin, "roles", "sync", "--yes", "--file", join(dir, "bench-roles.yaml"), "--api-identifier", SYNC_API];
@@ -164,17 +177,37 @@ async function workloads(label, faults) {
     const lookup = await measure(initArgs(home));
     return { fresh, converged, lookup };
   });
+  const obo = await withTenant(faults, async (tenant, measure, home) => {
+    // What `credentials create --scopes-for init,roles,obo` grants.
+    const app = tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles", "obo"], mode: "dcr" }));
+    const as = { AUTH0_CLIENT_ID: app.clientId, AUTH0_CLIENT_SECRET: app.clientSecret };
+    const oboFresh = await measure(oboArgs(home), as);
+    const oboConverged = await measure(oboArgs(home), as);
+    return { oboFresh, oboConverged };
+  });
   const sync = await withTenant(faults, async (tenant, measure) => {
     await seedRoles(tenant);
     return measure(syncArgs);
   });
-  results[label] = { ...out, sync };
+  results[label] = { ...out, ...obo, sync };
 }
 
 await workloads("latency", { latencyMs });
 for (const limit of LIMITS) {
   process.stderr.write(`… ${limit.perSecond}/s burst ${limit.burst}\n`);
   await workloads(`${limit.perSecond}/${limit.burst}`, { rateLimit: limit });
+}
+
+// A free tenant whose clock is 1 s behind or ahead of ours (issue 21): x-ratelimit-reset is a second
+// on the tenant's clock, so a client that read it on its own clock collected a 429 for every call.
+const skewed = [];
+for (const skew of [-1000, 1000]) {
+  process.stderr.write(`… ${LIMITS[0].perSecond}/s burst ${LIMITS[0].burst}, the tenant's clock 1 s ${skew < 0 ? "behind" : "ahead"}\n`);
+  const fresh = await withTenant({ rateLimit: LIMITS[0], clockSkewMs: skew }, async (tenant, measure, home) => {
+    const exact = tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles"], mode: "dcr" }));
+    return measure(initArgs(home), { AUTH0_CLIENT_ID: exact.clientId, AUTH0_CLIENT_SECRET: exact.clientSecret });
+  });
+  skewed.push({ skew, fresh });
 }
 
 // 3. The table: one row per workload.
@@ -198,6 +231,8 @@ const row = (what, key) => {
 row("init, fresh tenant", "fresh");
 row("init, converged re-run", "converged");
 row("init, converged, token also holding read:custom_domains", "lookup");
+row("init with one downstream API (--downstream-api), fresh tenant", "oboFresh");
+row("init with one downstream API, converged re-run", "oboConverged");
 row(`roles sync ${size.roles} roles × ${size.permissions} permissions × ${size.users} users, converged`, "sync");
 const ratioOf = (xs) => (median(xs) / median(startup.bare)).toFixed(2);
 const dash = "";
@@ -227,5 +262,14 @@ console.log(`From the token's answer to the first API call: ${gap.toFixed(0)} ms
 console.log(line(headers));
 console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
 for (const r of rows) console.log(line(headers.map((h) => r[h])));
+// Requests per call: every /api/v2 request the tenant saw, 429s included, per call it answered.
+console.log("");
+for (const { skew, fresh } of skewed) {
+  const requests = fresh.api + fresh.rejected;
+  console.log(
+    `init, fresh tenant, ${LIMITS[0].perSecond}/s burst ${LIMITS[0].burst}, the tenant's clock 1 s ${skew < 0 ? "behind" : "ahead of"} ours: ` +
+      `${requests} requests for ${fresh.api} calls = ${(requests / fresh.api).toFixed(2)} requests per call; wall ÷ floor ${ratio(fresh, LIMITS[0])}`,
+  );
+}
 // 4. The dev tenant under 1000 MCP-client logins, 100 concurrent (issue 16): its own script, its own table.
 if (spawnSync(process.execPath, [join(root, "scripts", "bench-dev-load.mjs")], { stdio: "inherit" }).status !== 0) process.exitCode = 1;

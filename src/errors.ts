@@ -71,7 +71,8 @@ export class MissingScopesError extends CredentialsError {
 
 /** Scopes whose need is not obvious from the command: the missing-scopes hint says why. */
 const SCOPE_REASONS: Record<string, string> = {
-  "read:client_keys": "Auth0 shows an application's client secret only with it; mcp-auth0 reads the proxy application's secret to write it into the .env (it is never printed).",
+  "read:client_keys":
+    "Auth0 shows an application's client secret only with it; mcp-auth0 reads the proxy application's (or the Custom API client's) secret to write it into the .env (it is never printed).",
 };
 
 /** DNS, refused connections, TLS failures: the tenant could not be reached at all. */

@@ -73,12 +73,15 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   logger.info(`  Credentials:   ${shownPath(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
   logger.info(`  CA:            ${tenant.caCertPath}`);
   logger.info(`  State:         ${shownPath(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
+  const { takenOn, documents } = tenant.cimdSnapshot;
+  const bundled = Object.values(documents).map((d) => String((d as { client_name?: unknown }).client_name));
+  logger.info(`  CIMD documents: ${bundled.join(", ")} from a snapshot taken on ${takenOn} (imported offline); other client metadata URLs are fetched`);
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
   if (options.plan) {
-    const { management, registration, maxApplications } = PLAN_LIMITS[options.plan];
+    const { management, registration, tokenExchange, entities } = PLAN_LIMITS[options.plan];
     logger.info(
-      `  Plan:          ${options.plan} (Management API ${management?.perSecond} requests/s, /oidc/register ${registration?.perSecond}/s, at most ${maxApplications} applications)`,
+      `  Plan:          ${options.plan} (Management API ${management?.perSecond} requests/s, /oidc/register ${registration?.perSecond}/s, token exchange ${tokenExchange?.perSecond}/s, at most ${entities?.applications} applications, ${entities?.clientGrants} client grants and ${entities?.resourceServers} APIs)`,
     );
   }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
@@ -119,6 +122,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
       caCertPath: tenant.caCertPath,
       ...(tenant.customDomain ? { customDomain: { domain: tenant.customDomain.domain, issuer: tenant.customDomain.issuer } } : {}),
       users,
+      cimdSnapshot: { takenOn, urls: Object.keys(documents) },
       ...(options.autoLogin ? { autoLogin: options.autoLogin } : {}),
     });
   }

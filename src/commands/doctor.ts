@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import type { Context } from "../session/context.js";
 import { openTenant } from "../session/target.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, InputError } from "../errors.js";
 import { parseIdentifier, parseList } from "../input/values.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { diagnose, DOCTOR_SCOPES } from "../doctor/diagnose.js";
 import { failed, renderChecks } from "../doctor/check.js";
-import { identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { clientsFromContext, downstreamFromContext, identifierFromContext, readDotenv } from "../session/api-identifier.js";
+import { CLIENT_NAMES, parseClientNames } from "../clients/catalogue.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { unneededScopeChecks } from "../doctor/scope-checks.js";
 import { scopesAnyCommandNeeds } from "../plan/command-scopes.js";
@@ -42,9 +43,24 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
       (await identifierFromContext(ctx, options.envPath)) ??
       (await ctx.prompter.input({ message: "API identifier of the MCP server", flag: "--api-identifier (or AUTH0_AUDIENCE)" })),
   );
+  const downstream = proxy ? [] : await downstreamFromContext(ctx, options.downstreamApi, preset);
+  // --client alone: the clients the config file names, else the whole catalogue.
+  const clients =
+    options.client === undefined
+      ? undefined
+      : parseClientNames(options.client === true ? ((await clientsFromContext(ctx)) ?? CLIENT_NAMES) : parseList(options.client, "--client"), "--client");
+  if (clients && proxy)
+    throw new InputError(
+      "--client checks MCP clients that log in with Auth0 themselves; in proxy mode they log in through the MCP server's application.",
+      "Leave out --client, or --mode proxy.",
+    );
   const tenant = await openTenant(ctx);
-  // Proxy mode reads the application (read:clients) instead of the default third-party grant.
-  assertScopes(tenant.scopes, proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES);
+  // Proxy mode reads the application (read:clients) instead of the default third-party grant; the
+  // On-Behalf-Of checks read the Custom API client (read:clients).
+  assertScopes(tenant.scopes, [
+    ...(proxy ? [...DOCTOR_SCOPES.filter((s) => s !== "read:client_grants"), "read:clients"] : DOCTOR_SCOPES),
+    ...(downstream.length ? ["read:clients"] : []),
+  ]);
   const issuer = await tenant.issuerDomain();
   if (issuer.note) ctx.logger.info(issuer.note);
   const checks = await diagnose(tenant, {
@@ -56,6 +72,8 @@ export async function runDoctor(options: DoctorFlags, ctx: Context): Promise<num
     envTemplate: preset.template?.name,
     command: (words) => suggest(ctx, words),
     rolesFileExists: existsHere(ctx),
+    downstream,
+    clients,
     ...(proxy
       ? {
           proxy: {

@@ -2,11 +2,11 @@ import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes } from "../input/values.js";
-import { askApi, askEnv, askRoles, parseEmails, quickRole, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { askApi, askClients, askEnv, askRoles, parseEmails, quickRole, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
-import { planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
+import { cimdImports, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
 import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
@@ -14,16 +14,18 @@ import { diagnose } from "../doctor/diagnose.js";
 import { readUsageFacts, type UsageFacts } from "../doctor/tenant-usage-checks.js";
 import type { ApplicationChange } from "../resources/application.js";
 import { plannedHoldings } from "../resources/roles.js";
-import { idOf, settledState } from "../plan/apply.js";
+import { settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
 import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
-import { planEnvFile, resolvePath } from "../session/env-file.js";
+import { envCredentials, planEnvFile, resolvePath } from "../session/env-file.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
+import { parseClientNames } from "../clients/catalogue.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
+import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
 import { initNextSteps } from "../init/next-steps.js";
 
@@ -58,15 +60,19 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const { prompter, deps } = ctx;
   // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
   const config = await loadInitConfig(ctx, flags.config);
-  const options = config ? withConfig(flags, config) : flags;
-  const mode = options.mode ?? "dcr";
-  assertProxyOnlyFlags(options, mode);
+  const merged = config ? withConfig(flags, config) : flags;
+  const mode = merged.mode ?? "dcr";
+  const downstreamApis = obo.gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
+  // Auth0's On-Behalf-Of sample is the preset that reads the exchange's client and downstream API.
+  const options = downstreamApis.length ? { ...merged, template: merged.template ?? obo.OBO_TEMPLATE } : merged;
+  assertProxyOnlyFlags(options, mode, downstreamApis.length > 0);
   // The wizard asks what flags leave open; a config file answers everything.
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
-  // --cimd-client implies --cimd: importing clients is pointless without advertising support.
+  // --clients and --cimd-client import metadata URLs, which turns CIMD on (Auth0 imports only while it is advertised).
   const cimdClients = [...new Set((options.cimdClient ?? []).map((url) => parseCimdClientUrl(url)))];
-  const cimd = options.cimd === true || cimdClients.length > 0;
+  const namedClients = options.clients !== undefined ? parseClientNames(parseList(options.clients, "--clients"), "--clients").map((c) => c.name) : undefined;
+  const cimd = options.cimd === true || cimdImports({ clients: namedClients, cimdClients }).length > 0;
   let proxy: ProxyAnswers | undefined;
   // Flag values are validated before the first request; prompted ones as they are answered.
   const rolesFromFlag = options.roles
@@ -77,7 +83,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const roleUsers = options.roleUsers === undefined ? undefined : parseEmails(options.roleUsers, "--role-users");
   if (roleUsers && rolesFromFlag) throw new InputError(`--role-users and ${options.roles ? "--roles" : `the roles of ${config!.file}`} both give the roles: choose one.`);
   // Without a terminal the preset is known now: a wrong one fails before any request.
-  if (!wizard || options.template !== undefined) await templateForMode(options.template, mode);
+  if (!wizard || options.template !== undefined) obo.assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
   const target = await resolveTarget(ctx, { domain: config?.domain });
   const given = await valuesFromFlags(options, ctx, config, wizard);
   if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
@@ -102,10 +108,15 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   // --role-users: the wizard's quick role (every scope, for these users) as a flag.
   const givenRoles = rolesFromFlag ?? (roleUsers ? quickRole(api, roleUsers) : undefined);
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
+  obo.assertNotTheMcpApi(downstreamApis, api.identifier);
 
+  // The MCP clients the tenant serves: asked before the state is read, which then reads the imported ones too.
+  const clients = namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);
+  const imports = cimdImports({ clients, cimdClients });
   const wantsRoles = givenRoles !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
-  const scopeOptions = { mode, clientSecret: preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret"), cimdClients: cimdClients.length > 0 };
+  const clientSecret = preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret");
+  const scopeOptions = { mode, clientSecret, cimdClients: imports.length > 0, obo: downstreamApis.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
@@ -120,7 +131,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     mode,
     issuerDomain: true,
     settings,
-    cimdClients: cimdClients.length > 0,
+    cimdClients: imports.length > 0,
+    downstream: obo.downstreamReads(downstreamApis),
   });
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);
@@ -174,9 +186,11 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     roles: roles?.roles ?? [],
     rolesFile: roles?.file,
     defaultAudience: policy,
-    cimd,
+    cimd: options.cimd === true,
     cimdClients,
+    clients,
     mode,
+    downstreamApis,
     ...(proxy
       ? { application: { name: proxy.appName ?? parseAppName(defaultAppName(api.apiName ?? state.resourceServer?.name ?? DEFAULT_API_NAME)), callbacks: proxy.callbacks } }
       : {}),
@@ -192,19 +206,20 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
     apiBaseUrl,
     scope: proxyScope(apiScopes),
+    ...obo.exchangeValues(tenantPlan),
   };
   const envFile = await planEnvFile(
     tenant,
     template,
     values,
     { path: envPath, file: envFilePath, followSymlinks: options.followSymlinks, removeStale: !ctx.options.dryRun },
-    application,
+    application ?? obo.envClient(tenantPlan, state),
   );
   const plan = makePlan({ ...tenantPlan, env: envFile.change, warnings: [...tenantPlan.warnings, ...envFile.warnings] });
 
   const doctor = suggest(ctx, ["doctor", "--api-identifier", api.identifier]);
   const code = await executePlan(ctx, tenant, plan, {
-    writeEnv: (report) => envFile.write(application ? idOf(report, application) : undefined),
+    writeEnv: (report) => envFile.write(...envCredentials(report, plan)),
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
     nextSteps: await initNextSteps(ctx, {
@@ -221,7 +236,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       ? undefined
       : async (report) => {
           const after = report.applied.some((a) => a.written.readBack)
-            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode })
+            ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode, downstream: obo.downstreamReads(downstreamApis) })
             : settledState(state, report);
           return diagnose(tenant, {
             identifier: api.identifier,
@@ -240,6 +255,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),
+            downstream: obo.expectedDownstream(plan),
           });
         },
   });
@@ -257,6 +273,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       envPath,
       template: template.name,
       mode,
+      downstreamApis,
+      clients,
     });
   } catch (error) {
     // Ctrl-C at the last question: the tenant is set up; only the answers were not kept.

@@ -18,8 +18,9 @@ export async function runPlan(options: PlanFlags, ctx: Context): Promise<number>
   const { desired, domain } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
-  assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles), []);
-  const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles });
+  const downstream = (desired.downstreamApis ?? []).map((d) => d.identifier);
+  assertReadScopes(tenant.scopes, INIT_READ_SCOPES(roles, { obo: downstream.length > 0 }), []);
+  const state = await readTenantState(tenant, { identifier: desired.identifier, roles, desiredRoles: desired.roles, downstream: { identifiers: downstream, secret: false } });
   const plan = makePlan(await planInit(tenant, state, desired));
   ctx.logger.info(...renderPlan(plan));
   for (const warning of plan.warnings) ctx.logger.warn(warning);

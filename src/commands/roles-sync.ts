@@ -5,7 +5,7 @@ import { InputError } from "../errors.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { ROLES_SYNC_SCOPES } from "../plan/command-scopes.js";
 import { parseIdentifier } from "../input/values.js";
-import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
+import { assertPermissionsAreScopes, loadRolesFile, rolesApis } from "../input/roles-file.js";
 import { readResourceServer } from "../resources/resource-server.js";
 import { readDesiredRoles, readRoles } from "../resources/roles.js";
 import { planRoles } from "../plan/init-plan.js";
@@ -28,14 +28,25 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
   // Before the first answer the rate limiter lets only one request go (SPEC §6): the role list goes
   // first, so the roles' own reads go with the API's instead of a round after it.
   const existing = await readRoles(tenant);
-  const [api, reads] = await Promise.all([readResourceServer(tenant, identifier), readDesiredRoles(tenant, existing, roles, identifier)]);
+  // The downstream APIs the file gives permissions of (apiPermissions), read with the rest.
+  const others = rolesApis(roles);
+  const [api, reads, ...downstream] = await Promise.all([
+    readResourceServer(tenant, identifier),
+    readDesiredRoles(tenant, existing, roles, identifier),
+    ...others.map((other) => readResourceServer(tenant, other)),
+  ]);
   if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Check --api-identifier, or create the API first with npx mcp-auth0 init.");
-  assertPermissionsAreScopes(
-    roles,
-    (api.scopes ?? []).map((s) => s.value),
-    identifier,
-    options.file,
-  );
+  const scopesOf = (rs: NonNullable<typeof api>) => (rs.scopes ?? []).map((s) => s.value);
+  assertPermissionsAreScopes(roles, scopesOf(api), identifier, options.file);
+  others.forEach((other, i) => {
+    const rs = downstream[i];
+    if (!rs)
+      throw new InputError(
+        `The roles file ${options.file} gives permissions of ${other}, which is not an API of ${tenant.domain}.`,
+        `Fix the file, or create it with npx mcp-auth0 init --downstream-api ${other}=<scopes>.`,
+      );
+    assertPermissionsAreScopes(roles, scopesOf(rs), other, options.file, true);
+  });
 
   const { changes, warnings } = await planRoles(tenant, existing, roles, identifier, options.prune, reads);
   return executePlan(ctx, tenant, makePlan({ domain: tenant.domain, changes, warnings }));

@@ -10,16 +10,25 @@ import type { TeardownFlags } from "../flags/teardown.js";
 
 /**
  * Removes what the config file declares, and nothing it does not name: the API and its default
- * grant, the roles it lists, the domain-level promotion of its connections, and with
- * --reset-tenant-settings the settings init turned on. Clients are never touched, so clients that
- * MCP clients registered (`tpc_…`) survive; so do roles the file does not list.
+ * grant, the roles it lists, the domain-level promotion of its connections, the On-Behalf-Of grants
+ * of its downstream APIs (with the Custom API client and the downstream APIs mcp-auth0 created), and
+ * with --reset-tenant-settings the settings init turned on. Clients that MCP clients registered
+ * (`tpc_…`) survive, and so do the CIMD clients init imported unless --remove-clients asks; so do
+ * roles the file does not list.
  */
 export async function runTeardown(options: TeardownFlags, ctx: Context): Promise<number> {
   const { desired, domain } = await configFor(ctx, options.config);
   const tenant = await openTenant(ctx, { domain });
   const roles = desired.roles.length > 0;
-  const needed = teardownScopes(roles);
+  const downstream = (desired.downstreamApis ?? []).map((d) => d.identifier);
+  const removeClients = options.removeClients === true;
+  const needed = teardownScopes(roles, downstream.length > 0 || removeClients);
   assertReadScopes(tenant.scopes, needed.reads, needed.writes);
-  const state = await readTenantState(tenant, { identifier: desired.identifier, roles });
+  const state = await readTenantState(tenant, {
+    identifier: desired.identifier,
+    roles,
+    cimdClients: removeClients,
+    downstream: { identifiers: downstream, secret: false },
+  });
   return executePlan(ctx, tenant, planTeardown(tenant.domain, state, desired, options), { destructive: true });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleSchema, uniqueRoleNames } from "../input/roles-file.js";
+import { CLIENT_NAMES } from "../clients/catalogue.js";
 
 /**
  * `mcp-auth0.config.yaml`: a tenant's MCP setup kept in the repository and applied in CI to dev,
@@ -31,17 +32,34 @@ export const configSchema = z
       })
       .strict()
       .default({ defaultAudience: "auto", cimd: false }),
+    downstreamApis: z
+      .array(
+        z
+          .object({
+            identifier: z.string().min(1).max(600).describe("The downstream API's identifier: the audience the MCP server exchanges the user's token for"),
+            name: z.string().max(200).optional().describe("Its name when mcp-auth0 creates it (an existing API keeps its own)"),
+            scopes: z.array(scope).min(1).optional().describe("What the MCP server may ask for there (default: every scope of the existing API)"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("APIs the MCP server calls on the user's behalf (On-Behalf-Of token exchange): its Custom API client, each API and the grant between them"),
     connections: z.array(z.string().min(1)).default([]).describe("Connection names or ids to promote to domain level"),
+    clients: z
+      .array(z.enum(CLIENT_NAMES as [string, ...string[]]))
+      .default([])
+      .describe("MCP clients the tenant serves: the CIMD ones are imported (which turns CIMD on), the others keep DCR"),
     roles: z.array(roleSchema).default([]),
     mode: z.enum(["dcr", "proxy"]).default("dcr"),
     env: z
       .object({
-        template: z.string().default("auth0"),
+        // Not defaulted here: init's default depends on the file (auth0, or auth0-obo with downstreamApis).
+        template: z.string().optional().describe("The .env preset; default auth0, or auth0-obo (Auth0's On-Behalf-Of sample) with downstreamApis"),
         path: z.string().default(".env"),
         serverUrl: z.string().optional().describe("The MCP server's public URL, written to the .env"),
       })
       .strict()
-      .default({ template: "auth0", path: ".env" }),
+      .default({ path: ".env" }),
   })
   .strict()
   .superRefine((config, ctx) => uniqueRoleNames(config.roles, ctx, ["roles"]));

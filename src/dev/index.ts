@@ -57,6 +57,8 @@ export interface DevTenantInfo {
   env: Record<string, string>;
   /** The dev users (admin@example.com, user@example.com, google.user@example.com). */
   users: Array<{ email: string; connection: string }>;
+  /** The catalogued MCP clients' metadata documents the tenant imports without going online, and when they were copied. */
+  cimdSnapshot: { takenOn: string; urls: string[] };
 }
 
 /** HTTP access to the tenant that trusts its CA, and headless logins. */
@@ -159,6 +161,7 @@ export async function startDevTenant(options: StartDevTenantOptions = {}): Promi
     caCertPath: tenant.caCertPath,
     env,
     users: tenant.users().map(({ email, connection }) => ({ email, connection })),
+    cimdSnapshot: { takenOn: tenant.cimdSnapshot.takenOn, urls: Object.keys(tenant.cimdSnapshot.documents) },
   };
   const client = connectDevTenant(info);
   return {

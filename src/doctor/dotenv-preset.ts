@@ -7,6 +7,9 @@ export interface DotenvFacts {
   audience?: string;
   clientId?: string;
   baseUrl?: string;
+  /** On-Behalf-Of (the auth0-obo preset): the downstream API the server exchanges for, and the scopes it asks. */
+  downstreamAudience?: string;
+  exchangeScope?: string;
 }
 
 /** `https://acme.us.auth0.com/…` or a bare `acme.us.auth0.com` → the host[:port]. */
@@ -29,7 +32,8 @@ export function recognisePreset(dotenv: Record<string, string>, templates: EnvTe
   let best: { template: EnvTemplate; score: number } | undefined;
   for (const template of templates) {
     const keys = Object.keys(template.variables);
-    if (!keys.every((k) => k in dotenv || template.variables[k] === "serverUrl" || template.variables[k] === "scope" || template.variables[k] === "apiBaseUrl")) continue;
+    const optional = ["serverUrl", "scope", "apiBaseUrl", "exchangeScope"];
+    if (!keys.every((k) => k in dotenv || optional.includes(template.variables[k]!))) continue;
     const score = keys.filter((k) => k in dotenv).length + (template.mode === "proxy" ? 0.5 : 0);
     if (!best || score > best.score) best = { template, score };
   }
@@ -44,5 +48,7 @@ export function recognisePreset(dotenv: Record<string, string>, templates: EnvTe
     audience: valueOf("audience"),
     clientId: valueOf("clientId"),
     baseUrl: valueOf("baseUrl"),
+    downstreamAudience: valueOf("downstreamAudience"),
+    exchangeScope: valueOf("exchangeScope"),
   };
 }

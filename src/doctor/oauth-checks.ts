@@ -1,14 +1,14 @@
 import type { Check } from "./check.js";
 import { tenantUrls } from "../tenant/urls.js";
 
-interface Fetched {
+export interface Fetched {
   status: number | "error";
   json?: Record<string, unknown>;
   headers?: Headers;
   error?: string;
 }
 
-async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Fetched> {
+export async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Fetched> {
   try {
     const response = await doFetch(url, { ...init, headers: { accept: "application/json, text/event-stream", ...(init?.headers as object) } });
     const text = await response.text();
@@ -26,7 +26,12 @@ async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Prom
 }
 
 /** What MCP clients read first: the tenant's discovery documents and keys. */
-export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string, dcrExpected: boolean, initFix = "mcp-auth0 init"): Promise<Check[]> {
+export async function oauthMetadataChecks(
+  doFetch: typeof fetch,
+  domain: string,
+  dcrExpected: boolean,
+  initFix = "mcp-auth0 init",
+): Promise<{ checks: Check[]; discovery?: Record<string, unknown> }> {
   const G = "OAuth metadata (what MCP clients discover)";
   const urls = tenantUrls(domain);
   const issuer = urls.issuer;
@@ -36,7 +41,7 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   const [oidc, oauthAs] = await Promise.all([get(doFetch, urls.openidConfiguration), get(doFetch, urls.oauthMetadata)]);
   if (oidc.status !== 200 || !oidc.json) {
     add("/.well-known/openid-configuration", "fail", `not readable (${oidc.status === "error" ? oidc.error : `HTTP ${oidc.status}`})`);
-    return checks;
+    return { checks };
   }
   const m = oidc.json;
   add("Issuer", m.issuer === issuer ? "pass" : "fail", m.issuer === issuer ? issuer : `${String(m.issuer)} (expected ${issuer})`);
@@ -60,7 +65,7 @@ export async function oauthMetadataChecks(doFetch: typeof fetch, domain: string,
   }
   if (oauthAs.status === 200) add("/.well-known/oauth-authorization-server", "pass", "served");
   else add("/.well-known/oauth-authorization-server", "note", `HTTP ${oauthAs.status === "error" ? oauthAs.error : oauthAs.status}: clients fall back to openid-configuration`);
-  return checks;
+  return { checks, discovery: m };
 }
 
 const stripSlash = (s: string) => s.replace(/\/+$/, "");
@@ -70,18 +75,18 @@ const stripSlash = (s: string) => s.replace(/\/+$/, "");
  * request gets 401 with WWW-Authenticate pointing at the protected-resource metadata, which names
  * this API as `resource` and the tenant's issuer among `authorization_servers`.
  */
-export async function serverChecks(
-  doFetch: typeof fetch,
-  serverUrl: string,
-  identifier: string,
-  domain: string,
-  /** The init command that creates the API the server names (and rewrites the .env's audience). */
-  initFor: (identifier: string) => string,
-): Promise<Check[]> {
-  const G = `MCP server ${serverUrl}`;
-  const checks: Check[] = [];
-  const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
+/** What an MCP client learns from the server before it logs in: the 401 challenge and the protected-resource metadata. */
+export interface ServerFacts {
+  serverUrl: string;
+  probe: Fetched;
+  /** The challenge's resource_metadata and scope (RFC 9728, RFC 6750). */
+  pointer?: string;
+  scope?: string;
+  metadataUrl: string;
+  meta?: Fetched;
+}
 
+export async function readServer(doFetch: typeof fetch, serverUrl: string): Promise<ServerFacts> {
   const probe = await get(doFetch, serverUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -92,12 +97,30 @@ export async function serverChecks(
       params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "mcp-auth0 doctor", version: "1" } },
     }),
   });
+  if (probe.status === "error") return { serverUrl, probe, metadataUrl: serverUrl };
+  const challenge = probe.headers?.get("www-authenticate") ?? "";
+  const pointer = /resource_metadata="([^"]+)"/i.exec(challenge)?.[1];
+  const scope = /scope="([^"]*)"/i.exec(challenge)?.[1];
+  const url = new URL(serverUrl);
+  const metadataUrl = pointer ?? `${url.origin}/.well-known/oauth-protected-resource${url.pathname === "/" ? "" : url.pathname}`;
+  return { serverUrl, probe, pointer, scope, metadataUrl, meta: await get(doFetch, metadataUrl) };
+}
+
+export function serverChecks(
+  server: ServerFacts,
+  identifier: string,
+  domain: string,
+  /** The init command that creates the API the server names (and rewrites the .env's audience). */
+  initFor: (identifier: string) => string,
+): Check[] {
+  const G = `MCP server ${server.serverUrl}`;
+  const checks: Check[] = [];
+  const add = (title: string, status: Check["status"], detail: string, fix?: string) => checks.push({ group: G, title, status, detail, fix });
+  const { probe, pointer, metadataUrl } = server;
   if (probe.status === "error") {
     add("Reachable", "fail", `cannot connect (${probe.error})`, "Start the MCP server, or check --server-url");
     return checks;
   }
-  const challenge = probe.headers?.get("www-authenticate") ?? "";
-  const pointer = /resource_metadata="([^"]+)"/i.exec(challenge)?.[1];
   if (probe.status !== 401)
     add("Asks for a token", "fail", `an unauthenticated request got HTTP ${probe.status}, not 401`, "Protect the MCP endpoint with bearer-token verification");
   else
@@ -108,9 +131,7 @@ export async function serverChecks(
       pointer ? undefined : "Add resource_metadata to the WWW-Authenticate header (RFC 9728)",
     );
 
-  const url = new URL(serverUrl);
-  const metadataUrl = pointer ?? `${url.origin}/.well-known/oauth-protected-resource${url.pathname === "/" ? "" : url.pathname}`;
-  const meta = await get(doFetch, metadataUrl);
+  const meta = server.meta!;
   if (meta.status !== 200 || !meta.json) {
     const why = meta.status === "error" ? meta.error : meta.status === 200 ? "HTTP 200, but not a JSON document" : `HTTP ${meta.status}`;
     add("Protected-resource metadata", "fail", `${metadataUrl}: ${why}`, "Serve RFC 9728 metadata at /.well-known/oauth-protected-resource…");

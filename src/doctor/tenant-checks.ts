@@ -3,6 +3,8 @@ import type { RoleHolding } from "../resources/roles.js";
 import { API_SETTINGS } from "../resources/resource-server.js";
 import type { Check } from "./check.js";
 import type { Fixes } from "./fixes.js";
+import type { ClientSummary } from "./tenant-usage-checks.js";
+import { isThirdPartyClient } from "../resources/application.js";
 
 export interface TenantFacts extends TenantState {
   identifier: string;
@@ -12,6 +14,8 @@ export interface TenantFacts extends TenantState {
   expectedConnections: string[];
   /** Runnable fixes for this tenant and API. */
   fix: Fixes;
+  /** The tenant's applications when read (doctor): they tell an unset DCR security mode. */
+  clients?: ClientSummary[];
 }
 
 /** What the tenant's DCR security mode means for the clients MCP clients register (AUTH0-FACTS). */
@@ -19,9 +23,42 @@ const SECURITY_MODES: Record<string, string> = {
   strict: "strict: DCR clients get tpc_ ids and third-party rules (PKCE, consent, the default grant)",
   permissive:
     "permissive: DCR clients get ordinary ids (no tpc_) and follow the API's own access policy instead of the strict third-party rules; mcp-auth0 tells them apart by is_first_party: false and never changes them",
-  unset:
-    "unset, which Auth0 treats as permissive on tenants that had third-party applications before April 2026: DCR clients get ordinary ids (no tpc_); mcp-auth0 tells them apart by is_first_party: false and never changes them",
 };
+
+/**
+ * The DCR security mode MCP clients' registrations get. A setting of strict or permissive says it.
+ * Unset, it proves nothing: Auth0 decides per account, and accounts that were never eligible for
+ * permissive are strict (AUTH0-FACTS, third round). What the third-party clients already registered
+ * got does tell: strict ones have tpc_ ids and third_party_security_mode "strict", permissive ones
+ * ordinary ids. CIMD imports are always strict, whatever the account, so they tell nothing.
+ * `clients` undefined: not read (init's verdict), so the check says what would tell.
+ */
+export function securityModeCheck(settings: TenantState["settings"], clients?: ClientSummary[]): Check {
+  const T = "Tenant";
+  const title = "DCR security mode";
+  const mode = (settings as { dynamic_client_registration_security_mode?: string }).dynamic_client_registration_security_mode;
+  if (mode === "strict") return { group: T, title, status: "pass", detail: SECURITY_MODES.strict! };
+  if (mode) return { group: T, title, status: "note", detail: SECURITY_MODES[mode] ?? mode };
+  const registered = (clients ?? []).filter((c) => isThirdPartyClient(c) && c.external_metadata_type !== "cimd");
+  const permissive = registered.filter((c) => c.third_party_security_mode === "permissive" || (c.third_party_security_mode !== "strict" && !c.client_id?.startsWith("tpc_")));
+  if (permissive.length) {
+    const example = permissive[0]!.client_id;
+    return {
+      group: T,
+      title,
+      status: "note",
+      detail: `unset, and the third-party clients already registered are permissive (${example}, ordinary ids (no tpc_)): this account registers DCR clients permissively; mcp-auth0 tells them apart by is_first_party: false and never changes them`,
+    };
+  }
+  if (registered.length)
+    return { group: T, title, status: "pass", detail: `unset, but the third-party clients already registered are strict (tpc_ ids): ${SECURITY_MODES.strict!}` };
+  return {
+    group: T,
+    title,
+    status: "note",
+    detail: `unset: Auth0 decides per account (strict on accounts never eligible for permissive), and no registered third-party client shows it yet${clients ? "" : " (doctor reads them)"}; a tpc_ id on the next registration means strict`,
+  };
+}
 
 /** Everything an MCP client meets in the tenant's configuration, as pass / warn / fail with the fix. */
 export function tenantChecks(f: TenantFacts): Check[] {
@@ -78,14 +115,12 @@ export function tenantChecks(f: TenantFacts): Check[] {
     );
   // Reported, never changed: mcp-auth0 never sets permissive, and strict would change how the
   // tenant's earlier third-party applications behave.
-  const mode = (s as { dynamic_client_registration_security_mode?: string }).dynamic_client_registration_security_mode ?? "unset";
-  add(T, "DCR security mode", mode === "strict" ? "pass" : "note", SECURITY_MODES[mode] ?? mode);
+  checks.push(securityModeCheck(s, f.clients));
   add(
     T,
     "Client ID Metadata Documents",
     s.client_id_metadata_document_supported === true ? "pass" : "note",
-    s.client_id_metadata_document_supported === true ? "on" : "off (optional; the MCP spec of 2025-11-25 prefers it to DCR)",
-    f.fix.init("--cimd"),
+    s.client_id_metadata_document_supported === true ? "on" : "off: MCP clients use DCR, which the MCP spec of 2026-07-28 deprecates for CIMD (mcp-auth0 init --clients)",
   );
 
   const A = `API ${f.identifier}`;

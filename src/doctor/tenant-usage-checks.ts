@@ -1,17 +1,20 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import type { TenantSettings } from "../resources/tenant-settings.js";
 import { isThirdPartyClient } from "../resources/application.js";
 import type { Check } from "./check.js";
 import type { Fixes } from "./fixes.js";
+import { cimdClients } from "../clients/catalogue.js";
 
 /** A free tenant holds at most 10 applications, and every DCR registration is one (AUTH0-FACTS). */
-const FREE_PLAN_APPLICATIONS = 10;
+export const FREE_PLAN_APPLICATIONS = 10;
 
-type ClientSummary = Pick<Management.Client, "client_id" | "name" | "is_first_party" | "app_type"> & {
+export type ClientSummary = Pick<Management.Client, "client_id" | "name" | "is_first_party" | "app_type" | "grant_types"> & {
   global?: boolean;
   external_metadata_type?: string;
   external_client_id?: string;
+  third_party_security_mode?: string;
 };
 
 /** What doctor reads beyond init's state. Each read needs an optional scope: without it the check is a note. */
@@ -37,15 +40,15 @@ export async function readUsageFacts(tenant: Tenant): Promise<UsageFacts> {
   const [rules, clients] = await Promise.all([
     optionalRead(tenant, "read:rules", async () => {
       const found: Array<{ id: string; name: string }> = [];
-      for await (const r of await tenant.client.rules.list({ enabled: true, fields: "id,name,enabled", include_fields: true, per_page: 100 })) {
+      for await (const r of eachItem(tenant.client.rules.list({ enabled: true, fields: "id,name,enabled", include_fields: true, per_page: 100 }))) {
         if (r.enabled !== false) found.push({ id: r.id!, name: r.name ?? r.id! });
       }
       return found;
     }),
     optionalRead(tenant, "read:clients", async () => {
       const found: ClientSummary[] = [];
-      const fields = "client_id,name,is_first_party,app_type,global,external_metadata_type,external_client_id";
-      for await (const c of await tenant.client.clients.list({ fields, include_fields: true, per_page: 100 })) found.push(c as ClientSummary);
+      const fields = "client_id,name,is_first_party,app_type,grant_types,global,external_metadata_type,external_client_id,third_party_security_mode";
+      for await (const c of eachItem(tenant.client.clients.list({ fields, include_fields: true, per_page: 100 }))) found.push(c as ClientSummary);
       return found;
     }),
   ]);
@@ -98,18 +101,20 @@ export function usageChecks(facts: UsageFacts, settings: TenantSettings, fix: Fi
     add(A, "Third-party applications", "note", `${summary}; a free tenant holds at most ${FREE_PLAN_APPLICATIONS}, and every DCR registration is one`);
   }
 
-  // Advertising CIMD without importing any client's metadata URL makes clients that prefer CIMD
-  // (Claude, VS Code) fail where DCR would have worked.
+  // Advertising CIMD makes every CIMD-capable client present its metadata URL, and Auth0 answers
+  // "Unknown client" for one never imported: the catalogued ones left out fail where DCR worked.
   if (settings.client_id_metadata_document_supported === true) {
-    const imported = apps.filter((c) => c.external_metadata_type === "cimd");
-    if (imported.length) add(A, "Imported CIMD clients", "pass", imported.map((c) => c.external_client_id ?? c.client_id).join(", "));
+    const imported = apps.filter((c) => c.external_metadata_type === "cimd").map((c) => c.external_client_id ?? c.client_id!);
+    const leftOut = cimdClients().filter((c) => !imported.includes(c.cimdUrl.value));
+    const names = imported.map((url) => cimdClients().find((c) => c.cimdUrl.value === url)?.title ?? url);
+    if (!leftOut.length) add(A, "Imported CIMD clients", "pass", names.join(", "));
     else {
       add(
         A,
         "Imported CIMD clients",
         "warn",
-        "none, but the tenant advertises Client ID Metadata Documents: Auth0 accepts a CIMD client only once its URL is imported, so clients that prefer CIMD (Claude, VS Code) fail where DCR would work",
-        fix.init("--cimd", "--cimd-client", "<client-metadata-url>"),
+        `${names.length ? names.join(", ") : "none"}; the tenant advertises Client ID Metadata Documents, so ${leftOut.map((c) => c.title).join(", ")} present their metadata URL and meet "Unknown client" (Auth0 accepts only imported ones)`,
+        fix.init("--clients", leftOut.map((c) => c.name).join(",")),
       );
     }
   }

@@ -16,7 +16,20 @@ export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates/", import.me
  * The values a template variable can name. `issuer` and `configUrl` are derived from `domain`,
  * `baseUrl` from `serverUrl` unless given; the others are given by the caller (see `EnvValues`).
  */
-const ENV_VALUE_NAMES = ["domain", "issuer", "configUrl", "audience", "serverUrl", "baseUrl", "apiBaseUrl", "clientId", "clientSecret", "scope"] as const;
+const ENV_VALUE_NAMES = [
+  "domain",
+  "issuer",
+  "configUrl",
+  "audience",
+  "serverUrl",
+  "baseUrl",
+  "apiBaseUrl",
+  "clientId",
+  "clientSecret",
+  "scope",
+  "downstreamAudience",
+  "exchangeScope",
+] as const;
 
 export type EnvValueName = (typeof ENV_VALUE_NAMES)[number];
 
@@ -36,13 +49,18 @@ export interface EnvValues {
   /** The URL of the upstream API that the MCP server's tools call with the user's token (Cloudflare's `API_BASE_URL`). */
   apiBaseUrl?: string;
   /**
-   * Client id and secret of the Regular Web Application that OAuth-proxy frameworks log in with.
-   * Never the Management API application's: SPEC §5 forbids writing those.
+   * Client id and secret of the Regular Web Application that OAuth-proxy frameworks log in with, or
+   * of the Custom API client an MCP server exchanges tokens with (On-Behalf-Of). Never the
+   * Management API application's: SPEC §5 forbids writing those.
    */
   clientId?: string;
   clientSecret?: string;
   /** Space-separated scopes. */
   scope?: string;
+  /** On-Behalf-Of: the downstream API's identifier, the `audience` of the exchange. */
+  downstreamAudience?: string;
+  /** On-Behalf-Of: the space-separated scopes the MCP server asks for in the exchange (its grant's). */
+  exchangeScope?: string;
 }
 
 const TEMPLATE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -122,6 +140,8 @@ function resolveValues(values: EnvValues): Partial<Record<EnvValueName, string>>
     clientId: values.clientId,
     clientSecret: values.clientSecret,
     scope: values.scope,
+    downstreamAudience: values.downstreamAudience,
+    exchangeScope: values.exchangeScope,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Option } from "@commander-js/extra-typings";
 import type { FlagsOf, Program } from "./program.js";
-import { described } from "./values.js";
+import { collect, described } from "./values.js";
 
 export function declareEnv(program: Program) {
   return program
@@ -12,7 +12,13 @@ export function declareEnv(program: Program) {
     .option("--env-path <path>", "where to write the .env", ".env")
     .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
     .addOption(described(new Option("--app-name <name>", "proxy presets: the application to read"), '"<API name> (MCP proxy)"'))
-    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)");
+    .option("--api-base-url <url>", "cloudflare and auth0-obo presets: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .addOption(
+      described(
+        new Option("--downstream-api <identifier[=scopes]>", "auth0-obo preset: the API the MCP server exchanges the user's token for").argParser(collect),
+        "the .env's API_AUTH0_AUDIENCE, or the config file's downstreamApis",
+      ),
+    );
 }
 
 export type EnvFlags = FlagsOf<typeof declareEnv>;

@@ -1,5 +1,6 @@
 import { Option } from "@commander-js/extra-typings";
 import { INIT_MODES } from "../input/modes.js";
+import { CLIENT_NAMES } from "../clients/catalogue.js";
 import type { FlagsOf, Program } from "./program.js";
 import { collect, described } from "./values.js";
 
@@ -20,13 +21,19 @@ export function declareInit(program: Program) {
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")
+    .option("--clients <names>", `comma-separated MCP clients (${CLIENT_NAMES.join(", ")}): imports the CIMD ones (turning CIMD on); the others keep DCR`)
     .option("--cimd-client <url>", "import an MCP client's metadata URL as a CIMD client (repeatable; implies --cimd)", collect)
     .addOption(
       described(new Option("--mode <mode>", "dcr: MCP clients register themselves; proxy: the MCP server logs users in with a Regular Web Application").choices(INIT_MODES), "dcr"),
     )
     .option("--callback-url <url>", "proxy mode: a callback URL of the MCP server's OAuth proxy (repeatable)", collect)
     .addOption(described(new Option("--app-name <name>", "proxy mode: the application's name, matched exactly"), '"<API name> (MCP proxy)"'))
-    .option("--api-base-url <url>", "cloudflare preset: the URL of the API the MCP server's tools call (API_BASE_URL)")
+    .option(
+      "--downstream-api <identifier[=scopes]>",
+      "an API the MCP server calls on the user's behalf (On-Behalf-Of token exchange): its Custom API client, the API (created when missing) and the grant; scopes as --scopes (repeatable)",
+      collect,
+    )
+    .option("--api-base-url <url>", "cloudflare and auth0-obo presets: the URL of the API the MCP server's tools call (API_BASE_URL)")
     .addOption(described(new Option("--config <file>", "config file; flags override its values"), "mcp-auth0.config.yaml in this directory, if any"));
 }
 

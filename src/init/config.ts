@@ -56,6 +56,7 @@ interface ConfigurableFlags {
   envPath?: string;
   template?: string;
   cimd?: boolean;
+  clients?: string;
   mode?: string;
 }
 
@@ -70,6 +71,7 @@ export function withConfig<F extends ConfigurableFlags>(flags: F, { config }: Lo
     envPath: flags.envPath ?? config.env.path,
     template: flags.template ?? config.env.template,
     cimd: flags.cimd ?? config.tenant.cimd,
+    clients: flags.clients ?? (config.clients.length ? config.clients.join(",") : undefined),
     mode: flags.mode ?? config.mode,
   };
 }
@@ -85,6 +87,8 @@ export interface WizardAnswers {
   envPath: string;
   template: string;
   mode: "dcr" | "proxy";
+  downstreamApis?: Array<{ identifier: string; name?: string; scopes?: Array<{ value: string; description?: string }> }>;
+  clients: string[];
 }
 
 /** The wizard's last question: keep these answers as mcp-auth0.config.yaml, for re-runs and CI. */
@@ -96,7 +100,9 @@ export async function offerToSaveConfig(ctx: Context, answers: WizardAnswers): P
     $schema: "./node_modules/mcp-auth0/schema/mcp-auth0.config.schema.json",
     domain: answers.domain,
     api: { identifier: answers.identifier, ...(answers.apiName ? { name: answers.apiName } : {}), scopes: answers.scopes.map((s) => (s.description ? s : { value: s.value })) },
+    ...(answers.downstreamApis?.length ? { downstreamApis: answers.downstreamApis } : {}),
     connections: answers.connections,
+    ...(answers.clients.length ? { clients: answers.clients } : {}),
     ...(answers.roles.length ? { roles: answers.roles } : {}),
     ...(answers.mode === "proxy" ? { mode: answers.mode } : {}),
     env: { template: answers.template, path: answers.envPath, ...(answers.serverUrl ? { serverUrl: answers.serverUrl } : {}) },

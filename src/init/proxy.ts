@@ -31,6 +31,7 @@ export interface ProxyOptions {
   callbackUrl?: string[];
   appName?: string;
   cimd?: boolean;
+  clients?: string;
 }
 
 export interface ProxyAnswers {
@@ -41,6 +42,8 @@ export interface ProxyAnswers {
 /** Flags of proxy mode (prompting for the callback URLs when interactive), validated before any request. */
 export async function gatherProxy(options: ProxyOptions, ctx: Context): Promise<ProxyAnswers> {
   if (options.cimd) throw new InputError("--cimd applies to DCR mode: in proxy mode MCP clients never register with Auth0.", "Leave out --cimd, or --mode proxy.");
+  if (options.clients)
+    throw new InputError("--clients applies to DCR mode: in proxy mode MCP clients log in through the MCP server's own application.", "Leave out --clients, or --mode proxy.");
   const raw = options.callbackUrl ?? [
     await ctx.prompter.input({
       message: "Callback URL(s) of your MCP server's OAuth proxy, comma-separated (e.g. http://localhost:3000/oauth/callback)",
@@ -62,13 +65,20 @@ export function parseApiBaseUrl(raw: string | undefined): string | undefined {
   return raw === undefined ? undefined : parseAbsoluteUrl(raw, "--api-base-url", "https://api.example.com");
 }
 
-/** Flags of proxy mode given in DCR mode would be silently ignored: they are an error instead. */
-export function assertProxyOnlyFlags(options: { callbackUrl?: string[]; appName?: string; apiBaseUrl?: string }, mode: InitMode): void {
+/**
+ * Flags of proxy mode given in DCR mode would be silently ignored: they are an error instead.
+ * `--api-base-url` also serves DCR mode's On-Behalf-Of preset (the downstream API's URL).
+ */
+export function assertProxyOnlyFlags(options: { callbackUrl?: string[]; appName?: string; apiBaseUrl?: string }, mode: InitMode, downstream = false): void {
   if (mode !== "dcr") return;
   const given = [
     ...(options.callbackUrl !== undefined ? ["--callback-url"] : []),
     ...(options.appName !== undefined ? ["--app-name"] : []),
-    ...(options.apiBaseUrl !== undefined ? ["--api-base-url"] : []),
+    ...(options.apiBaseUrl !== undefined && !downstream ? ["--api-base-url"] : []),
   ];
-  if (given.length) throw new InputError(`${given.join(", ")} applies to proxy mode only.`, "Add --mode proxy (with a proxy preset such as --template mcp-use-proxy).");
+  if (given.length)
+    throw new InputError(
+      `${given.join(", ")} applies to proxy mode only${given.includes("--api-base-url") ? " (or to --downstream-api)" : ""}.`,
+      "Add --mode proxy (with a proxy preset such as --template mcp-use-proxy).",
+    );
 }

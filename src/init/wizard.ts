@@ -9,8 +9,9 @@ import { InputError } from "../errors.js";
 import { isEmail, parseApiName, parseIdentifier, parseScopes, type ScopeInput } from "../input/values.js";
 import { assertPermissionsAreScopes, loadRolesFile, type RoleDesired } from "../input/roles-file.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
-import { listTemplates } from "../env/templates.js";
+import { listTemplates, usesValue } from "../env/templates.js";
 import { resolvePath } from "../session/env-file.js";
+import { CATALOGUE, cimdClients } from "../clients/catalogue.js";
 
 /*
  * The questions of `init` in a terminal, in the order a person answers them: the tenant first
@@ -76,6 +77,29 @@ export async function askApi(prompter: Prompter, given: Partial<ApiAnswers>): Pr
     given.scopes ??
     (await askParsed(prompter, { message: "Scopes (value=description, comma-separated)", flag: "--scopes", default: "tool:whoami=Read your identity" }, parseScopes));
   return { serverUrl, identifier, apiName, scopes };
+}
+
+/**
+ * The MCP clients the tenant should serve (catalogue names). Advertising CIMD changes what every
+ * CIMD-capable client does, so when the answer turns CIMD on (or the tenant already advertises it)
+ * and leaves some of them out, those are offered again, ticked: each would otherwise meet
+ * "Unknown client" where DCR worked.
+ */
+export async function askClients(prompter: Prompter, cimdOn: boolean): Promise<string[]> {
+  const chosen = await prompter.checkbox({
+    message: "MCP clients your users connect with (CIMD ones are imported; the others register by DCR)",
+    flag: "--clients",
+    choices: CATALOGUE.map((c) => ({ name: `${c.title} — ${c.cimdUrl.value ? "CIMD" : "DCR"}`, value: c.name, checked: cimdOn && c.cimdUrl.value !== null })),
+  });
+  const advertised = cimdOn || chosen.some((name) => cimdClients().some((c) => c.name === name));
+  const leftOut = cimdClients().filter((c) => !chosen.includes(c.name));
+  if (!advertised || !leftOut.length) return chosen;
+  const more = await prompter.checkbox({
+    message: "With CIMD on, these clients present their metadata URL too, and Auth0 refuses it until imported. Import them as well?",
+    flag: "--clients",
+    choices: leftOut.map((c) => ({ name: c.title, value: c.name, checked: true })),
+  });
+  return [...chosen, ...more];
 }
 
 export function parseEmails(raw: string, flag?: string): string[] {
@@ -162,7 +186,8 @@ export async function askEnv(
       return value.trim();
     }));
   if (given.template !== undefined || !prompter.interactive) return { envPath, template: given.template };
-  const presets = (await listTemplates()).filter((t) => t.mode === mode);
+  // The On-Behalf-Of preset needs --downstream-api, which chooses it by itself.
+  const presets = (await listTemplates()).filter((t) => t.mode === mode && !usesValue(t, "downstreamAudience"));
   if (presets.length < 2) return { envPath, template: presets[0]?.name };
   const template = await prompter.select({
     message: ".env preset (the variable names your MCP server's framework reads)",

@@ -1,10 +1,11 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
+import { METADATA_SNAPSHOT } from "../clients/metadata-snapshot.js";
 import { CONNECTION_FILE, localConnectionSchema, type LocalConnection } from "../tenant/local.js";
 import { writeFileAtomic } from "./persistence.js";
 import { connectionOf } from "./oauth/policy.js";
-import { startLocalTenant, type LocalTenant, type TenantPlan } from "./server.js";
+import { startLocalTenant, type CimdDocumentSnapshot, type LocalTenant, type TenantPlan } from "./server.js";
 
 export interface DevTenantOptions {
   /** Default 4000; 0 picks a free port. */
@@ -34,6 +35,8 @@ export interface DevTenant extends LocalTenant {
   caCertPath: string;
   /** Where `--local` finds the tenant: domain, credentials, CA path, pid. */
   connectionFile: string;
+  /** The catalogued MCP clients' metadata documents it serves on import without going online. */
+  cimdSnapshot: CimdDocumentSnapshot;
   users(): DevUser[];
 }
 
@@ -68,6 +71,8 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     ...(options.customDomainPort !== undefined ? { customDomain: { port: options.customDomainPort } } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.plan ? { plan: options.plan } : {}),
+    // Importing a catalogued client (init --clients) works offline; any other URL is fetched.
+    cimdSnapshot: METADATA_SNAPSHOT,
   });
   const users = (): DevUser[] => tenant.store.users.map((u) => ({ email: u.email, name: u.name, connection: connectionOf(u) ?? "" }));
   if (options.autoLogin !== undefined && !tenant.store.users.some((u) => u.email === options.autoLogin)) {
@@ -98,6 +103,7 @@ export async function startDevTenant(options: DevTenantOptions): Promise<DevTena
     dataDir,
     caCertPath,
     connectionFile,
+    cimdSnapshot: METADATA_SNAPSHOT,
     users,
     close: async () => {
       // A stopped tenant leaves no connection.json behind, so `--local` says "start one" rather

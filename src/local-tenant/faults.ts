@@ -4,12 +4,43 @@ export interface FaultOptions {
   resetEvery?: number; // every Nth /api/v2 request: the socket is destroyed. For a write (non-GET), the write IS applied first and then the socket destroyed (the client cannot know it took effect); for a GET, destroyed without an answer.
   latencyMs?: number; // added before every /api/v2 answer (benchmarks)
   slowEvery?: { n: number; ms: number }; // every Nth /api/v2 request waits ms before answering (timeouts)
+  /**
+   * The tenant's clock runs this many ms ahead of the machine's (negative: behind): its `Date` and
+   * `x-ratelimit-reset` headers, and its rate-limit bucket, follow that clock, as those of a tenant
+   * whose clock differs from the client's do.
+   */
+  clockSkewMs?: number;
+  /**
+   * The successful answers to `call` ("GET /api/v2/connections": method and path, no query) arrive
+   * garbled, as through a broken proxy: cut in half, an HTML page, or JSON of another shape. Only the
+   * first `times` matching requests (default: all of them).
+   */
+  garble?: { call: string; answer: GarbledAnswer; times?: number };
+  /**
+   * The next `requests` listings do not advance, as behind a proxy that drops their paging
+   * parameters: each answers its first page again and says more follows (a checkpoint listing the
+   * `next` it was asked from, a page-number listing a total of a million). Then they end normally.
+   */
+  stuckPaging?: { requests: number };
 }
+
+export type GarbledAnswer = "truncated" | "html" | "[]" | "null" | "{}";
 
 export interface RateLimitHeaders {
   "x-ratelimit-limit": string;
   "x-ratelimit-remaining": string;
   "x-ratelimit-reset": string;
+}
+
+/** What an /api/v2 request is, for the faults that aim at some calls only. */
+export interface FaultRequest {
+  method: string;
+  url: URL;
+}
+
+/** A request for one page of a listing: it names a page (page number) or a checkpoint (`from`/`take`). */
+export function isListing(request: FaultRequest): boolean {
+  return request.method === "GET" && ["page", "per_page", "from", "take"].some((p) => request.url.searchParams.has(p));
 }
 
 /** What to do with one /api/v2 request. */
@@ -22,7 +53,12 @@ export interface FaultDecision {
   reset: boolean;
   /** Wait this long before answering. */
   delayMs: number;
-  headers: RateLimitHeaders;
+  /** Replace a successful answer's body with this. */
+  garble?: GarbledAnswer;
+  /** Answer a listing's first page, saying more follows (see `stuckPaging`). */
+  stuckPaging: boolean;
+  /** The rate-limit headers and `Date`, from the tenant's clock. */
+  headers: RateLimitHeaders & { date: string };
 }
 
 /**
@@ -85,6 +121,8 @@ export class FaultInjector {
   private count = 0;
   private bucket = new TokenBucket(UNLIMITED.perSecond, UNLIMITED.burst);
   private enforceRateLimit = false;
+  private garbled = 0;
+  private stuck = 0;
 
   constructor(faults: FaultOptions = {}) {
     this.set(faults);
@@ -93,12 +131,19 @@ export class FaultInjector {
   set(faults: FaultOptions): void {
     this.faults = { ...faults };
     this.count = 0;
+    this.garbled = 0;
+    this.stuck = 0;
     const limit = faults.rateLimit ?? UNLIMITED;
-    this.bucket = new TokenBucket(limit.perSecond, limit.burst);
+    this.bucket = new TokenBucket(limit.perSecond, limit.burst, this.now());
     this.enforceRateLimit = faults.rateLimit !== undefined;
   }
 
-  next(now = Date.now()): FaultDecision {
+  /** The tenant's clock (ms since the epoch): the machine's, moved by `clockSkewMs`. */
+  now(): number {
+    return Date.now() + (this.faults.clockSkewMs ?? 0);
+  }
+
+  next(request: FaultRequest, now = this.now()): FaultDecision {
     this.count += 1;
     const n = this.count;
     const every = (k: number | undefined): boolean => k !== undefined && k > 0 && n % k === 0;
@@ -106,12 +151,30 @@ export class FaultInjector {
     const { allowed, headers } = this.bucket.take(now);
     const rateLimited = this.enforceRateLimit && !allowed;
     const slow = this.faults.slowEvery;
+    const garble = this.faults.garble;
+    const garbles = garble !== undefined && garble.call === `${request.method} ${request.url.pathname}` && this.garbled < (garble.times ?? Infinity);
+    if (garbles) this.garbled++;
+    const stuck = this.faults.stuckPaging !== undefined && isListing(request) && this.stuck < this.faults.stuckPaging.requests;
+    if (stuck) this.stuck++;
     return {
       rateLimited,
       fail: !rateLimited && every(this.faults.failEvery),
       reset: !rateLimited && every(this.faults.resetEvery),
       delayMs: (this.faults.latencyMs ?? 0) + (slow !== undefined && every(slow.n) ? slow.ms : 0),
-      headers,
+      ...(garbles ? { garble: garble.answer } : {}),
+      stuckPaging: stuck,
+      headers: { ...headers, date: new Date(now).toUTCString() },
     };
   }
+}
+
+/**
+ * A garbled answer in place of a successful one: what a truncated transfer, a proxy's or captive
+ * portal's HTML page, or a broken gateway hands a client instead of Auth0's JSON.
+ */
+export function garbledPayload(payload: string, kind: GarbledAnswer): { payload: string; contentType: string } {
+  if (kind === "truncated") return { payload: payload.slice(0, Math.ceil(payload.length / 2)), contentType: "application/json; charset=utf-8" };
+  if (kind === "html")
+    return { payload: "<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body><h1>Sign in</h1></body></html>", contentType: "text/html; charset=utf-8" };
+  return { payload: kind, contentType: "application/json; charset=utf-8" };
 }

@@ -99,6 +99,29 @@ export function listPage<T>(all: readonly T[], key: string, query: URLSearchPara
   return offsetPage(all, key, query, options);
 }
 
+/**
+ * The `stuckPaging` test fault: a listing behind a proxy that drops its paging parameters. The
+ * endpoint sees the request without `from` and `page`, so it answers the first page again
+ * (`firstPageRequest`), and the answer says more follows (`sayingMoreFollows`): a checkpoint listing
+ * gives back the `next` it was asked from, a page-number listing claims a million items.
+ */
+export function firstPageRequest(url: URL): URL {
+  const first = new URL(url);
+  first.searchParams.delete("from");
+  first.searchParams.delete("page");
+  return first;
+}
+
+export function sayingMoreFollows(response: ApiResponse, asked: URL): ApiResponse {
+  const body = response.body;
+  if (response.status !== 200 || body === null || typeof body !== "object" || Array.isArray(body)) return response;
+  if (asked.searchParams.has("from") || asked.searchParams.has("take")) {
+    // A checkpoint that decodes (it points before the first item), so that the listing ends normally once the fault is over.
+    return { ...response, body: { ...body, next: asked.searchParams.get("from") || encodeCursor({ after: "", index: -1 }) } };
+  }
+  return { ...response, body: { ...body, total: 1_000_000 } };
+}
+
 /** `fields=a,b` keeps only those fields; with `include_fields=false` it drops them instead. */
 export function selectFields<T extends object>(item: T, query: URLSearchParams): Partial<T> {
   const fields = query.get("fields");

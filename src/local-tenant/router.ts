@@ -1,8 +1,9 @@
 import type http from "node:http";
 
 import { managementApiOnCustomHost, refusedManagementAudience, type CustomDomain } from "./custom-domain.js";
-import type { FaultDecision } from "./faults.js";
-import { ApiError, readBody, send, serialize, sleep, type ApiResponse } from "./http.js";
+import { garbledPayload, type FaultDecision, type FaultRequest } from "./faults.js";
+import { ApiError, readBody, send, serialize, sleep, type ApiResponse, type SerializedResponse } from "./http.js";
+import { firstPageRequest, sayingMoreFollows } from "./paging.js";
 import { MANAGEMENT_API_PREFIX, type ManagementApi } from "./management-api.js";
 import { managementAudience } from "./store.js";
 import { parseTokenParams, type ManagementTokenEndpoint } from "./token-endpoint.js";
@@ -40,7 +41,7 @@ export interface RouterDeps {
   tokenEndpoint: ManagementTokenEndpoint;
   customDomain: CustomDomain | undefined;
   /** Decides, per /api/v2 request, about rate limits (plan) and injected faults (tests). */
-  decide(): FaultDecision;
+  decide(request: FaultRequest): FaultDecision;
   /** Sees every request of every host, in order, with its answer (test controls keep them, and when each was answered). */
   onCall?: (record: CallRecord, res: http.ServerResponse) => void;
 }
@@ -50,6 +51,11 @@ const isRead = (method: string): boolean => method === "GET" || method === "HEAD
 /** Auth0's answer once the token bucket is empty. */
 const TOO_MANY_REQUESTS: ApiResponse = new ApiError(429, "Global limit has been reached", "too_many_requests").toResponse();
 const SERVICE_UNAVAILABLE: ApiResponse = new ApiError(503, "The service is temporarily unavailable. Please try again later.", "service_unavailable").toResponse();
+
+function garbled(original: string, answer: SerializedResponse, kind: NonNullable<FaultDecision["garble"]>): SerializedResponse {
+  const { payload, contentType } = garbledPayload(original, kind);
+  return { ...answer, headers: { ...answer.headers, "content-type": contentType, "content-length": String(Buffer.byteLength(payload)) }, payload };
+}
 
 /** The request handler of one host: Management API, its client-credentials token, then the fallback. */
 export function createRouter(host: Host, deps: RouterDeps): RequestHandler {
@@ -70,7 +76,7 @@ export function createRouter(host: Host, deps: RouterDeps): RequestHandler {
       send(res, answer);
       return;
     }
-    const decision = deps.decide();
+    const decision = deps.decide({ method, url: requestUrl });
     let response: ApiResponse;
     if (decision.rateLimited) {
       response = TOO_MANY_REQUESTS;
@@ -85,15 +91,18 @@ export function createRouter(host: Host, deps: RouterDeps): RequestHandler {
       record.write = !isRead(method);
       try {
         const body = isRead(method) ? Buffer.alloc(0) : await readBody(req);
-        response = await api.handle({ method, url: requestUrl, authorization: req.headers.authorization, body });
+        const url = decision.stuckPaging ? firstPageRequest(requestUrl) : requestUrl;
+        response = await api.handle({ method, url, authorization: req.headers.authorization, body });
+        if (decision.stuckPaging) response = sayingMoreFollows(response, requestUrl);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         response = error.toResponse();
       }
     }
 
-    // Every Management API answer carries the rate-limit headers, 429s included.
-    const answer = serialize({ ...response, headers: { ...response.headers, ...decision.headers } });
+    // Every Management API answer carries the rate-limit headers, 429s included, and the tenant's `Date`.
+    let answer = serialize({ ...response, headers: { ...response.headers, ...decision.headers } });
+    if (decision.garble && answer.payload !== undefined && answer.status >= 200 && answer.status < 300) answer = garbled(answer.payload, answer, decision.garble);
     record.status = answer.status;
     await sleep(decision.delayMs);
     if (decision.reset) {

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import { resolve } from "node:path";
 
-import { cimdRoutes } from "./endpoints/cimd.js";
+import { cimdRoutes, type CimdDocumentSnapshot } from "./endpoints/cimd.js";
 import { customDomainRoutes, newCustomDomain, type CustomDomain } from "./custom-domain.js";
 import { FaultInjector, TokenBucket, type FaultOptions } from "./faults.js";
 import type { OAuthSide, OAuthSideOptions } from "./oauth/index.js";
@@ -18,6 +18,7 @@ import { loadOrCreateTls } from "./tls.js";
 import { ManagementTokenEndpoint } from "./token-endpoint.js";
 import { TenantSigningKey } from "./tokens.js";
 
+export type { CimdDocumentSnapshot } from "./endpoints/cimd.js";
 export type { CustomDomain } from "./custom-domain.js";
 export type { FaultOptions } from "./faults.js";
 export type { TenantPlan } from "./plan.js";
@@ -41,6 +42,8 @@ export interface LocalTenantOptions {
   plan?: TenantPlan;
   /** How the tenant fetches Client ID Metadata Documents on import (POST /clients/cimd/register); default the global fetch. */
   fetch?: typeof fetch;
+  /** Metadata documents served from this copy instead of the network (the catalogue's clients: the dev tenant works offline). */
+  cimdSnapshot?: CimdDocumentSnapshot;
   /** Test-only: the controls of TestControls (calls, faults, extra M2M apps, minted tokens). Never on in `mcp-auth0 dev`. */
   testControls?: boolean;
 }
@@ -89,11 +92,10 @@ function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
 }
 
 /** The OAuth side's share of the plan: one registration and one exchange bucket for both hosts, as for one tenant. */
-function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; tokenExchangeLimit?: TokenBucket; maxApplications?: number } {
+function limitsOf(limits: PlanLimits): { registrationLimit?: TokenBucket; tokenExchangeLimit?: TokenBucket } {
   return {
     ...(limits.registration ? { registrationLimit: new TokenBucket(limits.registration.perSecond, limits.registration.burst) } : {}),
     ...(limits.tokenExchange ? { tokenExchangeLimit: new TokenBucket(limits.tokenExchange.perSecond, limits.tokenExchange.burst) } : {}),
-    ...(limits.maxApplications !== undefined ? { maxApplications: limits.maxApplications } : {}),
   };
 }
 
@@ -156,6 +158,8 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     const m2m = { clientId: m2mClient.client_id, clientSecret: m2mClient.client_secret ?? "" };
 
     const limits = options.plan === undefined ? {} : PLAN_LIMITS[options.plan];
+    // Both sides create applications (the Management API, DCR, CIMD imports): the store holds the plan they count against.
+    store.plan = limits;
     // The OAuth side loads oidc-provider (and Koa) only here, so nothing else pays for it.
     let oauth: OAuthSide | undefined;
     let customOAuth: OAuthSide | undefined;
@@ -171,10 +175,17 @@ export async function startLocalTenant(options: LocalTenantOptions | TestOptions
     // When each call arrived and was answered; kept beside the records so that their shape stays as it is.
     const spans = new WeakMap<CallRecord, { start: number; end: number }>();
     const deps = {
-      api: new ManagementApi(store, signingKey, [...customDomainRoutes(customDomain), ...cimdRoutes(options.fetch ?? fetch)]),
+      api: new ManagementApi(store, signingKey, [
+        ...customDomainRoutes(customDomain),
+        ...cimdRoutes({ fetch: options.fetch ?? fetch, ...(options.cimdSnapshot ? { snapshot: options.cimdSnapshot } : {}) }),
+      ]),
       tokenEndpoint: new ManagementTokenEndpoint(store, signingKey),
       customDomain,
-      decide: withPlanLimit(limits, () => faults.next()),
+      decide: withPlanLimit(
+        limits,
+        (request) => faults.next(request),
+        () => faults.now(),
+      ),
       // Only a test reads them; `mcp-auth0 dev` keeps none, however long it runs.
       ...(test
         ? {

@@ -104,6 +104,24 @@ export interface Client {
   [key: string]: unknown;
 }
 
+/** How many of each entity a tenant may hold. */
+export interface EntityLimits {
+  applications: number;
+  clientGrants: number;
+  resourceServers: number;
+}
+
+/** What a tenant's plan allows (see plan.ts for Auth0's free plan). */
+export interface PlanLimits {
+  management?: { perSecond: number; burst: number };
+  registration?: { perSecond: number; burst: number };
+  entities?: EntityLimits;
+  /** Private Key JWT client authentication is an Enterprise feature (docs-v2, register-applications-with-cimd). */
+  privateKeyJwt?: false;
+  /** The On-Behalf-Of token exchange's bucket at /oauth/token. */
+  tokenExchange?: { perSecond: number; burst: number };
+}
+
 /** What `state.json` holds. */
 export interface TenantState {
   version: 1;
@@ -212,6 +230,8 @@ export class TenantStore {
   roleUsers: Record<string, string[]>;
   users: User[];
   clients: Client[];
+  /** The plan's limits (see plan.ts): how the tenant was started, not part of its saved state. */
+  plan: PlanLimits | undefined;
 
   private readonly listeners: Array<() => void> = [];
   private clientIndex = new Map<string, number>();
@@ -304,6 +324,21 @@ export class TenantStore {
     // An id changed in place: fall back to a scan.
     if (client !== undefined && client.client_id === clientId) return client;
     return at === undefined ? undefined : this.clients.find((c) => c.client_id === clientId);
+  }
+
+  /** A client imported from a Client ID Metadata Document, by its URL (`external_client_id`). */
+  findCimdClient(url: string): Client | undefined {
+    return this.clients.find((c) => c["external_metadata_type"] === "cimd" && c["external_client_id"] === url);
+  }
+
+  /**
+   * The client an OAuth request names: by its id, or, for a CIMD client, by its metadata URL. Auth0
+   * "resolves the provided URL (client_id) to the stored client configuration (external_client_id)"
+   * at /authorize and /oauth/token (docs-v2, register-applications-with-cimd); the Management API
+   * knows the client by its `tpc_` id only.
+   */
+  findOAuthClient(clientId: string): Client | undefined {
+    return this.findClient(clientId) ?? this.findCimdClient(clientId);
   }
 
   findRole(id: string): Role | undefined {

@@ -2,7 +2,7 @@ import type { Tenant } from "../tenant/connect.js";
 import { causes, OutcomeUnknownError } from "../tenant/http.js";
 import { CliError } from "../errors.js";
 import { toCliError } from "../tenant/errors.js";
-import type { Wave, Write, Written } from "../resources/handler.js";
+import type { Wave, Write, Written, WrittenBy } from "../resources/handler.js";
 import { handlerOf, type Change } from "../resources/registry.js";
 import { pendingChanges, type Plan } from "./plan.js";
 
@@ -13,11 +13,6 @@ export function describeStep(change: Change): string {
 /** What apply did: each applied change (as finally applied, after any read-back) with what its writes returned. */
 export interface ApplyReport {
   applied: Array<{ change: Change; written: Written }>;
-}
-
-/** The id a change's writes created or kept (an existing resource's id), if any. */
-export function idOf(report: ApplyReport, change: Change): string | undefined {
-  return report.applied.find((a) => a.change.label === change.label && a.change.kind === change.kind)?.written.id ?? (change as { id?: string }).id;
 }
 
 /** What was read before apply, brought up to date with the answers of apply's writes: no second read. */
@@ -77,14 +72,14 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * a create may meet what an earlier attempt created (409): then the resource is read back and only
  * what is still missing is sent, so a retry never duplicates an API, a grant or a role.
  */
-async function sendWave(tenant: Tenant, task: Task, wave: Wave): Promise<void> {
+async function sendWave(tenant: Tenant, task: Task, wave: Wave, writtenBy: WrittenBy): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const writes = handlerOf(task.change)
       .writes(task.change)
       .flatMap((w) => (w.wave === wave && "send" in w ? [w] : []));
     try {
       // The writes of one change in one wave are independent (a role's permissions and its users): together too.
-      const answers = await Promise.all(writes.map((write) => write.send(tenant, task.written)));
+      const answers = await Promise.all(writes.map((write) => write.send(tenant, task.written, writtenBy)));
       for (const answer of answers) Object.assign(task.written, answer);
       return;
     } catch (error) {
@@ -143,6 +138,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
         .map((w) => w.wave),
     );
 
+  const writtenBy: WrittenBy = (kind) => tasks.find((t) => t.change.kind === kind && t.applied)?.written;
   let failure: unknown;
   for (const wave of WAVES) {
     try {
@@ -164,7 +160,7 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
       if (writes.some((w) => "send" in w)) separate.push(task);
     }
     const sends = [
-      ...separate.map((task) => sendWave(tenant, task, wave).catch((error: unknown) => void (task.failed = error))),
+      ...separate.map((task) => sendWave(tenant, task, wave, writtenBy).catch((error: unknown) => void (task.failed = error))),
       ...[...merged.values()].map((group) =>
         sendMerged(tenant, group).catch((error: unknown) => {
           for (const { task } of group) task.failed = error;

@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
 import { withApplicationLock } from "./application-lock.js";
 import { diffFields, plainHeadline, show, type BaseChange, type FieldChange, type Handler, type Write, type Written } from "./handler.js";
@@ -72,9 +73,8 @@ export function isThirdPartyClient(client: { client_id?: string; is_first_party?
 
 /** Every application of the tenant (100 per call), without secrets and without the tenant's global client. */
 export async function readApplications(tenant: Tenant): Promise<Application[]> {
-  const page = await tenant.client.clients.list({ fields: APPLICATION_FIELDS, include_fields: true, per_page: 100 });
   const all: Application[] = [];
-  for await (const c of page as AsyncIterable<Management.Client & { global?: boolean }>) {
+  for await (const c of eachItem<Management.Client & { global?: boolean }>(tenant.client.clients.list({ fields: APPLICATION_FIELDS, include_fields: true, per_page: 100 }))) {
     if (c.global || !c.client_id) continue;
     all.push({
       client_id: c.client_id,
@@ -125,7 +125,7 @@ export function findApplication(all: Application[], name: string): Application |
 export async function readEnabledConnections(tenant: Tenant, clientId: string, connections: Array<{ id: string }>): Promise<Set<string>> {
   const enabled = await Promise.all(
     connections.map(async (connection) => {
-      for await (const c of await tenant.client.connections.clients.get(connection.id, { take: 100 })) {
+      for await (const c of eachItem(tenant.client.connections.clients.get(connection.id, { take: 100 }))) {
         if (c.client_id === clientId) return connection.id;
       }
       return undefined;

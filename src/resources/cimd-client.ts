@@ -1,5 +1,7 @@
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
+import { findClient } from "../clients/catalogue.js";
 import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
 /*
@@ -14,7 +16,9 @@ import { fieldLines, plainHeadline, type BaseChange, type Handler } from "./hand
 export interface CimdClientChange extends BaseChange {
   kind: "cimd-client";
   url: string;
-  /** The Auth0 client id, when already imported. */
+  /** The catalogue's name of the MCP client (`--clients`); absent for a URL given with --cimd-client. */
+  client?: string;
+  /** The Auth0 client id (`tpc_…`), when already imported. */
   id?: string;
 }
 
@@ -36,23 +40,30 @@ export function parseCimdClientUrl(raw: string, flag = "--cimd-client"): string 
   return value;
 }
 
-/** The CIMD clients already imported, by their metadata URL (`external_client_id`). */
+/**
+ * The CIMD clients already imported, by their metadata URL. Auth0 gives an imported client an id of
+ * its own (`tpc_…`) and keeps the URL as `external_client_id`, which MCP clients present as their
+ * client_id: the URL, not the id, says which client it is. One list read for all of them (a tenant
+ * holds few applications; `?external_client_id=` would cost a call per URL).
+ */
 export async function readCimdClients(tenant: Tenant): Promise<Map<string, string>> {
   const imported = new Map<string, string>();
-  const page = await tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
-  for await (const c of page as AsyncIterable<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>) {
+  const listing = tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
+  for await (const c of eachItem<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>(listing)) {
     if (c.external_metadata_type === "cimd" && c.external_client_id && c.client_id) imported.set(c.external_client_id, c.client_id);
   }
   return imported;
 }
 
-export function planCimdClient(imported: Map<string, string>, url: string): CimdClientChange {
+/** `client`: the catalogued MCP client the URL is, named in the plan. */
+export function planCimdClient(imported: Map<string, string>, url: string, client?: { name: string; title: string }): CimdClientChange {
   const id = imported.get(url);
   return {
     kind: "cimd-client",
-    label: `CIMD client ${url}`,
+    label: client ? `CIMD client ${client.title} (${url})` : `CIMD client ${url}`,
     action: id ? "unchanged" : "create",
     url,
+    client: client?.name,
     id,
     fields: id ? [] : [{ field: "external_client_id", from: undefined, to: url }],
   };
@@ -76,5 +87,5 @@ export const cimdClientHandler: Handler<CimdClientChange> = {
       },
     },
   ],
-  refresh: async (tenant, change) => planCimdClient(await readCimdClients(tenant), change.url),
+  refresh: async (tenant, change) => planCimdClient(await readCimdClients(tenant), change.url, change.client ? findClient(change.client) : undefined),
 };

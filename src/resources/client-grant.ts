@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { fieldLines, ignoreNotFound, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
 export interface ClientGrantChange extends BaseChange {
@@ -20,8 +21,7 @@ export type ClientGrant = Management.ClientGrantResponseContent;
  * grant for third-party clients they cannot get a token for the API at all (AUTH0-FACTS).
  */
 export async function readDefaultGrant(tenant: Tenant, audience: string): Promise<ClientGrant | undefined> {
-  const page = await tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 });
-  for await (const grant of page) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ audience, default_for: "third_party_clients", take: 50 }))) {
     if (grant.audience === audience && (grant as { default_for?: string }).default_for === "third_party_clients") return grant;
   }
   return undefined;

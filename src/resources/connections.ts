@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
 import type { BaseChange, Handler } from "./handler.js";
 
@@ -28,9 +29,8 @@ const toConnection = (c: Management.ConnectionForList | Management.GetConnection
 
 /** Every connection of the tenant, 100 per call (checkpoint paging). Only the fields we use are asked for. */
 export async function readConnections(tenant: Tenant): Promise<Connection[]> {
-  const page = await tenant.client.connections.list({ take: 100, fields: FIELDS, include_fields: true });
   const all: Connection[] = [];
-  for await (const c of page as AsyncIterable<Management.ConnectionForList>) all.push(toConnection(c));
+  for await (const c of eachItem(tenant.client.connections.list({ take: 100, fields: FIELDS, include_fields: true }))) all.push(toConnection(c));
   return all;
 }
 

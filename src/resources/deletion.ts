@@ -4,11 +4,15 @@ import { deleteResourceServer } from "./resource-server.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
 
-/** teardown: an API, a grant or a role to remove (never a client, never a tpc_ one). */
+/**
+ * teardown: an API, a grant or a role to remove; a client only when mcp-auth0 made it for the file —
+ * the Custom API client of the On-Behalf-Of exchange it created, or a CIMD import the user asks to
+ * remove (--remove-clients) — never a client an MCP client registered.
+ */
 export interface DeleteChange extends BaseChange {
   kind: "delete";
   action: "delete";
-  resource: "resource-server" | "client-grant" | "role";
+  resource: "resource-server" | "client-grant" | "role" | "client";
   id: string;
 }
 
@@ -17,6 +21,7 @@ const REMOVERS: Record<DeleteChange["resource"], { remove: (tenant: Tenant, id: 
   "resource-server": { remove: deleteResourceServer, wave: 4 },
   "client-grant": { remove: deleteClientGrant, wave: 3 },
   role: { remove: deleteRole, wave: 3 },
+  client: { remove: (tenant, id) => tenant.client.clients.delete(id), wave: 3 },
 };
 
 export const deletionHandler: Handler<DeleteChange> = {

@@ -36,12 +36,21 @@ export interface Written {
    * then be missing, so whoever relies on the answers (the closing verdict) reads the tenant again.
    */
   readBack?: boolean;
+  /**
+   * A client secret the write's answer carried (Auth0 returns a new client's secret with
+   * `create:clients` alone): for the .env only, never printed, never part of the plan.
+   */
+  secret?: string;
 }
+
+/** What an earlier wave's change of another kind wrote (a grant naming the client that wave created), or undefined. */
+export type WrittenBy = (kind: string) => Written | undefined;
 
 /**
  * Apply runs in dependency waves; every write of one wave goes out together.
  * 1: what nothing depends on or what others refer to (the API, connections, role creations);
  * 2: what refers to it (tenant settings with the default audience, the default grant, role permissions and users);
+ * 2, 3: the Custom API client (after the MCP server's API it is linked to) and its downstream grants (after the client);
  * 3: CIMD client imports, once wave 2's settings advertise CIMD;
  * 3, 4: teardown's deletions, after the default audience stops naming the API (grants and roles, then the API).
  */
@@ -54,7 +63,7 @@ export type Write =
        * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id
        * in wave 2). Its answer is merged into the change's `Written`.
        */
-      send(tenant: Tenant, written: Written): Promise<Written | void>;
+      send(tenant: Tenant, written: Written, writtenBy: WrittenBy): Promise<Written | void>;
     }
   | {
       wave: Wave;

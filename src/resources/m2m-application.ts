@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
 import type { FieldChange } from "./handler.js";
 import type { ClientGrantChange } from "./client-grant.js";
@@ -40,7 +41,7 @@ function findM2MApplication(all: Application[], name: string): Application | und
 
 /** The application's grant for `audience` (the Management API), if it has one. */
 async function readManagementGrant(tenant: Tenant, clientId: string, audience: string): Promise<Management.ClientGrantResponseContent | undefined> {
-  for await (const grant of await tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 })) {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 }))) {
     if (grant.client_id === clientId && grant.audience === audience) return grant;
   }
   return undefined;

@@ -7,10 +7,22 @@ import { connectionHandler, type ConnectionChange } from "./connections.js";
 import { roleHandler, type RoleChange } from "./roles.js";
 import { deletionHandler, type DeleteChange } from "./deletion.js";
 import { cimdClientHandler, type CimdClientChange } from "./cimd-client.js";
+import { customApiClientHandler, type CustomApiClientChange } from "./custom-api-client.js";
+import { downstreamGrantHandler, type DownstreamGrantChange } from "./downstream-grant.js";
 
 /** Every change a plan can hold: one kind per handler below. */
 export type Change =
-  TenantSettingsChange | ResourceServerChange | ClientGrantChange | ConnectionChange | RoleChange | DefaultAudienceChange | ApplicationChange | CimdClientChange | DeleteChange;
+  | TenantSettingsChange
+  | ResourceServerChange
+  | ClientGrantChange
+  | ConnectionChange
+  | RoleChange
+  | DefaultAudienceChange
+  | ApplicationChange
+  | CimdClientChange
+  | CustomApiClientChange
+  | DownstreamGrantChange
+  | DeleteChange;
 
 type Registry = { [K in Change["kind"]]: Handler<Extract<Change, { kind: K }>> };
 
@@ -24,6 +36,8 @@ const HANDLERS: Registry = {
   role: roleHandler,
   "default-audience": defaultAudienceHandler,
   "cimd-client": cimdClientHandler,
+  "custom-api-client": customApiClientHandler,
+  "downstream-grant": downstreamGrantHandler,
   delete: deletionHandler,
 };
 

@@ -7,6 +7,12 @@ export interface ResourceServerDesired {
   identifier: string;
   name?: string;
   scopes: Array<{ value: string; description?: string }>;
+  /**
+   * A downstream API of the On-Behalf-Of exchange (the MCP server calls it on the user's behalf),
+   * not the MCP server's own API: created with DOWNSTREAM_API_SETTINGS; an existing one only gains
+   * the listed scopes and skip-consent.
+   */
+  downstream?: boolean;
 }
 
 export interface ResourceServerChange extends BaseChange {
@@ -29,6 +35,29 @@ export const API_SETTINGS = {
   enforce_policies: true,
   // MCP clients keep sessions alive with refresh tokens.
   allow_offline_access: true,
+} as const;
+
+/**
+ * The On-Behalf-Of page: "Because Custom API clients are first-party clients, make sure you skip
+ * user consent for the APIs your first-party client needs to access" — the exchange has no browser
+ * in which a consent screen could be shown. (The AI-agents guide's command sets it to false; the
+ * OBO page is followed.)
+ */
+const SKIP_CONSENT = { skip_consent_for_verifiable_first_party_clients: true } as const;
+
+/**
+ * A downstream API that mcp-auth0 creates, as Auth0's "Call your APIs on a user's behalf" guide
+ * creates it: RS256 and RFC 9068 tokens with the user's permissions (RBAC), so that the exchanged
+ * token carries only what the user's roles grant there.
+ */
+export const DOWNSTREAM_API_SETTINGS = {
+  signing_alg: "RS256",
+  token_dialect: "rfc9068_profile_authz",
+  enforce_policies: true,
+  // The guide's access policy: only applications holding a grant for the API get tokens for it, for
+  // users (the exchange's user-delegated grant) and clients alike; Auth0's default is allow_all.
+  subject_type_authorization: { user: { policy: "require_client_grant" }, client: { policy: "require_client_grant" } },
+  ...SKIP_CONSENT,
 } as const;
 
 export type ResourceServer = Management.ResourceServer;
@@ -73,27 +102,45 @@ const sortScopes = (scopes: Management.ResourceServerScope[]) =>
   [...scopes].map((s) => ({ value: s.value, description: s.description ?? "" })).sort((a, b) => a.value.localeCompare(b.value));
 
 export function planResourceServer(current: ResourceServer | undefined, desired: ResourceServerDesired): { change: ResourceServerChange; warning?: string } {
-  const label = `API ${desired.identifier}`;
+  const label = `${desired.downstream ? "Downstream API" : "API"} ${desired.identifier}`;
   if (!current) {
+    if (desired.downstream && !desired.scopes.length) {
+      throw new InputError(
+        `The downstream API ${desired.identifier} does not exist, and no scopes are given for it: mcp-auth0 would create an API the MCP server can ask nothing of.`,
+        `Give its scopes: --downstream-api ${desired.identifier}=read:private=Read private data (or scopes under downstreamApis in the config file).`,
+      );
+    }
     const scopes = mergeScopes([], desired.scopes).scopes;
-    const body = { identifier: desired.identifier, name: desired.name ?? DEFAULT_API_NAME, ...API_SETTINGS, scopes };
+    const body = desired.downstream
+      ? { identifier: desired.identifier, name: desired.name ?? desired.identifier.slice(0, 200), ...DOWNSTREAM_API_SETTINGS, scopes }
+      : { identifier: desired.identifier, name: desired.name ?? DEFAULT_API_NAME, ...API_SETTINGS, scopes };
     const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
     return { change: { kind: "resource-server", label, action: "create", fields, desired, body, apiScopes: scopes.map((s) => s.value) } };
   }
   const { scopes, kept } = mergeScopes(current.scopes ?? [], desired.scopes);
-  // Never `identifier`: it is immutable. The name changes only when asked for explicitly.
-  const wanted: Record<string, unknown> = { ...(desired.name ? { name: desired.name } : {}), ...API_SETTINGS, scopes };
+  // Never `identifier`: it is immutable. The name changes only when asked for explicitly. An existing
+  // downstream API is the user's own: it gains only the scopes asked for and the skip-consent the
+  // exchange needs, never another setting (nor a name).
+  const wanted: Record<string, unknown> = desired.downstream ? { ...SKIP_CONSENT, scopes } : { ...(desired.name ? { name: desired.name } : {}), ...API_SETTINGS, scopes };
   // Scope order carries no meaning: compare them as a set of value → description.
   const sameScopes = JSON.stringify(sortScopes(current.scopes ?? [])) === JSON.stringify(sortScopes(scopes));
   const fields = diffFields(current as Record<string, unknown>, sameScopes ? { ...wanted, scopes: current.scopes } : wanted);
   const body = Object.fromEntries(fields.map((c) => [c.field, c.to]));
-  const warning = kept.length
-    ? `API ${desired.identifier} keeps scope${kept.length > 1 ? "s" : ""} ${kept.join(", ")}, which --scopes does not list; remove ${kept.length > 1 ? "them" : "it"} in the Dashboard if ${kept.length > 1 ? "they are" : "it is"} no longer used.`
-    : undefined;
+  const warning = desired.downstream
+    ? downstreamWarning(current, desired.identifier)
+    : kept.length
+      ? `API ${desired.identifier} keeps scope${kept.length > 1 ? "s" : ""} ${kept.join(", ")}, which --scopes does not list; remove ${kept.length > 1 ? "them" : "it"} in the Dashboard if ${kept.length > 1 ? "they are" : "it is"} no longer used.`
+      : undefined;
   return {
     change: { kind: "resource-server", label, action: fields.length ? "update" : "unchanged", id: current.id, fields, desired, body, apiScopes: scopes.map((s) => s.value) },
     warning,
   };
+}
+
+/** What an existing downstream API keeps that the exchange's users should know about (mcp-auth0 does not change it). */
+function downstreamWarning(current: ResourceServer, identifier: string): string | undefined {
+  if (current.enforce_policies === true) return undefined;
+  return `The downstream API ${identifier} has RBAC off (enforce_policies): exchanged tokens carry every granted scope whatever the user's roles, and no permissions claim. mcp-auth0 leaves your API's settings as they are; turn RBAC on in the Dashboard (APIs → ${identifier} → RBAC Settings) for roles to decide.`;
 }
 
 export const resourceServerHandler: Handler<ResourceServerChange> = {
@@ -115,8 +162,11 @@ export const resourceServerHandler: Handler<ResourceServerChange> = {
       },
     },
   ],
-  settle: (state, _change, written) => {
-    if (written.object) (state as { resourceServer?: ResourceServer }).resourceServer = written.object as ResourceServer;
+  settle: (state, change, written) => {
+    if (!written.object) return;
+    const s = state as { resourceServer?: ResourceServer; downstreamApis?: Record<string, ResourceServer | undefined> };
+    if (change.desired.downstream) s.downstreamApis = { ...s.downstreamApis, [change.desired.identifier]: written.object as ResourceServer };
+    else s.resourceServer = written.object as ResourceServer;
   },
   refresh: async (tenant, change) => planResourceServer(await readResourceServer(tenant, change.desired.identifier), change.desired).change,
 };

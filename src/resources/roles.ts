@@ -1,5 +1,6 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
+import { eachItem } from "../tenant/paging.js";
 import type { RoleDesired } from "../input/roles-file.js";
 import { plainHeadline, type BaseChange, type Handler, type Write, type Written } from "./handler.js";
 
@@ -17,6 +18,15 @@ export interface RoleChange extends BaseChange {
   unknownEmails: string[];
   /** This API's permissions the role holds once the change is applied. */
   permissionsAfter: string[];
+  /** The same for each downstream API the role's `apiPermissions` names (absent when it names none). */
+  apiPermissions?: ApiPermissionsChange[];
+}
+
+export interface ApiPermissionsChange {
+  apiIdentifier: string;
+  addPermissions: string[];
+  removePermissions: string[];
+  permissionsAfter: string[];
 }
 
 export interface RoleState {
@@ -25,6 +35,8 @@ export interface RoleState {
   description?: string;
   /** Permissions of THIS API only: other APIs' permissions are never read into a plan, so never touched. */
   permissions: string[];
+  /** Permissions of the downstream APIs the desired role names in `apiPermissions` (and of no other API), by API. */
+  apiPermissions?: Record<string, string[]>;
   userIds: Set<string>;
   /** The members' emails, lower-cased: an email listed for the role that is among them needs no lookup. */
   memberEmails?: Set<string>;
@@ -35,6 +47,8 @@ export interface RoleHolding {
   role: string;
   id?: string;
   permissions: string[];
+  /** Its permissions of the downstream APIs (On-Behalf-Of), by API identifier. */
+  apiPermissions?: Record<string, string[]>;
   members?: boolean;
 }
 
@@ -48,21 +62,28 @@ export function plannedHoldings(changes: RoleChange[], states: Map<string, RoleS
   return changes.map((c) => {
     const state = states?.get(c.desired.name);
     const members = c.assign.length > 0 ? true : c.action === "create" ? false : state && c.desired.users.length ? state.userIds.size > 0 : undefined;
-    return { role: c.desired.name, ...(c.id ? { id: c.id } : {}), permissions: c.permissionsAfter, ...(members === undefined ? {} : { members }) };
+    return {
+      role: c.desired.name,
+      ...(c.id ? { id: c.id } : {}),
+      permissions: c.permissionsAfter,
+      apiPermissions: Object.fromEntries((c.apiPermissions ?? []).map((a) => [a.apiIdentifier, a.permissionsAfter])),
+      ...(members === undefined ? {} : { members }),
+    };
   });
 }
 
 /** Every role of the tenant, 100 per call. */
 export async function readRoles(tenant: Tenant): Promise<Management.Role[]> {
   const roles: Management.Role[] = [];
-  for await (const role of await tenant.client.roles.list({ per_page: 100 })) roles.push(role);
+  for await (const role of eachItem(tenant.client.roles.list({ per_page: 100 }))) roles.push(role);
   return roles;
 }
 
-async function readRolePermissions(tenant: Tenant, roleId: string, apiIdentifier: string): Promise<string[]> {
-  const permissions: string[] = [];
-  for await (const p of await tenant.client.roles.permissions.list(roleId, { per_page: 100 })) {
-    if (p.resource_server_identifier === apiIdentifier && p.permission_name) permissions.push(p.permission_name);
+/** The role's permissions of the given APIs only (one paged list, whatever the number of APIs), by API. */
+async function readRolePermissions(tenant: Tenant, roleId: string, apis: string[]): Promise<Record<string, string[]>> {
+  const permissions: Record<string, string[]> = Object.fromEntries(apis.map((api) => [api, []]));
+  for await (const p of eachItem(tenant.client.roles.permissions.list(roleId, { per_page: 100 }))) {
+    if (p.resource_server_identifier && p.permission_name) permissions[p.resource_server_identifier]?.push(p.permission_name);
   }
   return permissions;
 }
@@ -71,20 +92,22 @@ async function readRolePermissions(tenant: Tenant, roleId: string, apiIdentifier
 async function readRoleUsers(tenant: Tenant, roleId: string): Promise<{ userIds: Set<string>; memberEmails: Set<string> }> {
   const userIds = new Set<string>();
   const memberEmails = new Set<string>();
-  for await (const u of await tenant.client.roles.users.list(roleId, { take: 100 })) {
+  for await (const u of eachItem(tenant.client.roles.users.list(roleId, { take: 100 }))) {
     if (u.user_id) userIds.add(u.user_id);
     if (u.email) memberEmails.add(u.email.toLowerCase());
   }
   return { userIds, memberEmails };
 }
 
-/** Reads what a desired role needs: its permissions of this API, and its users only when the file lists some. */
+/** Reads what a desired role needs: its permissions of this API (and of the downstream APIs it names), and its users only when the file lists some. */
 export async function readRoleState(tenant: Tenant, role: Management.Role, desired: RoleDesired, apiIdentifier: string): Promise<RoleState> {
+  const downstream = Object.keys(desired.apiPermissions ?? {}).filter((api) => api !== apiIdentifier);
   const [permissions, users] = await Promise.all([
-    readRolePermissions(tenant, role.id!, apiIdentifier),
+    readRolePermissions(tenant, role.id!, [apiIdentifier, ...downstream]),
     desired.users.length ? readRoleUsers(tenant, role.id!) : Promise.resolve({ userIds: new Set<string>(), memberEmails: new Set<string>() }),
   ]);
-  return { id: role.id!, name: role.name!, description: role.description, permissions, ...users };
+  const { [apiIdentifier]: own = [], ...others } = permissions;
+  return { id: role.id!, name: role.name!, description: role.description, permissions: own, ...(downstream.length ? { apiPermissions: others } : {}), ...users };
 }
 
 /**
@@ -151,11 +174,19 @@ export function multipleUserWarnings(users: Map<string, string[]>): string[] {
     .map(([email, ids]) => `${email} matches ${ids.length} users (${ids.join(", ")}, one per connection): each is assigned the role.`);
 }
 
+/** One API's permissions: what to add, what --prune removes (of that API only), and what the role then holds. */
+function diffPermissions(have: string[], want: string[], prune: boolean) {
+  const addPermissions = want.filter((p) => !have.includes(p));
+  const removePermissions = prune ? have.filter((p) => !want.includes(p)) : [];
+  return { addPermissions, removePermissions, permissionsAfter: [...have.filter((p) => !removePermissions.includes(p)), ...addPermissions] };
+}
+
 export function planRole(current: RoleState | undefined, desired: RoleDesired, apiIdentifier: string, usersByEmail: Map<string, string[]>, prune: boolean): RoleChange {
-  const have = new Set(current?.permissions ?? []);
-  const want = new Set(desired.permissions);
-  const addPermissions = desired.permissions.filter((p) => !have.has(p));
-  const removePermissions = prune ? (current?.permissions ?? []).filter((p) => !want.has(p)) : [];
+  const { addPermissions, removePermissions, permissionsAfter } = diffPermissions(current?.permissions ?? [], desired.permissions, prune);
+  const apiPermissions = Object.entries(desired.apiPermissions ?? {}).map(([api, want]): ApiPermissionsChange => ({
+    apiIdentifier: api,
+    ...diffPermissions(current?.apiPermissions?.[api] ?? [], want, prune),
+  }));
   // An email already among the role's members was not looked up: its user holds the role.
   const toAssign = desired.users.filter((e) => !current?.memberEmails?.has(e.toLowerCase()));
   const unknownEmails = toAssign.filter((e) => !usersByEmail.get(e)?.length);
@@ -166,6 +197,10 @@ export function planRole(current: RoleState | undefined, desired: RoleDesired, a
     ...((!current && desired.description !== undefined) || descriptionDiffers ? [{ field: "description", from: current?.description, to: desired.description }] : []),
     ...(addPermissions.length ? [{ field: "permissions (add)", from: undefined, to: addPermissions }] : []),
     ...(removePermissions.length ? [{ field: "permissions (remove)", from: removePermissions, to: undefined }] : []),
+    ...apiPermissions.flatMap((a) => [
+      ...(a.addPermissions.length ? [{ field: `permissions of ${a.apiIdentifier} (add)`, from: undefined, to: a.addPermissions }] : []),
+      ...(a.removePermissions.length ? [{ field: `permissions of ${a.apiIdentifier} (remove)`, from: a.removePermissions, to: undefined }] : []),
+    ]),
     ...(assign.length ? [{ field: "users (assign)", from: undefined, to: assign.map((u) => u.email) }] : []),
   ];
   return {
@@ -180,7 +215,8 @@ export function planRole(current: RoleState | undefined, desired: RoleDesired, a
     removePermissions,
     assign,
     unknownEmails,
-    permissionsAfter: [...(current?.permissions ?? []).filter((p) => !removePermissions.includes(p)), ...addPermissions],
+    permissionsAfter,
+    ...(apiPermissions.length ? { apiPermissions } : {}),
     fields,
   };
 }
@@ -200,6 +236,10 @@ export const roleHandler: Handler<RoleChange> = {
     else if (change.fields.some((f) => f.field === "description")) lines.push(`description: → ${change.desired.description}`);
     if (change.addPermissions.length) lines.push(`add permissions: ${change.addPermissions.join(", ")}`);
     if (change.removePermissions.length) lines.push(`remove permissions: ${change.removePermissions.join(", ")}`);
+    for (const a of change.apiPermissions ?? []) {
+      if (a.addPermissions.length) lines.push(`add permissions of ${a.apiIdentifier}: ${a.addPermissions.join(", ")}`);
+      if (a.removePermissions.length) lines.push(`remove permissions of ${a.apiIdentifier}: ${a.removePermissions.join(", ")}`);
+    }
     if (change.assign.length) lines.push(`assign to: ${[...new Set(change.assign.map((u) => u.email))].join(", ")}`);
     return lines;
   },
@@ -214,11 +254,16 @@ export const roleHandler: Handler<RoleChange> = {
 
 /**
  * Only the difference: the role (created, or its description updated) in wave 1; in wave 2, once
- * the API exists, one call to add permissions, one to remove, one to assign — never delete-all-and-re-add.
+ * the APIs exist, one call to add permissions (of every API: each item names its API), one to
+ * remove, one to assign — never delete-all-and-re-add.
  */
 function roleWrites(change: RoleChange): Write[] {
   const roleId = (written: Written) => written.id ?? change.id!;
-  const permissions = (names: string[]) => ({ permissions: names.map((permission_name) => ({ resource_server_identifier: change.apiIdentifier, permission_name })) });
+  const perApi = [{ apiIdentifier: change.apiIdentifier, addPermissions: change.addPermissions, removePermissions: change.removePermissions }, ...(change.apiPermissions ?? [])];
+  const of = (pick: (a: (typeof perApi)[number]) => string[]) =>
+    perApi.flatMap((a) => pick(a).map((permission_name) => ({ resource_server_identifier: a.apiIdentifier, permission_name })));
+  const addPermissions = of((a) => a.addPermissions);
+  const removePermissions = of((a) => a.removePermissions);
   const writes: Write[] = [];
   if (!change.id) {
     writes.push({
@@ -231,9 +276,9 @@ function roleWrites(change: RoleChange): Write[] {
   } else if (change.fields.some((f) => f.field === "description")) {
     writes.push({ wave: 1, send: async (tenant) => ({ object: await tenant.client.roles.update(change.id!, { description: change.desired.description }) }) });
   }
-  const { addPermissions, removePermissions } = change;
-  if (addPermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), permissions(addPermissions))) });
-  if (removePermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), permissions(removePermissions))) });
+  if (addPermissions.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.add(roleId(w), { permissions: addPermissions })) });
+  if (removePermissions.length)
+    writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.permissions.delete(roleId(w), { permissions: removePermissions })) });
   const users = [...new Set(change.assign.map((u) => u.userId))];
   if (users.length) writes.push({ wave: 2, send: async (tenant, w) => void (await tenant.client.roles.users.assign(roleId(w), { users })) });
   return writes;
@@ -247,7 +292,7 @@ export async function deleteRole(tenant: Tenant, id: string): Promise<void> {
 /** Reads the one role back (by exact name) after a write whose outcome is unknown, so a retried create never duplicates it. */
 async function refreshRole(tenant: Tenant, change: RoleChange): Promise<RoleChange> {
   let role: Management.Role | undefined;
-  for await (const r of await tenant.client.roles.list({ per_page: 100, name_filter: change.desired.name })) {
+  for await (const r of eachItem(tenant.client.roles.list({ per_page: 100, name_filter: change.desired.name }))) {
     if (r.name === change.desired.name) role = r;
   }
   const state = role ? await readRoleState(tenant, role, change.desired, change.apiIdentifier) : undefined;

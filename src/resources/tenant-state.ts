@@ -9,6 +9,8 @@ import { readDefaultGrant, type ClientGrant } from "./client-grant.js";
 import { readConnections, type Connection } from "./connections.js";
 import { readDesiredRoles, readRoles, type RoleReads } from "./roles.js";
 import { readApplications, type Application } from "./application.js";
+import { readCustomApiClient, type CustomApiClient } from "./custom-api-client.js";
+import { readDownstreamGrants } from "./downstream-grant.js";
 
 /** What init reads before planning, each resource type once, concurrently. */
 export interface TenantState {
@@ -23,6 +25,12 @@ export interface TenantState {
   applications?: Application[];
   /** The imported CIMD clients (metadata URL → client id), read when CIMD clients are to be imported. */
   cimdClients?: Map<string, string>;
+  /** On-Behalf-Of, read when downstream APIs are wanted: the Custom API client linked to the MCP server's API, */
+  customApiClient?: CustomApiClient;
+  /** each downstream API (undefined: it does not exist), by identifier, */
+  downstreamApis?: Record<string, ResourceServer | undefined>;
+  /** and the user-delegated grants for it, by identifier. */
+  downstreamGrants?: Record<string, ClientGrant[] | undefined>;
 }
 
 export interface TenantStateWants {
@@ -39,6 +47,8 @@ export interface TenantStateWants {
   cimdClients?: boolean;
   /** A read of the caller's own to send with this round (init: what only its closing verdict checks). */
   alongside?: () => Promise<unknown>;
+  /** On-Behalf-Of: the downstream APIs, and whether the .env needs the Custom API client's secret. */
+  downstream?: { identifiers: string[]; secret: boolean };
 }
 
 export async function readTenantState(tenant: Tenant, wants: TenantStateWants): Promise<TenantState> {
@@ -50,7 +60,8 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
   // of a round after them. The issuer domain's lookup waits for the same reason: sent before, it
   // would be the probe.
   const knownRoles = desiredRoles ? await readRoles(tenant) : undefined;
-  const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads, cimdClients] = await Promise.all([
+  const downstream = wants.downstream?.identifiers.length ? wants.downstream : undefined;
+  const [settings, resourceServer, defaultGrant, connections, roles, applications, roleReads, cimdClients, obo] = await Promise.all([
     wants.settings ?? readTenantSettings(tenant),
     readResourceServer(tenant, wants.identifier),
     // Proxy mode has no DCR clients, so no default third-party grant to read.
@@ -60,6 +71,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     proxy ? readApplications(tenant) : Promise.resolve(undefined),
     knownRoles && desiredRoles ? readDesiredRoles(tenant, knownRoles, desiredRoles, wants.identifier) : Promise.resolve(undefined),
     wants.cimdClients ? readCimdClients(tenant) : undefined,
+    downstream ? readOnBehalfOf(tenant, wants.identifier, downstream) : undefined,
     wants.issuerDomain ? tenant.issuerDomain() : undefined,
     wants.alongside?.(),
   ]);
@@ -72,5 +84,21 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     ...(roleReads ? { roleReads } : {}),
     ...(applications ? { applications } : {}),
     ...(cimdClients ? { cimdClients } : {}),
+    ...obo,
   };
+}
+
+/**
+ * What the On-Behalf-Of setup needs, all in the first round: none of these calls waits for another
+ * (the grants are asked by audience, not by the client's id).
+ */
+async function readOnBehalfOf(tenant: Tenant, identifier: string, downstream: { identifiers: string[]; secret: boolean }) {
+  const byApi = <T>(read: (api: string) => Promise<T>) =>
+    Promise.all(downstream.identifiers.map(async (api) => [api, await read(api)] as const)).then((entries) => Object.fromEntries(entries) as Record<string, T>);
+  const [customApiClient, downstreamApis, downstreamGrants] = await Promise.all([
+    readCustomApiClient(tenant, identifier, downstream.secret),
+    byApi((api) => readResourceServer(tenant, api)),
+    byApi((api) => readDownstreamGrants(tenant, api)),
+  ]);
+  return { ...(customApiClient ? { customApiClient } : {}), downstreamApis, downstreamGrants };
 }

@@ -3,6 +3,8 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import type { Context } from "./context.js";
 import { findConfigFile, loadConfig } from "../config/load.js";
+import { parseDownstreamApi } from "../input/downstream.js";
+import type { DownstreamExpectation } from "../doctor/obo-checks.js";
 
 /** The MCP server's .env (what init wrote); absent or unreadable is no .env. */
 export async function readDotenv(path: string): Promise<Record<string, string>> {
@@ -31,4 +33,35 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
   for (const key of new Set(audienceKeys)) if (dotenv[key]) return dotenv[key];
   const file = findConfigFile(cwd, undefined);
   return file ? (await loadConfig(file, env, { ignoreDomain: true })).api.identifier : undefined;
+}
+
+/** Scopes of OpenID Connect: a sample may ask for them in the exchange, but no grant holds them. */
+const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
+
+/**
+ * The downstream APIs doctor checks the On-Behalf-Of exchange for: `--downstream-api`, else the
+ * audience the .env's auth0-obo preset exchanges for (with the scopes it asks, MCP_AUTH0_EXCHANGE_SCOPE),
+ * else the config file's `downstreamApis`. None: the exchange is not checked.
+ */
+export async function downstreamFromContext(
+  ctx: Context,
+  flags: string[] | undefined,
+  dotenv: { downstreamAudience?: string; exchangeScope?: string },
+): Promise<DownstreamExpectation[]> {
+  const values = (scopes: Array<{ value: string }> | undefined) => scopes?.map((s) => s.value);
+  if (flags?.length) return flags.map((raw) => parseDownstreamApi(raw)).map((d) => ({ identifier: d.identifier, scopes: values(d.scopes) }));
+  if (dotenv.downstreamAudience) {
+    const scopes = dotenv.exchangeScope?.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s));
+    return [{ identifier: dotenv.downstreamAudience, scopes: scopes?.length ? scopes : undefined }];
+  }
+  const file = findConfigFile(ctx.deps.cwd, undefined);
+  if (!file) return [];
+  return (await loadConfig(file, ctx.deps.env)).downstreamApis.map((d) => ({ identifier: d.identifier, scopes: values(d.scopes) }));
+}
+
+/** The MCP clients the config file in this directory names (`clients`); undefined when there is no file or it names none. */
+export async function clientsFromContext(ctx: Context): Promise<string[] | undefined> {
+  const file = findConfigFile(ctx.deps.cwd, undefined);
+  const clients = file ? (await loadConfig(file, ctx.deps.env)).clients : [];
+  return clients.length ? clients : undefined;
 }

@@ -1,6 +1,8 @@
 import { Auth0ApiError, CliError, CredentialsError, MissingScopesError, UnreachableError } from "../errors.js";
 import { causes, errorCode, isTimeout, OutcomeUnknownError } from "./http.js";
 import { canonicalDomainNeeded, isServiceNotEnabled } from "./domains.js";
+import { RateLimitWaitError } from "./rate-limit.js";
+import { MalformedAnswerError } from "./answers.js";
 
 interface Auth0ErrorBody {
   statusCode?: number;
@@ -49,6 +51,27 @@ export function toCliError(error: unknown, domain: string): CliError {
   }
   if (unknownOutcome) {
     return new UnreachableError(`${unknownOutcome.message} (${domain}).`, "Re-run the same command: it reads the tenant first and completes what is missing.", { cause: error });
+  }
+  const rateLimit = causes(error).find((e): e is RateLimitWaitError => e instanceof RateLimitWaitError);
+  if (rateLimit) {
+    // SPEC §3 has no exit code of its own for a rate limit: it is an Auth0 error not covered by the others.
+    const at = new Date(rateLimit.until).toISOString();
+    return new Auth0ApiError(
+      `Auth0's rate limit holds the next request for ${Math.ceil(rateLimit.waitMs / 1000)} s, until ${at}; mcp-auth0 waits at most ${rateLimit.maxWaitMs / 1000} s (${domain}).`,
+      429,
+      `Re-run the same command after ${at}: it reads the tenant first and completes what is missing.`,
+      { cause: error },
+    );
+  }
+  const malformed = causes(error).find((e): e is MalformedAnswerError => e instanceof MalformedAnswerError);
+  if (malformed) {
+    // Like a 5xx that outlasted the retries (SPEC §3: exit 1), and never read as "nothing there".
+    return new Auth0ApiError(
+      `Auth0's answer to ${malformed.call} could not be used: ${malformed.problem} (${domain}).`,
+      undefined,
+      "Re-run the same command later: it reads the tenant first and completes what is missing. If this persists, something between you and Auth0 (a proxy, a captive portal) may be changing its answers: --verbose shows each call.",
+      { cause: error },
+    );
   }
   const code = errorCode(error);
   if (code && (TLS_CODES.has(code) || /CERT|SSL|TLS/.test(code))) {

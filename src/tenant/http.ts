@@ -1,9 +1,11 @@
+import { answerProblem, MalformedAnswerError } from "./answers.js";
 import { RateLimiter, type RateLimitObservation } from "./rate-limit.js";
 
 /**
  * The HTTP boundary of every Auth0 call: the `fetch` handed to the `auth0` SDK (and used for the
  * token request). It counts calls, traces them for --verbose without secrets, waits out rate
- * limits, retries what is safe to retry, and trusts an extra CA (the local dev tenant) in-process.
+ * limits, retries what is safe to retry, checks each successful answer against what the call
+ * returns (answers.ts), and trusts an extra CA (the local dev tenant) in-process.
  */
 export interface HttpCall {
   method: string;
@@ -120,10 +122,13 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
       await limiter.acquire();
       const started = now();
       let response: Response;
+      // A successful answer is read here, whole, to be checked before anyone relies on it.
+      let body: string | undefined;
       try {
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
         response = await doFetch(input, { ...init, signal });
+        if (response.ok && response.status !== 204) body = await response.text();
       } catch (error) {
         limiter.release();
         const record = { method, path, status: "network-error" as const, ms: now() - started, attempt };
@@ -151,22 +156,31 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
         await response.body?.cancel();
         continue;
       }
-      const failed = response.status >= 500 || response.status === 408;
+      // A malformed answer (an HTML page, half a document, `{}` for a list) is a fault like a 503:
+      // taken as it is, it would read as "nothing there" and lead to wrong writes.
+      const malformed = body === undefined ? undefined : answerProblem(method, url.pathname, body);
+      const failed = response.status >= 500 || response.status === 408 || malformed !== undefined;
       if (!failed) {
         faultStreak = 0;
-        return response;
+        return body === undefined ? response : withBody(response, body);
       }
       fault();
       if (method === "POST" && !isRead) {
         // A create may have happened before the error: re-sending could duplicate it (a client has
         // no unique name to meet a 409 with). The apply step reads the resource back instead.
-        await response.body?.cancel();
-        throw new OutcomeUnknownError(method, path, { cause: new Error(`HTTP ${response.status}`) }, `Auth0 answered HTTP ${response.status}`, response.status);
+        if (body === undefined) await response.body?.cancel();
+        const what = malformed ? `Auth0 answered HTTP ${response.status}, but ${malformed}` : `Auth0 answered HTTP ${response.status}`;
+        throw new OutcomeUnknownError(method, path, { cause: new Error(what) }, what, response.status);
+      }
+      if (malformed) {
+        if (attempt < maxAttempts) continue;
+        throw new MalformedAnswerError(`${method} ${url.pathname}`, `${malformed}, ${attempt} times`);
       }
       if (attempt < maxAttempts) {
         await response.body?.cancel();
         continue;
       }
+      // The last 5xx goes to the SDK, which reports it with its status and Auth0's message.
       return response;
     }
   };
@@ -205,35 +219,48 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
   };
 }
 
-/** When the rate limit resets, in ms since the epoch: `Retry-After` first, then `x-ratelimit-reset` (UNIX seconds). */
-function resetAt(response: Response, nowMs: number): number | undefined {
-  const retryAfter = Number(response.headers.get("retry-after"));
-  if (response.headers.has("retry-after") && Number.isFinite(retryAfter)) return nowMs + retryAfter * 1000;
-  const reset = Number(response.headers.get("x-ratelimit-reset"));
-  if (response.headers.has("x-ratelimit-reset") && Number.isFinite(reset) && reset > 0) return reset * 1000;
-  return undefined;
-}
-
 /** Exponential backoff with jitter: 250 ms, 500 ms, 1 s, … up to 8 s, each stretched by up to half again at random. */
 export function backoff(faults: number, random = Math.random): number {
   const base = Math.min(250 * 2 ** (faults - 1), 8000);
   return Math.floor(base + random() * (base / 2));
 }
 
-/** What an answer's rate-limit headers say, for the limiter of its bucket. */
+/** What an answer's rate-limit headers say, for the limiter of its bucket (times on the server's clock stay so: the limiter reads them). */
 function observe(response: Response, sentAt: number, receivedAt: number): RateLimitObservation | "no-headers" {
-  const remaining = response.headers.get("x-ratelimit-remaining");
-  const limit = Number(response.headers.get("x-ratelimit-limit"));
+  const header = (name: string) => response.headers.get(name) ?? undefined;
+  const remaining = header("x-ratelimit-remaining");
+  const limit = Number(header("x-ratelimit-limit"));
   const rateLimited = response.status === 429;
-  if (remaining === null && !rateLimited) return "no-headers";
+  if (remaining === undefined && !rateLimited) return "no-headers";
+  const reset = Number(header("x-ratelimit-reset"));
+  // Retry-After is a number of seconds or an HTTP date (RFC 9110 §10.2.3), which is the server's clock.
+  const retryAfter = header("retry-after");
+  const retryAfterSeconds = retryAfter !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const retryAfterDate = retryAfter !== undefined && retryAfterSeconds === undefined ? httpDate(retryAfter) : undefined;
+  const date = httpDate(header("date"));
   return {
     limit: Number.isFinite(limit) && limit > 0 ? limit : Math.max(1, Number(remaining) || 1),
     remaining: rateLimited ? 0 : Number(remaining) || 0,
-    resetAt: resetAt(response, receivedAt),
+    resetAt: retryAfterDate ?? (Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined),
+    ...(retryAfterSeconds !== undefined ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+    ...(date !== undefined ? { date } : {}),
     sentAt,
     receivedAt,
     rateLimited,
   };
+}
+
+function httpDate(value: string | undefined): number | undefined {
+  const ms = value === undefined ? NaN : Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The answer with its body already read, for the SDK to read again. */
+function withBody(response: Response, body: string): Response {
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  // The SDK names the page it read by its URL, which a constructed Response does not have.
+  Object.defineProperty(copy, "url", { value: response.url });
+  return copy;
 }
 
 /** A real-time sleep that ends early when `wake` resolves, leaving no timer behind. */

@@ -13,16 +13,80 @@
  *   full by `reset`, so `(limit - remaining) / (reset - sent)` is a lower bound of the true rate
  *   (the reset is rounded up to a whole second, and the request was counted after it was sent).
  *   The best of these bounds approaches the true rate; a 429 shows it was too high and lowers it.
+ * - `x-ratelimit-reset` is a second on Auth0's clock, not ours: a local clock one second ahead
+ *   reads every reset as past (and retried at once, hundreds of times), one behind waits a second
+ *   too long. Each answer's `Date` header tells Auth0's clock (`ServerClock`), so a reset is read
+ *   as a time on ours; and a 429 always waits at least one token's time at the learned rate.
+ * - No wait is longer than `maxWaitMs`: beyond it the limiter stops with `RateLimitWaitError`,
+ *   which says when to try again, rather than sleeping silently for hours.
  */
 export interface RateLimitObservation {
   limit: number;
   remaining: number;
-  /** ms since the epoch. */
+  /** When the bucket is full again (on a 429: when the next token comes), ms since the epoch on the server's clock. */
   resetAt: number | undefined;
+  /** A `Retry-After` given in seconds, as ms from the answer: a duration needs no clock. */
+  retryAfterMs?: number;
+  /** The answer's `Date` (the server's clock, whole seconds), ms since the epoch. */
+  date?: number;
   /** When the request was sent and when its answer came, ms since the epoch. */
   sentAt: number;
   receivedAt: number;
   rateLimited: boolean;
+}
+
+/**
+ * Auth0's own SDK caps each of its rate-limit waits at 60 s, and every bucket of the Management API
+ * refills within seconds (free: 2 per second, burst 2; enterprise: 16 per second, burst 50). A wait
+ * longer than a minute is not pacing: it is a daily or hourly quota, or a broken clock. Waiting it
+ * out would look like a hang (and outlast any --timeout), so the run stops and says when to retry.
+ */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+
+/** A rate limit asks for a wait longer than `MAX_RATE_LIMIT_WAIT_MS`. */
+export class RateLimitWaitError extends Error {
+  constructor(
+    readonly waitMs: number,
+    /** When the limit allows the next request, ms since the epoch on our clock. */
+    readonly until: number,
+    readonly maxWaitMs: number,
+  ) {
+    super(
+      `the Auth0 rate limit allows the next request in ${Math.ceil(waitMs / 1000)} s (at ${new Date(until).toISOString()}), longer than the ${maxWaitMs / 1000} s mcp-auth0 waits`,
+    );
+    this.name = "RateLimitWaitError";
+  }
+}
+
+/**
+ * What the server's clock reads compared with ours, learned from `Date` headers. A `Date` is the
+ * whole second the server wrote it, at some moment between sending the request and receiving the
+ * answer, so each answer bounds the offset (server − ours) to an interval a second and a round trip
+ * wide; the intersection of those intervals narrows as answers come at different fractions of a
+ * second. A server time is read as the latest time on our clock it can be, so that a wait until it
+ * never ends early.
+ */
+export class ServerClock {
+  private low = -Infinity;
+  private high = Infinity;
+
+  learn(date: number, sentAt: number, receivedAt: number): void {
+    const low = date - receivedAt;
+    const high = date + 1000 - sentAt;
+    if (low > this.high || high < this.low) {
+      // The answers disagree: a clock was set in between. Only the latest one holds.
+      this.low = low;
+      this.high = high;
+      return;
+    }
+    this.low = Math.max(this.low, low);
+    this.high = Math.min(this.high, high);
+  }
+
+  /** `serverTime` on our clock, at the latest; as it is while no `Date` was seen. */
+  toLocal(serverTime: number): number {
+    return this.low === -Infinity ? serverTime : serverTime - this.low;
+  }
 }
 
 export interface RateLimiterOptions {
@@ -33,6 +97,8 @@ export interface RateLimiterOptions {
   concurrency: number;
   /** Told when a request waits more than a second for the bucket. */
   onWait?: (ms: number) => void;
+  /** The longest wait before `acquire` gives up with `RateLimitWaitError`; default `MAX_RATE_LIMIT_WAIT_MS`. */
+  maxWaitMs?: number;
 }
 
 export class RateLimiter {
@@ -53,6 +119,7 @@ export class RateLimiter {
   private inFlight = 0;
   private turn: Promise<void> = Promise.resolve();
   private changed = deferred();
+  private readonly clock = new ServerClock();
 
   constructor(private readonly options: RateLimiterOptions) {}
 
@@ -113,6 +180,8 @@ export class RateLimiter {
         this.inFlight++;
         return;
       }
+      const maxWaitMs = this.options.maxWaitMs ?? MAX_RATE_LIMIT_WAIT_MS;
+      if (wait !== Infinity && wait > maxWaitMs) throw new RateLimitWaitError(wait, now + wait, maxWaitMs);
       if (wait > 1000 && wait !== Infinity && !told) {
         told = true;
         this.options.onWait?.(wait);
@@ -128,24 +197,29 @@ export class RateLimiter {
     this.unlimited = false;
     this.limit = Math.max(1, o.limit);
     const remaining = Math.max(0, Math.min(o.remaining, this.limit));
+    if (o.date !== undefined) this.clock.learn(o.date, o.sentAt, o.receivedAt);
+    const resetAt = o.retryAfterMs !== undefined ? o.receivedAt + o.retryAfterMs : o.resetAt === undefined ? undefined : this.clock.toLocal(o.resetAt);
     // The others in flight may not have been counted yet: assume they all will be.
     this.tokens = remaining - this.inFlight;
     this.updatedAt = o.receivedAt;
     if (o.rateLimited) {
-      // Too fast: wait for the next token, and trust only slower rates from now on.
-      this.tokens = -this.inFlight;
-      this.blockedUntil = Math.max(this.blockedUntil, o.resetAt ?? o.receivedAt + 1000);
+      // Too fast: trust only slower rates from now on, and wait for the next token — until the
+      // reset, and never less than one token's time at that rate (a second while it is unknown),
+      // whatever the reset says: a reset that reads as past must not turn into a retry at once.
       if (this.rate > 0) {
         this.rateCeiling = this.rate * 0.8;
         this.rate = this.rateCeiling;
       }
+      this.tokens = -this.inFlight;
+      const oneToken = this.rate > 0 ? 1 / this.rate : 1000;
+      this.blockedUntil = Math.max(this.blockedUntil, resetAt ?? 0, o.receivedAt + oneToken);
       this.resetAt = Math.max(this.resetAt, this.blockedUntil);
       return;
     }
-    this.resetAt = o.resetAt ?? 0;
+    this.resetAt = resetAt ?? 0;
     const missing = this.limit - remaining;
-    if (o.resetAt !== undefined && missing > 0 && o.resetAt > o.sentAt) {
-      const bound = missing / (o.resetAt - o.sentAt);
+    if (resetAt !== undefined && missing > 0 && resetAt > o.sentAt) {
+      const bound = missing / (resetAt - o.sentAt);
       this.rate = Math.min(Math.max(this.rate, bound), this.rateCeiling);
     }
   }

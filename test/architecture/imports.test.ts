@@ -10,6 +10,9 @@ import { dirname, join, relative, resolve } from "node:path";
 const LAYERS: string[][] = [
   // What every layer needs: the typed errors, and what is unsafe in text from outside (how it is shown).
   ["errors.ts", "untrusted.ts"],
+  // The catalogue of MCP clients and their bundled metadata documents: data that the dev tenant,
+  // the resources, doctor and init read.
+  ["clients"],
   ["ui", "input", "completion"],
   // The flags of each command, declared once with commander; they may name input's choices (the modes).
   ["flags"],
@@ -104,6 +107,17 @@ describe("the imports of src/", () => {
         .map((target) => `${file} → ${target}`),
     );
     expect(sideways).toEqual([]);
+  });
+
+  it("every Management API listing is walked by tenant/paging.ts's eachItem, which bounds it", () => {
+    // The SDK's own `for await` follows a listing for as long as the answers say more follows.
+    const unbounded = [...graph.keys()].flatMap((file) =>
+      readFileSync(join(SRC, file), "utf8")
+        .split("\n")
+        .filter((line) => /for await \(.* of (?!eachItem[<(])/.test(line) && /\.client\.|listing|page/.test(line))
+        .map((line) => `${file}: ${line.trim()}`),
+    );
+    expect(unbounded).toEqual([]);
   });
 
   it("no plan/ module switches on change kinds: the handlers in resources/ own that", () => {

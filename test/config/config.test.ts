@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { cli } from "../support/cli.js";
+import { METADATA_SNAPSHOT } from "../../src/clients/metadata-snapshot.js";
 import { endState, exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -18,10 +19,10 @@ afterEach(async () => {
   fx = undefined;
 });
 
-/** The example config in the fixture's directory, found by default; env gives the two variables it references. */
-async function withConfig() {
-  fx = await freshFixture();
-  await copyFile(EXAMPLE, join(fx!.dir, "mcp-auth0.config.yaml"));
+/** The example config in the fixture's directory, found by default; env gives the two variables it references. `extra`: YAML appended to it. */
+async function withConfig(extra = "") {
+  fx = await freshFixture({ cimdSnapshot: METADATA_SNAPSHOT });
+  await writeFile(join(fx!.dir, "mcp-auth0.config.yaml"), (await readFile(EXAMPLE, "utf8")) + extra);
   const env = { ...fx!.env, MCP_SERVER_URL: IDENTIFIER };
   const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => cli(args, { env: { ...env, ...extraEnv }, ca: fx!.tenant.caCertPem, cwd: fx!.dir });
   return { run };
@@ -111,6 +112,28 @@ describe("teardown", () => {
     expect(byKind("role")).toEqual(["create", "create"]);
     expect(byKind("connection")).toEqual(["update", "update"]);
     expect(byKind("tenant-settings")).toEqual(["update"]);
+  });
+
+  it("keeps the CIMD clients init imported for the file's clients unless --remove-clients, which deletes those and no other client", async () => {
+    const { run } = await withConfig("clients: [vscode, cursor]\n");
+    const dcrClient = fx!.tenant.store.addClient({ client_id: "tpc_preexisting", name: "Claude", is_first_party: false });
+    expect((await run(["init", "--yes"])).code).toBe(0);
+    // A client imported outside the file (by hand, or another project's file): never the file's to remove.
+    expect((await run(["init", "--yes", "--clients", "claude"])).code).toBe(0);
+    const vscode = fx!.tenant.store.findCimdClient("https://vscode.dev/oauth/client-metadata.json")!;
+    const claude = fx!.tenant.store.findCimdClient("https://claude.ai/oauth/mcp-oauth-client-metadata")!;
+    expect((await run(["plan", "--check"])).code).toBe(0);
+
+    const kept = await run(["teardown", "--yes", "--dry-run"]);
+    expect(kept.stderr).toContain("⚠ Kept: the CIMD clients init imports for this file (Visual Studio Code (GitHub Copilot)); --remove-clients deletes them.");
+    fx!.tenant.resetCalls();
+    const down = await run(["teardown", "--yes", "--remove-clients"]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(fx!.tenant.writes().filter((w) => w.path.startsWith("/api/v2/clients"))).toEqual([
+      expect.objectContaining({ method: "DELETE", path: `/api/v2/clients/${vscode.client_id}` }),
+    ]);
+    expect(fx!.tenant.store.clients.map((c) => c.client_id)).toEqual(expect.arrayContaining([claude.client_id, dcrClient.client_id]));
+    expect(fx!.tenant.store.findCimdClient(vscode.external_client_id as string)).toBeUndefined();
   });
 
   it("without a terminal it removes nothing unless --yes says so", async () => {

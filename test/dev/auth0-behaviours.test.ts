@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
 import { cli } from "../support/cli.js";
 import { exampleArgs, IDENTIFIER, ROLES_YAML } from "../support/tenant.js";
+import { auth } from "@modelcontextprotocol/sdk/client/auth.js";
+import { createPrivateKeyJwtAuth } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
+import { decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import { asUser, AuthorizationError, authorize, connect, HeadlessOAuthProvider, StoppedAtPage, trustingFetch, whoami, type PageAnswer } from "./support/mcp-client.js";
 import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js";
 import { RawClient, REDIRECT_URI } from "./support/oauth.js";
@@ -25,11 +28,12 @@ let dir: string;
 let dev: DevTenant;
 let mcp: McpTestServer;
 let trusted: ReturnType<typeof trustingFetch>;
-let documents: { server: Server; url: string; caCertPem: string };
+let documents: { server: Server; url: string; confidentialUrl: string; privateKey: JWK; caCertPem: string };
 
 const local = (args: string[]) => cli([...args, "--local"], { cwd: dir });
 const initArgs = () => exampleArgs(dir).map((arg) => (arg === IDENTIFIER ? mcp.url : arg));
-const client = (answer: PageAnswer = asUser("admin@example.com"), extra: { clientMetadataUrl?: string } = {}) => new HeadlessOAuthProvider(trusted.fetch, { answer, ...extra });
+const client = (answer: PageAnswer = asUser("admin@example.com"), extra: Omit<ConstructorParameters<typeof HeadlessOAuthProvider>[1], "answer"> = {}) =>
+  new HeadlessOAuthProvider(trusted.fetch, { answer, ...extra });
 
 /** The MCP client logs in and calls `whoami`: what a user would see work. */
 async function loginAndCall(provider: HeadlessOAuthProvider): Promise<string[]> {
@@ -49,29 +53,41 @@ async function failure(provider: HeadlessOAuthProvider): Promise<unknown> {
   );
 }
 
-/** A Client ID Metadata Document server on its own HTTPS host, as an MCP client vendor runs one. */
+/**
+ * Client ID Metadata Documents on their own HTTPS host, as an MCP client vendor serves them: a
+ * public client (`url`) and a confidential one authenticating with Private Key JWT (`confidentialUrl`,
+ * its public key at /oauth/jwks.json, its private key in `privateKey`).
+ */
 async function documentServer(): Promise<typeof documents> {
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
     algorithm: "sha256",
     extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
   });
-  let url = "";
+  const keys = await generateKeyPair("ES256", { extractable: true });
+  const publicKey = { ...(await exportJWK(keys.publicKey)), kid: "key-1", alg: "ES256" };
+  let origin = "";
+  const client = (path: string, extra: Record<string, unknown>) => ({
+    client_id: `${origin}${path}`,
+    client_name: "CIMD MCP client",
+    client_uri: "https://client.example.com",
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ["authorization_code", "refresh_token"],
+    ...extra,
+  });
+  const served: Record<string, () => unknown> = {
+    "/oauth/client.json": () => client("/oauth/client.json", { token_endpoint_auth_method: "none" }),
+    "/oauth/confidential.json": () => client("/oauth/confidential.json", { token_endpoint_auth_method: "private_key_jwt", jwks_uri: `${origin}/oauth/jwks.json` }),
+    "/oauth/jwks.json": () => ({ keys: [publicKey] }),
+  };
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
-    if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({
-        client_id: url,
-        client_name: "CIMD MCP client",
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ["authorization_code", "refresh_token"],
-        token_endpoint_auth_method: "none",
-      }),
-    );
+    const document = served[req.url ?? ""];
+    if (!document) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(document()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
-  return { server, url, caCertPem: pems.cert };
+  origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, url: `${origin}/oauth/client.json`, confidentialUrl: `${origin}/oauth/confidential.json`, privateKey: await exportJWK(keys.privateKey), caCertPem: pems.cert };
 }
 
 beforeAll(async () => {
@@ -163,11 +179,11 @@ describe("authentication errors of strict third-party clients", () => {
 });
 
 describe("Dynamic Client Registration", () => {
-  it("off: the MCP client finds no registration endpoint, /oidc/register answers 400 'disabled'; init turns it on", async () => {
+  it("off: the registration endpoint is still advertised, the MCP client's registration gets 400 'disabled'; init turns it on", async () => {
     dev.store.settings.flags["enable_dynamic_client_registration"] = false;
     dev.store.changed();
     const error = await failure(client());
-    expect(String(error)).toContain("does not support dynamic client registration");
+    expect(String(error)).toBe("InvalidRequestError: Dynamic client registration is disabled for this tenant");
     const direct = await trusted.fetch(`${dev.url}/oidc/register`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -198,48 +214,136 @@ describe("Dynamic Client Registration", () => {
     expect(strictId).toMatch(/^tpc_/);
     expect(dev.store.findClient(strictId)).toMatchObject({ is_first_party: false, third_party_security_mode: "strict" });
   });
+
+  it("without grant_types a registration gets authorization_code only: no refresh token; with refresh_token it refreshes", async () => {
+    // The client asks for offline_access, as an MCP client that wants to stay connected does.
+    const scope = "tool:whoami tool:greet offline_access";
+    const bare = client(asUser("admin@example.com"), { registration: { grant_types: undefined } });
+    await authorize(mcp.url, bare, trusted.fetch, scope);
+    expect(bare.clientInformation()).toMatchObject({ grant_types: ["authorization_code"] });
+    expect(dev.store.findClient(bare.clientInformation()!.client_id)!.grant_types).toEqual(["authorization_code"]);
+    expect(bare.tokens()?.access_token).toEqual(expect.any(String));
+    expect(bare.tokens()).not.toHaveProperty("refresh_token");
+
+    const refreshing = client(asUser("admin@example.com"), { registration: { grant_types: ["authorization_code", "refresh_token"] } });
+    const first = await authorize(mcp.url, refreshing, trusted.fetch, scope);
+    expect(first.refresh_token).toEqual(expect.any(String));
+    // What the SDK does when the access token has expired: refresh, without the user.
+    refreshing.visited = [];
+    expect(await auth(refreshing, { serverUrl: mcp.url, fetchFn: trusted.fetch })).toBe("AUTHORIZED");
+    expect(refreshing.tokens()!.access_token).not.toBe(first.access_token);
+    expect(refreshing.visited).toHaveLength(0);
+    const session = await connect(mcp.url, refreshing, trusted.fetch);
+    try {
+      expect((await whoami(session)).permissions.sort()).toEqual(["tool:greet", "tool:whoami"]);
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 describe("Client ID Metadata Documents", () => {
-  async function importCimd(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function managementToken(): Promise<string> {
     const token = await trusted.fetch(`${dev.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ grant_type: "client_credentials", client_id: dev.m2m.clientId, client_secret: dev.m2m.clientSecret, audience: `https://${dev.domain}/api/v2/` }),
     });
-    const { access_token } = (await token.json()) as { access_token: string };
-    const answer = await trusted.fetch(`${dev.url}/api/v2/clients/cimd/register`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
-      body: JSON.stringify({ external_client_id: url }),
+    return ((await token.json()) as { access_token: string }).access_token;
+  }
+
+  async function management(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> | Array<Record<string, unknown>> }> {
+    const answer = await trusted.fetch(`${dev.url}/api/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await managementToken()}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
   }
+  const importCimd = (url: string) => management("POST", "/clients/cimd/register", { external_client_id: url });
 
-  it("advertised by init --cimd, a CIMD client id is invalid_client until imported; imported, it logs in", async () => {
+  it("import needs the setting; a URL never imported is an unknown client; imported, it gets a tpc_ id and logs in under its URL", async () => {
+    expect(await importCimd(documents.url)).toMatchObject({
+      status: 400,
+      body: { errorCode: "invalid_body", message: expect.stringContaining("client_id_metadata_document_supported") },
+    });
+    expect(dev.store.findCimdClient(documents.url)).toBeUndefined();
+
     const discovery = async () => (await (await trusted.fetch(`${dev.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(await discovery()).not.toHaveProperty("client_id_metadata_document_supported");
     expect((await local([...initArgs(), "--cimd"])).code).toBe(0);
     expect(await discovery()).toMatchObject({ client_id_metadata_document_supported: true });
 
-    // The MCP SDK prefers CIMD when advertised: it sends its document's URL as client_id, unregistered.
+    // The MCP SDK prefers CIMD when advertised: it sends its document's URL as client_id, unregistered,
+    // and Auth0 stops it before any login with its error page.
     const before = client(asUser("admin@example.com"), { clientMetadataUrl: documents.url });
     const error = await failure(before);
     expect(error).toBeInstanceOf(StoppedAtPage);
-    expect((error as StoppedAtPage).message).toContain("invalid_client");
+    expect((error as StoppedAtPage).page.status).toBe(400);
+    expect((error as StoppedAtPage).message).toContain(`invalid_request : Unknown client: ${documents.url}`);
+    expect(before.visited).toHaveLength(1);
     expect(before.visited[0]!.searchParams.get("client_id")).toBe(documents.url);
 
     const created = await importCimd(documents.url);
-    // 200 on creation too, as recorded on Auth0 (TestAccClientCIMD in test/data/auth0-recordings).
     expect(created).toMatchObject({
-      status: 200,
-      body: { client_id: documents.url, mapped_fields: { name: "CIMD MCP client", callbacks: [REDIRECT_URI] }, validation: { valid: true } },
+      status: 201,
+      body: {
+        client_id: expect.stringMatching(/^tpc_/),
+        mapped_fields: {
+          external_client_id: documents.url,
+          name: "CIMD MCP client",
+          callbacks: [REDIRECT_URI],
+          grant_types: ["authorization_code", "refresh_token"],
+          app_type: "regular_web",
+        },
+        validation: { valid: true, warnings: [expect.stringContaining("Ignoring unsupported properties: client_uri.")] },
+      },
     });
+    const id = (created.body as Record<string, unknown>)["client_id"];
     // Idempotent: importing again updates the same client.
-    expect((await importCimd(documents.url)).status).toBe(200);
-    expect(dev.store.clients.filter((c) => c.client_id === documents.url)).toHaveLength(1);
-    expect(dev.store.findClient(documents.url)).toMatchObject({ is_first_party: false, third_party_security_mode: "strict", external_metadata_type: "cimd" });
+    expect(await importCimd(documents.url)).toMatchObject({ status: 200, body: { client_id: id } });
+    const listed = await management("GET", `/clients?external_client_id=${encodeURIComponent(documents.url)}`);
+    expect(listed.body).toEqual([
+      expect.objectContaining({
+        client_id: id,
+        external_client_id: documents.url,
+        external_metadata_type: "cimd",
+        external_metadata_created_by: "admin",
+        is_first_party: false,
+        token_endpoint_auth_method: "none",
+        grant_types: ["authorization_code", "refresh_token"],
+      }),
+    ]);
+    expect((await management("GET", `/clients?external_client_id=${encodeURIComponent("https://other.example.com/client.json")}`)).body).toEqual([]);
 
-    expect(await loginAndCall(client(asUser("admin@example.com"), { clientMetadataUrl: documents.url }))).toEqual(["tool:greet", "tool:whoami"]);
+    const imported = client(asUser("admin@example.com"), { clientMetadataUrl: documents.url });
+    expect(await loginAndCall(imported)).toEqual(["tool:greet", "tool:whoami"]);
+    // The token names the client by its URL, as Auth0's does; the code exchange used the URL too.
+    expect(decodeJwt(imported.tokens()!.access_token)).toMatchObject({ client_id: documents.url, aud: mcp.url, scope: "tool:whoami tool:greet" });
+    expect(decodeJwt(imported.tokens()!.access_token)["client_id"]).not.toBe(id);
+  });
+
+  it("a confidential client's Private Key JWT: its keys are taken from jwks_uri at import, and its code exchange must carry an assertion", async () => {
+    const created = await importCimd(documents.confidentialUrl);
+    expect(created).toMatchObject({
+      status: 201,
+      body: {
+        mapped_fields: {
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks_uri: documents.confidentialUrl.replace("confidential.json", "jwks.json"),
+          client_authentication_methods: { private_key_jwt: { credentials: [{ credential_type: "public_key", kid: "key-1", alg: "ES256" }] } },
+        },
+      },
+    });
+
+    // Without an assertion the code exchange is refused; with one signed by the client's key it logs in.
+    const unauthenticated = client(asUser("admin@example.com"), { clientMetadataUrl: documents.confidentialUrl });
+    expect(String(await failure(unauthenticated))).toMatch(/^InvalidClientError/);
+    const signing = client(asUser("admin@example.com"), {
+      clientMetadataUrl: documents.confidentialUrl,
+      clientAuthentication: createPrivateKeyJwtAuth({ issuer: documents.confidentialUrl, subject: documents.confidentialUrl, privateKey: documents.privateKey, alg: "ES256" }),
+    });
+    expect(await loginAndCall(signing)).toEqual(["tool:greet", "tool:whoami"]);
+    expect(decodeJwt(signing.tokens()!.access_token)).toMatchObject({ client_id: documents.confidentialUrl });
   });
 });

@@ -8,7 +8,10 @@ import { runDev } from "../../src/commands/dev.js";
 import { createContext } from "../../src/session/context.js";
 import type { DevTenant } from "../../src/local-tenant/dev.js";
 import { Capture, cli } from "../support/cli.js";
+import { METADATA_SNAPSHOT } from "../../src/clients/metadata-snapshot.js";
 import { trustingFetch } from "./support/mcp-client.js";
+
+const CLAUDE = "https://claude.ai/oauth/mcp-oauth-client-metadata";
 
 describe("mcp-auth0 dev", () => {
   it("says where everything is (never the secret), serves --local, and stops cleanly", async () => {
@@ -35,6 +38,34 @@ describe("mcp-auth0 dev", () => {
       // The CLI's tenant has none of the test-only controls (fault injection, call records, minted tokens).
       for (const control of ["calls", "writes", "resetCalls", "setFaults", "createM2MApplication", "issueManagementToken"]) expect(tenant).not.toHaveProperty(control);
       expect(JSON.parse(stdout.text)).toMatchObject({ domain: tenant.domain, issuer: `https://${tenant.domain}/`, caCertPath: caPath });
+
+      // The catalogued clients' metadata documents come with it: importing one needs no network.
+      expect(stderr.text).toContain(`CIMD documents: Claude, Claude Code, Visual Studio Code, ChatGPT, Codex from a snapshot taken on ${METADATA_SNAPSHOT.takenOn}`);
+      expect(JSON.parse(stdout.text)).toMatchObject({ cimdSnapshot: { takenOn: METADATA_SNAPSHOT.takenOn, urls: expect.arrayContaining([CLAUDE]) } });
+      const trusted = trustingFetch(tenant.caCertPem);
+      try {
+        const call = async (method: string, path: string, body: unknown) => {
+          const token = await trusted.fetch(`${tenant.url}/oauth/token`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ grant_type: "client_credentials", client_id: tenant.m2m.clientId, client_secret: tenant.m2m.clientSecret, audience: `${tenant.url}/api/v2/` }),
+          });
+          const { access_token } = (await token.json()) as { access_token: string };
+          const answer = await trusted.fetch(`${tenant.url}/api/v2${path}`, {
+            method,
+            headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+        };
+        expect((await call("PATCH", "/tenants/settings", { client_id_metadata_document_supported: true })).status).toBe(200);
+        expect(await call("POST", "/clients/cimd/register", { external_client_id: CLAUDE })).toMatchObject({
+          status: 201,
+          body: { mapped_fields: { name: "Claude", callbacks: ["https://claude.ai/api/mcp/auth_callback"], grant_types: ["authorization_code", "refresh_token"] } },
+        });
+      } finally {
+        await trusted.close();
+      }
 
       // Any command finds it with --local, from the same directory.
       const dryRun = await cli(["promote-connection", "google-oauth2", "--local", "--dry-run"], { cwd: dir });

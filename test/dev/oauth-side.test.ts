@@ -40,7 +40,7 @@ function errorPage(flow: Flow): { error?: string; description?: string } {
 }
 
 describe("discovery and registration follow the tenant's settings", () => {
-  it("a fresh tenant has no registration endpoint and refuses registration", async () => {
+  it("a fresh tenant advertises its registration endpoint, as Auth0 does, but refuses registration", async () => {
     const { status, body } = await get("/.well-known/openid-configuration");
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -52,7 +52,8 @@ describe("discovery and registration follow the tenant's settings", () => {
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: false,
     });
-    expect(body).not.toHaveProperty("registration_endpoint");
+    // Auth0 names /oidc/register with DCR off too: MCP clients try it and get the 400.
+    expect(body).toMatchObject({ registration_endpoint: `${tenant.url}/oidc/register` });
     expect(await client().register()).toEqual({
       status: 400,
       body: { error: "invalid_request", error_description: "Dynamic client registration is disabled for this tenant" },
@@ -159,7 +160,7 @@ describe("tokens, as Auth0 issues them", () => {
 
   it("refresh tokens with offline_access when the API allows offline access, and not otherwise", async () => {
     const raw = client();
-    await raw.register();
+    await raw.register({ grant_types: ["authorization_code", "refresh_token"] });
     const first = await raw.exchange(await raw.authorize({ audience: API, scope: "tool:whoami offline_access" }));
     expect(first.body["refresh_token"]).toEqual(expect.any(String));
     const refreshed = await raw.token({ grant_type: "refresh_token", refresh_token: String(first.body["refresh_token"]) });
@@ -224,6 +225,22 @@ describe("tokens, as Auth0 issues them", () => {
     }
   });
 
+  it("a redirect URI the client did not register: Auth0's 'Callback URL mismatch' page, exact match (a loopback port included)", async () => {
+    const raw = client();
+    await raw.register({ application_type: "web" });
+    const other = "http://127.0.0.1:40000/callback";
+    const flow = await raw.follow(
+      new URL(
+        `${tenant.url}/authorize?${new URLSearchParams({ response_type: "code", client_id: raw.clientId, redirect_uri: other, audience: API, code_challenge: "x".repeat(43), code_challenge_method: "S256" })}`,
+      ),
+      "",
+    );
+    expect(flow.callback).toBeUndefined();
+    expect(flow.page?.status).toBe(403);
+    expect(flow.page?.html).toContain(`Callback URL mismatch. ${other} is not in the list of allowed callback URLs`);
+    expect(flow.page?.html).toContain("unauthorized_client");
+  });
+
   it("PKCE is required", async () => {
     const raw = client();
     await raw.register();
@@ -241,6 +258,40 @@ describe("tokens, as Auth0 issues them", () => {
     const { status, body } = await raw.exchange(await raw.authorize({ audience: API, scope: "openid profile email tool:whoami" }));
     expect(status).toBe(200);
     expect(decodeJwt(String(body["id_token"]))).toMatchObject({ aud: app.client_id, email: "user@example.com" });
+  });
+});
+
+describe("the /authorize parameters of strict third-party clients", () => {
+  // docs-v2, third-party-applications/security-controls: "Not supported … Requests with unsupported
+  // parameters receive an invalid_request error".
+  const REFUSED = ["screen_hint", "request", "request_uri", "claims", "id_token_hint", "invitation", "login_ticket"];
+
+  it("each unsupported parameter is refused with invalid_request on the error page; without it the same request logs in", async () => {
+    const raw = client();
+    await raw.register();
+    for (const name of REFUSED) {
+      expect(errorPage(await raw.authorize({ audience: API, scope: "tool:whoami", [name]: "x" })), name).toEqual({
+        error: "invalid_request",
+        description: `The following parameters are not supported for third-party applications: ${name}`,
+      });
+    }
+    expect((await raw.authorize({ audience: API, scope: "tool:whoami", login_hint: "user@example.com", prompt: "login" })).callback?.searchParams.get("code")).toBeTruthy();
+    // A client that allows redirects gets the refusal at its callback.
+    tenant.store.findClient(raw.clientId)!["redirection_policy"] = "allow_always";
+    const redirected = await raw.authorize({ audience: API, scope: "tool:whoami", screen_hint: "signup", invitation: "x" });
+    expect(Object.fromEntries(redirected.callback!.searchParams)).toMatchObject({
+      error: "invalid_request",
+      error_description: "The following parameters are not supported for third-party applications: screen_hint, invitation",
+    });
+  });
+
+  it("a first-party application may send them", async () => {
+    const app = tenant.store.addClient({ name: "First party with signup", app_type: "spa", callbacks: ["http://127.0.0.1:53682/callback"] });
+    tenant.store.findConnectionByName("Username-Password-Authentication")!.enabled_clients.push(app.client_id);
+    const raw = client();
+    raw.clientId = app.client_id;
+    const flow = await raw.authorize({ audience: API, scope: "tool:whoami", screen_hint: "signup", login_ticket: "x", invitation: "x" });
+    expect(flow.callback?.searchParams.get("code")).toBeTruthy();
   });
 });
 

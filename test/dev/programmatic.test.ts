@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { METADATA_SNAPSHOT } from "../../src/clients/metadata-snapshot.js";
 import { connectDevTenant, startDevTenant, type DevTenant } from "../../src/dev/index.js";
 
 /*
@@ -31,6 +32,8 @@ describe("startDevTenant()", () => {
     expect(dev.env).toMatchObject({ AUTH0_DOMAIN: dev.domain, AUTH0_AUDIENCE: SERVER_URL, MCP_SERVER_URL: SERVER_URL });
     expect(dev.caCertPem).toContain("BEGIN CERTIFICATE");
     expect(existsSync(dev.caCertPath)).toBe(true);
+    // What it imports without going online: the catalogued clients' documents, and when they were copied.
+    expect(dev.info.cimdSnapshot).toEqual({ takenOn: METADATA_SNAPSHOT.takenOn, urls: Object.keys(METADATA_SNAPSHOT.documents) });
   });
 
   it("loginUser: a real code flow whose token carries the user's role permissions, verifiable with the JWKS", async () => {

@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { rm } from "node:fs/promises";
 import { generate } from "selfsigned";
 import { cli } from "../support/cli.js";
-import { cliArgs } from "../support/shell.js";
 import { trustingFetch } from "../dev/support/mcp-client.js";
 import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
 
@@ -27,9 +26,15 @@ async function documentServer() {
   let url = "";
   const server = createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
     if (req.url !== "/oauth/client.json") return void res.writeHead(404).end();
-    res
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify({ client_id: url, client_name: "CIMD MCP client", redirect_uris: ["http://127.0.0.1:53682/callback"], token_endpoint_auth_method: "none" }));
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        client_id: url,
+        client_name: "CIMD MCP client",
+        redirect_uris: ["http://127.0.0.1:53682/callback"],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "none",
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/client.json`;
@@ -63,24 +68,24 @@ const checkOf = async (title: string) => {
 };
 
 describe("CIMD clients", () => {
-  it("--cimd alone warns what advertising means; doctor warns until a client is imported, and its fix imports one", async () => {
+  it("--cimd alone names the catalogued clients advertising leaves out; doctor warns until they are imported, and names the one --cimd-client imported", async () => {
     const init = await run([...exampleArgs(fx.dir), "--cimd"]);
     expect(init.code).toBe(0);
-    expect(init.stderr).toMatch(/⚠ --cimd only advertises Client ID Metadata Documents[^\n]*--cimd-client <url>/);
+    expect(init.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*"Unknown client"[^\n]*--clients claude,claude-code,vscode,chatgpt,codex/);
     expect(fx.tenant.store.settings.client_id_metadata_document_supported).toBe(true);
 
     const before = await checkOf("Imported CIMD clients");
     expect(before.status).toBe("warn");
-    expect(before.detail).toMatch(/Auth0 accepts a CIMD client only once its URL is imported/);
+    expect(before.detail).toMatch(/^none; the tenant advertises Client ID Metadata Documents, so Claude .*"Unknown client"/);
     expect(before.fix).toBe(
-      `npx mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --cimd --cimd-client '<client-metadata-url>'`,
+      `npx mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients claude,claude-code,vscode,chatgpt,codex`,
     );
-    // The one placeholder is the URL only the user knows: their MCP client's metadata document.
-    const fixed = await run(cliArgs(before.fix!.replace("<client-metadata-url>", documents.url)));
-    expect(fixed.code, fixed.stderr).toBe(0);
-    expect(fx.tenant.store.findClient(documents.url)).toMatchObject({ external_metadata_type: "cimd", is_first_party: false });
+    // A client outside the catalogue: its URL is only the user's to know.
+    const imported = await run([...exampleArgs(fx.dir), "--cimd-client", documents.url]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(fx.tenant.store.findCimdClient(documents.url)).toMatchObject({ client_id: expect.stringMatching(/^tpc_/), external_metadata_type: "cimd", is_first_party: false });
     const after = await checkOf("Imported CIMD clients");
-    expect(after).toMatchObject({ status: "pass", detail: documents.url });
+    expect(after.detail).toMatch(new RegExp(`^${documents.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}; `));
   });
 
   it("--cimd-client imports only what is not imported yet: a converged run writes nothing, in the converged run's 3 round trips", async () => {
@@ -93,7 +98,7 @@ describe("CIMD clients", () => {
     expect(fx.tenant.roundTrips(managementCalls(fx.tenant))).toBeLessThanOrEqual(3);
     const change = JSON.parse(again.stdout).plan.changes.find((c: { kind: string }) => c.kind === "cimd-client");
     expect(change).toMatchObject({ action: "unchanged", label: `CIMD client ${documents.url}` });
-    expect(again.stderr).not.toMatch(/--cimd only advertises/);
+    expect(again.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*Claude \(claude\.ai/);
   });
 
   it("rejects a --cimd-client that is not an https URL with a path, before any request", async () => {
@@ -101,6 +106,19 @@ describe("CIMD clients", () => {
     const bad = await run([...exampleArgs(fx.dir), "--cimd-client", "http://client.example.com/meta.json"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--cimd-client "http://client.example.com/meta.json" is not a client metadata URL');
+    expect(fx.tenant.calls).toEqual([]);
+  });
+
+  it("an unknown name in --clients (init) or --client (doctor) is a usage error that lists the known ones, before any request", async () => {
+    fx.tenant.resetCalls();
+    for (const args of [
+      [...exampleArgs(fx.dir), "--clients", "claude,zed"],
+      ["doctor", "--client", "zed"],
+    ]) {
+      const bad = await run(args);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/names an unknown MCP client: zed\.[\s\S]*Known: claude, claude-code, vscode, cursor, chatgpt, codex, inspector\./);
+    }
     expect(fx.tenant.calls).toEqual([]);
   });
 });

@@ -162,7 +162,7 @@ describe("mcp-auth0 doctor and the application's scopes", () => {
   it("notes the scopes the token holds that no command needs", async () => {
     fx = await freshFixture();
     expect((await cli(exampleArgs(fx.dir), { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir })).code).toBe(0);
-    const token = fx.tenant.issueManagementToken([...INIT_DCR, "read:roles", "delete:clients", "read:role_members"]);
+    const token = fx.tenant.issueManagementToken([...INIT_DCR, "read:roles", "delete:users", "read:role_members"]);
     const doctor = await cli(["doctor", "--api-identifier", IDENTIFIER, "--json"], {
       env: { AUTH0_DOMAIN: fx.tenant.domain, AUTH0_ACCESS_TOKEN: token },
       ca: fx.tenant.caCertPem,
@@ -170,7 +170,7 @@ describe("mcp-auth0 doctor and the application's scopes", () => {
     });
     const check = JSON.parse(doctor.stdout).checks.find((c: { title: string }) => c.title === "Scopes beyond what any command needs");
     expect(check.status).toBe("note");
-    expect(check.detail).toMatch(/^delete:clients, read:role_members: remove them/);
+    expect(check.detail).toMatch(/^delete:users, read:role_members: remove them/);
     expect(doctor.code).toBe(0);
   });
 });

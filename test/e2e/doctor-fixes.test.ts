@@ -191,17 +191,30 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     expect(await readFile(path, "utf8")).toContain(`AUTH0_DOMAIN=${f.tenant.domain}\n`);
   });
 
+  // Unset proves nothing (Auth0 decides per account, strict on new ones): the third-party clients
+  // already registered tell, by their third_party_security_mode and tpc_ ids.
   it.each([
-    ["permissive", /permissive: DCR clients get ordinary ids \(no tpc_\)/],
-    [undefined, /unset, which Auth0 treats as permissive/],
-    ["strict", /strict: DCR clients get tpc_ ids/],
-  ])("reports the DCR security mode %s with what it means", async (mode, meaning) => {
+    ["permissive", undefined, "note", /^permissive: DCR clients get ordinary ids \(no tpc_\)/],
+    [undefined, undefined, "note", /^unset: Auth0 decides per account \(strict on accounts never eligible for permissive\), and no registered third-party client shows it yet/],
+    [undefined, "strict", "pass", /^unset, but the third-party clients already registered are strict \(tpc_ ids\)/],
+    [undefined, "permissive", "note", /^unset, and the third-party clients already registered are permissive \(app_[^,]+, ordinary ids \(no tpc_\)\)/],
+    ["strict", undefined, "pass", /^strict: DCR clients get tpc_ ids/],
+  ])("reports the DCR security mode %s (a %s third-party client registered) with what it means", async (mode, registered, status, meaning) => {
     const f = await provisioned();
     if (mode) f.tenant.store.settings.dynamic_client_registration_security_mode = mode;
     else delete f.tenant.store.settings.dynamic_client_registration_security_mode;
+    if (registered)
+      f.tenant.store.addClient({
+        ...(registered === "strict" ? { dynamic: true } : { client_id: "app_PermissiveMcpClient" }),
+        name: "An MCP client",
+        app_type: "native",
+        is_first_party: false,
+        third_party_security_mode: registered,
+        callbacks: ["http://127.0.0.1:53682/callback"],
+      });
     const { checks, result } = await doctor(f);
     const check = find(checks, "DCR security mode");
-    expect(check.status).toBe(mode === "strict" ? "pass" : "note");
+    expect(check.status).toBe(status);
     expect(check.detail).toMatch(meaning);
     expect(result.code).toBe(0);
   });

@@ -184,6 +184,7 @@ describe("init, interactively", () => {
       [/API identifier/, ""],
       [/API name/, "Interactive MCP"],
       [/Scopes/, "tool:whoami=Read your identity,tool:greet"],
+      [/MCP clients your users connect with/, []],
       [/Connections/, ["google-oauth2"]],
       [/^Roles/, "file"],
       [/Roles file/, join(fx.dir, "roles.yaml")],
@@ -214,6 +215,7 @@ describe("init, interactively", () => {
     const prompter = scriptedPrompter([
       [/MCP server's URL/, ""],
       [/API name/, "MCP Server"],
+      [/MCP clients your users connect with/, []],
       [/Connections/, []],
       [/^Roles/, "none"],
       [/\.env preset/, "auth0"],

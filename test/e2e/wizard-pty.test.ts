@@ -68,6 +68,7 @@ describe("init, the wizard, in a pseudo-terminal", () => {
     await t.waitFor(/must be 1–200 characters/);
     t.type(`${KEY.backspace.repeat(3)}Wizard MCP${KEY.enter}`);
     await answer(t, /Scopes/, KEY.enter);
+    await answer(t, /MCP clients your users connect with/, KEY.enter);
     await answer(t, /Connections MCP clients may log users in with/, `${KEY.space}${KEY.enter}`);
     await answer(t, /Roles \(who gets/, `${KEY.down}${KEY.enter}`);
     // A roles file that does not exist: asked again; empty then means none.

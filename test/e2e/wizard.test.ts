@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { METADATA_SNAPSHOT } from "../../src/clients/metadata-snapshot.js";
 import { cli, scriptedPrompter } from "../support/cli.js";
 import { freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
 
@@ -32,6 +33,7 @@ describe("init, the wizard", () => {
       [/API name/, "Wizard MCP"],
       [/Scopes/, "bad scope"],
       [/Scopes/, ""],
+      [/MCP clients your users connect with/, []],
       [/Connections/, ["Username-Password-Authentication"]],
       [/^Roles/, "none"],
       [/Where to write/, ""],
@@ -76,6 +78,7 @@ describe("init, the wizard", () => {
       [/API identifier/, ""],
       [/API name/, "Quick MCP"],
       [/Scopes/, "tool:whoami=Read your identity,tool:greet=Greet someone"],
+      [/MCP clients your users connect with/, []],
       [/Connections/, ["Username-Password-Authentication"]],
       [/^Roles/, "quick"],
       [/Emails/, "admin@example.com, nobody"],
@@ -116,6 +119,7 @@ describe("init, the wizard", () => {
       [/API identifier/, ""],
       [/API name/, ""],
       [/Scopes/, "tool:whoami"],
+      [/MCP clients your users connect with/, []],
       [/Connections/, ["Username-Password-Authentication"]],
       [/^Roles/, "file"],
       [/Roles file/, "roles.yaml"],
@@ -129,5 +133,35 @@ describe("init, the wizard", () => {
     expect(prompter.remaining()).toBe(0);
     expect(prompter.rejected).toEqual([expect.stringContaining("tool:greet (role Tool Administrator)")]);
     expect(fx.tenant.writes()).toEqual([]);
+  });
+
+  it("the MCP clients: ticking a CIMD one offers, ticked, the CIMD clients advertising would leave out; the config file keeps the answer", async () => {
+    fx = await freshFixture({ cimdSnapshot: METADATA_SNAPSHOT });
+    const prompter = scriptedPrompter([
+      [/MCP server's URL/, IDENTIFIER],
+      [/API identifier/, ""],
+      [/API name/, ""],
+      [/Scopes/, "tool:whoami"],
+      [/MCP clients your users connect with/, ["vscode", "cursor"]],
+      [/With CIMD on, these clients present their metadata URL too/, ["codex"]],
+      [/Connections/, ["Username-Password-Authentication"]],
+      [/^Roles/, "none"],
+      [/Where to write/, ".env"],
+      [/\.env preset/, "auth0"],
+      [/Apply these changes/, true],
+      [/Save these answers/, true],
+    ]);
+    const result = await wizard(prompter);
+    expect(result.code, result.stderr).toBe(0);
+    expect(prompter.remaining()).toBe(0);
+    // CIMD is off on a fresh tenant: nothing ticked at first; then every CIMD client not chosen.
+    expect(prompter.ticked.slice(0, 2)).toEqual([
+      { message: expect.stringMatching(/^MCP clients/), values: [] },
+      { message: expect.stringMatching(/^With CIMD on/), values: ["claude", "claude-code", "chatgpt", "codex"] },
+    ]);
+    for (const url of ["https://vscode.dev/oauth/client-metadata.json", "https://chatgpt.com/oauth/codex/client.json"]) {
+      expect(fx.tenant.store.findCimdClient(url), url).toMatchObject({ client_id: expect.stringMatching(/^tpc_/) });
+    }
+    expect(parse(await readFile(join(fx.dir, "mcp-auth0.config.yaml"), "utf8"))).toMatchObject({ clients: ["vscode", "cursor", "codex"] });
   });
 });

@@ -38,33 +38,37 @@ function rateHeaders(res: Response): [string | null, string | null] {
 
 describe("rate limit", () => {
   it("answers 429 with Auth0's body and headers once the bucket is empty, and recovers at x-ratelimit-reset", async () => {
-    tenant.setFaults({ rateLimit: { perSecond: 4, burst: 3 } });
-    const answers = [await api("/roles"), await api("/roles"), await api("/roles")];
-    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(answers.map(rateHeaders)).toEqual([
-      ["3", "2"],
-      ["3", "1"],
-      ["3", "0"],
-    ]);
+    // The tenant's clock (Date) stands still between requests, so that no token refills however
+    // slowly a loaded machine sends them; it moves only when the test moves it to the reset.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      tenant.setFaults({ rateLimit: { perSecond: 4, burst: 3 } });
+      const answers = [await api("/roles"), await api("/roles"), await api("/roles")];
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(answers.map(rateHeaders)).toEqual([
+        ["3", "2"],
+        ["3", "1"],
+        ["3", "0"],
+      ]);
 
-    const before = Date.now();
-    const limited = await api("/roles");
-    const after = Date.now();
-    expect(limited.status).toBe(429);
-    expect(await limited.json()).toEqual({
-      statusCode: 429,
-      error: "Too Many Requests",
-      message: "Global limit has been reached",
-      errorCode: "too_many_requests",
-    });
-    expect(rateHeaders(limited)).toEqual(["3", "0"]);
-    // The UNIX second at which the next token arrives (at most 250 ms away at 4 per second), rounded up.
-    const reset = Number(limited.headers.get("x-ratelimit-reset"));
-    expect(reset).toBeGreaterThanOrEqual(Math.ceil(before / 1000));
-    expect(reset).toBeLessThanOrEqual(Math.ceil((after + 250) / 1000));
+      const limited = await api("/roles");
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toEqual({
+        statusCode: 429,
+        error: "Too Many Requests",
+        message: "Global limit has been reached",
+        errorCode: "too_many_requests",
+      });
+      expect(rateHeaders(limited)).toEqual(["3", "0"]);
+      // The UNIX second at which the next token arrives (250 ms away at 4 per second), rounded up.
+      const reset = Number(limited.headers.get("x-ratelimit-reset"));
+      expect(reset).toBe(Math.ceil((Date.now() + 250) / 1000));
 
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, reset * 1000 - Date.now())));
-    expect((await api("/roles")).status).toBe(200);
+      vi.setSystemTime(reset * 1000);
+      expect((await api("/roles")).status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("the SDK waits out 429s using x-ratelimit-reset", async () => {
@@ -142,5 +146,43 @@ describe("injected failures", () => {
     expect(await held()).toBeLessThan(400);
     const timedOut = trusted.fetch(`${tenant.url}/api/v2/roles`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(100) });
     await expect(timedOut).rejects.toThrow();
+  });
+});
+
+describe("answers that are not Auth0's (issue 21)", () => {
+  it("clockSkewMs: Date and x-ratelimit-reset follow the tenant's clock, not the machine's", async () => {
+    tenant.setFaults({ rateLimit: { perSecond: 2, burst: 2 }, clockSkewMs: -60_000 });
+    const before = Date.now();
+    const res = await api("/roles");
+    const date = Date.parse(res.headers.get("date")!);
+    // A minute behind, to the second the header can say.
+    expect(date).toBeGreaterThanOrEqual(Math.floor((before - 60_000) / 1000) * 1000);
+    expect(date).toBeLessThanOrEqual(Date.now() - 60_000);
+    // One token short at 2 per second: full again within a second of the tenant's clock.
+    expect(Number(res.headers.get("x-ratelimit-reset")) * 1000 - date).toBeLessThanOrEqual(2000);
+  });
+
+  it("garble: the first `times` successful answers to the call are garbled, then it answers as before", async () => {
+    tenant.setFaults({ garble: { call: "GET /api/v2/roles", answer: "html", times: 1 } });
+    const garbled = await api("/roles?per_page=100");
+    expect(garbled.status).toBe(200);
+    expect(garbled.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await garbled.text()).toMatch(/^<!DOCTYPE html>/);
+    expect(await (await api("/roles?per_page=100")).json()).toEqual(expect.any(Array));
+
+    tenant.setFaults({ garble: { call: "GET /api/v2/roles", answer: "truncated" } });
+    await expect((await api("/roles?per_page=100&include_totals=true")).json()).rejects.toThrow();
+  });
+
+  it("stuckPaging: a listing answers its first page again and says more follows, for that many requests", async () => {
+    tenant.setFaults({ stuckPaging: { requests: 2 } });
+    const reader = tenant.issueManagementToken(["read:connections", "read:roles"]);
+    const list = async (path: string) =>
+      (await (await trusted.fetch(`${tenant.url}/api/v2${path}`, { headers: { authorization: `Bearer ${reader}` } })).json()) as Record<string, unknown>;
+    const first = await list("/connections?take=1");
+    expect(first).toMatchObject({ connections: [expect.objectContaining({ id: expect.any(String) })], next: expect.any(String) });
+    expect(await list(`/connections?take=1&from=${String(first.next)}`)).toEqual(first);
+    // Over: the same request is answered as it asks.
+    expect(await list(`/connections?take=1&from=${String(first.next)}`)).not.toEqual(first);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { startLocalTenant, type LocalTenant } from "../../src/local-tenant/server.js";
 import { REDIRECT_URI } from "../dev/support/oauth.js";
-import { sdkFor, trustingFetch } from "./helpers.js";
+import { rejectionOf, sdkFor, trustingFetch } from "./helpers.js";
 
 /*
  * `plan: "free"` (`mcp-auth0 dev --plan free`): Auth0's free-plan limits, so a run against the dev
@@ -15,8 +15,23 @@ let token: string;
 
 const sleepUntil = (unixSeconds: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, unixSeconds * 1000 - Date.now()) + 20));
 
+/** Client ID Metadata Documents the tenant "fetches" from memory: a public client and one with Private Key JWT. */
+const CIMD_URL = "https://client.example.com/oauth/metadata.json";
+const CONFIDENTIAL_URL = "https://client.example.com/oauth/confidential.json";
+const documents = (async (input: URL) => {
+  const confidential = input.href === CONFIDENTIAL_URL;
+  return Response.json({
+    client_id: input.href,
+    client_name: "MCP client",
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ["authorization_code"],
+    token_endpoint_auth_method: confidential ? "private_key_jwt" : "none",
+    ...(confidential ? { jwks_uri: "https://client.example.com/oauth/jwks.json" } : {}),
+  });
+}) as unknown as typeof fetch;
+
 beforeAll(async () => {
-  free = await startLocalTenant({ plan: "free" });
+  free = await startLocalTenant({ plan: "free", fetch: documents });
   trusted = trustingFetch(free.caCertPem);
   free.store.settings.flags["enable_dynamic_client_registration"] = true;
   const answer = await trusted.fetch(`${free.url}/oauth/token`, {
@@ -77,7 +92,21 @@ describe("the free plan", () => {
     }
   });
 
-  it("/oidc/register: 5 per second, then 429; at most 10 applications, then refused", async () => {
+  it("Private Key JWT is an Enterprise feature: a CIMD client that authenticates with it is not imported", async () => {
+    free.store.settings["client_id_metadata_document_supported"] = true;
+    const sdk = sdkFor(free, { token }, { maxRetries: 5 });
+    try {
+      expect(await rejectionOf(sdk.client.clients.registerCimdClient({ external_client_id: CONFIDENTIAL_URL }))).toMatchObject({
+        statusCode: 403,
+        body: { errorCode: "operation_not_supported" },
+      });
+    } finally {
+      await sdk.close();
+    }
+    expect(free.store.findCimdClient(CONFIDENTIAL_URL)).toBeUndefined();
+  });
+
+  it("/oidc/register: 5 per second, then 429; at most 10 applications, then 403 too_many_entities", async () => {
     const burst = await withClockStopped(() => Promise.all(Array.from({ length: 6 }, () => register())));
     expect(burst.map((a) => a.status).sort()).toEqual([201, 201, 201, 201, 201, 429]);
     const limited = burst.find((a) => a.status === 429)!;
@@ -91,12 +120,38 @@ describe("the free plan", () => {
     expect(free.store.clients).toHaveLength(10);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const refused = await register();
-    expect(refused.status).toBe(400);
+    expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual({
-      error: "invalid_request",
+      error: "too_many_entities",
       error_description: "You have reached the maximum number of applications (10) allowed for this tenant's plan",
     });
     expect(free.store.clients).toHaveLength(10);
+  });
+
+  it("a CIMD import and a Management API application count too; client grants stop at 100, APIs at 10", async () => {
+    const sdk = sdkFor(free, { token }, { maxRetries: 5 });
+    const refusal = { statusCode: 403, body: { statusCode: 403, error: "Forbidden", errorCode: "too_many_entities" } };
+    try {
+      free.store.settings["client_id_metadata_document_supported"] = true;
+      expect(await rejectionOf(sdk.client.clients.registerCimdClient({ external_client_id: CIMD_URL }))).toMatchObject(refusal);
+      expect(await rejectionOf(sdk.client.clients.create({ name: "One too many" }))).toMatchObject(refusal);
+      expect(free.store.clients).toHaveLength(10);
+
+      // The Management API is Auth0's system API: 9 of the tenant's own, then the 10th, then no more.
+      for (let i = 1; i <= 9; i++) free.store.addResourceServer({ identifier: `https://api-${i}.example.com` });
+      const tenth = await sdk.client.resourceServers.create({ identifier: "https://api-10.example.com", scopes: [{ value: "read" }] });
+      expect(await rejectionOf(sdk.client.resourceServers.create({ identifier: "https://api-11.example.com" }))).toMatchObject(refusal);
+
+      // The M2M application's grant and 98 more, then the 100th, then no more.
+      for (let i = 1; i <= 98; i++) free.store.addClientGrant({ client_id: free.m2m.clientId, audience: `https://api-${(i % 9) + 1}.example.com`, subject_type: "client" });
+      await sdk.client.clientGrants.create({ default_for: "third_party_clients", audience: tenth.identifier!, scope: ["read"], subject_type: "user" });
+      expect(free.store.clientGrants).toHaveLength(100);
+      expect(
+        await rejectionOf(sdk.client.clientGrants.create({ default_for: "third_party_clients", audience: "https://api-1.example.com", scope: [], subject_type: "user" })),
+      ).toMatchObject(refusal);
+    } finally {
+      await sdk.close();
+    }
   });
 
   it("On-Behalf-Of token exchange: 2 per second, burst 2, counting every request; then 429", async () => {

@@ -34,6 +34,8 @@ interface Row {
   /** AUTH0-FACTS, "What MCP servers read from .env", in the framework's own order. */
   variables: string[];
   extra?: string[];
+  /** The client whose id and secret the preset writes: the proxy application, or the Custom API client of the On-Behalf-Of exchange. */
+  app?: "regular_web" | "resource_server";
   /** Each variable's value, given the tenant's domain and the proxy application (when there is one). */
   expected: (domain: string, app?: { id: string; secret: string }) => Record<string, string>;
 }
@@ -55,6 +57,7 @@ const TABLE: Row[] = [
   {
     template: "mcp-use-proxy",
     mode: "proxy",
+    app: "regular_web",
     variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "BASE_URL"],
     expected: (domain, app) => ({
       AUTH0_DOMAIN: domain,
@@ -67,6 +70,7 @@ const TABLE: Row[] = [
   {
     template: "fastmcp-python",
     mode: "proxy",
+    app: "regular_web",
     variables: [
       "FASTMCP_SERVER_AUTH_AUTH0_CONFIG_URL",
       "FASTMCP_SERVER_AUTH_AUTH0_CLIENT_ID",
@@ -85,6 +89,7 @@ const TABLE: Row[] = [
   {
     template: "cloudflare",
     mode: "proxy",
+    app: "regular_web",
     variables: ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_AUDIENCE", "AUTH0_SCOPE", "API_BASE_URL"],
     extra: ["--api-base-url", API_BASE_URL],
     expected: (domain, app) => ({
@@ -93,6 +98,33 @@ const TABLE: Row[] = [
       AUTH0_CLIENT_SECRET: app!.secret,
       AUTH0_AUDIENCE: IDENTIFIER,
       AUTH0_SCOPE: "openid profile email offline_access tool:whoami tool:greet",
+      API_BASE_URL,
+    }),
+  },
+  {
+    template: "auth0-obo",
+    mode: "dcr",
+    app: "resource_server",
+    // auth0-ai-samples auth-for-mcp/fastmcp-mcp-on-behalf-of-tokenexchange-js, src/auth0.ts and src/tools.ts (PORT has a default).
+    variables: [
+      "AUTH0_DOMAIN",
+      "AUTH0_AUDIENCE",
+      "MCP_SERVER_URL",
+      "MCP_AUTH0_CLIENT_ID",
+      "MCP_AUTH0_CLIENT_SECRET",
+      "MCP_AUTH0_EXCHANGE_SCOPE",
+      "API_AUTH0_AUDIENCE",
+      "API_BASE_URL",
+    ],
+    extra: ["--downstream-api", "http://localhost:8787/=read:private=Read private data,read:calendar", "--api-base-url", API_BASE_URL],
+    expected: (domain, app) => ({
+      AUTH0_DOMAIN: domain,
+      AUTH0_AUDIENCE: IDENTIFIER,
+      MCP_SERVER_URL: SERVER_URL,
+      MCP_AUTH0_CLIENT_ID: app!.id,
+      MCP_AUTH0_CLIENT_SECRET: app!.secret,
+      MCP_AUTH0_EXCHANGE_SCOPE: "read:private read:calendar",
+      API_AUTH0_AUDIENCE: "http://localhost:8787/",
       API_BASE_URL,
     }),
   },
@@ -129,8 +161,8 @@ describe.each(TABLE)("preset $template ($mode)", (row) => {
     expect(init.stderr).not.toContain("✖");
     expect(init.code).toBe(0);
 
-    const apps = fx.tenant.store.clients.filter((c) => c.app_type === "regular_web");
-    expect(apps).toHaveLength(row.mode === "proxy" ? 1 : 0);
+    const apps = fx.tenant.store.clients.filter((c) => c.app_type === (row.app ?? "regular_web"));
+    expect(apps).toHaveLength(row.app ? 1 : 0);
     const app = apps[0] ? { id: apps[0].client_id, secret: apps[0].client_secret! } : undefined;
 
     const text = await readFile(envPath, "utf8");

@@ -80,7 +80,7 @@ describe("a race with a run on another machine (no shared lock)", () => {
       .reply(200, { clients: [] })
       // The winner keeps its own callback and gains ours; the connection is enabled for it.
       .patch("/api/v2/clients/b_created_first", (body) => JSON.stringify(body.callbacks) === JSON.stringify(["https://other.example.com/callback", PROXY_CALLBACK]))
-      .reply(200, {})
+      .reply(200, { ...theirs, callbacks: ["https://other.example.com/callback", PROXY_CALLBACK] })
       .patch("/api/v2/connections/con_1/clients", [{ client_id: "b_created_first", status: true }])
       .reply(204);
     const written = await applyApplication(tenant, change);

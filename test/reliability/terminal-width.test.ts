@@ -69,6 +69,7 @@ describe("interactive init on a 0-column TTY", () => {
     const stderr = new FakeTty(0);
     const stdout = new FakeTty(0);
     const prompter = scriptedPrompter([
+      [/MCP clients your users connect with/, []],
       [/Apply these changes/, true],
       [/Save these answers/, false],
     ]);

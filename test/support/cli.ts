@@ -55,9 +55,13 @@ type Answer = string | boolean | unknown[];
  * An answer the question's validator rejects is asked again, as the terminal does: the next step
  * of the script answers the same question, and `rejected` keeps the messages shown.
  */
-export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { remaining(): number; asked: string[]; rejected: string[] } {
+export function scriptedPrompter(
+  script: Array<[RegExp, Answer]>,
+): Prompter & { remaining(): number; asked: string[]; rejected: string[]; ticked: Array<{ message: string; values: unknown[] }> } {
   const queue = [...script];
   const asked: string[] = [];
+  /** What each checkbox offered ticked, in order. */
+  const ticked: Array<{ message: string; values: unknown[] }> = [];
   const rejected: string[] = [];
   const next = (message: string): Answer => {
     asked.push(message);
@@ -70,6 +74,7 @@ export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { 
     interactive: true,
     asked,
     rejected,
+    ticked,
     remaining: () => queue.length,
     input: async (p) => {
       for (;;) {
@@ -82,7 +87,10 @@ export function scriptedPrompter(script: Array<[RegExp, Answer]>): Prompter & { 
     },
     password: async (p) => next(p.message) as string,
     confirm: async (p) => next(p.message) as boolean,
-    checkbox: async <T>(p: { message: string }) => next(p.message) as T[],
+    checkbox: async <T>(p: { message: string; choices: Array<{ value: T; checked?: boolean }> }) => {
+      ticked.push({ message: p.message, values: p.choices.filter((c) => c.checked).map((c) => c.value) });
+      return next(p.message) as T[];
+    },
     select: async <T>(p: { message: string }) => next(p.message) as T,
   };
 }

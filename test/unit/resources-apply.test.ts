@@ -122,7 +122,7 @@ describe("applyRole", () => {
     const { sent, reply } = recorder();
     const scope = nock(TENANT_URL)
       .patch("/api/v2/roles/rol_1")
-      .reply(reply(200, { id: "rol_1" }));
+      .reply(reply(200, { id: "rol_1", name: "User", description: "New" }));
     const change = planRole(
       { id: "rol_1", name: "User", description: "Old", permissions: ["tool:whoami"], userIds: new Set() },
       { name: "User", description: "New", permissions: ["tool:whoami"], users: [] },
@@ -145,7 +145,7 @@ describe("applyConnection", () => {
         raw = JSON.stringify(body);
         return true;
       })
-      .reply(200, { id: "con_1", is_domain_connection: true, options: { mfa: { active: true } } });
+      .reply(200, { id: "con_1", name: "db", strategy: "auth0", is_domain_connection: true, options: { mfa: { active: true } } });
     await applyOne(tenant, planConnection({ id: "con_1", name: "db", strategy: "auth0", is_domain_connection: false }));
     scope.done();
     expect(raw).toBe('{"is_domain_connection":true}');
@@ -216,7 +216,9 @@ describe("resource server", () => {
   it("updates the API by id with only the differing fields, never the identifier", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).patch("/api/v2/resource-servers/rs_1").reply(reply(200, {}));
+    const scope = nock(TENANT_URL)
+      .patch("/api/v2/resource-servers/rs_1")
+      .reply(reply(200, { id: "rs_1", identifier: API }));
     const { change } = planResourceServer(
       { id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, enforce_policies: false, scopes: [{ value: "a", description: "a" }] },
       { identifier: API, scopes: [{ value: "a" }] },
@@ -250,7 +252,7 @@ describe("default grant", () => {
       .post("/api/v2/client-grants")
       .reply(reply(201, { id: "cgr_new" }))
       .patch("/api/v2/client-grants/cgr_1")
-      .reply(reply(200, {}));
+      .reply(reply(200, { id: "cgr_1", audience: API, scope: ["a", "b"] }));
     const create = planDefaultGrant(undefined, API, ["a"]).change;
     const created = await applyOne(tenant, create);
     await applyOne(tenant, planDefaultGrant({ id: "cgr_1", audience: API, subject_type: "user", scope: ["a"] }, API, ["a", "b"]).change);
@@ -375,6 +377,8 @@ describe("reads", () => {
 
 describe("applyPlan", () => {
   const connectionChange = () => planConnection({ id: "con_1", name: "db", strategy: "auth0", is_domain_connection: false });
+  /** Auth0's answer to the PATCH that makes it domain-level. */
+  const DB_CONNECTION = { id: "con_1", name: "db", strategy: "auth0", is_domain_connection: true };
 
   it("on a 409 for a create (an earlier attempt created the API), reads it back and applies only what is missing", async () => {
     const tenant = await testTenant();
@@ -385,7 +389,7 @@ describe("applyPlan", () => {
       .get(`/api/v2/resource-servers/${ENCODED_API}`)
       .reply(200, { id: "rs_1", identifier: API, name: "MCP Server", ...API_SETTINGS, scopes: [{ value: "a", description: "a" }] })
       .patch("/api/v2/resource-servers/rs_1")
-      .reply(reply(200, {}));
+      .reply(reply(200, { id: "rs_1", identifier: API }));
     const change = planResourceServer(undefined, { identifier: API, scopes: [{ value: "a" }, { value: "b" }] }).change;
     const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [change], warnings: [] }), hooks());
     scope.done();
@@ -404,7 +408,7 @@ describe("applyPlan", () => {
 
   it("skips unchanged resources and applies in order, one step each", async () => {
     const tenant = await testTenant();
-    const scope = nock(TENANT_URL).patch("/api/v2/connections/con_1").reply(200, {}).patch("/api/v2/tenants/settings").reply(200, {});
+    const scope = nock(TENANT_URL).patch("/api/v2/connections/con_1").reply(200, DB_CONNECTION).patch("/api/v2/tenants/settings").reply(200, {});
     const steps: string[] = [];
     const unchanged = planConnection({ id: "con_2", name: "google", strategy: "google-oauth2", is_domain_connection: true });
     const changes: Change[] = [planDefaultAudience({} as TenantSettings, API, "auto").change!, unchanged, connectionChange()];
@@ -448,7 +452,7 @@ describe("applyPlan", () => {
     const tenant = await testTenant();
     const scope = nock(TENANT_URL)
       .patch("/api/v2/connections/con_1")
-      .reply(200, {})
+      .reply(200, DB_CONNECTION)
       .patch("/api/v2/tenants/settings")
       .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:tenant_settings", errorCode: "insufficient_scope" });
     const plan = makePlan({

@@ -2,6 +2,8 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { backoff, createHttp, OutcomeUnknownError, redactPath } from "../../src/tenant/http.js";
 import { TokenBucket } from "../../src/local-tenant/faults.js";
+import { toCliError } from "../../src/tenant/errors.js";
+import { RateLimitWaitError } from "../../src/tenant/rate-limit.js";
 import { TENANT_URL, useNock } from "../support/nock.js";
 
 useNock();
@@ -55,7 +57,7 @@ describe("createHttp: rate limits", () => {
       .post("/api/v2/roles")
       .reply(429, {}, { "retry-after": "2", "x-ratelimit-reset": resetIn(30) })
       .post("/api/v2/roles")
-      .reply(201, { id: "rol_1" });
+      .reply(201, { id: "rol_1", name: "Admin" });
     const response = await http.fetch(`${TENANT_URL}/api/v2/roles`, { method: "POST", body: "{}" });
     scope.done();
     expect(response.status).toBe(201);
@@ -233,6 +235,78 @@ describe("createHttp: pacing from the rate-limit headers", () => {
   });
 });
 
+describe("createHttp: a tenant whose clock differs from ours (issue 21)", () => {
+  /** A 429 from a tenant whose clock reads ours + `skew`: its Date, and a reset 3 s ahead on its clock. */
+  const limitedBy = (skew: number) => ({
+    date: new Date(T0 + skew).toUTCString(),
+    "x-ratelimit-limit": "2",
+    "x-ratelimit-remaining": "0",
+    "x-ratelimit-reset": String((T0 + skew) / 1000 + 3),
+  });
+
+  for (const [skew, words] of [
+    [-1000, "1 s behind (the reset read on our clock is 1 s too early)"],
+    [1000, "1 s ahead (the reset read on our clock is 1 s too late)"],
+  ] as const) {
+    it(`reads x-ratelimit-reset on the tenant's clock, from its Date header: tenant ${words}`, async () => {
+      const clock = fakeClock();
+      const http = createHttp(clock);
+      const scope = nock(TENANT_URL).get("/api/v2/roles").reply(429, {}, limitedBy(skew)).get("/api/v2/roles").reply(200, { roles: [] });
+      expect((await http.fetch(`${TENANT_URL}/api/v2/roles`)).status).toBe(200);
+      scope.done();
+      // reset − Date: the 3 s the tenant asked for, whatever the clocks say.
+      expect(clock.sleeps).toEqual([3000]);
+    });
+  }
+
+  it("a 429 whose reset reads as past still waits one token's time at the learned rate, never retries at once", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    const scope = nock(TENANT_URL)
+      // One token short, full again within a second: at least 1 request per second.
+      .get("/api/v2/roles")
+      .reply(200, { roles: [] }, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "1", "x-ratelimit-reset": resetIn(1) })
+      .get("/api/v2/roles")
+      .reply(429, {}, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(-5) })
+      .get("/api/v2/roles")
+      .reply(200, { roles: [] }, { "x-ratelimit-limit": "2", "x-ratelimit-remaining": "1", "x-ratelimit-reset": resetIn(1) });
+    await http.fetch(`${TENANT_URL}/api/v2/roles`);
+    await http.fetch(`${TENANT_URL}/api/v2/roles`);
+    scope.done();
+    // The 429 lowered the learned rate (1 per second) by a fifth: one token is 1.25 s.
+    expect(clock.sleeps).toEqual([1250]);
+  });
+
+  it("a Retry-After of a day stops at once with the time to retry (exit 1), instead of waiting past any timeout", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    const scope = nock(TENANT_URL).get("/api/v2/roles").reply(429, {}, { "retry-after": "86400" });
+    const error = await http.fetch(`${TENANT_URL}/api/v2/roles`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    scope.done();
+    expect(clock.sleeps).toEqual([]);
+    const cliError = toCliError(error, "tenant.test");
+    const retryAt = new Date(T0 + 86_400_000).toISOString();
+    expect(cliError.exitCode).toBe(1);
+    expect(cliError.message).toContain(`holds the next request for 86400 s, until ${retryAt}; mcp-auth0 waits at most 60 s`);
+    expect(cliError.hint).toBe(`Re-run the same command after ${retryAt}: it reads the tenant first and completes what is missing.`);
+  });
+
+  it("so does an empty bucket that refills one token in six minutes: the next request is not held silently", async () => {
+    const clock = fakeClock();
+    const http = createHttp(clock);
+    const scope = nock(TENANT_URL)
+      .get("/api/v2/roles")
+      .reply(200, { roles: [] }, { "x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetIn(3600) });
+    await http.fetch(`${TENANT_URL}/api/v2/roles`);
+    scope.done();
+    await expect(http.fetch(`${TENANT_URL}/api/v2/roles`)).rejects.toBeInstanceOf(RateLimitWaitError);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
 describe("backoff", () => {
   it("doubles from 250 ms up to 8 s, with up to half again of jitter", () => {
     expect([1, 2, 3, 4, 5, 6, 7, 9].map((n) => backoff(n, () => 0))).toEqual([250, 500, 1000, 2000, 4000, 8000, 8000, 8000]);
@@ -245,7 +319,7 @@ describe("createHttp: retries", () => {
   it("retries a 503 with growing backoff, then returns the success", async () => {
     const clock = fakeClock();
     const http = createHttp(clock);
-    const scope = nock(TENANT_URL).get("/api/v2/connections").times(2).reply(503, "busy").get("/api/v2/connections").reply(200, []);
+    const scope = nock(TENANT_URL).get("/api/v2/connections").times(2).reply(503, "busy").get("/api/v2/connections").reply(200, { connections: [] });
     const response = await http.fetch(`${TENANT_URL}/api/v2/connections`);
     scope.done();
     expect(response.status).toBe(200);
@@ -281,10 +355,10 @@ describe("createHttp: retries", () => {
       .get("/api/v2/roles")
       .replyWithError({ code: "ECONNRESET" })
       .get("/api/v2/roles")
-      .reply(200, { roles: [{ id: "rol_1" }] });
+      .reply(200, { roles: [{ id: "rol_1", name: "Admin" }] });
     const response = await http.fetch(`${TENANT_URL}/api/v2/roles`);
     scope.done();
-    expect(await response.json()).toEqual({ roles: [{ id: "rol_1" }] });
+    expect(await response.json()).toEqual({ roles: [{ id: "rol_1", name: "Admin" }] });
     expect(http.stats.calls.map((c) => c.status)).toEqual(["network-error", 200]);
     expect(clock.sleeps).toHaveLength(1);
   });
@@ -332,7 +406,7 @@ describe("createHttp: retries", () => {
     expect((error as Error).message).toBe("POST /api/v2/clients: Auth0 answered HTTP 502");
     nock.cleanAll();
 
-    const patch = nock(TENANT_URL).patch("/api/v2/roles/rol_1").reply(502).patch("/api/v2/roles/rol_1").reply(200, {});
+    const patch = nock(TENANT_URL).patch("/api/v2/roles/rol_1").reply(502).patch("/api/v2/roles/rol_1").reply(200, { id: "rol_1", name: "Admin" });
     const response = await http.fetch(`${TENANT_URL}/api/v2/roles/rol_1`, { method: "PATCH", body: "{}" });
     patch.done();
     expect(response.status).toBe(200);
@@ -366,11 +440,11 @@ describe("createHttp: counting and tracing", () => {
       .post("/oauth/token")
       .reply(200, { access_token: "t" })
       .get("/api/v2/roles")
-      .reply(200, [])
+      .reply(200, { roles: [] })
       .post("/api/v2/roles")
-      .reply(201, {})
+      .reply(201, { id: "rol_1", name: "Admin" })
       .patch("/api/v2/connections/con_1")
-      .reply(200, {})
+      .reply(200, { id: "con_1", name: "db" })
       .delete("/api/v2/roles/rol_1/permissions")
       .reply(204)
       .get("/.well-known/openid-configuration")

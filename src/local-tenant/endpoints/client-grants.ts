@@ -1,5 +1,6 @@
 import { ApiError, json } from "../http.js";
 import { boolParam, listPage } from "../paging.js";
+import { refuseBeyondPlan } from "../plan.js";
 import { createClientGrantSchema, payloadValidationMessage, updateClientGrantSchema, validateBody } from "../schemas.js";
 import type { ClientGrant, ResourceServer, TenantStore } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
@@ -78,6 +79,7 @@ export const clientGrantRoutes: Route[] = [
         (g) => g.audience === input.audience && (input.client_id !== undefined ? g.client_id === input.client_id : g.default_for === input.default_for),
       );
       if (duplicate) throw new ApiError(409, "A client grant for this client and audience already exists", "conflict");
+      refuseBeyondPlan(store, "clientGrants");
       const grant = store.addClientGrant({ ...input, subject_type: input.subject_type ?? "client" });
       return json(201, present(grant));
     },

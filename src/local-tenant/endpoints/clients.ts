@@ -1,5 +1,6 @@
 import { ApiError, json } from "../http.js";
 import { boolParam, offsetPage, selectFields } from "../paging.js";
+import { refuseBeyondPlan } from "../plan.js";
 import { createClientSchema, payloadValidationMessage, updateClientSchema, validateBody } from "../schemas.js";
 import type { Client, TenantStore } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
@@ -69,11 +70,14 @@ export const clientRoutes: Route[] = [
       const appTypes = ctx.query.get("app_type")?.split(",").filter(Boolean);
       const firstParty = boolParam(ctx.query, "is_first_party");
       const global = boolParam(ctx.query, "is_global");
+      // A CIMD client by its metadata URL (docs-v2, register-applications-with-cimd: "Get CIMD client").
+      const externalClientId = ctx.query.get("external_client_id") ?? undefined;
       const all = ctx.store.clients.filter(
         (c) =>
           (appTypes === undefined || (c.app_type !== undefined && appTypes.includes(c.app_type))) &&
           (firstParty === undefined || c.is_first_party === firstParty) &&
-          (global === undefined || (c["global"] ?? false) === global),
+          (global === undefined || (c["global"] ?? false) === global) &&
+          (externalClientId === undefined || c["external_client_id"] === externalClientId),
       );
       return offsetPage(all, "clients", ctx.query, { project: (c) => present(c, ctx) });
     },
@@ -86,6 +90,7 @@ export const clientRoutes: Route[] = [
       const input = validateBody(createClientSchema, body);
       checkCustomApiClient(store, input);
       const definedOnly = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as typeof input;
+      refuseBeyondPlan(store, "applications");
       // The creation answer is the one place a client secret is always shown.
       return json(201, store.addClient(definedOnly));
     },

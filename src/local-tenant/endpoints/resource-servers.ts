@@ -2,6 +2,7 @@ import { createHash, randomBytes, X509Certificate } from "node:crypto";
 
 import { ApiError, json } from "../http.js";
 import { offsetPage } from "../paging.js";
+import { refuseBeyondPlan } from "../plan.js";
 import { createResourceServerSchema, updateResourceServerSchema, validateBody } from "../schemas.js";
 import type { ResourceServer, TenantStore } from "../store.js";
 import { param, type Route, type RouteContext } from "./route.js";
@@ -78,6 +79,7 @@ export const resourceServerRoutes: Route[] = [
       if (store.resourceServerByIdentifier(input.identifier)) {
         throw new ApiError(409, "A resource server with the same identifier already exists", "conflict");
       }
+      refuseBeyondPlan(store, "resourceServers");
       const signing_secret = input.signing_alg === "HS256" && input.signing_secret === undefined ? randomBytes(32).toString("base64url") : input.signing_secret;
       const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== null)) as typeof input;
       if (defined.token_encryption !== undefined) defined.token_encryption = storedTokenEncryption(defined.token_encryption) as Record<string, unknown>;

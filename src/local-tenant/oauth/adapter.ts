@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
 
+import { heldCredentials } from "../endpoints/cimd.js";
 import type { Client, TenantStore } from "../store.js";
 import { strictRegistration } from "./policy.js";
 import { TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
@@ -15,21 +16,26 @@ import { TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
 const GRANT_TYPES_OF_THE_OAUTH_SIDE = new Set(["authorization_code", "refresh_token"]);
 
 /**
- * A store client as oidc-provider sees it. Clients without the authorization-code grant (the
+ * A store client as oidc-provider sees it, under the id the request named: a CIMD client is known
+ * by its metadata URL, so that its grants, codes and tokens carry the URL as `client_id`, as Auth0's
+ * do ("Return resource access token (includes client_id=https://../client.json)", docs-v2,
+ * register-applications-with-cimd). Clients without the authorization-code grant (the
  * machine-to-machine applications) are not clients of the OAuth side: their client-credentials
  * requests for the Management API are answered by the Management API side. Custom API clients
  * (no grant types at all) are, for the On-Behalf-Of token exchange. Every client of the OAuth side
  * may ask for the exchange: its grant handler (token-exchange.ts) refuses those Auth0 refuses, with
  * Auth0's answer rather than oidc-provider's.
  */
-export function toProviderClient(client: Client): ClientMetadata | undefined {
+function toProviderClient(client: Client, requestedId: string): ClientMetadata | undefined {
   const grantTypes = client.grant_types.filter((g) => GRANT_TYPES_OF_THE_OAUTH_SIDE.has(g));
   const interactive = grantTypes.includes("authorization_code");
   if (!interactive && client.app_type !== "resource_server") return undefined;
   const authMethod = (client.token_endpoint_auth_method ?? "client_secret_post") as NonNullable<ClientMetadata["token_endpoint_auth_method"]>;
   return {
-    client_id: client.client_id,
-    ...(client.client_secret !== undefined && authMethod !== "none" ? { client_secret: client.client_secret } : {}),
+    client_id: requestedId,
+    ...(client.client_secret !== undefined && authMethod.startsWith("client_secret_") ? { client_secret: client.client_secret } : {}),
+    // A CIMD client's Private Key JWT assertions are verified with the keys taken from its JWKS at import.
+    ...(authMethod === "private_key_jwt" ? { jwks: { keys: heldCredentials(client).map((c) => c.jwk) } } : {}),
     client_name: client.name,
     redirect_uris: interactive ? (client.callbacks ?? []) : [],
     grant_types: [...grantTypes, TOKEN_EXCHANGE_GRANT],
@@ -96,8 +102,8 @@ class TenantAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (this.name === "Client") {
-      const client = this.store.findClient(id);
-      return client ? toProviderClient(client) : undefined;
+      const client = this.store.findOAuthClient(id);
+      return client ? toProviderClient(client, id) : undefined;
     }
     const entry = this.entries.get(id);
     if (!entry) return undefined;

@@ -4,7 +4,7 @@ import type Provider from "oidc-provider";
 
 import type { TokenBucket } from "../faults.js";
 import { readBody } from "../http.js";
-import { applicationLimitMessage } from "../plan.js";
+import { entityLimitReached } from "../plan.js";
 import type { TenantStore } from "../store.js";
 import { parseTokenParams, type TokenParams } from "../token-endpoint.js";
 import type { TenantSigningKey } from "../tokens.js";
@@ -118,8 +118,6 @@ export interface CreateOAuthSideOptions extends OAuthSideOptions {
   store: TenantStore;
   /** The plan's POST /oidc/register bucket, shared by every host of the tenant (see plan.ts). */
   registrationLimit?: TokenBucket;
-  /** The plan's application limit: registration beyond it is refused. */
-  maxApplications?: number;
   /** The plan's On-Behalf-Of token exchange bucket, shared by every host of the tenant (see plan.ts). */
   tokenExchangeLimit?: TokenBucket;
   signingKey: TenantSigningKey;
@@ -143,22 +141,21 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
     await next();
     if (ctx.path === DISCOVERY_PATH && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       const metadata = ctx.body as Record<string, unknown>;
-      // Without the tenant flag no registration endpoint is advertised (whether Auth0 itself always
-      // names /oidc/register is unverified); a client that registers anyway gets the 400 below.
-      if (!dcrEnabled(store)) delete metadata["registration_endpoint"];
+      // Auth0 names /oidc/register whether or not DCR is on (AUTH0-FACTS, third round: a strong
+      // inference from live captures); with it off, a client that registers gets the 400 below.
       metadata["authorization_response_iss_parameter_supported"] = issInAuthorizationResponses(store);
       if (cimdSupported(store)) metadata["client_id_metadata_document_supported"] = true;
     }
     if (ctx.path === AUTH0_ROUTES.token && ctx.body && typeof ctx.body === "object" && "id_token" in ctx.body) {
       // Third-party clients in strict mode get no ID token from Auth0.
       const oidcClient = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client;
-      const client = oidcClient ? store.findClient(oidcClient.clientId) : undefined;
+      const client = oidcClient ? store.findOAuthClient(oidcClient.clientId) : undefined;
       if (client && isThirdParty(client)) delete (ctx.body as Record<string, unknown>)["id_token"];
     }
     if (ctx.path === AUTH0_ROUTES.authorization || ctx.path.startsWith(`${AUTH0_ROUTES.authorization}/`)) {
       const location = ctx.response.get("location");
       const oidcClient = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client;
-      const client = oidcClient ? store.findClient(oidcClient.clientId) : undefined;
+      const client = oidcClient ? store.findOAuthClient(oidcClient.clientId) : undefined;
       const failed = location && client && showsErrorPage(client) ? authorizationError(location) : undefined;
       if (failed) {
         // Strict third-party clients are not sent back to their callback with an error: the user
@@ -197,7 +194,6 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
       return;
     } else if (url.pathname === AUTH0_ROUTES.registration && req.method === "POST") {
       if (!dcrEnabled(store)) {
-        // Without the tenant flag there is no registration (and no registration_endpoint).
         sendJson(res, 400, { error: "invalid_request", error_description: AUTH0_ERRORS.dcrDisabled }, registrationCors(req));
         return;
       }
@@ -206,15 +202,17 @@ export async function createOAuthSide(options: CreateOAuthSideOptions): Promise<
         sendJson(res, 429, { error: "too_many_requests", error_description: "Global limit has been reached" }, { ...registrationCors(req), ...limited.headers });
         return;
       }
-      if (options.maxApplications !== undefined && store.clients.length >= options.maxApplications) {
-        sendJson(res, 400, { error: "invalid_request", error_description: applicationLimitMessage(options.maxApplications) }, registrationCors(req));
+      // Every registration is an application: beyond the plan's limit, 403 `too_many_entities` (AUTH0-FACTS, third round).
+      const full = entityLimitReached(store, "applications");
+      if (full) {
+        sendJson(res, 403, { error: "too_many_entities", error_description: full }, registrationCors(req));
         return;
       }
       for (const [name, value] of Object.entries(registrationCors(req))) res.setHeader(name, value);
       const raw = await readBody(req);
       let body = raw;
       try {
-        body = Buffer.from(JSON.stringify(profileRegistration(JSON.parse(raw.toString("utf8")))));
+        body = Buffer.from(JSON.stringify(profileRegistration(store, JSON.parse(raw.toString("utf8")))));
       } catch {
         // Not JSON: oidc-provider answers with its own invalid_request.
       }

@@ -54,7 +54,7 @@ export class Interactions {
       return;
     }
     const clientId = typeof interaction.params["client_id"] === "string" ? interaction.params["client_id"] : "";
-    const client = this.store.findClient(clientId);
+    const client = this.store.findOAuthClient(clientId);
     if (!client) {
       await this.finish(res, interaction, { error: "invalid_client", error_description: `Unknown client: ${clientId}` });
       return;
@@ -84,7 +84,7 @@ export class Interactions {
         return;
       }
       const accountId = chosen.user.user_id;
-      const grantId = await this.saveGrant(interaction, client, accountId, this.plan(interaction, client, accountId));
+      const grantId = await this.saveGrant(interaction, accountId, this.plan(interaction, client, accountId));
       await this.finish(res, interaction, { login: { accountId }, consent: { grantId } });
       return;
     }
@@ -121,7 +121,7 @@ export class Interactions {
     // first-party clients are trusted. Headless mode consents for the user.
     const ask = isThirdParty(client) && this.autoLogin === undefined;
     if (!ask || form?.get("decision") === "accept") {
-      const grantId = await this.saveGrant(interaction, client, accountId, plan);
+      const grantId = await this.saveGrant(interaction, accountId, plan);
       await this.finish(res, interaction, { consent: { grantId } });
       return;
     }
@@ -165,9 +165,10 @@ export class Interactions {
     };
   }
 
-  private async saveGrant(interaction: Interaction, client: Client, accountId: string, plan: ConsentPlan): Promise<string> {
+  private async saveGrant(interaction: Interaction, accountId: string, plan: ConsentPlan): Promise<string> {
     const existing: Grant | undefined = interaction.grantId ? await this.provider.Grant.find(interaction.grantId) : undefined;
-    const grant = existing && existing.accountId === accountId ? existing : new this.provider.Grant({ accountId, clientId: client.client_id });
+    // Under the id the request named: a CIMD client's metadata URL, which oidc-provider knows it by.
+    const grant = existing && existing.accountId === accountId ? existing : new this.provider.Grant({ accountId, clientId: String(interaction.params["client_id"]) });
     const oidc = [...plan.oidcScopes, ...(plan.offline === "granted" ? ["offline_access"] : [])];
     if (oidc.length > 0) grant.addOIDCScope(oidc.join(" "));
     if (plan.offline === "rejected") grant.rejectOIDCScope("offline_access");

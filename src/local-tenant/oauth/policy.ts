@@ -21,7 +21,20 @@ export const AUTH0_ERRORS = {
     `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
   dcrDisabled: "Dynamic client registration is disabled for this tenant",
   userinfoAudience: "The userinfo audience is not allowed for third party clients. Please specify a valid API audience.",
+  // Seen on Auth0's error page (HTTP 400) for a client id it does not know, a CIMD URL never imported included.
+  unknownClient: (clientId: string) => `Unknown client: ${clientId}`,
+  // Quoted by users of Auth0 in public reports (the error page's technical details).
+  callbackMismatch: (redirectUri: string) => `Callback URL mismatch. ${redirectUri} is not in the list of allowed callback URLs`,
+  // Auth0 documents only the `invalid_request` code for these; the text is ours (unverified).
+  unsupportedParameters: (names: string) => `The following parameters are not supported for third-party applications: ${names}`,
 } as const;
+
+/**
+ * The `/authorize` parameters Auth0 refuses for strict third-party clients with `invalid_request`
+ * (docs-v2, third-party-applications/security-controls, "Not supported"); every other standard
+ * parameter is allowed.
+ */
+export const STRICT_REFUSED_PARAMETERS = ["claims", "id_token_hint", "invitation", "login_ticket", "request", "request_uri", "screen_hint"] as const;
 
 /** Clients registered through DCR (and any created with `is_first_party: false`) are third-party clients. */
 export function isThirdParty(client: Client): boolean {

@@ -5,6 +5,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type Grant, ty
 import { clientId as newClientId } from "../ids.js";
 import type { TenantStore } from "../store.js";
 import { tenantAdapter } from "./adapter.js";
+import { REFUSED_PARAMETERS } from "./request-profile.js";
 import { renderErrorPage } from "./pages.js";
 import {
   AUTH0_ERRORS,
@@ -53,7 +54,7 @@ const split = (scope: string | undefined): string[] => (scope ?? "").split(" ").
  * authorization, not only at the first consent.
  */
 async function reconcileGrant(store: TenantStore, grant: Grant, resource: string | undefined): Promise<void> {
-  const client = grant.clientId === undefined ? undefined : store.findClient(grant.clientId);
+  const client = grant.clientId === undefined ? undefined : store.findOAuthClient(grant.clientId);
   const api = resource === undefined ? undefined : store.resourceServerByIdentifier(resource);
   if (!client || !api || grant.accountId === undefined) return;
   const allowed = new Set(grantableScopes(store, client, grant.accountId, api));
@@ -84,7 +85,7 @@ function interactionPolicyFor(store: TenantStore): interactionPolicy.Prompt[] {
   login?.checks.add(
     new interactionPolicy.Check("connection_not_enabled", "the session's connection is not enabled for the client", (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
-      const client = ctx.oidc.client ? store.findClient(ctx.oidc.client.clientId) : undefined;
+      const client = ctx.oidc.client ? store.findOAuthClient(ctx.oidc.client.clientId) : undefined;
       if (!accountId || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
       const user = store.findUser(accountId);
       const connection = user ? connectionOf(user) : undefined;
@@ -119,8 +120,15 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
     // Auth0 puts the profile claims in the ID token itself.
     conformIdTokenClaims: false,
     responseTypes: ["code"],
+    // Runs once oidc-provider has checked the client and its redirect URI, so that the refusal
+    // reaches the client as any other authorization error does (an error page for strict clients).
+    extraParams: {
+      [REFUSED_PARAMETERS]: (_ctx, value) => {
+        if (value) throw new errors.InvalidRequest(AUTH0_ERRORS.unsupportedParameters(value.split(" ").join(", ")));
+      },
+    },
     pkce: { methods: ["S256"], required: () => true },
-    clientAuthMethods: ["none", "client_secret_basic", "client_secret_post"],
+    clientAuthMethods: ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"],
     clientDefaults: {
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
@@ -151,7 +159,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
         // token for /userinfo; a third-party client is refused at /authorize, as on Auth0.
         defaultResource: (ctx, client, oneOf) => {
           if (oneOf) return oneOf;
-          const storeClient = store.findClient(client.clientId);
+          const storeClient = store.findOAuthClient(client.clientId);
           if (ctx.oidc.route === "authorization" && storeClient && isThirdParty(storeClient)) throw new errors.InvalidRequest(AUTH0_ERRORS.userinfoAudience);
           return undefined as unknown as string;
         },
@@ -161,7 +169,7 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
         getResourceServerInfo: (ctx, indicator, client) => {
           const api = store.resourceServerByIdentifier(indicator);
           if (!api) throw new errors.AccessDenied(AUTH0_ERRORS.serviceNotFound(indicator));
-          const storeClient = store.findClient(client.clientId);
+          const storeClient = store.findOAuthClient(client.clientId);
           if (ctx.oidc.route === "token" && storeClient && isThirdParty(storeClient) && !clientGrantFor(store, storeClient, api.identifier)) {
             throw unauthorizedClient(api.identifier);
           }
@@ -224,9 +232,19 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       policy: interactionPolicyFor(store),
       url: (_ctx, interaction) => `${interaction.prompt.name === "consent" ? CONSENT_PATH : LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}`,
     },
-    renderError: (ctx, out) => {
+    renderError: (ctx, out, error) => {
       ctx.type = "html";
-      ctx.body = renderErrorPage(out.error, out.error_description);
+      const params = ctx.oidc?.route === "authorization" ? ctx.oidc.params : undefined;
+      if (error instanceof errors.InvalidClient && !ctx.oidc.client && typeof params?.["client_id"] === "string") {
+        // An unknown client_id (a CIMD URL never imported included): Auth0's error page, HTTP 400, before any login.
+        ctx.body = renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(params["client_id"]));
+      } else if (error instanceof errors.InvalidRedirectUri && typeof params?.["redirect_uri"] === "string") {
+        // Auth0 matches callback URLs exactly (a loopback port included): its error page, HTTP 403 as reported.
+        ctx.status = 403;
+        ctx.body = renderErrorPage("unauthorized_client", AUTH0_ERRORS.callbackMismatch(params["redirect_uri"]));
+      } else {
+        ctx.body = renderErrorPage(out.error, out.error_description);
+      }
     },
     ttl: {
       AccessToken: 86400,

@@ -2,7 +2,7 @@ import { IncomingMessage } from "node:http";
 
 import type { TenantStore } from "../store.js";
 import type { TokenParams } from "../token-endpoint.js";
-import { defaultAudience, isThirdParty, resourceIsAudience } from "./policy.js";
+import { defaultAudience, isStrictThirdParty, isThirdParty, resourceIsAudience, STRICT_REFUSED_PARAMETERS, strictRegistration } from "./policy.js";
 
 /*
  * Auth0's request parameters, turned into what oidc-provider understands before it sees them.
@@ -12,6 +12,14 @@ import { defaultAudience, isThirdParty, resourceIsAudience } from "./policy.js";
  */
 
 const split = (scope: string | null | undefined): string[] => (scope ?? "").split(" ").filter(Boolean);
+
+/**
+ * Where the profile hands oidc-provider the names of the parameters a strict third-party client
+ * may not send: oidc-provider drops or judges some of them itself (`request`, `id_token_hint`) before
+ * it has checked the client and its redirect URI, so they are taken out of the request and refused
+ * by a validator of this parameter (see provider.ts), after those checks, as Auth0 refuses them.
+ */
+export const REFUSED_PARAMETERS = "mcp_auth0_refused_parameters";
 
 /**
  * The query of an authorization request, as Auth0 would read it:
@@ -25,6 +33,7 @@ const split = (scope: string | null | undefined): string[] => (scope ?? "").spli
  *   failure points: no client grant fails at the token request, no audience gives an opaque token.
  * - `offline_access` needs no `prompt=consent` on Auth0; oidc-provider, following OpenID Connect
  *   Core, drops it without one, so it is added.
+ * - The parameters strict third-party clients may not send are handed over as REFUSED_PARAMETERS.
  */
 export function profileAuthorizationQuery(store: TenantStore, query: URLSearchParams): URLSearchParams {
   const q = new URLSearchParams(query);
@@ -35,7 +44,14 @@ export function profileAuthorizationQuery(store: TenantStore, query: URLSearchPa
   const api = audience ?? (resourceIsAudience(store) ? resource : undefined) ?? defaultAudience(store);
   if (api !== undefined) q.set("resource", api);
 
-  const client = store.findClient(q.get("client_id") ?? "");
+  const client = store.findOAuthClient(q.get("client_id") ?? "");
+  // A value the client sent itself is dropped: only the profile sets it.
+  q.delete(REFUSED_PARAMETERS);
+  // In the order the request gives them.
+  const refused = client && isStrictThirdParty(client) ? [...new Set(q.keys())].filter((name) => (STRICT_REFUSED_PARAMETERS as readonly string[]).includes(name)) : [];
+  for (const name of refused) q.delete(name);
+  if (refused.length > 0) q.set(REFUSED_PARAMETERS, refused.join(" "));
+
   const scopes = split(q.get("scope"));
   if (client && isThirdParty(client) && !scopes.includes("openid")) scopes.unshift("openid");
   if (scopes.length > 0) q.set("scope", scopes.join(" "));
@@ -65,13 +81,17 @@ export function profileTokenParams(store: TenantStore, params: TokenParams): Tok
 }
 
 /** Client registration metadata as the tenant accepts it. */
-export function profileRegistration(body: unknown): unknown {
+export function profileRegistration(store: TenantStore, body: unknown): unknown {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
   // MCP clients send the API's scopes (from the protected-resource metadata) as `scope`; Auth0
   // ignores it (what a DCR client may get comes from the default third-party grant), whereas
   // oidc-provider would reject any value that is not an OpenID scope.
   const metadata = { ...(body as Record<string, unknown>) };
   delete metadata["scope"];
+  // "If not provided, authorization_code grant type will be applied by default for Third Party Apps
+  // with enhanced security controls" (docs-v2, dynamic-application-registration): no refresh token,
+  // so such a client has to log in again when its access token expires.
+  if (metadata["grant_types"] === undefined && strictRegistration(store)) metadata["grant_types"] = ["authorization_code"];
   return metadata;
 }
 

@@ -1,4 +1,4 @@
-import { auth, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import { auth, type AddClientAuthentication, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
@@ -69,32 +69,53 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
   private verifier = "";
   private readonly offline: boolean;
   private readonly answer: PageAnswer | undefined;
+  private readonly registration: Partial<OAuthClientMetadata>;
+  private readonly redirect: string;
+  addClientAuthentication?: AddClientAuthentication;
   /** Set: the client offers this Client ID Metadata Document URL as its client_id (CIMD) instead of registering. */
   readonly clientMetadataUrl: string | undefined;
 
-  /** `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode. */
+  /**
+   * `answer`: log in and consent on the tenant's pages (cookies kept), instead of its headless mode.
+   * `registration`: what the client registers instead of the defaults (a key set to undefined is left out).
+   * `redirectUrl`: the redirect URI it sends, e.g. the one a catalogued client's metadata document lists
+   * (never listened on: the user agent stops there and keeps what came back).
+   */
   constructor(
     private readonly fetchFn: typeof fetch,
-    options: { loginHint?: string; offline?: boolean; answer?: PageAnswer; clientMetadataUrl?: string } = {},
+    options: {
+      loginHint?: string;
+      offline?: boolean;
+      answer?: PageAnswer;
+      clientMetadataUrl?: string;
+      registration?: Partial<OAuthClientMetadata>;
+      redirectUrl?: string;
+      /** How the client authenticates at the token endpoint (e.g. the SDK's createPrivateKeyJwtAuth); default none. */
+      clientAuthentication?: AddClientAuthentication;
+    } = {},
   ) {
+    if (options.clientAuthentication) this.addClientAuthentication = options.clientAuthentication;
     this.loginHint = options.loginHint;
     this.offline = options.offline ?? false;
     this.answer = options.answer;
     this.clientMetadataUrl = options.clientMetadataUrl;
+    this.registration = options.registration ?? {};
+    this.redirect = options.redirectUrl ?? REDIRECT_URL;
   }
 
   get redirectUrl(): string {
-    return REDIRECT_URL;
+    return this.redirect;
   }
 
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: "Headless MCP client",
-      redirect_uris: [REDIRECT_URL],
+      redirect_uris: [this.redirect],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
       ...(this.offline ? { scope: "offline_access" } : {}),
+      ...this.registration,
     };
   }
 
@@ -131,7 +152,7 @@ export class HeadlessOAuthProvider implements OAuthClientProvider {
     let form: RequestInit | undefined;
     for (let hop = 0; hop < 15; hop++) {
       this.visited.push(url);
-      if (url.href.startsWith(REDIRECT_URL)) {
+      if (url.href.startsWith(this.redirect)) {
         this.callback = url;
         return;
       }
@@ -166,9 +187,12 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Discovers, registers (DCR), logs in with PKCE and `resource`, and exchanges the code: the SDK's `auth()`, headless. */
-export async function authorize(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch): Promise<OAuthTokens> {
-  const first = await auth(provider, { serverUrl, fetchFn });
+/**
+ * Discovers, registers (DCR), logs in with PKCE and `resource`, and exchanges the code: the SDK's
+ * `auth()`, headless. `scope` replaces what the SDK would choose (the server's `scopes_supported`).
+ */
+export async function authorize(serverUrl: string, provider: HeadlessOAuthProvider, fetchFn: typeof fetch, scope?: string): Promise<OAuthTokens> {
+  const first = await auth(provider, { serverUrl, fetchFn, ...(scope !== undefined ? { scope } : {}) });
   if (first === "AUTHORIZED") return provider.tokens()!;
   const callback = provider.callback;
   if (!callback) throw new Error("The authorization flow never reached the redirect URI");

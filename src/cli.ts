@@ -1,7 +1,7 @@
 import { CommanderError, type Command, type OptionValues } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { CancelledError, CliError, ExitCode, exitCodeName } from "./errors.js";
+import { CancelledError, CliError, ExitCode, exitCodeName, STOP_SIGNALS, type StopSignal } from "./errors.js";
 import { jsonText, visible } from "./untrusted.js";
 import type { Context, Deps, RunControl } from "./session/context.js";
 import { declareProgram, type Program } from "./flags/program.js";
@@ -103,10 +103,18 @@ function failureDocument(exitCode: number, message: string, hint?: string) {
   return { ok: false, error: { code: exitCodeName(exitCode), exitCode, message, ...(hint ? { hint } : {}) } };
 }
 
-/** Ctrl-C as a signal (outside a prompt, which takes it as a key): the default subscribes to SIGINT. */
-function onSigint(listener: () => void): () => void {
-  process.on("SIGINT", listener);
-  return () => process.off("SIGINT", listener);
+/**
+ * Ctrl-C as a signal (outside a prompt, which takes it as a key), and the signals that stop a run
+ * from outside (SIGTERM from `docker stop` or a cancelled CI job, SIGHUP from a closed terminal):
+ * all take the same path, so each says what was and was not applied, and --json still prints its
+ * document. Handling SIGTERM replaces Node's default of dying at once.
+ */
+function onStopSignals(listener: (signal: StopSignal) => void): () => void {
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => [signal, () => listener(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
 }
 
 export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Promise<number> {
@@ -133,28 +141,33 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
     () => stdoutUsed,
   );
 
-  // Ctrl-C outside a prompt. While changes are applied, the change in progress finishes and apply
-  // stops before the next one (executePlan reports what was applied); otherwise the run ends here.
+  // Ctrl-C (or SIGTERM, SIGHUP) outside a prompt. While changes are applied, the change in progress
+  // finishes and apply stops before the next one (executePlan reports what was applied); otherwise
+  // the run ends here. The exit code names the signal (130, 143, 129).
   let cancel!: (error: Error) => void;
   const cancelled = new Promise<never>((_, reject) => (cancel = reject));
-  const unsubscribe = (deps.onInterrupt ?? onSigint)(() => {
+  const unsubscribe = (deps.onInterrupt ?? onStopSignals)((signal: StopSignal = "SIGINT") => {
     if (control.handlesInterrupt) return;
     if (control.phase === "applying" && !control.stopRequested) {
-      deps.stderr.write("\nStopping after the change in progress (Ctrl-C again to stop at once)…\n");
-      control.stopRequested = true;
+      deps.stderr.write(`\nStopping after the change in progress (${signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`} to stop at once)…\n`);
+      control.stopRequested = signal;
     } else if (control.phase === "applying") {
       // A second Ctrl-C: the person will not wait for a slow write. Its outcome is unknown, which
       // a re-run handles like any interrupted write (it reads the tenant first).
       cancel(
-        new CancelledError("Cancelled during a change: it may or may not have taken effect.", "Re-run the same command: it reads the tenant first and completes what is missing."),
+        new CancelledError(
+          "Cancelled during a change: it may or may not have taken effect.",
+          "Re-run the same command: it reads the tenant first and completes what is missing.",
+          signal,
+        ),
       );
     } else {
       // The run ends now; work still under way (in-process) must not start a write after it.
-      control.stopRequested = true;
+      control.stopRequested = signal;
       cancel(
         control.phase === "before"
-          ? new CancelledError()
-          : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing."),
+          ? new CancelledError(signal === "SIGINT" ? undefined : `Stopped (${signal}) — nothing was changed.`, undefined, signal)
+          : new CancelledError("Cancelled after the changes above were applied.", "Re-running the same command converges: it changes only what is still missing.", signal),
       );
     }
   });

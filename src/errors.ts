@@ -15,10 +15,21 @@ export const ExitCode = {
   cancelled: 130,
 } as const;
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+/**
+ * The signals that stop a run the way Ctrl-C does (SIGTERM: `docker stop`, a cancelled CI job;
+ * SIGHUP: a closed terminal), each with the exit code shells report for it: 128 + its number.
+ */
+export const STOP_SIGNALS = { SIGINT: ExitCode.cancelled, SIGTERM: 143, SIGHUP: 129 } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
 
-/** The stable `error.code` of a --json failure document, one per exit code (README, "--json"). */
+/** How a message names what stopped the run. */
+export const stopCause = (signal: StopSignal): string => (signal === "SIGINT" ? "Ctrl-C" : signal);
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode] | (typeof STOP_SIGNALS)[StopSignal];
+
+/** The stable `error.code` of a --json failure document, one per exit code (README, "--json"); every stop by a signal is `cancelled`. */
 export function exitCodeName(code: number): string {
+  if ((Object.values(STOP_SIGNALS) as number[]).includes(code)) return "cancelled";
   return (Object.entries(ExitCode).find(([, value]) => value === code)?.[0] ?? "failure").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
@@ -95,11 +106,12 @@ export class Auth0ApiError extends CliError {
 }
 
 /**
- * The user pressed Ctrl-C or Esc. Before the first write nothing was changed; after it, the
- * message says what was applied (the tenant converges on a re-run, so stopping is always safe).
+ * The user pressed Ctrl-C or Esc, or a stop signal came (`signal`: the exit code is 128 + its
+ * number). Before the first write nothing was changed; after it, the message says what was applied
+ * (the tenant converges on a re-run, so stopping is always safe).
  */
 export class CancelledError extends CliError {
-  constructor(message = "Cancelled — nothing was changed.", hint?: string) {
-    super(message, ExitCode.cancelled, hint);
+  constructor(message = "Cancelled — nothing was changed.", hint?: string, signal: StopSignal = "SIGINT") {
+    super(message, STOP_SIGNALS[signal], hint);
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readInputText } from "../input/read-file.js";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
@@ -38,12 +38,7 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknow
  * is replaced — `domain: ${AUTH0_DOMAIN}` then needs no AUTH0_DOMAIN.
  */
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv, { ignoreDomain = false } = {}): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InputError(`Cannot read the config file ${file} (${(error as NodeJS.ErrnoException).code}).`, "Check --config.");
-  }
+  const text = await readInputText(file, { what: "the config file", flag: "--config" });
   let raw: unknown;
   try {
     const { parse } = await import("yaml");

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { access, lstat, open, readdir, readFile, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { access, lstat, open, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { readInputFile } from "../input/read-file.js";
 
 export interface MergeResult {
   text: string;
@@ -52,6 +53,8 @@ interface Line {
   content: string;
   /** `\n`, `\r\n`, or `` for a last line without a line break. */
   eol: string;
+  /** Where the line starts in the text. */
+  start: number;
 }
 
 interface Assignment {
@@ -101,7 +104,9 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
   // util.parseEnv and from python-dotenv: they read "\uFEFFKEY". The mark is kept, on a line of
   // its own ("\uFEFF=", which every one of them reads as nothing), and the key then starts line 2.
   let bomLine: Assignment | undefined;
-  for (const assignment of scanAssignments(lines)) {
+  const assignments = scanAssignments(text, lines);
+  const midKey = nodeMidKey(lines, assignments);
+  for (const assignment of assignments) {
     const value = desired.get(assignment.key);
     if (value === undefined) continue;
     present.add(assignment.key);
@@ -109,6 +114,7 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
       bomLine = assignment;
       replacements.set(0, assignment);
     }
+    if (midKey[assignment.first]) replacements.set(assignment.first, assignment);
     if (!sameValue(assignment, value)) {
       replacements.set(assignment.first, assignment);
       changed.add(assignment.key);
@@ -127,13 +133,14 @@ export function mergeEnv(existing: string | undefined, entries: Array<[string, s
     // Keep an inline comment, separated so that it cannot be read as part of the new value.
     const tail = !same && assignment.tail.startsWith("#") && value !== "" ? ` ${assignment.tail}` : assignment.tail;
     const head = assignment === bomLine ? `${BOM}=${eol}${assignment.head.slice(BOM.length)}` : assignment.head;
-    out += head + value + tail + lines[assignment.last]!.eol;
+    out += (midKey[i] ? KEY_END + eol : "") + head + value + tail + lines[assignment.last]!.eol;
     i = assignment.last;
   }
 
   const added = [...desired.keys()].filter((key) => !present.has(key));
   if (added.length > 0) {
     if (out !== "" && !out.endsWith("\n")) out += eol;
+    if (midKey[lines.length]) out += KEY_END + eol;
     for (const key of added) out += `${key}=${formatEnvValue(desired.get(key)!)}${eol}`;
   }
 
@@ -156,7 +163,7 @@ export async function writeEnvFile(path: string, entries: Array<[string, string]
     if (stats.isDirectory()) throw isDirectoryError(path);
     if (!stats.isFile()) throw notRegularFileError(path);
     mode = stats.mode & 0o7777;
-    existing = decodeUtf8(await readFile(target), path);
+    existing = decodeUtf8(await readInputFile(target, { what: "the .env", flag: "--env-path" }), path);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw toInputError(error, path, "file");
   }
@@ -228,10 +235,12 @@ export async function assertEnvPathWritable(path: string, options: { followSymli
 
 function splitLines(text: string): Line[] {
   const lines: Line[] = [];
+  let start = 0;
   for (const piece of text.split(/(?<=\n)/)) {
     if (piece === "") continue;
     const eol = piece.endsWith("\r\n") ? "\r\n" : piece.endsWith("\n") ? "\n" : "";
-    lines.push({ content: piece.slice(0, piece.length - eol.length), eol });
+    lines.push({ content: piece.slice(0, piece.length - eol.length), eol, start });
+    start += piece.length;
   }
   return lines;
 }
@@ -239,11 +248,16 @@ function splitLines(text: string): Line[] {
 /**
  * Finds every assignment. A quoted value may span lines (dotenv allows it); those lines belong to
  * the value, so a line inside it that looks like `KEY=…` is not taken for an assignment.
+ * Linear in the size of the file: each search for a closing quote starts where the last one
+ * ended, and a quote that is never closed is remembered, so a stray quote near the top of a long
+ * file is not searched for again from every later line.
  */
-function scanAssignments(lines: Line[]): Assignment[] {
+function scanAssignments(text: string, lines: Line[]): Assignment[] {
   const assignments: Assignment[] = [];
+  const closer = closingQuoteFinder(text);
   for (let i = 0; i < lines.length; i++) {
-    const match = ASSIGNMENT.exec(lines[i]!.content);
+    const line = lines[i]!;
+    const match = ASSIGNMENT.exec(line.content);
     if (!match) continue;
     const key = match[2]!;
     const rest = match[4]!;
@@ -251,18 +265,16 @@ function scanAssignments(lines: Line[]): Assignment[] {
     const quote = rest[0];
 
     if (quote === '"' || quote === "'" || quote === "`") {
-      let body = rest.slice(1);
-      let last = i;
-      let close = closingQuote(body, quote);
-      while (close < 0 && last + 1 < lines.length) {
-        body += lines[last]!.eol + lines[last + 1]!.content;
-        last++;
-        close = closingQuote(body, quote);
-      }
+      const open = line.start + head.length;
+      const close = closer(quote, open + 1);
       if (close >= 0) {
-        const raw = body.slice(0, close);
+        let last = i;
+        while (close >= lines[last]!.start + lines[last]!.content.length) last++;
+        const raw = text.slice(open + 1, close);
         const value = quote === '"' ? unescapeDoubleQuoted(raw) : raw;
-        assignments.push({ key, first: i, last, head, tail: body.slice(close + 1), value, quote, rawValue: quote + body.slice(0, close + 1) });
+        const lastLine = lines[last]!;
+        const tail = lastLine.content.slice(close + 1 - lastLine.start);
+        assignments.push({ key, first: i, last, head, tail, value, quote, rawValue: text.slice(open, close + 1) });
         i = last;
         continue;
       }
@@ -277,13 +289,52 @@ function scanAssignments(lines: Line[]): Assignment[] {
   return assignments;
 }
 
-function closingQuote(body: string, quote: string): number {
-  for (let i = 0; i < body.length; i++) {
-    if (quote === '"' && body[i] === "\\") i++;
-    else if (body[i] === quote) return i;
-  }
-  return -1;
+/**
+ * The position in `text` of the quote that closes a value opened just before `from`, or -1. In
+ * double quotes a backslash escapes the next character, so a quote after an odd run of
+ * backslashes is not a closing one. A search that found nothing is remembered per quote: none
+ * starting later can find one either (a later start is just after an opening quote, which no run
+ * of backslashes can straddle).
+ */
+function closingQuoteFinder(text: string): (quote: string, from: number) => number {
+  const unclosedFrom = new Map<string, number>();
+  return (quote, from) => {
+    if (from >= (unclosedFrom.get(quote) ?? Infinity)) return -1;
+    for (let at = text.indexOf(quote, from); at >= 0; at = text.indexOf(quote, at + 1)) {
+      if (quote !== '"') return at;
+      let backslashes = 0;
+      while (at - backslashes - 1 >= from && text[at - backslashes - 1] === "\\") backslashes++;
+      if (backslashes % 2 === 0) return at;
+    }
+    unclosedFrom.set(quote, from);
+    return -1;
+  };
 }
+
+/**
+ * Node 20's `--env-file` and `util.parseEnv` read a key as everything up to the next `=`, across
+ * lines: after a line with no `=` (a stray word, a tab, a lone byte order mark), the next
+ * `KEY=value` reads as the key "word\nKEY" and KEY is lost. Blank lines and `#` comments do not end
+ * such a key either; only an `=` does. `midKey[i]` says whether that parser is inside such a key
+ * when line i starts (`midKey[lines.length]`: at the end of the file), so that a managed key
+ * written there is preceded by KEY_END, which ends it.
+ */
+function nodeMidKey(lines: Line[], assignments: Assignment[]): boolean[] {
+  const starts = new Map(assignments.map((a) => [a.first, a]));
+  const midKey: boolean[] = [false];
+  for (let i = 0; i < lines.length; i++) {
+    const assignment = starts.get(i);
+    const content = lines[i]!.content;
+    // A key (or the junk before it) ends at `=`; at the start of an entry Node skips blank lines (spaces only) and comments.
+    const inKey = !assignment && !content.includes("=") && (midKey[i]! || !/^ *(?:#|$)/.test(content));
+    for (const last = assignment?.last ?? i; i < last; i++) midKey.push(false);
+    midKey.push(inKey);
+  }
+  return midKey;
+}
+
+/** A comment to dotenv and python-dotenv; to Node's parser, the `=` that ends a key left open above it. */
+const KEY_END = "#=";
 
 function unescapeDoubleQuoted(raw: string): string {
   return raw.replace(/\r\n/g, "\n").replace(/\\(.)/gs, (_, char: string) => (char === "n" ? "\n" : char === "r" ? "\r" : char === "t" ? "\t" : char));

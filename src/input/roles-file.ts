@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { readInputText } from "./read-file.js";
 import { InputError } from "../errors.js";
 import { assertNoControlCharactersIn } from "./values.js";
 
@@ -47,13 +47,7 @@ const rolesFileSchema = z
 
 /** Reads and validates a roles file (YAML or JSON, SPEC §4). Every problem is an input error naming the file. */
 export async function loadRolesFile(path: string): Promise<RoleDesired[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`Cannot read the roles file ${path}${code === "ENOENT" ? ": it does not exist" : ` (${code})`}.`, "Check --roles / --file.");
-  }
+  const text = await readInputText(path, { what: "the roles file", flag: "--roles / --file" });
   let data: unknown;
   try {
     const { parse } = await import("yaml");

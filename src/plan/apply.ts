@@ -3,6 +3,7 @@ import { causes, OutcomeUnknownError } from "../tenant/http.js";
 import { CliError } from "../errors.js";
 import { toCliError } from "../tenant/errors.js";
 import type { Wave, Write, Written, WrittenBy } from "../resources/handler.js";
+import { takeTenantLock } from "../resources/tenant-lock.js";
 import { handlerOf, type Change } from "../resources/registry.js";
 import { pendingChanges, type Plan } from "./plan.js";
 
@@ -54,6 +55,10 @@ interface Task {
   written: Written;
   applied: boolean;
   failed?: unknown;
+  /** Nothing is left to send: its claim's re-read found it done, or taken by another run. */
+  ended?: boolean;
+  /** Releases the lock of its claim, once taken. */
+  release?: () => Promise<void>;
   /** Settles when the change is fully applied or has failed, for its progress step. */
   done: Promise<void>;
   finish(error?: unknown): void;
@@ -111,6 +116,33 @@ async function sendMerged(tenant: Tenant, group: Array<{ task: Task; merge: Merg
 }
 
 /**
+ * A change that claims what other runs may claim too (Handler.claim): its lock, then its re-read,
+ * during the wave before its first write. What the re-read found replaces the change; when nothing
+ * is left to send, the change ends here. A re-read that differs from what the plan read means
+ * another run changed the tenant meanwhile: `readBack` makes the closing verdict read it again.
+ */
+async function claimFor(tenant: Tenant, task: Task): Promise<void> {
+  const claim = handlerOf(task.change).claim!;
+  task.release = await takeTenantLock(tenant.domain, claim.key(task.change as never)!);
+  const { change, written } = await claim.recheck(tenant, task.change as never);
+  Object.assign(task.written, written);
+  if (written?.notApplied || (change.action === "unchanged" && task.change.action !== "unchanged")) task.written.readBack = true;
+  task.change = change;
+  if (written?.notApplied || change.action === "unchanged") {
+    task.ended = true;
+    task.applied = !written?.notApplied;
+    // Its progress line must not read as done: it ends as not applied, and the summary says why.
+    await endTask(task, written?.notApplied ? new Error(written.notApplied) : undefined);
+  }
+}
+
+async function endTask(task: Task, error?: unknown): Promise<void> {
+  await task.release?.();
+  task.release = undefined;
+  task.finish(error);
+}
+
+/**
  * Applies exactly the plan's differences in dependency waves: every write of one wave goes out
  * together (the HTTP layer paces them to the rate limit), and a wave starts once the one before it
  * is done. A failure stops before the next wave; the error says what was and was not applied.
@@ -138,49 +170,69 @@ export async function applyPlan(tenant: Tenant, plan: Plan, hooks: ApplyHooks): 
         .map((w) => w.wave),
     );
 
-  const writtenBy: WrittenBy = (kind) => tasks.find((t) => t.change.kind === kind && t.applied)?.written;
-  let failure: unknown;
-  for (const wave of WAVES) {
-    try {
-      hooks.proceed?.();
-    } catch (error) {
-      failure = error;
-      break;
-    }
-    const live = tasks.filter((t) => !t.failed);
-    const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
-    const separate: Task[] = [];
-    for (const task of live) {
-      const writes = handlerOf(task.change)
+  const firstWave = (task: Task) =>
+    Math.min(
+      ...handlerOf(task.change)
         .writes(task.change)
-        .filter((w) => w.wave === wave);
-      for (const write of writes) {
-        if ("merge" in write) merged.set(write.merge.key, [...(merged.get(write.merge.key) ?? []), { task, merge: write.merge }]);
+        .map((w) => w.wave),
+    );
+  const writtenBy: WrittenBy = (kind) => tasks.find((t) => t.change.kind === kind && t.applied)?.written;
+
+  /** Sends wave after wave; returns what stopped them, if anything did. */
+  async function sendWaves(): Promise<unknown> {
+    for (const wave of WAVES) {
+      try {
+        hooks.proceed?.();
+      } catch (error) {
+        return error;
       }
-      if (writes.some((w) => "send" in w)) separate.push(task);
-    }
-    const sends = [
-      ...separate.map((task) => sendWave(tenant, task, wave, writtenBy).catch((error: unknown) => void (task.failed = error))),
-      ...[...merged.values()].map((group) =>
-        sendMerged(tenant, group).catch((error: unknown) => {
-          for (const { task } of group) task.failed = error;
-        }),
-      ),
-    ];
-    await Promise.all(sends);
-    for (const task of live) {
-      if (task.failed) task.finish(task.failed);
-      else if (lastWave(task) <= wave) {
-        task.applied = true;
-        task.finish();
+      const claims = tasks.filter((t) => !t.failed && !t.ended && handlerOf(t.change).claim?.key(t.change as never) && firstWave(t) === wave + 1);
+      const live = tasks.filter((t) => !t.failed && !t.ended);
+      const merged = new Map<string, Array<{ task: Task; merge: MergedWrite }>>();
+      const separate: Task[] = [];
+      for (const task of live) {
+        const writes = handlerOf(task.change)
+          .writes(task.change)
+          .filter((w) => w.wave === wave);
+        for (const write of writes) {
+          if ("merge" in write) merged.set(write.merge.key, [...(merged.get(write.merge.key) ?? []), { task, merge: write.merge }]);
+        }
+        if (writes.some((w) => "send" in w)) separate.push(task);
       }
+      const sends = [
+        ...separate.map((task) => sendWave(tenant, task, wave, writtenBy).catch((error: unknown) => void (task.failed = error))),
+        ...[...merged.values()].map((group) =>
+          sendMerged(tenant, group).catch((error: unknown) => {
+            for (const { task } of group) task.failed = error;
+          }),
+        ),
+        // Claims re-read alongside this wave's writes: no round trip of their own.
+        ...claims.map((task) => claimFor(tenant, task).catch((error: unknown) => void (task.failed = error))),
+      ];
+      await Promise.all(sends);
+      for (const task of live) {
+        if (task.ended) continue;
+        if (task.failed) await endTask(task, task.failed);
+        else if (lastWave(task) <= wave) {
+          task.applied = true;
+          await endTask(task);
+        }
+      }
+      const failed = tasks.find((t) => t.failed)?.failed;
+      if (failed) return failed;
     }
-    failure = tasks.find((t) => t.failed)?.failed;
-    if (failure) break;
+    return undefined;
+  }
+  let failure: unknown;
+  try {
+    failure = await sendWaves();
+  } finally {
+    // A claim's lock outlives no run: released however apply ends.
+    await Promise.all(tasks.flatMap((t) => (t.release ? [t.release()] : [])));
   }
   if (failure) {
     // Changes with writes left for the waves that were not sent end their steps as not applied.
-    for (const task of tasks) if (!task.applied && !task.failed) task.finish(failure);
+    for (const task of tasks) if (!task.applied && !task.failed && !task.ended) task.finish(failure);
   }
   await steps;
   if (failure) {

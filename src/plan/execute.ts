@@ -1,7 +1,7 @@
 import type { Logger } from "../ui/logger.js";
 import type { Prompter } from "../ui/prompts.js";
 import type { Tenant } from "../tenant/connect.js";
-import { CancelledError, ExitCode, InputError } from "../errors.js";
+import { CancelledError, ExitCode, InputError, stopCause, type StopSignal } from "../errors.js";
 import { assertScopes } from "../tenant/scopes.js";
 import { applyPlan, type ApplyReport } from "./apply.js";
 import { pendingChanges, type Plan } from "./plan.js";
@@ -14,7 +14,7 @@ export interface ExecuteContext {
   prompter: Prompter;
   options: { dryRun?: boolean; json?: boolean; yes?: boolean };
   /** Where the run is, for Ctrl-C (session/context.ts RunControl): set here, read by the interrupt handler. */
-  control: { phase: "before" | "applying" | "after"; stopRequested?: boolean };
+  control: { phase: "before" | "applying" | "after"; stopRequested?: StopSignal };
 }
 
 export interface ExecuteOptions {
@@ -30,6 +30,14 @@ export interface ExecuteOptions {
   recheck?: string;
   /** Said under printed commands that cannot repeat everything (a typed secret is never printed). */
   commandsNote?: string;
+  /** What the command adds to its --json document (credentials create: the scopes it grants, the credentials). */
+  document?: Record<string, unknown>;
+  /**
+   * The command's own step once the tenant changes are applied, where the .env is written
+   * (credentials create: the application's secret to the file the user named); what it returns
+   * replaces those keys of `document`.
+   */
+  afterApply?: (report: ApplyReport) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -45,10 +53,12 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   const pending = pendingChanges(plan);
   const envPending = plan.env !== undefined && plan.env.action !== "unchanged";
   // The plan as it is, the very value apply receives: never a copy made for the document.
+  let document = options.document ?? {};
   const report = (applied: string[], checks?: Check[]) => ({
     plan,
     result: { dryRun, applied, envWritten: !dryRun && envPending, calls: tenant.http.calls.length, writes: tenant.http.writes() },
     ...(checks ? { doctor: { ok: !failed(checks), checks } } : {}),
+    ...document,
   });
 
   if (dryRun) {
@@ -77,20 +87,26 @@ export async function executePlan(ctx: ExecuteContext, tenant: Tenant, plan: Pla
   // error lists what was applied. Re-running converges, so stopping is safe.
   ctx.control.phase = "applying";
   const proceed = () => {
-    if (ctx.control.stopRequested) throw new CancelledError("Cancelled (Ctrl-C) before the next change.");
+    const signal = ctx.control.stopRequested;
+    if (signal) throw new CancelledError(`Cancelled (${stopCause(signal)}) before the next change.`, undefined, signal);
   };
   const step: typeof logger.step = (label, work) => {
     proceed();
     return logger.step(label, work);
   };
   const applyReport = await applyPlan(tenant, plan, { step: (label, work) => logger.step(label, work), proceed });
-  // E.g. another run's proxy application adopted instead of creating a second one.
-  for (const { written } of applyReport.applied) if (written.note) logger.warn(written.note);
-  const applied = applyReport.applied.map((a) => a.change.label);
+  // E.g. another run's proxy application adopted instead of creating a second one, or the default audience it set meanwhile.
+  for (const { written } of applyReport.applied) if (written.note || written.notApplied) logger.warn((written.note ?? written.notApplied)!);
+  const applied = applyReport.applied.filter((a) => !a.written.notApplied).map((a) => a.change.label);
   if (envPending && options.writeEnv) await step(`Write ${plan.env!.path}`, () => options.writeEnv!(applyReport));
+  if (options.afterApply) {
+    proceed();
+    document = { ...document, ...(await options.afterApply(applyReport)) };
+  }
   ctx.control.phase = "after";
 
   if (!pending.length && !envPending) logger.success("Already up to date: nothing was changed.");
+  else if (!applied.length && !envPending) logger.success(`Done: nothing was changed in ${tenant.domain}.`);
   else if (!applied.length) logger.success(`Done: ${plan.env!.path} written; nothing was changed in ${tenant.domain}.`);
   else logger.success(`Done: ${applied.length} change${applied.length === 1 ? "" : "s"} applied to ${tenant.domain}${envPending ? `, ${plan.env!.path} written` : ""}.`);
   const checks = options.verdict ? await options.verdict(applyReport) : undefined;

@@ -156,7 +156,7 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
     warnings.push(...roles.warnings);
   }
 
-  const audience = planDefaultAudience(state.settings, desired.identifier, desired.defaultAudience);
+  const audience = planDefaultAudience(state.settings, desired.identifier, desired.defaultAudience, { apiExisted: api.change.action !== "create" });
   if (audience.change) changes.push(audience.change);
   if (audience.warning) warnings.push(audience.warning);
 

@@ -50,7 +50,9 @@ export function planTeardown(domain: string, state: TenantState, desired: Teardo
   for (const role of state.roles ?? []) if (wanted.has(role.name!)) changes.push(remove("role", role.id!, `Role ${role.name}`));
   if (state.defaultGrant?.id) changes.push(remove("client-grant", state.defaultGrant.id, "Default grant for DCR (third-party) clients"));
   changes.push(...teardownOnBehalfOf(state, desired.downstreamApis ?? []));
-  if (state.resourceServer?.id && !state.resourceServer.is_system) changes.push(remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`));
+  if (state.resourceServer?.id && !state.resourceServer.is_system) {
+    changes.push({ ...remove("resource-server", state.resourceServer.id, `API ${desired.identifier}`), identifier: desired.identifier });
+  }
   return makePlan({ domain, changes, warnings });
 }
 

@@ -2,11 +2,13 @@ import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { eachItem } from "../tenant/paging.js";
 import { InputError } from "../errors.js";
-import { withApplicationLock } from "./application-lock.js";
+import { withTenantLock } from "./tenant-lock.js";
 import { diffFields, plainHeadline, show, type BaseChange, type FieldChange, type Handler, type Write, type Written } from "./handler.js";
 
 export interface ApplicationDesired {
   name: string;
+  /** Absent: proxy mode's Regular Web Application; `non_interactive`: the machine-to-machine application mcp-auth0 runs as (credentials create). */
+  type?: "non_interactive";
   /** Callback URLs the application must allow; the application's other callbacks are kept. */
   callbacks: string[];
   /** Connections the application must be enabled for (by id, with the name for the plan). */
@@ -14,9 +16,11 @@ export interface ApplicationDesired {
 }
 
 /**
- * The Regular Web Application of proxy mode: an MCP server that mediates the OAuth flow logs users
- * in with it (authorization code + refresh token, with its client secret). Its secret is never
- * part of a plan: it is read only when the `.env` is written.
+ * An application mcp-auth0 makes, matched by name: the Regular Web Application of proxy mode (an
+ * MCP server that mediates the OAuth flow logs users in with it: authorization code + refresh
+ * token, with its client secret), or the machine-to-machine application `credentials create`
+ * makes for mcp-auth0 itself (client credentials, with a grant for the Management API). Its secret
+ * is never part of a plan: it goes only where the user asked for it (a `.env`, stdout).
  */
 export interface ApplicationChange extends BaseChange {
   kind: "application";
@@ -44,6 +48,35 @@ export const PROXY_APPLICATION_SETTINGS = {
   grant_types: ["authorization_code", "refresh_token"],
   oidc_conformant: true,
 } as const;
+
+/** What each kind of application must have, what it is called, and which flag chooses its name. */
+const KINDS = {
+  regular_web: {
+    settings: PROXY_APPLICATION_SETTINGS as { app_type: string; grant_types: readonly string[]; oidc_conformant?: true },
+    noun: "application",
+    flag: "--app-name",
+    // Applications made before app_type existed have none.
+    matches: (app: Application) => !app.app_type || app.app_type === PROXY_APPLICATION_SETTINGS.app_type,
+    wrongType: (app: Application) =>
+      new InputError(
+        `Application "${app.name}" (${app.client_id}) is a ${app.app_type} application; proxy mode needs a Regular Web Application, which has a client secret.`,
+        "Choose another name with --app-name: mcp-auth0 then creates a Regular Web Application.",
+      ),
+  },
+  // Without the client-credentials grant the application cannot get a Management API token at all.
+  non_interactive: {
+    settings: { app_type: "non_interactive", grant_types: ["client_credentials"] } as { app_type: string; grant_types: readonly string[]; oidc_conformant?: true },
+    noun: "machine-to-machine application",
+    flag: "--name",
+    matches: (app: Application) => app.app_type === "non_interactive",
+    wrongType: (app: Application) =>
+      new InputError(
+        `Application "${app.name}" (${app.client_id}) is a ${app.app_type ?? "generic"} application, not a machine-to-machine one.`,
+        "Choose another name with --name: mcp-auth0 then creates a machine-to-machine application.",
+      ),
+  },
+};
+const kindOf = (desired: ApplicationDesired) => KINDS[desired.type ?? "regular_web"];
 
 export interface Application {
   client_id: string;
@@ -93,31 +126,28 @@ export async function readApplications(tenant: Tenant): Promise<Application[]> {
 /**
  * The application named `name`, matched exactly. Ambiguous or unsafe matches are input errors
  * raised before any write: a third-party client (`tpc_…` or `is_first_party: false`) is never touched, two applications with the same
- * name cannot be told apart, and a public application (SPA, native) has no secret to proxy with.
+ * name cannot be told apart, and an application of another type (for proxy mode, a public SPA or
+ * native one with no secret to proxy with) is not made into this one.
  */
-export function findApplication(all: Application[], name: string): Application | undefined {
+export function findApplication(all: Application[], name: string, type?: ApplicationDesired["type"]): Application | undefined {
+  const kind = kindOf({ type } as ApplicationDesired);
   const named = all.filter((a) => a.name === name);
   if (!named.length) return undefined;
   const ids = named.map((a) => a.client_id).join(", ");
   if (named.some(isThirdPartyClient)) {
     throw new InputError(
       `"${name}" is the name of a third-party client, which an MCP client registered itself by DCR (${ids}); mcp-auth0 never changes those.`,
-      "Choose another name for the proxy application with --app-name.",
+      `Choose another name for the ${kind.noun} with ${kind.flag}.`,
     );
   }
   if (named.length > 1) {
     throw new InputError(
       `${named.length} applications are named "${name}" (${ids}): mcp-auth0 cannot tell which one to use.`,
-      "Rename the extra ones in the Dashboard, or choose another name with --app-name.",
+      `Rename the extra ones in the Dashboard, or choose another name with ${kind.flag}.`,
     );
   }
   const app = named[0]!;
-  if (app.app_type && app.app_type !== PROXY_APPLICATION_SETTINGS.app_type) {
-    throw new InputError(
-      `Application "${name}" (${app.client_id}) is a ${app.app_type} application; proxy mode needs a Regular Web Application, which has a client secret.`,
-      "Choose another name with --app-name: mcp-auth0 then creates a Regular Web Application.",
-    );
-  }
+  if (!kind.matches(app)) throw kind.wrongType(app);
   return app;
 }
 
@@ -140,19 +170,22 @@ function union(current: string[], wanted: readonly string[]): string[] {
 }
 
 export function planApplication(current: Application | undefined, enabled: Set<string>, desired: ApplicationDesired): ApplicationChange {
-  const label = `Application ${desired.name}`;
+  const { settings, noun } = kindOf(desired);
+  const label = `${noun[0]!.toUpperCase()}${noun.slice(1)} ${desired.name}`;
+  // A machine-to-machine application has no login, so no callback URLs.
+  const callbacks = desired.type ? {} : { callbacks: desired.callbacks };
   if (!current) {
-    const body = { name: desired.name, ...PROXY_APPLICATION_SETTINGS, grant_types: [...PROXY_APPLICATION_SETTINGS.grant_types], callbacks: desired.callbacks };
+    const body: Record<string, unknown> = { name: desired.name, ...settings, grant_types: [...settings.grant_types], ...callbacks };
     const fields: FieldChange[] = Object.entries(body).map(([field, to]) => ({ field, from: undefined, to }));
     if (desired.connections.length) fields.push({ field: "connections (enable)", from: undefined, to: desired.connections.map((c) => c.name) });
     return { kind: "application", label, action: "create", fields, name: desired.name, desired, body, enableConnections: desired.connections.map((c) => c.name) };
   }
   // Callbacks and grant types the application already has are kept: it may serve other deployments.
   const wanted = {
-    app_type: PROXY_APPLICATION_SETTINGS.app_type,
-    grant_types: union(current.grant_types, PROXY_APPLICATION_SETTINGS.grant_types),
-    oidc_conformant: true,
-    callbacks: union(current.callbacks, desired.callbacks),
+    app_type: settings.app_type,
+    grant_types: union(current.grant_types, settings.grant_types),
+    ...(settings.oidc_conformant ? { oidc_conformant: true } : {}),
+    ...(desired.type ? {} : { callbacks: union(current.callbacks, desired.callbacks) }),
   };
   const diff = diffFields(current as unknown as Record<string, unknown>, wanted);
   const enableConnections = desired.connections.filter((c) => !enabled.has(c.id)).map((c) => c.name);
@@ -173,7 +206,7 @@ export function planApplication(current: Application | undefined, enabled: Set<s
 
 /** Reads the tenant's applications and the chosen connections' state, then plans the application. */
 export async function planApplicationIn(tenant: Tenant, applications: Application[], desired: ApplicationDesired): Promise<ApplicationChange> {
-  const current = findApplication(applications, desired.name);
+  const current = findApplication(applications, desired.name, desired.type);
   const enabled = current ? await readEnabledConnections(tenant, current.client_id, desired.connections) : new Set<string>();
   return planApplication(current, enabled, desired);
 }
@@ -200,8 +233,10 @@ async function enableConnections(tenant: Tenant, change: ApplicationChange, clie
 }
 
 /**
- * Creating the proxy application races with any other run doing the same: Auth0 does not refuse
- * a second application of the same name, and two would make every later run stop (which one?).
+ * Creating an application races with any other run doing the same (two `init --mode proxy`, two
+ * `credentials create`): Auth0 does not refuse a second application of the same name, and two
+ * would make every later run stop (which one?). A single empty or truncated list answer while
+ * planning has the same effect, so what the plan read is never trusted here: the list is read again.
  * - On this machine, a lock file makes the runs take turns; the second then finds the first's
  *   application when it lists again, and adopts it.
  * - Across machines, each run lists again after creating. Of the applications with the name, the
@@ -212,16 +247,15 @@ async function enableConnections(tenant: Tenant, change: ApplicationChange, clie
  */
 async function createApplication(tenant: Tenant, change: ApplicationChange): Promise<Written> {
   const { name } = change.desired;
-  return withApplicationLock(tenant.domain, name, async () => {
-    const already = sameNamed(await readApplications(tenant), name);
+  return withTenantLock(tenant.domain, `application\n${name}`, async () => {
+    const already = sameNamed(await readApplications(tenant), change.desired);
     if (already.length) {
       const winner = earliest(already);
       await adopt(tenant, change, winner);
       return { id: winner.client_id, note: `Application "${name}" was created by another run meanwhile (${winner.client_id}): this run uses it instead of creating a second one.` };
     }
-    // The answer carries the new client secret; it is dropped here and read again only to write the .env.
     const created = await tenant.client.clients.create(change.body as unknown as Management.CreateClientRequestContent);
-    const named = sameNamed(await readApplications(tenant), name);
+    const named = sameNamed(await readApplications(tenant), change.desired);
     const winner = named.length ? earliest(named) : undefined;
     if (winner && winner.client_id !== created.client_id) {
       await tenant.client.clients.delete(created.client_id!);
@@ -232,7 +266,8 @@ async function createApplication(tenant: Tenant, change: ApplicationChange): Pro
       };
     }
     await enableConnections(tenant, change, created.client_id!);
-    return { id: created.client_id };
+    // Auth0 shows a client secret in full only in the creation answer (later reads need read:client_keys).
+    return { id: created.client_id, ...(created.client_secret ? { secret: created.client_secret } : {}) };
   });
 }
 
@@ -263,17 +298,18 @@ export const applicationHandler: Handler<ApplicationChange> = {
       ),
   describe: (change) => {
     const enable = change.enableConnections.length ? `enable ${change.enableConnections.join(", ")}` : "";
-    if (change.action === "create") return `Create application ${change.desired.name}${enable ? `, ${enable}` : ""}`;
-    return Object.keys(change.body).length ? `Update application ${change.desired.name}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
+    const what = `${kindOf(change.desired).noun} ${change.desired.name}`;
+    if (change.action === "create") return `Create ${what}${enable ? `, ${enable}` : ""}`;
+    return Object.keys(change.body).length ? `Update ${what}${enable ? `, ${enable}` : ""}` : `Application ${change.desired.name}: ${enable}`;
   },
   // One write in wave 1: creating races with other runs (see createApplication), and the connections follow the id it settles on.
   writes: (change): Write[] => [{ wave: 1, send: (tenant) => applyApplication(tenant, change) }],
   refresh: (tenant, change) => refreshApplication(tenant, change),
 };
 
-/** Applications that answer to `name`, never a DCR client. */
-function sameNamed(all: Application[], name: string): Application[] {
-  return all.filter((a) => a.name === name && !isThirdPartyClient(a) && (!a.app_type || a.app_type === PROXY_APPLICATION_SETTINGS.app_type));
+/** Applications of the desired kind that answer to its name, never a DCR client. */
+function sameNamed(all: Application[], desired: ApplicationDesired): Application[] {
+  return all.filter((a) => a.name === desired.name && !isThirdPartyClient(a) && kindOf(desired).matches(a));
 }
 
 /** The application created first; without `created_at` (or on a tie), the lowest client id. */

@@ -3,10 +3,19 @@ import type { Tenant } from "../tenant/connect.js";
 import { eachItem } from "../tenant/paging.js";
 import { fieldLines, ignoreNotFound, plainHeadline, type BaseChange, type Handler } from "./handler.js";
 
+/**
+ * A client grant: the default grant for DCR (third-party) clients to the MCP server's API, or the
+ * grant of one application (`application`) to an API — the machine-to-machine application of
+ * `credentials create` to the Management API.
+ */
 export interface ClientGrantChange extends BaseChange {
   kind: "client-grant";
   id?: string;
   audience: string;
+  /** The name of the application (the plan's application change) whose grant this is. */
+  application?: string;
+  /** Its client id, when the application exists already; otherwise apply's creation of it tells. */
+  clientId?: string;
   body: Record<string, unknown>;
   /** The API scopes the grant gives (what `body.scope` sends, also when unchanged). */
   grantScopes: string[];
@@ -73,6 +82,61 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
   };
 }
 
+/** The grant of one application for `audience`, if it has one. */
+export async function readApplicationGrant(tenant: Tenant, clientId: string, audience: string): Promise<ClientGrant | undefined> {
+  for await (const grant of eachItem(tenant.client.clientGrants.list({ client_id: clientId, audience, take: 50 }))) {
+    if (grant.client_id === clientId && grant.audience === audience) return grant;
+  }
+  return undefined;
+}
+
+/** An application's grant of exactly `scopes`: a grant holding more is narrowed, so the application never keeps what it does not need. */
+export function planApplicationGrant(
+  current: ClientGrant | undefined,
+  audience: string,
+  scopes: string[],
+  application: { name: string; clientId?: string; grantLabel: string },
+): ClientGrantChange {
+  const wanted = [...scopes].sort();
+  const base = {
+    kind: "client-grant" as const,
+    label: application.grantLabel,
+    audience,
+    application: application.name,
+    ...(application.clientId ? { clientId: application.clientId } : {}),
+    grantScopes: wanted,
+  };
+  if (!current) {
+    // client_id is added when the grant is created: the application may be created in the same apply.
+    return { ...base, action: "create", body: { audience, subject_type: "client", scope: wanted }, fields: [{ field: "scope", from: undefined, to: wanted }] };
+  }
+  const have = [...(current.scope ?? [])].sort();
+  const same = have.length === wanted.length && have.every((s, i) => s === wanted[i]);
+  return { ...base, action: same ? "unchanged" : "update", id: current.id, body: same ? {} : { scope: wanted }, fields: same ? [] : [{ field: "scope", from: have, to: wanted }] };
+}
+
+/**
+ * Creates an application's grant, its client id known now, or sets its scopes. A 409 (a grant for
+ * this application and audience exists already: an earlier attempt whose answer was lost, or
+ * another run that adopted the same application) turns the create into setting its scopes, so a
+ * retry or a race never leaves the application with two grants.
+ */
+async function sendApplicationGrant(tenant: Tenant, change: ClientGrantChange, clientId: string | undefined): Promise<{ id?: string; object: ClientGrant }> {
+  if (!clientId) throw new Error(`${change.label}: the application has no client id after apply.`);
+  let id = change.id;
+  if (change.action === "create") {
+    try {
+      const object = await tenant.client.clientGrants.create({ ...change.body, client_id: clientId } as unknown as Management.CreateClientGrantRequestContent);
+      return { id: object.id, object };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      id = (await readApplicationGrant(tenant, clientId, change.audience))?.id;
+      if (!id) throw error;
+    }
+  }
+  return { id, object: await tenant.client.clientGrants.update(id!, { scope: change.grantScopes }) };
+}
+
 export const clientGrantHandler: Handler<ClientGrantChange> = {
   kind: "client-grant",
   order: 3,
@@ -85,12 +149,16 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
           ...fieldLines({ ...change, fields: change.fields.filter((f) => f.field !== "subject_type") }),
         ]
       : fieldLines(change),
-  describe: (change) => `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
-  // Wave 2: the grant's audience is the API, which wave 1 creates.
+  describe: (change) =>
+    change.application
+      ? `${change.action === "create" ? "Grant" : "Narrow or widen"} its scopes for ${change.audience}`
+      : `${change.replaces ? "Replace" : change.action === "create" ? "Create" : "Update"} the default grant for DCR clients`,
+  // Wave 2: the grant's audience is the API, and its application the client, which wave 1 creates.
   writes: (change) => [
     {
       wave: 2,
-      send: async (tenant) => {
+      send: async (tenant, _written, writtenBy) => {
+        if (change.application) return sendApplicationGrant(tenant, change, change.clientId ?? writtenBy("application")?.id);
         // Already gone (an earlier attempt whose answer was lost): the create below is what is left.
         if (change.replaces) await tenant.client.clientGrants.delete(change.replaces.id).catch(ignoreNotFound);
         const object =
@@ -101,10 +169,11 @@ export const clientGrantHandler: Handler<ClientGrantChange> = {
       },
     },
   ],
-  settle: (state, _change, written) => {
-    if (written.object) (state as { defaultGrant?: ClientGrant }).defaultGrant = written.object as ClientGrant;
+  settle: (state, change, written) => {
+    if (written.object && !change.application) (state as { defaultGrant?: ClientGrant }).defaultGrant = written.object as ClientGrant;
   },
-  refresh: async (tenant, change) => planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.grantScopes).change,
+  // An application's grant is sent again as it is: its send turns a create that meets the grant into setting its scopes.
+  refresh: async (tenant, change) => (change.application ? change : planDefaultGrant(await readDefaultGrant(tenant, change.audience), change.audience, change.grantScopes).change),
 };
 
 /** Teardown: the default grant goes. */

@@ -1,6 +1,7 @@
 import type { Tenant } from "../tenant/connect.js";
 import { ignoreNotFound, type BaseChange, type Handler } from "./handler.js";
 import { deleteResourceServer } from "./resource-server.js";
+import { DEFAULT_AUDIENCE_CLAIM, readTenantSettings } from "./tenant-settings.js";
 import { deleteClientGrant } from "./client-grant.js";
 import { deleteRole } from "./roles.js";
 
@@ -14,6 +15,10 @@ export interface DeleteChange extends BaseChange {
   action: "delete";
   resource: "resource-server" | "client-grant" | "role" | "client";
   id: string;
+  /** An API's identifier: the tenant's default audience must not go on naming it. */
+  identifier?: string;
+  /** The default audience names the API after all (an init set it meanwhile): it is cleared right before the API goes. */
+  clearsDefaultAudience?: boolean;
 }
 
 /** Each resource's own teardown, and its wave: the API goes after the grant and roles that refer to it. */
@@ -28,7 +33,8 @@ export const deletionHandler: Handler<DeleteChange> = {
   kind: "delete",
   // teardown: after the default audience stops naming the API, so no login ever names a deleted one.
   order: 7,
-  scopes: (change) => [`delete:${change.resource.replace("-", "_")}s`],
+  // Deleting an API may clear the default audience that names it (see `claim`).
+  scopes: (change) => [`delete:${change.resource.replace("-", "_")}s`, ...(change.identifier ? ["update:tenant_settings"] : [])],
   headline: (change) => change.label,
   details: () => [],
   describe: (change) => `Delete ${change.label}`,
@@ -37,9 +43,24 @@ export const deletionHandler: Handler<DeleteChange> = {
     return [
       {
         wave,
-        send: async (tenant) => void (await remove(tenant, change.id).catch(ignoreNotFound)),
+        send: async (tenant) => {
+          if (change.clearsDefaultAudience) await tenant.client.tenants.settings.update({ default_audience: "" });
+          await remove(tenant, change.id).catch(ignoreNotFound);
+        },
       },
     ];
   },
   refresh: async (_tenant, change) => change,
+  /**
+   * A default audience naming a deleted API breaks every login of the tenant, and the plan's read
+   * of it is seconds old when the API goes: an init running at the same time may have made the API
+   * the default since (it holds the same lock while it does). So it is read again right before.
+   */
+  claim: {
+    key: (change) => (change.identifier ? DEFAULT_AUDIENCE_CLAIM : undefined),
+    recheck: async (tenant, change) => {
+      const settings = await readTenantSettings(tenant);
+      return { change: settings.default_audience === change.identifier ? { ...change, clearsDefaultAudience: true } : change };
+    },
+  },
 };

@@ -38,9 +38,15 @@ export interface Written {
   readBack?: boolean;
   /**
    * A client secret the write's answer carried (Auth0 returns a new client's secret with
-   * `create:clients` alone): for the .env only, never printed, never part of the plan.
+   * `create:clients` alone): for the .env or the file credentials create writes, never printed,
+   * never part of the plan.
    */
   secret?: string;
+  /**
+   * Why the change was not applied although nothing failed: what it would claim was taken by
+   * another run meanwhile (the tenant's default audience). The summary says so.
+   */
+  notApplied?: string;
 }
 
 /** What an earlier wave's change of another kind wrote (a grant naming the client that wave created), or undefined. */
@@ -61,7 +67,8 @@ export type Write =
       wave: Wave;
       /**
        * The call, given what this change's earlier waves wrote (a role created in wave 1 has its id
-       * in wave 2). Its answer is merged into the change's `Written`.
+       * in wave 2) and the ids of what other changes refer to (an application's grant, its
+       * application created in wave 1). Its answer is merged into the change's `Written`.
        */
       send(tenant: Tenant, written: Written, writtenBy: WrittenBy): Promise<Written | void>;
     }
@@ -93,6 +100,19 @@ export interface Handler<C extends BaseChange> {
    * Needed by handlers with `send` writes; a `merge` write (a PATCH) is resent as it is.
    */
   refresh?(tenant: Tenant, change: C): Promise<C>;
+  /**
+   * What other runs may claim at the same moment (the tenant's default audience, which each run
+   * would set to its own API; an API that a teardown deletes while an init makes it the default).
+   * Apply takes the lock of `key(change)` (tenant-lock.ts: one per tenant and key, shared by the
+   * runs on this machine; no key, no claim) in the wave before the change's first write, then
+   * `recheck` reads the resource again under it and plans the change again: it comes back as it
+   * was, changed, unchanged, or with `notApplied` when another run took what it would claim. The
+   * lock is held until the change's last write is answered. The first write must be in wave 2 or later.
+   */
+  claim?: {
+    key(change: C): string | undefined;
+    recheck(tenant: Tenant, change: C): Promise<{ change: C; written?: Written }>;
+  };
   /**
    * Brings what was read before apply (the planner's view of the tenant) up to date with the
    * answers of the change's writes, so that the closing verdict reads nothing again. Each handler

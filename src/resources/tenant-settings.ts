@@ -1,6 +1,7 @@
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { diffFields, fieldLines, plainHeadline, type BaseChange, type FieldChange, type Handler, type Written } from "./handler.js";
+import { readResourceServer } from "./resource-server.js";
 
 export interface TenantSettingsChange extends BaseChange {
   kind: "tenant-settings";
@@ -12,6 +13,8 @@ export interface DefaultAudienceChange extends BaseChange {
   kind: "default-audience";
   current: string | undefined;
   desired: string;
+  /** The API existed before this run: a teardown running at the same time may delete it, so the claim reads it again too. */
+  apiExisted?: boolean;
 }
 
 export type TenantSettings = Management.GetTenantSettingsResponseContent & {
@@ -83,7 +86,12 @@ export type DefaultAudiencePolicy = "auto" | "replace" | "never";
  * SPEC §2 safety rule: the default audience is appended to every authorization request of every
  * application in the tenant. Set it only when there is none; replace another API's only when asked.
  */
-export function planDefaultAudience(current: TenantSettings, identifier: string, policy: DefaultAudiencePolicy): { change?: DefaultAudienceChange; warning?: string } {
+export function planDefaultAudience(
+  current: TenantSettings,
+  identifier: string,
+  policy: DefaultAudiencePolicy,
+  options: { apiExisted?: boolean } = {},
+): { change?: DefaultAudienceChange; warning?: string } {
   if (policy === "never") return {};
   const existing = current.default_audience || undefined;
   const label = "Default audience";
@@ -105,6 +113,7 @@ export function planDefaultAudience(current: TenantSettings, identifier: string,
       fields: [{ field: "default_audience", from: existing, to: identifier }],
       current: existing,
       desired: identifier,
+      ...(options.apiExisted && identifier ? { apiExisted: true } : {}),
     },
   };
 }
@@ -134,6 +143,37 @@ export const tenantSettingsHandler: Handler<TenantSettingsChange> = {
   settle: settleSettings,
 };
 
+/**
+ * The default audience is tenant-wide and every run of init would claim it for its own API: two
+ * inits for different APIs both set it and both said "Default audience: <own API>", and an init
+ * racing a teardown left it naming the deleted API. The plan's read is seconds old by the time of
+ * the write, so the setting (and an API that existed before this run) is read again right before
+ * it is set, under a lock shared by the runs on this machine (apply.ts, Handler.claim): set only
+ * when it still holds what the plan saw (SPEC §2: set only when the tenant has none, replace only
+ * what the user agreed to replace). Otherwise nothing is written, the run says why, and its closing
+ * verdict reads what the tenant holds.
+ */
+async function recheckDefaultAudience(tenant: Tenant, change: DefaultAudienceChange): Promise<{ change: DefaultAudienceChange; written?: Written }> {
+  const [settings, api] = await Promise.all([readTenantSettings(tenant), change.apiExisted ? readResourceServer(tenant, change.desired) : undefined]);
+  const now = settings.default_audience || undefined;
+  if (now === (change.desired || undefined)) return { change: { ...change, action: "unchanged", fields: [] } };
+  if (now !== change.current) {
+    return {
+      change,
+      written: {
+        notApplied: `The tenant's default audience became ${now ?? "none"} while this run was applying (another run changed it): it was left as it is. To make ${change.desired || "none"} the default, re-run with --default-audience.`,
+      },
+    };
+  }
+  if (change.apiExisted && !api) {
+    return {
+      change,
+      written: { notApplied: `API ${change.desired} was deleted while this run was applying (a teardown at the same time?): the default audience was not set to it.` },
+    };
+  }
+  return { change };
+}
+
 export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
   kind: "default-audience",
   // Last in the plan: it applies to every application of the tenant, so a reader sees it on its own.
@@ -147,4 +187,8 @@ export const defaultAudienceHandler: Handler<DefaultAudienceChange> = {
     return [{ wave: 2, merge: { key: SETTINGS_PATCH, body, send: patchSettings } }];
   },
   settle: settleSettings,
+  claim: { key: () => DEFAULT_AUDIENCE_CLAIM, recheck: recheckDefaultAudience },
 };
+
+/** The lock key of everything that sets or depends on the tenant's default audience (deletion.ts: teardown's API). */
+export const DEFAULT_AUDIENCE_CLAIM = "default-audience";

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readInputText } from "../input/read-file.js";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import type { Context } from "./context.js";
@@ -9,7 +9,7 @@ import type { DownstreamExpectation } from "../doctor/obo-checks.js";
 /** The MCP server's .env (what init wrote); absent or unreadable is no .env. */
 export async function readDotenv(path: string): Promise<Record<string, string>> {
   try {
-    return parseEnv(await readFile(path, "utf8")) as Record<string, string>;
+    return parseEnv(await readInputText(path, { what: "the .env", flag: "--env-path" })) as Record<string, string>;
   } catch {
     return {};
   }

@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import { createLogger, type Logger } from "../ui/logger.js";
 import { nonInteractivePrompter, terminalPrompter, type Prompter } from "../ui/prompts.js";
 import type { GlobalOptions } from "../flags/program.js";
+import type { StopSignal } from "../errors.js";
 
 /** What the outside world gives a command: injected in tests, real in the binary. */
 export interface Deps {
@@ -16,17 +17,22 @@ export interface Deps {
   fetch?: typeof fetch;
   /** An extra CA to trust in-process (the local tenant's), besides --local. */
   ca?: string;
-  /** Subscribes to Ctrl-C outside prompts (SIGINT); returns the unsubscribe. Tests trigger it directly. */
-  onInterrupt?: (listener: () => void) => () => void;
+  /**
+   * Subscribes to Ctrl-C outside prompts and to the other stop signals (SIGINT, SIGTERM, SIGHUP);
+   * returns the unsubscribe. Tests trigger it directly (no signal given: Ctrl-C).
+   */
+  onInterrupt?: (listener: (signal?: StopSignal) => void) => () => void;
 }
 
 /**
- * Where a run is, for Ctrl-C: before the first write (nothing changed), applying (finish the change
- * in progress, then stop), or after (already applied). Shared by runCli's SIGINT listener and executePlan.
+ * Where a run is, for Ctrl-C (and SIGTERM, SIGHUP): before the first write (nothing changed),
+ * applying (finish the change in progress, then stop), or after (already applied). Shared by
+ * runCli's signal listener and executePlan.
  */
 export interface RunControl {
   phase: "before" | "applying" | "after";
-  stopRequested?: boolean;
+  /** The signal that asked the run to stop. */
+  stopRequested?: StopSignal;
   /** A command that stops on Ctrl-C by itself (dev): the run's listener leaves the signal to it. */
   handlesInterrupt?: boolean;
   /** The tenant the run talks to, once known (session/target.ts): error messages and printed commands name it. */

@@ -34,6 +34,11 @@ export interface EnvFilePlan {
   write(applicationId?: string, secret?: string): Promise<EnvWriteResult>;
 }
 
+/** Said in the plan of a file that others may read and that receives a client secret: the writer makes it 0600 (writeEnvFile's `secret`). */
+export function tightenedWarning(path: string, mode: number): string {
+  return `${path} is readable by others (mode 0${mode.toString(8)}) and receives the client secret: it is made 0600.`;
+}
+
 /** Stands for the client id and secret of an application this run creates, in the plan's preview only. */
 const CREATED_BY_THIS_RUN = "(created by this run)";
 
@@ -86,9 +91,7 @@ export async function planEnvFile(
     !written.has(key) && HOW_TO_GIVE[value] ? [`${key} is not written to ${target.path}: ${HOW_TO_GIVE[value]}.`] : [],
   );
   if (result.symlinkTarget) warnings.push(`${target.path} is a symbolic link: its target ${result.symlinkTarget} is written (--follow-symlinks).`);
-  if (result.tightenedFrom !== undefined) {
-    warnings.push(`${target.path} is readable by others (mode 0${result.tightenedFrom.toString(8)}) and receives the client secret: it is made 0600.`);
-  }
+  if (result.tightenedFrom !== undefined) warnings.push(tightenedWarning(target.path, result.tightenedFrom));
   if (stale.length)
     warnings.push(
       `Removed ${stale.length === 1 ? "a temporary file" : `${stale.length} temporary files`} that an interrupted write left (a copy of the .env): ${stale.join(", ")}.`,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { readFile, stat } from "node:fs/promises";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { cli } from "../support/cli.js";
@@ -145,6 +145,20 @@ describe("mcp-auth0 credentials create", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("deploy");
     expect(fx.tenant.calls).toEqual([]);
+  });
+
+  it.each(["644", "664", "666"])("an existing --env-path file of mode 0%s receives the secret made 0600, as init does, and the plan says so (issue 21, item 4)", async (octal) => {
+    const mode = parseInt(octal, 8);
+    const { create } = await start();
+    const path = join(fx.dir, "mcp-auth0.env");
+    await writeFile(path, "OWN=1\n");
+    await chmod(path, mode);
+    const result = await create("--env-path", "mcp-auth0.env");
+    expect(result.code, result.stderr).toBe(0);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toContain(`mcp-auth0.env is readable by others (mode 0${octal}) and receives the client secret: it is made 0600.`);
+    const { app } = applicationNamed("mcp-auth0");
+    expect(await envFile(path)).toEqual({ OWN: "1", AUTH0_DOMAIN: fx.tenant.domain, AUTH0_CLIENT_ID: app.client_id, AUTH0_CLIENT_SECRET: app.client_secret });
   });
 
   it("refuses a name that belongs to an application of another type", async () => {

@@ -132,10 +132,11 @@ describe("the plan is plain JSON, for every kind of change", () => {
       application: { name: PROXY_APP_NAME, callbacks: [PROXY_CALLBACK] },
     };
     plans.push(await planFor(tenant, proxy));
+    const m2m = planM2MApplication(undefined, "mcp-auth0");
     plans.push(
       makePlan({
         domain: tenant.domain,
-        changes: [planM2MApplication(undefined, "mcp-auth0"), planManagementGrant(undefined, `https://${tenant.domain}/api/v2/`, ["read:clients"])],
+        changes: [m2m, planManagementGrant(undefined, `https://${tenant.domain}/api/v2/`, ["read:clients"], m2m)],
         warnings: [],
       }),
     );

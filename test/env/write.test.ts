@@ -1,4 +1,5 @@
 import { chmod, mkdir, realpath, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -159,4 +160,50 @@ describe("assertEnvPathWritable", () => {
     await chmod(dir, 0o500);
     await expectInputError(assertEnvPathWritable(join(dir, ".env")), /directory .* is not writable/);
   });
+});
+
+/** What `node --env-file=<path>` (Node 20's parser, the one MCP servers started that way use) puts in process.env. */
+function readByNode(path: string, keys: string[]): Record<string, string | undefined> {
+  const script = `console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(keys)}.map((k) => [k, process.env[k]]))))`;
+  return JSON.parse(execFileSync(process.execPath, [`--env-file=${path}`, "-e", script], { encoding: "utf8", env: {} })) as Record<string, string | undefined>;
+}
+
+describe("issue 21, item 8: every appended key is readable by Node's --env-file", () => {
+  // Node 20 reads a key as everything up to the next "=", across lines: a line without one swallows the next key.
+  it.each([
+    ["a file holding only a byte order mark", "\uFEFF"],
+    ["a last line without '='", "OWN=1\nstray words\n"],
+    ["a last line without '=' or a newline", "OWN=1\nstray"],
+    ["a line holding a tab, then blank lines and a comment", "OWN=1\n\t\n\n# note\n"],
+  ])("%s", async (_, existing) => {
+    const path = join(dir, ".env");
+    await writeFile(path, existing);
+    await writeEnvFile(path, ENTRIES);
+    expect(readByNode(path, ["AUTH0_DOMAIN", "AUTH0_AUDIENCE"])).toEqual(Object.fromEntries(ENTRIES));
+    const text = await readFile(path, "utf8");
+    // The user's lines are kept as they were, and a second run changes nothing.
+    expect(text.startsWith(existing)).toBe(true);
+    expect((await writeEnvFile(path, ENTRIES)).unchanged).toBe(true);
+  });
+
+  it("a managed key already below such a line becomes readable too", async () => {
+    const path = join(dir, ".env");
+    await writeFile(path, "stray\nAUTH0_DOMAIN=acme.us.auth0.com\nOWN=1\n");
+    await writeEnvFile(path, ENTRIES);
+    expect(readByNode(path, ["AUTH0_DOMAIN", "AUTH0_AUDIENCE", "OWN"])).toEqual({ ...Object.fromEntries(ENTRIES), OWN: "1" });
+  });
+
+  // Not a timing assertion: the merge once rescanned the rest of the file from every line after an
+  // unclosed quote (65 s for 20,000 lines). The test's timeout is far above
+  // what a linear merge needs even on a loaded machine, and far below what the rescan took.
+  it("a stray quote followed by 20,000 lines is merged in one pass, every later key found", async () => {
+    const path = join(dir, ".env");
+    const lines = Array.from({ length: 20_000 }, (_, i) => `KEY_${i}=value ${i}`);
+    await writeFile(path, ['STRAY="never closed', ...lines, "AUTH0_DOMAIN=old.auth0.com", ""].join("\n"));
+    const result = await writeEnvFile(path, ENTRIES);
+    expect(result.changed).toEqual(["AUTH0_DOMAIN"]);
+    expect(result.added).toEqual(["AUTH0_AUDIENCE"]);
+    const text = await readFile(path, "utf8");
+    expect(text).toContain("\nKEY_19999=value 19999\nAUTH0_DOMAIN=acme.us.auth0.com\nAUTH0_AUDIENCE=https://mcp.example.com/\n");
+  }, 20_000);
 });

@@ -171,10 +171,28 @@ describe("tenant settings", () => {
   it("sets the default audience with a body of that field alone", async () => {
     const tenant = await testTenant();
     const { sent, reply } = recorder();
-    const scope = nock(TENANT_URL).patch("/api/v2/tenants/settings").reply(reply(200, {}));
+    // Read again right before it is claimed (issue 21): still none, so it is set.
+    const scope = nock(TENANT_URL).get("/api/v2/tenants/settings").reply(200, {}).patch("/api/v2/tenants/settings").reply(reply(200, {}));
     await applyOne(tenant, planDefaultAudience({} as TenantSettings, API, "auto").change!);
     scope.done();
     expect(sent[0]!.body).toStrictEqual({ default_audience: API });
+  });
+
+  it("leaves a default audience that another run set since the plan read it, and says so: no write", async () => {
+    const tenant = await testTenant();
+    const scope = nock(TENANT_URL).get("/api/v2/tenants/settings").reply(200, { default_audience: "https://other.example.com/api" });
+    const steps: string[] = [];
+    const report = await applyPlan(
+      tenant,
+      makePlan({ domain: "tenant.test", changes: [planDefaultAudience({} as TenantSettings, API, "auto").change!], warnings: [] }),
+      hooks(steps),
+    );
+    scope.done();
+    expect(tenant.http.writes()).toBe(0);
+    const { written } = report.applied[0]!;
+    expect(written.notApplied).toMatch(/^The tenant's default audience became https:\/\/other\.example\.com\/api while this run was applying/);
+    // The closing verdict reads the tenant again rather than trusting the plan's view.
+    expect(written.readBack).toBe(true);
   });
 });
 
@@ -408,7 +426,13 @@ describe("applyPlan", () => {
 
   it("skips unchanged resources and applies in order, one step each", async () => {
     const tenant = await testTenant();
-    const scope = nock(TENANT_URL).patch("/api/v2/connections/con_1").reply(200, DB_CONNECTION).patch("/api/v2/tenants/settings").reply(200, {});
+    const scope = nock(TENANT_URL)
+      .patch("/api/v2/connections/con_1")
+      .reply(200, DB_CONNECTION)
+      .get("/api/v2/tenants/settings")
+      .reply(200, {})
+      .patch("/api/v2/tenants/settings")
+      .reply(200, {});
     const steps: string[] = [];
     const unchanged = planConnection({ id: "con_2", name: "google", strategy: "google-oauth2", is_domain_connection: true });
     const changes: Change[] = [planDefaultAudience({} as TenantSettings, API, "auto").change!, unchanged, connectionChange()];
@@ -424,6 +448,9 @@ describe("applyPlan", () => {
     const scope = nock(TENANT_URL)
       .post("/api/v2/resource-servers")
       .reply(reply(201, { id: "rs_new", identifier: API }))
+      // The default audience's re-read, alongside the API's creation (issue 21).
+      .get("/api/v2/tenants/settings")
+      .reply(reply(200, {}))
       .patch("/api/v2/tenants/settings")
       .reply(reply(200, { default_audience: API }));
     const changes: Change[] = [
@@ -438,8 +465,8 @@ describe("applyPlan", () => {
     const report = await applyPlan(tenant, plan, hooks());
     scope.done();
     expect(plan).toStrictEqual(before);
-    expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(["POST /api/v2/resource-servers", "PATCH /api/v2/tenants/settings"]);
-    expect(sent[1]!.body).toStrictEqual({
+    expect(sent.map((s) => `${s.method} ${s.path}`).sort()).toEqual(["GET /api/v2/tenants/settings", "PATCH /api/v2/tenants/settings", "POST /api/v2/resource-servers"]);
+    expect(sent.at(-1)!.body).toStrictEqual({
       resource_parameter_profile: "compatibility",
       authorization_response_iss_parameter_supported: true,
       flags: { use_scope_descriptions_for_consent: true },
@@ -453,6 +480,8 @@ describe("applyPlan", () => {
     const scope = nock(TENANT_URL)
       .patch("/api/v2/connections/con_1")
       .reply(200, DB_CONNECTION)
+      .get("/api/v2/tenants/settings")
+      .reply(200, {})
       .patch("/api/v2/tenants/settings")
       .reply(403, { statusCode: 403, error: "Forbidden", message: "Insufficient scope, expected any of: update:tenant_settings", errorCode: "insufficient_scope" });
     const plan = makePlan({

@@ -77,8 +77,8 @@ describe("loadRolesFile", () => {
     expect(error.hint).toContain("--roles");
   });
 
-  it("names the error code when the path is not a readable file", async () => {
-    expect((await loadError(dir)).message).toContain("(EISDIR)");
+  it("says so when the path is a directory", async () => {
+    expect((await loadError(dir)).message).toBe(`Cannot read the roles file ${dir}: it is a directory.`);
   });
 
   it("reports broken YAML with the file name", async () => {

@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
- * A lock file per tenant and application name, shared by every mcp-auth0 run on this machine: two
- * `init --mode proxy` started together (two terminals, a script, a CI matrix on one runner) create
- * the proxy application one after the other, so the second finds the first's instead of making a
- * second one. Runs on other machines are handled by the re-list after creating (application.ts).
+ * A lock file per tenant and key, shared by every mcp-auth0 run on this machine, for what two runs
+ * started together (two terminals, a script, a CI matrix on one runner) would otherwise both
+ * claim: an application matched by name, which Auth0 lets two runs create twice (application.ts),
+ * and the tenant's default audience, which each run would set to its own API (apply.ts). Under
+ * the lock a run reads the tenant again before it writes, so the second finds what the first made.
+ * Runs on other machines are not stopped by it: what they race for is read again after writing too.
  */
 const STALE_MS = 120_000;
 
@@ -19,11 +21,25 @@ export interface LockOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export async function withApplicationLock<T>(domain: string, name: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withTenantLock<T>(domain: string, key: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const release = await takeTenantLock(domain, key, options);
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Takes the lock of `key` on `domain`, waiting for another run that holds it; returns its release.
+ * A run that waited longer than `timeoutMs` goes on without it: the other run's read after writing
+ * still guards against a duplicate, and a lock must never stop a run for good.
+ */
+export async function takeTenantLock(domain: string, key: string, options: LockOptions = {}): Promise<() => Promise<void>> {
   const directory = options.directory ?? join(tmpdir(), "mcp-auth0-locks");
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  const file = join(directory, `${createHash("sha256").update(`${domain}\n${name}`).digest("hex").slice(0, 24)}.lock`);
+  const file = join(directory, `${createHash("sha256").update(`${domain}\n${key}`).digest("hex").slice(0, 24)}.lock`);
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let held = false;
   while (!held) {
@@ -38,16 +54,13 @@ export async function withApplicationLock<T>(domain: string, name: string, work:
         await rm(file, { force: true });
         continue;
       }
-      // The other run's re-list still guards against a duplicate: never wait forever for a lock.
       if (Date.now() > deadline) break;
       await sleep(100 + Math.random() * 100);
     }
   }
-  try {
-    return await work();
-  } finally {
+  return async () => {
     if (held) await rm(file, { force: true });
-  }
+  };
 }
 
 /** Left by a run that died (its pid is gone), or older than any create takes. */

@@ -13,6 +13,7 @@ import { declareRolesSync } from "./flags/roles-sync.js";
 import { declarePlan } from "./flags/plan.js";
 import { declareTeardown } from "./flags/teardown.js";
 import { declareDoctor } from "./flags/doctor.js";
+import { declareTry } from "./flags/try.js";
 import { declareDev } from "./flags/dev.js";
 import { declareCredentialsCreate } from "./flags/credentials.js";
 import { declareCompletion } from "./flags/completion.js";
@@ -67,6 +68,7 @@ export function buildProgram(deps: Deps, control: RunControl, setExit: (code: nu
   wire(declarePlan(program), async () => (await import("./commands/plan.js")).runPlan);
   wire(declareTeardown(program), async () => (await import("./commands/teardown.js")).runTeardown);
   wire(declareDoctor(program), async () => (await import("./commands/doctor.js")).runDoctor);
+  wire(declareTry(program), async () => (await import("./commands/try.js")).runTry);
   wire(declareDev(program), async () => (await import("./commands/dev.js")).runDev);
   wire(declareCredentialsCreate(program), async () => (await import("./commands/credentials.js")).runCredentialsCreate);
   wire(declareCompletion(program), async () => {

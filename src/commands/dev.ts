@@ -1,4 +1,3 @@
-import { relative, sep } from "node:path";
 import type { Context } from "../session/context.js";
 import { CliError, ExitCode, InputError } from "../errors.js";
 import { dataDirOf, DEFAULT_DATA_DIR } from "../tenant/local.js";
@@ -7,6 +6,8 @@ import { PLAN_LIMITS } from "../local-tenant/plan.js";
 import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
 import { q } from "../doctor/fixes.js";
+import { shownPath } from "../session/suggest.js";
+import { findConfigFile } from "../config/load.js";
 
 /** Seams for tests: stop the tenant without a signal, and see it once it is up. */
 export interface DevHooks {
@@ -25,12 +26,6 @@ function untilSignal(): Promise<string> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-}
-
-/** A path as the user would type it from `cwd`. */
-function shown(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : path;
 }
 
 /**
@@ -60,12 +55,12 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
     if (error instanceof DevTenantError) throw new InputError(error.message, "Stop it first, or pass another --data-dir.");
     if (error instanceof DataDirError) throw new InputError(error.message, "Pass a directory of your own with --data-dir (it is created 0700).");
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. mcp-auth0 dev --port 4001.");
+      throw new CliError(`Port ${options.port} is already in use.`, ExitCode.failure, "Pass another one with --port, e.g. npx mcp-auth0 dev --port 4001.");
     }
     throw error;
   }
 
-  const local = shown(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? "--local" : `--local --data-dir ${q(shown(cwd, dataDir))}`;
+  const local = shownPath(cwd, dataDir) === DEFAULT_DATA_DIR && !env.MCP_AUTH0_DATA_DIR ? ["--local"] : ["--local", "--data-dir", shownPath(cwd, dataDir)];
   const users = tenant.users();
   const { logger } = ctx;
   const width = Math.max(...users.map((u) => u.email.length), 0);
@@ -75,9 +70,9 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   if (tenant.customDomain) {
     logger.info(`  Custom domain: ${tenant.customDomain.domain} (issuer ${tenant.customDomain.issuer}; MCP clients use it, the Management API stays on ${tenant.domain})`);
   }
-  logger.info(`  Credentials:   ${shown(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
+  logger.info(`  Credentials:   ${shownPath(cwd, tenant.connectionFile)} (a Management API application with every scope; --local reads it)`);
   logger.info(`  CA:            ${tenant.caCertPath}`);
-  logger.info(`  State:         ${shown(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
+  logger.info(`  State:         ${shownPath(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
   const { takenOn, documents } = tenant.cimdSnapshot;
   const bundled = Object.values(documents).map((d) => String((d as { client_name?: unknown }).client_name));
   logger.info(`  CIMD documents: ${bundled.join(", ")} from a snapshot taken on ${takenOn} (imported offline); other client metadata URLs are fetched`);
@@ -91,9 +86,31 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   }
   if (options.autoLogin) logger.info(`  Auto-login:    ${options.autoLogin} (no login page; consent given; login_hint picks another user)`);
   logger.info("");
+  // A complete init, runnable as printed: the project's config file when it has one; else an API
+  // for the server's URL, the database connection at domain level, and a role with every scope for
+  // the user who logs in first (issue 20: without a role every token carries no permission).
+  const config = findConfigFile(cwd);
+  const roleUser = options.autoLogin ?? users[0]?.email;
+  const flags = config
+    ? ["--yes"]
+    : [
+        "--yes",
+        "--server-url",
+        "http://localhost:3000/mcp",
+        "--scopes",
+        "tool:whoami=Read your identity",
+        "--connections",
+        "Username-Password-Authentication",
+        ...(roleUser ? ["--role-users", roleUser] : []),
+      ];
   logger.info("Next:");
-  logger.info(`  npx mcp-auth0 init ${local}    provision it as you would a real tenant`);
-  logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} node server.js`);
+  logger.info(`  ${["npx", "mcp-auth0", "init", ...local, ...flags].map(q).join(" ")}`);
+  logger.info(
+    config
+      ? `      provision it from ${shownPath(cwd, config)}, as you would a real tenant`
+      : "      provision it as you would a real tenant (--server-url: your MCP server's URL; without --yes and the flags, init asks)",
+  );
+  logger.info(`  NODE_EXTRA_CA_CERTS=${tenant.caCertPath} npm start`);
   logger.info("      start your MCP server trusting the tenant's CA (Node reads NODE_EXTRA_CA_CERTS only at start, never from a .env)");
   logger.info("Press Ctrl+C to stop.");
   if (ctx.options.json) {
@@ -115,6 +132,6 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   ctx.control.handlesInterrupt = true;
   await (hooks.until ?? untilSignal());
   await tenant.close();
-  logger.info("Local tenant stopped; its state stays in " + shown(cwd, dataDir) + ".");
+  logger.info("Local tenant stopped; its state stays in " + shownPath(cwd, dataDir) + ".");
   return ExitCode.ok;
 }

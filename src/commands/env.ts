@@ -59,7 +59,10 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
     downstream ? readDownstreamGrants(tenant, downstream.identifier) : undefined,
   ]);
   if (!resourceServer) {
-    throw new InputError(`The tenant has no API ${identifier}.`, `Create it with mcp-auth0 init${template.mode === "proxy" ? " --mode proxy" : ""}, or check --api-identifier.`);
+    throw new InputError(
+      `The tenant has no API ${identifier}.`,
+      `Create it with npx mcp-auth0 init${template.mode === "proxy" ? " --mode proxy" : ""}, or check --api-identifier.`,
+    );
   }
   if (obo && !customApiClient) {
     throw new InputError(
@@ -74,7 +77,7 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
     if (!application) {
       throw new InputError(
         `The tenant has no application named "${name}".`,
-        `Create it with mcp-auth0 init --mode proxy --template ${template.name} --callback-url <url>, or name an existing Regular Web Application with --app-name.`,
+        `Create it with npx mcp-auth0 init --mode proxy --template ${template.name} --callback-url <url>, or name an existing Regular Web Application with --app-name.`,
       );
     }
   }

@@ -2,7 +2,20 @@ import { CancelledError, InputError } from "../errors.js";
 import type { Context } from "../session/context.js";
 import { connectTarget, resolveTarget } from "../session/target.js";
 import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
-import { askApi, askClients, askConnections, askEnv, askRoles, earlierAnswers, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import {
+  askApi,
+  askClients,
+  askConnections,
+  askEnv,
+  askRoles,
+  earlierAnswers,
+  parseEmails,
+  quickRole,
+  saveRolesFile,
+  showTenant,
+  type ApiAnswers,
+  type RolesAnswer,
+} from "../init/wizard.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
 import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
@@ -11,7 +24,9 @@ import { readTenantState, type TenantState } from "../resources/tenant-state.js"
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
+import { readUsageFacts, type UsageFacts } from "../doctor/tenant-usage-checks.js";
 import type { ApplicationChange } from "../resources/application.js";
+import { plannedHoldings } from "../resources/roles.js";
 import { settledState } from "../plan/apply.js";
 import { assertEnvPathWritable } from "../env/dotenv.js";
 import { originOf, proxyScope, usesValue } from "../env/templates.js";
@@ -25,6 +40,7 @@ import { parseClientNames } from "../clients/catalogue.js";
 import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
 import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
+import { initNextSteps } from "../init/next-steps.js";
 
 /**
  * The values flags (or the config file) give, validated before any request. In the wizard what they
@@ -72,7 +88,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const wizard = prompter.interactive && !config;
   const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
   // --clients and --cimd-client import metadata URLs, which turns CIMD on (Auth0 imports only while it is advertised).
-  const cimdClients = [...new Set((options.cimdClient ?? []).map(parseCimdClientUrl))];
+  const cimdClients = [...new Set((options.cimdClient ?? []).map((url) => parseCimdClientUrl(url)))];
   const namedClients = options.clients !== undefined ? parseClientNames(parseList(options.clients, "--clients"), "--clients").map((c) => c.name) : undefined;
   const cimd = options.cimd === true || cimdImports({ clients: namedClients, cimdClients }).length > 0;
   let proxy: ProxyAnswers | undefined;
@@ -82,6 +98,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     : config?.desired.roles.length
       ? { file: config.file, roles: config.desired.roles }
       : undefined;
+  const roleUsers = options.roleUsers === undefined ? undefined : parseEmails(options.roleUsers, "--role-users");
+  if (roleUsers && rolesFromFlag) throw new InputError(`--role-users and ${options.roles ? "--roles" : `the roles of ${config!.file}`} both give the roles: choose one.`);
   // Without a terminal the preset is known now: a wrong one fails before any request.
   if (!wizard || options.template !== undefined) obo.assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
   const target = await resolveTarget(ctx, { domain: config?.domain });
@@ -106,23 +124,29 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
       api.identifier,
       rolesFromFlag.file,
     );
+  // --role-users: the wizard's quick role (every scope, for these users) as a flag.
+  const givenRoles = rolesFromFlag ?? (roleUsers ? quickRole(api, roleUsers) : undefined);
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   obo.assertNotTheMcpApi(downstreamApis, api.identifier);
 
   // The MCP clients the tenant serves: asked before the state is read, which then reads the imported ones too.
   const clients = namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);
   const imports = cimdImports({ clients, cimdClients });
-  const wantsRoles = rolesFromFlag !== undefined || wizard;
+  const wantsRoles = givenRoles !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
   const clientSecret = preset !== undefined && usesValue(await templateForMode(preset, mode), "clientSecret");
   const scopeOptions = { mode, clientSecret, cimdClients: imports.length > 0, obo: downstreamApis.length > 0 };
   assertReadScopes(tenant.scopes, INIT_READ_SCOPES(wantsRoles, scopeOptions), INIT_WRITE_SCOPES(wantsRoles, scopeOptions));
 
   // The domain MCP clients use (a custom domain in front of the tenant, see tenant/domains.ts): its one read goes with the state's.
+  // So do the reads of the closing verdict's checks that init does not plan (the roles that grant
+  // the API's permissions, rules, applications), so that it says what doctor says without reading after the writes.
+  let usage: Promise<UsageFacts> | undefined;
   const state = await readTenantState(tenant, {
     identifier: api.identifier,
-    roles: wantsRoles,
-    desiredRoles: rolesFromFlag?.roles,
+    roles: wantsRoles || (mode === "dcr" && (tenant.scopes === undefined || tenant.scopes.includes("read:roles"))),
+    alongside: mode === "dcr" ? () => (usage = readUsageFacts(tenant)) : undefined,
+    desiredRoles: givenRoles?.roles,
     mode,
     issuerDomain: true,
     settings,
@@ -136,7 +160,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   const connectionNames =
     options.connections !== undefined ? parseList(options.connections) : prompter.interactive ? await askConnections(ctx, state.connections, proxy !== undefined) : [];
 
-  const roles: RolesAnswer | undefined = rolesFromFlag ?? (wizard ? await askRoles(ctx, api) : undefined);
+  const roles: RolesAnswer | undefined = givenRoles ?? (wizard ? await askRoles(ctx, api) : undefined);
   const { envPath, template: chosenTemplate } = wizard
     ? await askEnv(ctx, mode, { envPath: options.envPath, template: options.template, followSymlinks: options.followSymlinks }, earlier)
     : { envPath: options.envPath ?? ".env", template: options.template };
@@ -198,16 +222,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     writeEnv: (report) => envFile.write(...envCredentials(report, plan)),
     recheck: doctor,
     commandsNote: typedSecretNote(ctx),
-    nextSteps: proxy
-      ? [
-          `Start your MCP server; it reads ${envPath} (the client id and secret of application ${application?.desired.name}, audience ${api.identifier}). Keep ${envPath} out of version control: it holds the client secret.`,
-          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? "your MCP server's URL"}, then Open Auth Settings → Quick OAuth Flow; your server's proxy logs you in through Auth0.`,
-        ]
-      : [
-          `Start your MCP server; it reads ${envPath} (domain ${issuerDomain.domain}, audience ${api.identifier}).`,
-          `Connect MCP Inspector: npx @modelcontextprotocol/inspector, enter ${api.serverUrl ?? api.identifier}, then Open Auth Settings → Quick OAuth Flow.`,
-          `Check the whole setup at any time: ${doctor}`,
-        ],
+    nextSteps: await initNextSteps(ctx, {
+      envPath,
+      domain: issuerDomain.domain,
+      identifier: api.identifier,
+      serverUrl: api.serverUrl,
+      proxy: proxy ? { application: application?.desired.name } : undefined,
+    }),
     // The state read for the plan, brought up to date with the answers of apply's writes: no second
     // read — unless a write's answer was lost and its resource read back, which leaves a gap in those answers.
     // The doctor checks what DCR clients meet, so proxy mode has no verdict (yet).
@@ -217,12 +238,20 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
           const after = report.applied.some((a) => a.written.readBack)
             ? await readTenantState(tenant, { identifier: api.identifier, roles: wantsRoles, mode, downstream: obo.downstreamReads(downstreamApis) })
             : settledState(state, report);
-          const rolePermissions = obo.rolePermissionsAfter(plan);
           return diagnose(tenant, {
             identifier: api.identifier,
             connections: connectionNames,
             state: after,
-            rolePermissions: roles ? rolePermissions : undefined,
+            usage: await usage,
+            // The .env just written, checked as doctor checks it.
+            envPath: envPath === ".env" ? undefined : envPath,
+            envDomain: usesValue(template, "domain") ? issuerDomain.domain : undefined,
+            envTemplate: template.name,
+            rolePermissions: plannedHoldings(
+              plan.changes.flatMap((c) => (c.kind === "role" ? [c] : [])),
+              state.roleReads?.states,
+            ),
+            apiIsNew: plan.changes.some((c) => c.kind === "resource-server" && c.action === "create"),
             command: (words) => suggest(ctx, words),
             rolesFile: roles?.file,
             rolesFileExists: existsHere(ctx),

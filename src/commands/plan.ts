@@ -30,7 +30,7 @@ export async function runPlan(options: PlanFlags, ctx: Context): Promise<number>
     throw new CliError(
       `The tenant differs from the config file: ${drift.join("; ")}.`,
       ExitCode.drift,
-      `Run ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])} to apply the file, or update the file.`,
+      `Update the file, or apply it: ${suggest(ctx, ["init", ...(options.config ? ["--config", options.config] : [])])}`,
     );
   }
   return ExitCode.ok;

@@ -35,7 +35,7 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
     readDesiredRoles(tenant, existing, roles, identifier),
     ...others.map((other) => readResourceServer(tenant, other)),
   ]);
-  if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Create it first with mcp-auth0 init, or check --api-identifier.");
+  if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Check --api-identifier, or create the API first with npx mcp-auth0 init.");
   const scopesOf = (rs: NonNullable<typeof api>) => (rs.scopes ?? []).map((s) => s.value);
   // roles sync changes roles only: an API's scopes are init's (--scopes, --downstream-api) or the Dashboard's.
   const addScope = (rs: NonNullable<typeof api>, listed: string[], flag: string) => {
@@ -59,7 +59,7 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
     if (!rs)
       throw new InputError(
         `The roles file ${options.file} gives permissions of ${other}, which is not an API of ${tenant.domain}.`,
-        `Create it with mcp-auth0 init --downstream-api ${other}=<scopes>, or fix the file.`,
+        `Fix the file, or create it with npx mcp-auth0 init --downstream-api ${other}=<scopes>.`,
       );
     assertPermissionsAreScopes(
       roles,

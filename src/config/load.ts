@@ -32,7 +32,12 @@ function expandEnv(value: unknown, env: NodeJS.ProcessEnv, file: string): unknow
   return value;
 }
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+/**
+ * `ignoreDomain`: the run does not take its tenant from the file (--local targets the dev tenant;
+ * reading only the API's identifier needs none), so the file's `domain` is left out before `${VAR}`
+ * is replaced — `domain: ${AUTH0_DOMAIN}` then needs no AUTH0_DOMAIN.
+ */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv, { ignoreDomain = false } = {}): Promise<Config> {
   const text = await readInputText(file, { what: "the config file", flag: "--config" });
   let raw: unknown;
   try {
@@ -41,6 +46,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv): Promise<
   } catch (error) {
     throw new InputError(`The config file ${file} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
   }
+  if (ignoreDomain && raw && typeof raw === "object" && !Array.isArray(raw)) delete (raw as Record<string, unknown>).domain;
   const expanded = expandEnv(raw, env, file);
   assertNoControlCharactersIn(expanded, (path) => `${path} in ${file}`);
   const parsed = configSchema.safeParse(expanded);

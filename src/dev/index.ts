@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { parseEnv } from "node:util";
 
 import type { Agent } from "undici";
-import { trustingFetch } from "./fetch.js";
+import { trustingFetch } from "../tenant/trust.js";
 
 import { loginUser, type LoginOptions, type UserTokens } from "./login.js";
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { answerTenantPages, StoppedOnPage } from "../connection/user-agent.js";
 
 /*
  * A headless user login through the dev tenant's OAuth side, as an MCP client does it: register by
@@ -40,63 +41,19 @@ async function registerClient(fetchFn: Fetch, issuer: string): Promise<string> {
   return body.client_id;
 }
 
-/** The visible text of a page, for error messages. */
-function pageText(html: string): string {
-  return html
-    .replace(/<(style|title)>[\s\S]*?<\/\1>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** The fields a user would submit on the login page (this email) or the consent screen (accept). */
-function answerPage(html: string, email: string): Record<string, string> | undefined {
-  if (html.includes('name="user_id"')) {
-    for (const match of html.matchAll(/<button type="submit" name="user_id" value="([^"]+)">[^<]*&lt;([^&]+)&gt;<\/button>/g)) {
-      if (match[2] === email) return { user_id: match[1] ?? "" };
-    }
-    return undefined;
-  }
-  if (html.includes('name="decision"')) return { decision: "accept" };
-  return undefined;
-}
-
-/** Follows the user agent's way from /authorize to the redirect URI; returns the code. */
+/** Follows the user agent's way from /authorize to the redirect URI, as `email`, consenting; returns the code. */
 async function authorizationCode(fetchFn: Fetch, start: URL, email: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  let url = start;
-  let form: RequestInit | undefined;
-  for (let hop = 0; hop < 15; hop++) {
-    if (url.href.startsWith(REDIRECT_URI)) {
-      const error = url.searchParams.get("error");
-      if (error) throw new Error(`loginUser(${email}): ${error}: ${url.searchParams.get("error_description") ?? ""}`);
-      const code = url.searchParams.get("code");
-      if (!code) throw new Error(`loginUser(${email}): no code in ${url.href}`);
-      return code;
-    }
-    const headers = new Headers(form?.headers);
-    if (cookies.size > 0) headers.set("cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const answer = await fetchFn(url.href, { ...form, headers, redirect: "manual" });
-    form = undefined;
-    for (const cookie of answer.headers.getSetCookie()) {
-      const [pair = ""] = cookie.split(";");
-      const eq = pair.indexOf("=");
-      cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    const location = answer.headers.get("location");
-    if (answer.status >= 300 && answer.status < 400 && location) {
-      url = new URL(location, url);
-      continue;
-    }
-    const html = await answer.text();
-    const fields = answer.status === 200 ? answerPage(html, email) : undefined;
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    const state = /name="state" value="([^"]+)"/.exec(html)?.[1];
-    if (!fields || !action || !state) throw new Error(`loginUser(${email}): the login stopped at ${url.pathname} (HTTP ${answer.status}): ${pageText(html).slice(0, 300)}`);
-    form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ state, ...fields }).toString() };
-    url = new URL(action, url);
+  let response;
+  try {
+    response = await answerTenantPages(fetchFn as typeof fetch, start, REDIRECT_URI, email, async () => true);
+  } catch (error) {
+    if (!(error instanceof StoppedOnPage)) throw error;
+    const where = error.error === "user_not_available" ? "/u/login" : "an error page";
+    throw new Error(`loginUser(${email}): the login stopped at ${where} (HTTP ${error.status}): ${error.error}: ${error.description}`, { cause: error });
   }
-  throw new Error(`loginUser(${email}): too many redirects`);
+  if (response.error) throw new Error(`loginUser(${email}): ${response.error}: ${response.errorDescription ?? ""}`);
+  if (!response.code) throw new Error(`loginUser(${email}): no code in the redirect`);
+  return response.code;
 }
 
 /** Logs `email` in and returns the access token for `audience`. */

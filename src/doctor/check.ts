@@ -16,7 +16,13 @@ export const failed = (checks: Check[]) => checks.some((c) => c.status === "fail
 
 const ICON = { pass: styled("green", "✔"), warn: styled("yellow", "⚠"), fail: styled("red", "✖"), note: styled("cyan", "ℹ") };
 
-export function renderChecks(checks: Check[]): Line[] {
+/** The verdict line's words: doctor's and init's by default. */
+export interface Verdict {
+  ok: string;
+  failed: string;
+}
+
+export function renderChecks(checks: Check[], verdict: Verdict = { ok: "Ready for MCP clients", failed: "Not ready for MCP clients" }): Line[] {
   const lines: Line[] = [];
   let group = "";
   for (const c of checks) {
@@ -30,8 +36,8 @@ export function renderChecks(checks: Check[]): Line[] {
   const count = (s: Status) => checks.filter((c) => c.status === s).length;
   lines.push(
     failed(checks)
-      ? styled("red", `Not ready for MCP clients: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
-      : styled("green", `Ready for MCP clients${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
+      ? styled("red", `${verdict.failed}: ${count("fail")} failed, ${count("warn")} warning${count("warn") === 1 ? "" : "s"}.`)
+      : styled("green", `${verdict.ok}${count("warn") ? ` (${count("warn")} warning${count("warn") === 1 ? "" : "s"})` : ""}.`),
   );
   return lines;
 }

@@ -2,14 +2,14 @@ import { tenantUrls } from "../tenant/urls.js";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
 import { readTenantState, type TenantState } from "../resources/tenant-state.js";
-import { readRoleState } from "../resources/roles.js";
+import { readRoles, readRoleState, type RoleHolding } from "../resources/roles.js";
 import { tenantChecks } from "./tenant-checks.js";
 import { oauthMetadataChecks, readServer, serverChecks } from "./oauth-checks.js";
-import type { Check } from "./check.js";
+import { failed, type Check } from "./check.js";
 import { fixes, type FixTarget } from "./fixes.js";
 import { frameworkChecks } from "./framework-checks.js";
 import type { EnvTemplate } from "../env/templates.js";
-import { readUsageFacts, usageChecks } from "./tenant-usage-checks.js";
+import { readUsageFacts, usageChecks, type UsageFacts } from "./tenant-usage-checks.js";
 import { proxyChecks } from "./proxy-checks.js";
 import { defaultAppName } from "../input/proxy.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
@@ -23,8 +23,12 @@ export interface DiagnoseOptions {
   connections?: string[];
   /** State already read (init after a converged run): saves every Management API read. */
   state?: TenantState;
-  /** Roles' permissions already known (init's roles); otherwise every role is read. `apiPermissions`: of the downstream APIs. */
-  rolePermissions?: Array<{ role: string; permissions: string[]; apiPermissions?: Record<string, string[]> }>;
+  /** What init knows of its roles (their permissions of this API and of the downstream APIs once applied, and whether a user holds them); the tenant's other roles are read when these grant nothing. */
+  rolePermissions?: RoleHolding[];
+  /** Rules and applications, when already read (init reads them with its first round). */
+  usage?: UsageFacts;
+  /** The API was created by this run: no role outside init's plan can hold its permissions yet. */
+  apiIsNew?: boolean;
   /** On-Behalf-Of: the downstream APIs the MCP server calls on the user's behalf (their checks need read:clients). */
   downstream?: DownstreamExpectation[];
   /** The MCP server's .env: its path when not `.env`, and the domain it names (checked against the issuer). */
@@ -47,7 +51,11 @@ export interface DiagnoseOptions {
 
 export const DOCTOR_SCOPES = ["read:tenant_settings", "read:resource_servers", "read:client_grants", "read:connections", "read:roles"];
 
-/** Read-only: every check an MCP client's journey depends on. */
+/**
+ * Read-only: every check an MCP client's journey depends on. doctor and init's closing verdict run
+ * these same checks, so that both say the same of one tenant; init only saves the reads whose
+ * answers its own run already has.
+ */
 export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promise<Check[]> {
   const downstream = options.downstream ?? [];
   const state =
@@ -58,15 +66,12 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
       mode: options.proxy ? "proxy" : "dcr",
       downstream: { identifiers: downstream.map((d) => d.identifier), secret: false },
     }));
-  const rolePermissions =
-    options.rolePermissions ??
-    (state.roles &&
-      (await readAllRolePermissions(
-        tenant,
-        state.roles,
-        options.identifier,
-        downstream.map((d) => d.identifier),
-      )));
+  const rolePermissions = await roleHoldings(
+    tenant,
+    state.roles,
+    options,
+    downstream.map((d) => d.identifier),
+  );
   const dcr = (state.settings.flags as Record<string, unknown> | undefined)?.enable_dynamic_client_registration === true;
   const scopes = (state.resourceServer?.scopes ?? []).map((s) => s.value!);
   // With no domain-level connection, init's fix promotes the database one: else its own verdict fails.
@@ -88,12 +93,22 @@ export async function diagnose(tenant: Tenant, options: DiagnoseOptions): Promis
   const [{ checks: metadata, discovery }, serverFacts, usage] = await Promise.all([
     oauthMetadataChecks(tenant.probe, issuer, dcr, fix.init()),
     options.serverUrl ? readServer(tenant.probe, options.serverUrl) : Promise.resolve(undefined),
-    // init's closing verdict (state given) costs no read beyond init's own; doctor reads what only it checks.
-    options.state || options.proxy ? Promise.resolve(undefined) : readUsageFacts(tenant),
+    // Rules and applications: each read needs an optional scope, and without it the check is a note, read or not.
+    options.proxy ? Promise.resolve(undefined) : (options.usage ?? readUsageFacts(tenant)),
   ]);
   const server = serverFacts
     ? serverChecks(serverFacts, options.identifier, options.envDomain ?? issuer, (identifier) => fixes({ ...fixTarget, identifier }).init("--server-url", options.serverUrl!))
     : [];
+  // A 401 and the right metadata say nothing of whether the server accepts the tenant's tokens
+  // (a server that cannot fetch the JWKS refuses them all): only a login proves that.
+  if (options.serverUrl && server.length && !failed(server)) {
+    server.push({
+      group: `MCP server ${options.serverUrl}`,
+      title: "Accepts the tenant's tokens",
+      status: "note",
+      detail: `not checked: doctor logs no one in. This does what an MCP client does, up to a tool call: ${fix.command(["try", "--server-url", options.serverUrl])}`,
+    });
+  }
   const clients = usage && Array.isArray(usage.clients) ? usage.clients : undefined;
   const tenantSide = tenantChecks({ ...state, identifier: options.identifier, rolePermissions, expectedConnections: options.connections ?? [], fix, clients });
   const proxy = options.proxy;
@@ -181,13 +196,35 @@ function presetChecks(options: DiagnoseOptions, target: FixTarget): Promise<Chec
   });
 }
 
-/** Each role's permissions of the MCP server's API and of the downstream APIs: one read per role. */
-async function readAllRolePermissions(tenant: Tenant, roles: Management.Role[], identifier: string, downstream: string[]) {
+/**
+ * Which roles grant this API's permissions (and the downstream APIs'), and whether any user holds
+ * one: a tenant where no user can obtain any of the API's permissions gives every MCP client a
+ * token that no tool accepts (RBAC: an empty permissions claim). What init knows is taken as it
+ * is; the tenant's other roles are read only while the known ones grant nothing, and members only
+ * while no holder is known to have one. Undefined (the checks are skipped) when the token cannot read roles.
+ */
+async function roleHoldings(tenant: Tenant, roles: Management.Role[] | undefined, options: DiagnoseOptions, downstream: string[]): Promise<RoleHolding[] | undefined> {
+  const known = options.rolePermissions ?? [];
+  const readOthers = !known.some((r) => r.permissions.length) && !options.apiIsNew;
+  if (readOthers && tenant.scopes !== undefined && !tenant.scopes.includes("read:roles")) return undefined;
+  const others = readOthers ? (roles ?? (await readRoles(tenant))).filter((r) => !known.some((k) => k.role === r.name)) : [];
   const apiPermissions = Object.fromEntries(downstream.map((api) => [api, []]));
-  return Promise.all(
-    roles.map(async (role) => {
-      const state = await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [], apiPermissions }, identifier);
-      return { role: role.name!, permissions: state.permissions, apiPermissions: state.apiPermissions };
-    }),
-  );
+  const holdings = [
+    ...known,
+    ...(await Promise.all(
+      others.map(async (role): Promise<RoleHolding> => {
+        const state = await readRoleState(tenant, role, { name: role.name!, permissions: [], users: [], apiPermissions }, options.identifier);
+        return { role: role.name!, id: role.id, permissions: state.permissions, apiPermissions: state.apiPermissions };
+      }),
+    )),
+  ];
+  const holders = holdings.filter((r) => r.permissions.length);
+  if (holders.some((r) => r.members === true)) return holdings;
+  // One member is enough to know: the first page of one user per role.
+  const withIds = holders.filter((r) => r.members === undefined && r.id !== undefined);
+  const members = await Promise.all(withIds.map(async (r) => (await tenant.client.roles.users.list(r.id!, { take: 1 })).data.length > 0));
+  return holdings.map((r) => {
+    const i = withIds.indexOf(r);
+    return i < 0 ? r : { ...r, members: members[i] };
+  });
 }

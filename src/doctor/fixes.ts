@@ -37,7 +37,14 @@ export function q(word: string): string {
 /** What a fix proposes for an API that has no scope yet: visible in the command, to be changed to the server's tools. */
 export const SAMPLE_SCOPE = "tool:whoami=Read your identity";
 
-const plainCommand = (words: string[]) => ["mcp-auth0", ...words].map(q).join(" ");
+/**
+ * How a printed command starts. `npx` finds the copy the README's `npm i -D` installed in the
+ * project (and a global one), where a bare `mcp-auth0` is not on PATH: every printed command runs
+ * as printed, however the tool was started.
+ */
+export const RUN_CLI = ["npx", "mcp-auth0"];
+
+const plainCommand = (words: string[]) => [...RUN_CLI, ...words].map(q).join(" ");
 
 export function fixes(t: FixTarget) {
   const command = t.command ?? plainCommand;
@@ -58,6 +65,8 @@ export function fixes(t: FixTarget) {
     init: (...extra: string[]) =>
       command(["init", "--api-identifier", t.identifier, ...scopes, ...extra, ...(t.promote ? ["--connections", t.promote] : []), ...template, ...envPath]),
     promote: (connection: string) => command(["promote-connection", connection]),
+    /** doctor for this API: it names what is missing, each with its own fix. */
+    doctor: () => command(["doctor", "--api-identifier", t.identifier]),
     env: (template: string, ...extra: string[]) => command(["env", "--template", template, "--api-identifier", t.identifier, ...extra, ...envPath]),
     /** roles sync of the roles file; a file not written yet is said, with where its format is shown. */
     rolesSync: (remark?: string) => {

@@ -1,4 +1,5 @@
 import type { TenantState } from "../resources/tenant-state.js";
+import type { RoleHolding } from "../resources/roles.js";
 import { API_SETTINGS } from "../resources/resource-server.js";
 import type { Check } from "./check.js";
 import type { Fixes } from "./fixes.js";
@@ -8,7 +9,7 @@ import { isThirdPartyClient } from "../resources/application.js";
 export interface TenantFacts extends TenantState {
   identifier: string;
   /** Permissions of this API held by each role; undefined skips the role checks. */
-  rolePermissions?: Array<{ role: string; permissions: string[] }>;
+  rolePermissions?: RoleHolding[];
   /** Connections the user expects to be domain level (doctor --connections). */
   expectedConnections: string[];
   /** Runnable fixes for this tenant and API. */
@@ -189,6 +190,10 @@ export function tenantChecks(f: TenantFacts): Check[] {
     const granted = new Set(holders.flatMap((r) => r.permissions));
     const orphan = scopes.filter((x) => !granted.has(x));
     if (holders.length && orphan.length) add(R, "Scopes no role grants", "warn", orphan.join(", "), f.fix.rolesSync());
+    // Roles nobody holds grant nobody anything: every user's token carries an empty permissions claim.
+    if (holders.length && holders.every((r) => r.members === false)) {
+      add(R, "Users holding them", "warn", "none: no user can obtain any of this API's permissions", f.fix.rolesSync("list their emails under users"));
+    }
   }
   if (api?.enforce_policies === true) {
     add("Roles", "Users without a role", "note", "get no tool permissions (RBAC: an empty permissions claim)", f.fix.rolesSync("list their emails under users"));
@@ -205,7 +210,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
     domainLevel.length
       ? domainLevel.map((c) => c.name).join(", ")
       : 'none: DCR clients meet an Auth0 error page ("no connections enabled for the client"), never their callback, and wait forever',
-    suggested ? f.fix.promote(suggested) : "Create a connection (Dashboard → Authentication), then mcp-auth0 promote-connection <name>",
+    suggested ? f.fix.promote(suggested) : "Create a connection (Dashboard → Authentication), then npx mcp-auth0 promote-connection <name>",
   );
   for (const name of f.expectedConnections) {
     const c = f.connections.find((x) => x.name === name || x.id === name);

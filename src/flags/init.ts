@@ -13,6 +13,7 @@ export function declareInit(program: Program) {
     .option("--scopes <list>", "comma-separated scopes, each value or value=description")
     .option("--connections <list>", "comma-separated connection names or ids: promoted to domain level (dcr), enabled for the application (proxy)")
     .option("--roles <file>", "roles file (YAML or JSON)")
+    .option("--role-users <emails>", 'comma-separated emails: one role with every scope of the API ("<API name> User"), held by these users (instead of --roles)')
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
     .addOption(described(new Option("--env-path <path>", "where to write the .env"), ".env"))
     .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")

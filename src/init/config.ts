@@ -26,8 +26,8 @@ export interface LoadedConfig {
 export async function loadInitConfig(ctx: Context, explicit: string | undefined): Promise<LoadedConfig | undefined> {
   const file = findConfigFile(ctx.deps.cwd, explicit);
   if (!file) return undefined;
-  const config = await loadConfig(file, ctx.deps.env);
   const { options, deps } = ctx;
+  const config = await loadConfig(file, deps.env, { ignoreDomain: options.local === true });
   const credentials = options.clientSecret || options.token ? "flags" : deps.env.AUTH0_CLIENT_SECRET || deps.env.AUTH0_ACCESS_TOKEN ? "env" : "prompt";
   // With --local the dev tenant is the target, whatever the file says.
   const domain = options.local ? undefined : domainFromConfig(file, config.domain, { flag: options.domain, env: deps.env.AUTH0_DOMAIN }, credentials);
@@ -45,7 +45,7 @@ export async function configFor(ctx: Context, explicit: string | undefined) {
   if (loaded.config.mode !== "dcr") {
     throw new InputError(
       `${loaded.file} is a proxy-mode file: plan and teardown handle DCR-mode files only so far.`,
-      "Use mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
+      "Use npx mcp-auth0 init --dry-run to see what a proxy-mode file would change.",
     );
   }
   return loaded;

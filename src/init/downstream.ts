@@ -5,7 +5,6 @@ import { usesValue, type EnvTemplate, type EnvValues } from "../env/templates.js
 import type { Change } from "../plan/plan.js";
 import type { TenantState } from "../resources/tenant-state.js";
 import type { CustomApiClientChange } from "../resources/custom-api-client.js";
-import type { RoleChange } from "../resources/roles.js";
 import type { DownstreamExpectation } from "../doctor/obo-checks.js";
 
 /** The preset of Auth0's On-Behalf-Of sample: init's default .env when downstream APIs are given. */
@@ -71,15 +70,4 @@ export const downstreamReads = (apis: DownstreamApiInput[]) => ({ identifiers: a
 /** What the closing verdict checks the exchange for: each downstream API, with the scopes its grant gives. */
 export function expectedDownstream(plan: { changes: Change[] }): DownstreamExpectation[] {
   return plan.changes.flatMap((c) => (c.kind === "downstream-grant" ? [{ identifier: c.audience, scopes: c.grantScopes }] : []));
-}
-
-/** Each role's permissions once applied, of the MCP server's API and of each downstream API: what the closing verdict checks. */
-export function rolePermissionsAfter(plan: { changes: Change[] }) {
-  return plan.changes
-    .filter((c): c is RoleChange => c.kind === "role")
-    .map((c) => ({
-      role: c.desired.name,
-      permissions: c.permissionsAfter,
-      apiPermissions: Object.fromEntries((c.apiPermissions ?? []).map((a) => [a.apiIdentifier, a.permissionsAfter])),
-    }));
 }

@@ -12,7 +12,7 @@ export async function templateForMode(name: string | undefined, mode: InitMode):
   if (name === undefined && mode === "dcr") return loadTemplate("auth0");
   if (name === undefined) {
     const names = (await listTemplates()).filter((t) => t.mode === "proxy").map((t) => t.name);
-    throw new InputError("--mode proxy needs a proxy .env preset: missing --template.", `Choose one of: ${names.join(", ")} (mcp-auth0 templates describes them).`);
+    throw new InputError("--mode proxy needs a proxy .env preset: missing --template.", `Choose one of: ${names.join(", ")} (npx mcp-auth0 templates describes them).`);
   }
   const template = await loadTemplate(name);
   if (template.mode !== mode) {

@@ -154,13 +154,13 @@ export async function askClients(prompter: Prompter, cimdOn: boolean): Promise<s
   return [...chosen, ...more];
 }
 
-function parseEmails(raw: string): string[] {
+export function parseEmails(raw: string, flag?: string): string[] {
   const emails = raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   const bad = emails.filter((e) => !isEmail(e));
-  if (bad.length) throw new InputError(`Not an email address: ${bad.join(", ")}.`);
+  if (bad.length) throw new InputError(`${flag ? `${flag}: n` : "N"}ot an email address: ${bad.join(", ")}.`);
   return emails;
 }
 
@@ -181,7 +181,7 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
     flag: "--roles",
     default: "none",
     choices: [
-      { name: "None for now", value: "none", description: "Tokens carry no permissions until you add roles (mcp-auth0 roles sync)." },
+      { name: "None for now", value: "none", description: "Tokens carry no permissions until you add roles (npx mcp-auth0 roles sync)." },
       { name: "From a roles file", value: "file", description: "YAML or JSON: roles: [{name, description, permissions, users}]" },
       { name: "One role with every scope, for these emails", value: "quick", description: "The wizard can keep it as roles.yaml for later edits." },
     ],
@@ -197,11 +197,22 @@ export async function askRoles(ctx: Context, api: ApiAnswers): Promise<RolesAnsw
     });
   }
   if (choice === "none") return undefined;
-  const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, parseEmails);
-  const role: RoleDesired = { name: `${api.apiName ?? "MCP Server"} User`, description: `Can use every tool of ${api.apiName ?? "the MCP server"}`, permissions: scopes, users };
+  const users = await askParsed(prompter, { message: "Emails of the users who get it (comma-separated; empty for none yet)", flag: "--roles" }, (v) => parseEmails(v));
   const save =
-    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) && (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then mcp-auth0 roles sync)?`, default: true }));
-  return { file: ROLES_FILE, roles: [role], save };
+    !existsSync(resolvePath(deps.cwd, ROLES_FILE)) &&
+    (await prompter.confirm({ message: `Keep this role as ${ROLES_FILE} (to edit, then npx mcp-auth0 roles sync)?`, default: true }));
+  return { ...quickRole(api, users), save };
+}
+
+/** One role with every scope of the API, held by `users`: the wizard's quick answer, and init --role-users. */
+export function quickRole(api: ApiAnswers, users: string[]): RolesAnswer {
+  const role: RoleDesired = {
+    name: `${api.apiName ?? "MCP Server"} User`,
+    description: `Can use every tool of ${api.apiName ?? "the MCP server"}`,
+    permissions: api.scopes.map((s) => s.value),
+    users,
+  };
+  return { file: ROLES_FILE, roles: [role] };
 }
 
 /** Writes a quick role as roles.yaml, after apply (nothing is written before the confirmation). */

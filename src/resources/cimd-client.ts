@@ -23,7 +23,7 @@ export interface CimdClientChange extends BaseChange {
 }
 
 /** A CIMD client id is an https URL with a path (draft-ietf-oauth-client-id-metadata-document). */
-export function parseCimdClientUrl(raw: string): string {
+export function parseCimdClientUrl(raw: string, flag = "--cimd-client"): string {
   const value = raw.trim();
   let url: URL | undefined;
   try {
@@ -33,7 +33,7 @@ export function parseCimdClientUrl(raw: string): string {
   }
   if (!url || url.protocol !== "https:" || url.pathname === "/" || url.hash || url.username || url.password || /\s/.test(value)) {
     throw new InputError(
-      `--cimd-client "${value}" is not a client metadata URL.`,
+      `${flag} "${value}" is not a client metadata URL.`,
       "Give the https URL an MCP client uses as its client_id, with a path and no fragment, e.g. https://client.example.com/oauth/client-metadata.json.",
     );
   }

@@ -42,6 +42,36 @@ export interface RoleState {
   memberEmails?: Set<string>;
 }
 
+/** A role's permissions of this API, and whether some user holds the role (undefined: not known). */
+export interface RoleHolding {
+  role: string;
+  id?: string;
+  permissions: string[];
+  /** Its permissions of the downstream APIs (On-Behalf-Of), by API identifier. */
+  apiPermissions?: Record<string, string[]>;
+  members?: boolean;
+}
+
+/**
+ * What a closing verdict knows of the planned roles without reading: the permissions each holds
+ * once applied, and whether a user holds it — yes when one is assigned now or was found among its
+ * members; no when the role is new and nobody is assigned, or when its members were read and none
+ * remain; otherwise unknown.
+ */
+export function plannedHoldings(changes: RoleChange[], states: Map<string, RoleState> | undefined): RoleHolding[] {
+  return changes.map((c) => {
+    const state = states?.get(c.desired.name);
+    const members = c.assign.length > 0 ? true : c.action === "create" ? false : state && c.desired.users.length ? state.userIds.size > 0 : undefined;
+    return {
+      role: c.desired.name,
+      ...(c.id ? { id: c.id } : {}),
+      permissions: c.permissionsAfter,
+      apiPermissions: Object.fromEntries((c.apiPermissions ?? []).map((a) => [a.apiIdentifier, a.permissionsAfter])),
+      ...(members === undefined ? {} : { members }),
+    };
+  });
+}
+
 /** Every role of the tenant, 100 per call. */
 export async function readRoles(tenant: Tenant): Promise<Management.Role[]> {
   const roles: Management.Role[] = [];

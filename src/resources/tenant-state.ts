@@ -45,6 +45,8 @@ export interface TenantStateWants {
   settings?: TenantSettings;
   /** Also reads the imported CIMD clients (init --cimd-client). */
   cimdClients?: boolean;
+  /** A read of the caller's own to send with this round (init: what only its closing verdict checks). */
+  alongside?: () => Promise<unknown>;
   /** On-Behalf-Of: the downstream APIs, and whether the .env needs the Custom API client's secret. */
   downstream?: { identifiers: string[]; secret: boolean };
 }
@@ -71,6 +73,7 @@ export async function readTenantState(tenant: Tenant, wants: TenantStateWants): 
     wants.cimdClients ? readCimdClients(tenant) : undefined,
     downstream ? readOnBehalfOf(tenant, wants.identifier, downstream) : undefined,
     wants.issuerDomain ? tenant.issuerDomain() : undefined,
+    wants.alongside?.(),
   ]);
   return {
     settings,

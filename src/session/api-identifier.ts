@@ -32,7 +32,7 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
   );
   for (const key of new Set(audienceKeys)) if (dotenv[key]) return dotenv[key];
   const file = findConfigFile(cwd, undefined);
-  return file ? (await loadConfig(file, env)).api.identifier : undefined;
+  return file ? (await loadConfig(file, env, { ignoreDomain: true })).api.identifier : undefined;
 }
 
 /** Scopes of OpenID Connect: a sample may ask for them in the exchange, but no grant holds them. */

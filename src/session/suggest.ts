@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import type { Context } from "./context.js";
-import { q } from "../doctor/fixes.js";
+import { q, RUN_CLI } from "../doctor/fixes.js";
 
 /**
- * `mcp-auth0 <words>` as the user can run it now, from the same directory: with the flags that chose
+ * `npx mcp-auth0 <words>` as the user can run it now, from the same directory: with the flags that chose
  * this tenant (`--local`, `--data-dir`, a typed `--domain` or `--client-id`). Credentials from the
  * environment stay there; a secret or token is never printed, so a run that typed one says so.
  */
@@ -20,7 +20,7 @@ export function suggest(ctx: Context, words: string[]): string {
     // A typed --client-id (the environment's stays there, like the secret).
     if (ctx.options.clientId) target.push("--client-id", ctx.options.clientId);
   }
-  return ["mcp-auth0", ...words, ...target].map(q).join(" ");
+  return [...RUN_CLI, ...words, ...target].map(q).join(" ");
 }
 
 /** A typed secret or token cannot be repeated in a printed command: one line says what to add. */
@@ -33,3 +33,9 @@ export function typedSecretNote(ctx: Context): string | undefined {
 
 /** Whether a file a printed command names is there, seen from where the user runs it. */
 export const existsHere = (ctx: Context) => (file: string) => existsSync(resolve(ctx.deps.cwd, file));
+
+/** A path as the user would type it from `cwd`: relative when it is inside, else absolute. */
+export function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !rel.startsWith(sep) ? rel : path;
+}

@@ -99,7 +99,9 @@ export async function connectTarget(ctx: Context, first: Target): Promise<Tenant
       const retryDomain = target.asked.domain && cli.exitCode === ExitCode.unreachable;
       const retryCredentials = target.asked.credentials && cli.exitCode === ExitCode.credentials;
       if (!retryDomain && !retryCredentials) throw cli;
+      // The reason and what to do, as the error sink would say them (issue 20: a bare "TLS failure" left the person guessing).
       logger.error(cli.message);
+      if (cli.hint) logger.info(`  ${cli.hint}`);
       target = retryDomain
         ? { ...target, domain: normalizeDomain(await askDomain(ctx)) }
         : { ...target, clientId: await askClientId(ctx), clientSecret: await askClientSecret(ctx) };

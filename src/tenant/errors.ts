@@ -84,7 +84,7 @@ export function toCliError(error: unknown, domain: string): CliError {
   }
   if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|EPIPE)$/.test(code)) {
     const what = NETWORK_CODES[code] ? `${NETWORK_CODES[code]}, ${code}` : code;
-    return new UnreachableError(`Cannot reach ${domain} (${what}).`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
+    return new UnreachableError(`Cannot reach ${domain} (${what}).`, "Check the domain and your network; for a local tenant, is `npx mcp-auth0 dev` running?", { cause: error });
   }
   if (isTimeout(error)) {
     return new UnreachableError(`${domain} did not answer in time.`, "Re-run the same command: it completes what is missing.", { cause: error });
@@ -95,7 +95,7 @@ export function toCliError(error: unknown, domain: string): CliError {
     const port = /:(\d+)$/.exec(domain)?.[1] ?? "443";
     return new UnreachableError(
       `Cannot reach ${domain}: port ${port} is one that fetch refuses to connect to ("bad port", the Fetch standard's blocked ports).`,
-      "Use another port, e.g. mcp-auth0 dev --port 4000, and --domain localhost:4000.",
+      "Use another port, e.g. npx mcp-auth0 dev --port 4000, and --domain localhost:4000.",
       { cause: error },
     );
   }
@@ -104,7 +104,7 @@ export function toCliError(error: unknown, domain: string): CliError {
   if (chain.some((e) => e instanceof TypeError && e.message === "fetch failed")) {
     const innermost = chain[chain.length - 1];
     const reason = innermost instanceof Error ? innermost.message : String(innermost);
-    return new UnreachableError(`Cannot reach ${domain}: ${reason}.`, "Check the domain and your network; for a local tenant, is `mcp-auth0 dev` running?", { cause: error });
+    return new UnreachableError(`Cannot reach ${domain}: ${reason}.`, "Check the domain and your network; for a local tenant, is `npx mcp-auth0 dev` running?", { cause: error });
   }
 
   const statusCode = (error as { statusCode?: number }).statusCode;

@@ -33,7 +33,7 @@ export async function findLocalTenant(cwd: string, explicit: string | undefined,
     throw new InputError(`No local dev tenant found in ${dir}.`, "Start one with `npx mcp-auth0 dev` (in this directory, or pass --data-dir <its data dir> with --local).");
   }
   const caCertPem = await readFile(connection.caCertPath, "utf8").catch(() => {
-    throw new InputError(`The local tenant's CA file ${connection.caCertPath} is missing.`, "Restart `mcp-auth0 dev`.");
+    throw new InputError(`The local tenant's CA file ${connection.caCertPath} is missing.`, "Restart `npx mcp-auth0 dev`.");
   });
   return { ...connection, caCertPem };
 }

@@ -20,6 +20,8 @@ const LAYERS: string[][] = [
   ["env", "local-tenant"],
   ["resources"],
   ["doctor"],
+  // What an MCP client does to reach a tool (mcp-auth0 try): its steps, its user agents, their causes.
+  ["connection"],
   ["plan"],
   ["config"],
   // What several commands share: the run's context and target tenant, the .env, printed commands.

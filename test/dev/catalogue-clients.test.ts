@@ -10,7 +10,7 @@ import { METADATA_SNAPSHOT } from "../../src/clients/metadata-snapshot.js";
 import { classifyAnswer, probeAuthorize, SAMPLE_PORT } from "../../src/doctor/client-checks.js";
 import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
 import { cli } from "../support/cli.js";
-import { shellWords } from "../support/shell.js";
+import { cliArgs } from "../support/shell.js";
 import { exampleArgs, IDENTIFIER, ROLES_YAML } from "../support/tenant.js";
 import { asUser, authorize, connect, HeadlessOAuthProvider, trustingFetch, whoami } from "./support/mcp-client.js";
 import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js";
@@ -96,9 +96,9 @@ describe("doctor --client before the client is imported", () => {
       scope: "tool:whoami tool:greet",
       resource: mcp.url,
     });
-    expect(before.request!.fix).toBe(`mcp-auth0 init --api-identifier ${mcp.url} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients vscode --local`);
+    expect(before.request!.fix).toBe(`npx mcp-auth0 init --api-identifier ${mcp.url} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients vscode --local`);
 
-    const fixed = await local(shellWords(before.request!.fix!).slice(1, -1));
+    const fixed = await local(cliArgs(before.request!.fix!).slice(0, -1));
     expect(fixed.code, fixed.stderr).toBe(0);
     const after = await doctorClient("vscode");
     expect(after.request).toMatchObject({ status: "pass", detail: expect.stringMatching(/^the login page is reached/) });
@@ -152,7 +152,7 @@ describe("doctor --client: one cause at a time", () => {
   it("Service not found: the resource the client sends names no API", async () => {
     const { request } = await doctorClient("vscode", ["--api-identifier", "https://other.example.com/mcp"]);
     expect(request).toMatchObject({ status: "fail", detail: expect.stringMatching(/^"Service not found": no API has the identifier https:\/\/other\.example\.com\/mcp/) });
-    expect(request!.fix).toMatch(/^mcp-auth0 init --api-identifier https:\/\/other\.example\.com\/mcp /);
+    expect(request!.fix).toMatch(/^npx mcp-auth0 init --api-identifier https:\/\/other\.example\.com\/mcp /);
   });
 
   it("no connection enabled: no connection is domain level", async () => {

@@ -33,7 +33,7 @@ describe("mcp-auth0 dev", () => {
       expect(stderr.text).toContain(caPath);
       for (const email of ["admin@example.com", "user@example.com", "google.user@example.com"]) expect(stderr.text).toContain(email);
       expect(stderr.text).toContain("npx mcp-auth0 init --local ");
-      expect(stderr.text).toContain(`NODE_EXTRA_CA_CERTS=${caPath} node server.js`);
+      expect(stderr.text).toContain(`NODE_EXTRA_CA_CERTS=${caPath} npm start`);
       expect(stderr.text + stdout.text).not.toContain(tenant.m2m.clientSecret);
       // The CLI's tenant has none of the test-only controls (fault injection, call records, minted tokens).
       for (const control of ["calls", "writes", "resetCalls", "setFaults", "createM2MApplication", "issueManagementToken"]) expect(tenant).not.toHaveProperty(control);

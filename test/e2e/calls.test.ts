@@ -27,7 +27,7 @@ function cost() {
 }
 
 describe("the spec's example costs the fewest calls and round trips", () => {
-  it("fresh: at most 18 calls, 11 writes, 5 round trips; converged: at most 9 calls, 3 round trips, no write; read:custom_domains adds its one lookup to the first round", async () => {
+  it("fresh: at most 18 calls, 11 writes, 5 round trips; converged: at most 9 calls, 3 round trips, no write; read:custom_domains, read:rules and read:clients add their lookups to the first round", async () => {
     fx = await freshFixture({ faults: { latencyMs: 150 } });
     // The application `mcp-auth0 credentials create --scopes-for init,roles` makes: exactly what init needs.
     const exact = fx.tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles"], mode: "dcr" }));
@@ -55,9 +55,11 @@ describe("the spec's example costs the fewest calls and round trips", () => {
     expect(second.calls, second.trace.join("\n")).toBeLessThanOrEqual(9);
     expect(second.roundTrips, second.trace.join("\n")).toBeLessThanOrEqual(3);
 
-    // A token that may also read custom domains (the dev tenant's own application holds every scope):
-    // init asks GET /custom-domains once (issue 13: the .env names the domain MCP clients use),
-    // alongside the other first-round reads — one call more, no round trip more.
+    // A token that may also read custom domains, rules and applications (the dev tenant's own
+    // application holds every scope): init asks GET /custom-domains once (issue 13: the .env names
+    // the domain MCP clients use), and reads rules and applications for the checks its closing
+    // verdict shares with doctor (issue 20), alongside the other first-round reads — three calls
+    // more, no round trip more.
     fx.tenant.resetCalls();
     const withLookup = await run();
     expect(withLookup.code, withLookup.stderr).toBe(0);
@@ -67,7 +69,11 @@ describe("the spec's example costs the fewest calls and round trips", () => {
       third.trace.filter((t) => t.includes("/custom-domains")),
       third.trace.join("\n"),
     ).toHaveLength(1);
-    expect(third.calls, third.trace.join("\n")).toBe(second.calls + 1);
+    expect(
+      third.trace.filter((t) => /\/(rules|clients)$/.test(t.split(" ")[1]!)),
+      third.trace.join("\n"),
+    ).toHaveLength(2);
+    expect(third.calls, third.trace.join("\n")).toBe(second.calls + 3);
     expect(third.roundTrips, third.trace.join("\n")).toBe(second.roundTrips);
   });
 });

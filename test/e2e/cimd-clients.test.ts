@@ -78,7 +78,7 @@ describe("CIMD clients", () => {
     expect(before.status).toBe("warn");
     expect(before.detail).toMatch(/^none; the tenant advertises Client ID Metadata Documents, so Claude .*"Unknown client"/);
     expect(before.fix).toBe(
-      `mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients claude,claude-code,vscode,chatgpt,codex`,
+      `npx mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone' --clients claude,claude-code,vscode,chatgpt,codex`,
     );
     // A client outside the catalogue: its URL is only the user's to know.
     const imported = await run([...exampleArgs(fx.dir), "--cimd-client", documents.url]);

@@ -129,7 +129,7 @@ describe("exit 6: applied or read, but not ready for MCP clients", () => {
     const init = await run(["init", "--yes", "--api-identifier", IDENTIFIER, "--scopes", "tool:whoami", "--env-path", ".env"]);
     expect(init.code).toBe(6);
     expect(init.stderr).toMatch(/✖ Domain-level connections: none/);
-    expect(init.stderr).toContain("fix: mcp-auth0 promote-connection Username-Password-Authentication");
+    expect(init.stderr).toContain("fix: npx mcp-auth0 promote-connection Username-Password-Authentication");
     expect(init.stderr).toContain("Not ready for MCP clients");
     expect(init.stderr).not.toContain("Next steps");
 

@@ -92,11 +92,11 @@ describe("a tenant with a custom domain in front", () => {
     expect((await run([...initArgs(IDENTIFIER), "--issuer-domain", fx.tenant.domain])).code).toBe(0);
     expect((await dotenv()).AUTH0_DOMAIN).toBe(fx.tenant.domain);
     const before = JSON.parse((await run(["doctor", "--json"])).stdout).checks.find((c: { title: string }) => c.title === "Domain");
-    expect(before).toMatchObject({ status: "fail", fix: `mcp-auth0 env --template auth0 --api-identifier ${IDENTIFIER}` });
+    expect(before).toMatchObject({ status: "fail", fix: `npx mcp-auth0 env --template auth0 --api-identifier ${IDENTIFIER}` });
     expect(before.detail).toBe(
       `${fx.tenant.domain}, but MCP clients see the issuer https://${custom()}/: the server rejects their tokens (iss) or points them at the wrong domain`,
     );
-    expect((await run(before.fix.split(" ").slice(1))).code).toBe(0);
+    expect((await run(before.fix.split(" ").slice(2))).code).toBe(0);
     expect((await dotenv()).AUTH0_DOMAIN).toBe(custom());
   });
 });

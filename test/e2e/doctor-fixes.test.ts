@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { loadOrCreateTls } from "../../src/local-tenant/tls.js";
 import { addRule } from "../../src/local-tenant/endpoints/rules.js";
 import { cli, type CliRun } from "../support/cli.js";
-import { shellWords } from "../support/shell.js";
+import { cliArgs } from "../support/shell.js";
 import { startProtectedResource, type ProtectedResourceServer } from "../support/protected-resource.js";
 import { exampleArgs, freshFixture, IDENTIFIER, PROXY_APP_NAME, PROXY_CALLBACK, proxyExampleArgs, type Fixture } from "../support/tenant.js";
 
@@ -46,10 +46,10 @@ function find(checks: Check[], title: string): Check {
 
 let caFile: string;
 
-/** Runs a printed fix exactly: `mcp-auth0 …` through the CLI, anything else through sh with a Management API token. */
+/** Runs a printed fix exactly: `npx mcp-auth0 …` through the CLI, anything else through sh with a Management API token. */
 async function runFix(fx: Fixture, fix: string): Promise<void> {
-  if (fix.startsWith("mcp-auth0 ")) {
-    const fixed = await run(fx, shellWords(fix).slice(1));
+  if (fix.startsWith("npx mcp-auth0 ")) {
+    const fixed = await run(fx, cliArgs(fix));
     expect(fixed.code, `${fix}\n${fixed.stderr}`).toBe(0);
     return;
   }
@@ -98,7 +98,7 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     api(f).allow_offline_access = false;
     const { before } = await failsThenFixed(f, "Offline access", "warn", /log in again/);
     // The fix keeps the API's scopes as they are.
-    expect(before.fix).toBe(`mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone'`);
+    expect(before.fix).toBe(`npx mcp-auth0 init --api-identifier ${IDENTIFIER} --scopes 'tool:whoami=Read your identity,tool:greet=Greet someone'`);
     expect(api(f).scopes!.map((s) => s.value)).toEqual(["tool:whoami", "tool:greet"]);
   });
 
@@ -156,7 +156,7 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     const f = await provisioned();
     for (const c of f.tenant.store.connections) c.is_domain_connection = false;
     const { before } = await failsThenFixed(f, "Domain-level connections", "fail", /no connections enabled for the client/);
-    expect(before.fix).toBe("mcp-auth0 promote-connection Username-Password-Authentication");
+    expect(before.fix).toBe("npx mcp-auth0 promote-connection Username-Password-Authentication");
   });
 
   it("active Rules fail third-party logins; the curl fix turns them off", async () => {
@@ -198,7 +198,7 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     const path = join(f.dir, ".env");
     await writeFile(path, (await readFile(path, "utf8")).replace(/^AUTH0_DOMAIN=.*$/m, "AUTH0_DOMAIN=acme.us.auth0.com"));
     const { before } = await failsThenFixed(f, "Domain", "fail", /acme\.us\.auth0\.com, but MCP clients see the issuer/);
-    expect(before.fix).toBe(`mcp-auth0 env --template auth0 --api-identifier ${IDENTIFIER}`);
+    expect(before.fix).toBe(`npx mcp-auth0 env --template auth0 --api-identifier ${IDENTIFIER}`);
     expect(await readFile(path, "utf8")).toContain(`AUTH0_DOMAIN=${f.tenant.domain}\n`);
   });
 
@@ -304,7 +304,7 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
     app(f).grant_types = ["authorization_code"];
     const { before } = await failsThenFixed(f, "Grant types", "fail", /missing refresh_token/);
     expect(before.fix).toBe(
-      `mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${PROXY_CALLBACK} --connections Username-Password-Authentication`,
+      `npx mcp-auth0 init --mode proxy --template mcp-use-proxy --api-identifier ${IDENTIFIER} --scopes tool:whoami,tool:greet --app-name 'Acceptance MCP (MCP proxy)' --callback-url ${PROXY_CALLBACK} --connections Username-Password-Authentication`,
     );
   });
 
@@ -319,6 +319,6 @@ describe("doctor in proxy mode (the .env of a proxy preset)", () => {
     const path = join(f.dir, ".env");
     await writeFile(path, (await readFile(path, "utf8")).replace(/^AUTH0_CLIENT_ID=.*$/m, "AUTH0_CLIENT_ID=someOtherClient"));
     const { before } = await failsThenFixed(f, ".env client id", "fail", /someOtherClient is not this application's/);
-    expect(before.fix).toBe(`mcp-auth0 env --template mcp-use-proxy --api-identifier ${IDENTIFIER} --app-name 'Acceptance MCP (MCP proxy)'`);
+    expect(before.fix).toBe(`npx mcp-auth0 env --template mcp-use-proxy --api-identifier ${IDENTIFIER} --app-name 'Acceptance MCP (MCP proxy)'`);
   });
 });

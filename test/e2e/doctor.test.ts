@@ -128,17 +128,17 @@ describe("doctor against the local tenant", () => {
     expect(doc.ok).toBe(false);
 
     const expected: Array<[string, string, "fail" | "warn", RegExp, RegExp]> = [
-      ["Tenant", "Dynamic Client Registration", "fail", /off: MCP clients cannot register/, /^mcp-auth0 init/],
-      ["Tenant", "Resource parameter compatibility profile", "fail", /opaque tokens/, /^mcp-auth0 init/],
-      ["Tenant", "Issuer in authorization responses (RFC 9207)", "warn", /off/, /^mcp-auth0 init/],
-      ["Tenant", "Scope descriptions on the consent screen", "warn", /raw scope values/, /^mcp-auth0 init/],
-      [API, "Exists", "fail", /no API with this identifier/, /^mcp-auth0 init/],
-      [GRANT, "Exists", "fail", /cannot get a token for this API/, /^mcp-auth0 init/],
-      ["Roles", "Roles granting this API's permissions", "warn", /none/, /^mcp-auth0 roles sync/],
-      ["Connections", "Domain-level connections", "fail", /no connections enabled for the client/, /^mcp-auth0 promote-connection/],
-      ["Connections", "Username-Password-Authentication", "warn", /not domain level/, /^mcp-auth0 promote-connection Username-Password-Authentication$/],
-      ["Connections", "google-oauth2", "warn", /not domain level/, /^mcp-auth0 promote-connection google-oauth2$/],
-      [METADATA, "Registration endpoint", "warn", /Dynamic Client Registration is off/, /^mcp-auth0 init/],
+      ["Tenant", "Dynamic Client Registration", "fail", /off: MCP clients cannot register/, /^npx mcp-auth0 init/],
+      ["Tenant", "Resource parameter compatibility profile", "fail", /opaque tokens/, /^npx mcp-auth0 init/],
+      ["Tenant", "Issuer in authorization responses (RFC 9207)", "warn", /off/, /^npx mcp-auth0 init/],
+      ["Tenant", "Scope descriptions on the consent screen", "warn", /raw scope values/, /^npx mcp-auth0 init/],
+      [API, "Exists", "fail", /no API with this identifier/, /^npx mcp-auth0 init/],
+      [GRANT, "Exists", "fail", /cannot get a token for this API/, /^npx mcp-auth0 init/],
+      ["Roles", "Roles granting this API's permissions", "warn", /none/, /^npx mcp-auth0 roles sync/],
+      ["Connections", "Domain-level connections", "fail", /no connections enabled for the client/, /^npx mcp-auth0 promote-connection/],
+      ["Connections", "Username-Password-Authentication", "warn", /not domain level/, /^npx mcp-auth0 promote-connection Username-Password-Authentication$/],
+      ["Connections", "google-oauth2", "warn", /not domain level/, /^npx mcp-auth0 promote-connection google-oauth2$/],
+      [METADATA, "Registration endpoint", "warn", /Dynamic Client Registration is off/, /^npx mcp-auth0 init/],
     ];
     for (const [group, title, status, detail, fix] of expected) {
       const c = check(doc, group, title);
@@ -156,9 +156,9 @@ describe("doctor against the local tenant", () => {
     expect(check(doc, METADATA, "PKCE S256").status).toBe("pass");
 
     // The human checklist shows the same: each problem with a fix line under it, and the verdict.
-    expect(result.stderr).toMatch(/✖ Dynamic Client Registration: off[^\n]*\n\s+fix: mcp-auth0 init/);
-    expect(result.stderr).toMatch(/✖ Exists: no API[^\n]*\n\s+fix: mcp-auth0 init/);
-    expect(result.stderr).toMatch(/✖ Domain-level connections: [^\n]*\n\s+fix: mcp-auth0 promote-connection/);
+    expect(result.stderr).toMatch(/✖ Dynamic Client Registration: off[^\n]*\n\s+fix: npx mcp-auth0 init/);
+    expect(result.stderr).toMatch(/✖ Exists: no API[^\n]*\n\s+fix: npx mcp-auth0 init/);
+    expect(result.stderr).toMatch(/✖ Domain-level connections: [^\n]*\n\s+fix: npx mcp-auth0 promote-connection/);
     expect(result.stderr).toMatch(/Not ready for MCP clients: 5 failed, \d+ warnings?\./);
 
     expect(fx.tenant.writes()).toEqual([]);
@@ -218,7 +218,12 @@ describe("doctor --server-url against an MCP-like HTTPS server", () => {
       ["Asks for a token", "pass"],
       ["resource", "pass"],
       ["authorization_servers", "pass"],
+      // A 401 and the right metadata do not prove the server accepts the tenant's tokens (issue 20): doctor says so, and what does.
+      ["Accepts the tenant's tokens", "note"],
     ]);
+    expect(byTitle("Accepts the tenant's tokens").detail).toMatch(
+      /^not checked: doctor logs no one in\. This does what an MCP client does, up to a tool call: npx mcp-auth0 try --server-url \S+/,
+    );
     expect(byTitle("Asks for a token").detail).toContain(server.metadataUrl);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("Ready for MCP clients");

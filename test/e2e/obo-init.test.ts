@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { decodeJwt } from "jose";
 import { loginUser } from "../../src/dev/login.js";
-import { trustingFetch } from "../../src/dev/fetch.js";
+import { trustingFetch } from "../../src/tenant/trust.js";
 import { scopesNeeded } from "../../src/plan/command-scopes.js";
 import { cli, type CliRun } from "../support/cli.js";
-import { shellWords } from "../support/shell.js";
+import { cliArgs } from "../support/shell.js";
 import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
 
 /*
@@ -215,8 +215,9 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
     expect(fx.tenant.writes()).toEqual([]);
     expect(again.stderr).toContain("Already up to date");
     // SPEC §6's converged example is 9 calls; the exchange adds three reads of the first round:
-    // the Custom API clients, then per downstream API the API and its grants.
-    expect(managementCalls(fx.tenant).length).toBe(9 + 1 + 2 * 2);
+    // the Custom API clients, then per downstream API the API and its grants; and the closing
+    // verdict, which runs doctor's checks (issue 20), counts the applications in that round too.
+    expect(managementCalls(fx.tenant).length).toBe(9 + 1 + 2 * 2 + 1);
     expect(fx.tenant.roundTrips(managementCalls(fx.tenant))).toBe(3);
   });
 
@@ -226,7 +227,7 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
     expect(broken.result.code).toBe(6);
     const check = broken.checks.find((c) => c.group === `Downstream API ${CALENDAR}` && c.title === "Grant of the Custom API client")!;
     expect(check).toMatchObject({ status: "fail", detail: expect.stringMatching(/none: Auth0 refuses the exchange/) });
-    const fixed = await run(shellWords(check.fix!).slice(1));
+    const fixed = await run(cliArgs(check.fix!));
     expect(fixed.code, `${check.fix}\n${fixed.stderr}`).toBe(0);
     const after = await doctorChecks();
     expect(after.result.code, after.result.stderr).toBe(0);
@@ -239,7 +240,7 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
     expect(broken.result.code).toBe(6);
     const check = broken.checks.find((c) => c.title === "Custom API client")!;
     expect(check).toMatchObject({ status: "fail", detail: expect.stringMatching(/none linked to/) });
-    const fixed = await run(shellWords(check.fix!).slice(1));
+    const fixed = await run(cliArgs(check.fix!));
     expect(fixed.code, `${check.fix}\n${fixed.stderr}`).toBe(0);
     const after = await doctorChecks();
     expect(after.result.code, after.result.stderr).toBe(0);

@@ -7,6 +7,8 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { endState, exampleArgs, freshFixture, IDENTIFIER, type Fixture } from "../support/tenant.js";
 import { cli } from "../support/cli.js";
+import { trustingFetch } from "../../src/tenant/trust.js";
+import { startServer } from "../../examples/mcp-server/src/server.js";
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, "../..");
@@ -93,8 +95,27 @@ async function npx(args: string[], env: NodeJS.ProcessEnv = {}) {
   }
 }
 
+/** Every `npx mcp-auth0 …` command an output prints for the user to run, in order, without repeats. */
+function printed(output: string): string[] {
+  return [...new Set([...output.matchAll(/(?:^|\s)(npx mcp-auth0 [a-z][^\n]*)$/gm)].map((m) => m[1]!))];
+}
+
+/** A printed command line, run by a shell in the user's project, as they would paste it. */
+async function sh(line: string) {
+  try {
+    const { stdout, stderr } = await exec("sh", ["-c", line], { cwd: app, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "true" } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
 describe("npx mcp-auth0 in a project that installed the tarball", () => {
   let dev: ChildProcess | undefined;
+  let devLog = "";
+  let initLog = "";
+  const devDomain = () => /running at https:\/\/(localhost:\d+)/.exec(devLog)![1]!;
 
   afterAll(async () => {
     // The dev tenant runs in its own process group (npx, then node): stop exactly that group.
@@ -124,46 +145,91 @@ describe("npx mcp-auth0 in a project that installed the tarball", () => {
     expect(shipped.sort()).toEqual(["LICENSE", "README.md", "bin", "dist", "package.json", "schema", "templates"]);
   });
 
-  it("provisions a dev tenant that `npx mcp-auth0 dev --port 0` started in the project, with init --local", async () => {
+  it("provisions a dev tenant that `npx mcp-auth0 dev --port 0` started in the project, with the init it prints", async () => {
     dev = spawn("npx", ["--no-install", "mcp-auth0", "dev", "--port", "0"], {
       cwd: app,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: "true" },
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
     });
-    let log = "";
     // The dev tenant says where it listens once it answers; --port 0 makes it pick a free port.
     const url = await new Promise<string>((resolve, reject) => {
       dev!.stderr!.on("data", (chunk: Buffer) => {
-        log += chunk.toString("utf8");
-        const match = /running at (https:\/\/localhost:\d+)/.exec(log);
-        if (match) resolve(match[1]!);
+        devLog += chunk.toString("utf8");
+        const match = /running at (https:\/\/localhost:\d+)/.exec(devLog);
+        if (match && devLog.includes("Press Ctrl+C")) resolve(match[1]!);
       });
-      dev!.once("exit", (code) => reject(new Error(`mcp-auth0 dev exited with ${code}: ${log}`)));
+      dev!.once("exit", (code) => reject(new Error(`mcp-auth0 dev exited with ${code}: ${devLog}`)));
     });
     expect(url).not.toBe("https://localhost:0");
     expect(existsSync(join(app, ".mcp-auth0", "connection.json"))).toBe(true);
 
-    const args = [
-      "init",
-      "--local",
-      "--yes",
-      "--server-url",
-      "http://localhost:3000/mcp",
-      "--scopes",
-      "tool:whoami=Read your identity",
-      "--connections",
-      "Username-Password-Authentication",
-    ];
-    const first = await npx(args);
+    // dev's next step, exactly as printed: a complete init with a role for the dev user.
+    const [init] = printed(devLog);
+    expect(init).toBe(
+      "npx mcp-auth0 init --local --yes --server-url http://localhost:3000/mcp --scopes 'tool:whoami=Read your identity' --connections Username-Password-Authentication --role-users admin@example.com",
+    );
+    const first = await sh(init!);
     expect(first.stderr).toContain("Create API");
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
+    initLog = first.stderr;
     const dotenv = await readFile(join(app, ".env"), "utf8");
     expect(dotenv).toContain(`AUTH0_DOMAIN=${url.replace("https://", "")}`);
     expect(dotenv).toContain("AUTH0_AUDIENCE=http://localhost:3000/mcp");
 
-    const second = await npx([...args, "--json"]);
+    const second = await sh(`${init} --json`);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout).result.writes).toBe(0);
+  });
+
+  /*
+   * Issue 20, "Printed commands run as printed": what dev, init, doctor, plan and roles sync print
+   * for the user to run, run by a shell in the project exactly as printed, after the README's
+   * install (no mcp-auth0 on PATH: each starts with npx). init's next steps include try, which
+   * needs the MCP server the init was for: the example's, trusting the dev tenant's CA.
+   */
+  it("every command dev, init, doctor, plan and roles sync print runs as printed", async () => {
+    const ran: string[] = [];
+    const runAll = async (output: string) => {
+      for (const command of printed(output)) {
+        const result = await sh(command);
+        expect(result.code, `${command}\n${result.stderr}`).toBe(0);
+        ran.push(command.replace(/ {2}#.*$/, ""));
+      }
+    };
+    const trusted = trustingFetch(await readFile(join(app, ".mcp-auth0", "ca.pem"), "utf8"));
+    const server = await startServer({ domain: devDomain(), audience: "http://localhost:3000/mcp", port: 3000, fetch: trusted.fetch, log: () => undefined });
+    try {
+      await runAll(initLog);
+      // A connection demoted in the Dashboard: doctor fails, prints the fix and the check again.
+      expect((await sh("npx mcp-auth0 promote-connection --demote Username-Password-Authentication --local")).code).toBe(0);
+      const doctor = await sh("npx mcp-auth0 doctor --local");
+      expect(doctor.code).toBe(6);
+      await runAll(doctor.stderr);
+      // A config file (with a second scope) the tenant has drifted from: plan --check prints how to apply it.
+      await writeFile(
+        join(app, "mcp-auth0.config.yaml"),
+        "api:\n  identifier: http://localhost:3000/mcp\n  scopes: [{ value: tool:whoami, description: Read your identity }, { value: tool:greet }]\nconnections: [Username-Password-Authentication]\n",
+      );
+      const plan = await sh("npx mcp-auth0 plan --check --local");
+      expect(plan.code).toBe(5);
+      await runAll(plan.stderr);
+      expect((await sh("npx mcp-auth0 plan --check --local")).code).toBe(0);
+      // roles sync of the example's roles file, whose permissions are the API's scopes now (its API from the .env).
+      await writeFile(join(app, "roles.yaml"), await readFile(join(root, "examples", "roles.yaml"), "utf8"));
+      const roles = await sh("npx mcp-auth0 roles sync --file roles.yaml --local");
+      expect(roles.code, roles.stderr).toBe(0);
+      await runAll(roles.stderr);
+    } finally {
+      await server.close();
+      await trusted.close();
+    }
+    expect(ran).toEqual([
+      "npx mcp-auth0 try --server-url http://localhost:3000/mcp --local",
+      "npx mcp-auth0 doctor --api-identifier http://localhost:3000/mcp --local",
+      "npx mcp-auth0 promote-connection Username-Password-Authentication --local",
+      "npx mcp-auth0 doctor --api-identifier http://localhost:3000/mcp --local",
+      "npx mcp-auth0 init --local",
+    ]);
   });
 });

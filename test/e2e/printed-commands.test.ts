@@ -60,7 +60,12 @@ describe("on the dev tenant (--local, --data-dir)", () => {
     const notReady = await run(["init", "--local", "--data-dir", "state", "--api-identifier", IDENTIFIER, "--scopes", SCOPES]);
     expect(notReady.code).toBe(6);
     const fixes = await runEach(notReady.stderr, run);
-    expect(fixes).toEqual(["promote-connection Username-Password-Authentication --local --data-dir state", `doctor --api-identifier ${IDENTIFIER} --local --data-dir state`]);
+    // No roles file given: the verdict warns, as doctor does, that no role grants the API's permissions (issue 20).
+    expect(fixes).toEqual([
+      `roles sync --file roles.yaml --api-identifier ${IDENTIFIER} --local --data-dir state`,
+      "promote-connection Username-Password-Authentication --local --data-dir state",
+      `doctor --api-identifier ${IDENTIFIER} --local --data-dir state`,
+    ]);
 
     const ready = await run([
       "init",
@@ -112,6 +117,6 @@ describe("on a plain tenant (--domain typed, credentials in the environment)", (
     const run = (args: string[]) => cli(args, { env: fx.env, ca: fx.tenant.caCertPem, cwd: fx.dir });
     const init = await run(["init", "--api-identifier", IDENTIFIER, "--scopes", SCOPES, "--connections", "Username-Password-Authentication"]);
     expect(init.code).toBe(0);
-    expect(await runEach(init.stderr, run)).toEqual([`doctor --api-identifier ${IDENTIFIER}`]);
+    expect(await runEach(init.stderr, run)).toEqual([`roles sync --file roles.yaml --api-identifier ${IDENTIFIER}`, `doctor --api-identifier ${IDENTIFIER}`]);
   });
 });

@@ -1,95 +1,65 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { codeBlockUnder, freePort, run, shellWords, start, type Running } from "../support/shell.js";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
 
 /*
- * Issue 8/8, "Done when": from a clean clone, the README's no-account path works as written. The
- * commands of its "Try it with no account" block run here as child processes, exactly as written,
- * with `npx mcp-auth0` standing for the built CLI (`npm test` builds first) and one addition: a
- * free `--port` for `dev`, so that a busy port 4000 on a CI machine cannot fail the test.
+ * Issue 20, "The quick start reaches a tool call" and "The example is a project of its own": the
+ * README's "Try it with no account" block, run as written by scripts/ci/readme-quickstart.mjs
+ * (ports aside) from a folder that holds what Install's clone leaves — the README, the examples and
+ * the packed tarball: it copies examples/mcp-server alone into a new folder, installs the tarball
+ * there, starts the dev tenant, applies the example's config with init --local, starts the server
+ * with NODE_EXTRA_CA_CERTS, and `try --local` logs a dev user in and calls a tool. Then the
+ * example's own README line that the block has not run, `npm test`, in that copy. On Node 22 (the
+ * example server runs its TypeScript directly). The MCP Inspector's line runs in CI
+ * (scripts/ci/quickstart.sh, from a clean clone).
  */
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const bin = join(repo, "bin", "mcp-auth0.js");
-const NPX = ["npx", "mcp-auth0"];
-
-/** The README's commands, as argument lists after `npx mcp-auth0`. */
-async function readmeCommands(): Promise<string[][]> {
-  const block = codeBlockUnder(await readFile(join(repo, "README.md"), "utf8"), "Try it with no account");
-  const commands = block
-    .split("\n")
-    .map(shellWords)
-    .filter((words) => words.length > 0);
-  for (const words of commands) expect(words.slice(0, 2), `a README command that is not npx mcp-auth0: ${words.join(" ")}`).toEqual(NPX);
-  return commands.map((words) => words.slice(2));
-}
-
-let dir: string | undefined;
-let dev: Running | undefined;
+const repo = resolve(import.meta.dirname, "../..");
+let work: string | undefined;
 
 afterAll(async () => {
-  // Only if the test failed before stopping it.
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGTERM");
-    await dev.exited;
-  }
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 describe("README: Try it with no account", () => {
-  it("runs as written: dev, then init --local, then doctor --local passes; Ctrl+C stops dev", async () => {
+  it("runs as written up to try's tool call, and the copied example's own tests pass", async () => {
     expect(existsSync(join(repo, "dist", "cli.js")), "run `npm run build` first (npm test does)").toBe(true);
-    const commands = await readmeCommands();
-    const devIndex = commands.findIndex((args) => args[0] === "dev");
-    expect(devIndex, "the block starts the dev tenant first").toBe(0);
-    expect(commands.slice(1).map((args) => args[0])).toEqual(["init", "doctor"]);
+    work = await mkdtemp(join(tmpdir(), "mcp-auth0-readme-"));
+    const clone = join(work, "mcp-auth0");
+    await mkdir(clone);
+    await exec("npm", ["pack", "--pack-destination", clone, "--ignore-scripts", "--loglevel=error"], { cwd: repo });
+    expect((await readdir(clone)).filter((f) => f.endsWith(".tgz"))).toEqual(["mcp-auth0-0.1.0.tgz"]);
+    await cp(join(repo, "README.md"), join(clone, "README.md"));
+    await cp(join(repo, "examples"), join(clone, "examples"), { recursive: true, filter: (src) => !/node_modules|\.mcp-auth0/.test(src) });
 
-    dir = await mkdtemp(join(tmpdir(), "mcp-auth0-readme-"));
-    // What CI has: CI set, no terminal, no Auth0 credentials in the environment.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, CI: "true" };
-    const options = { cwd: dir, env };
+    const { stdout: node } = await exec(join(repo, "scripts", "ci", "node.sh"), ["22"]);
+    // npm's cache answers what it holds without asking the registry again (the command is as written).
+    const env = { ...process.env, PATH: `${dirname(node.trim())}:${process.env.PATH}`, npm_config_prefer_offline: "true" };
+    const run = await exec(process.execPath, [join(repo, "scripts", "ci", "readme-quickstart.mjs"), work, "--skip-inspector"], { env, maxBuffer: 1 << 24 }).catch(
+      (error: { stdout: string; stderr: string }) => ({ stdout: `${error.stdout}\n${error.stderr}`, stderr: "" }),
+    );
+    if (process.env.SHOW_QUICKSTART) console.log(run.stdout);
+    expect(run.stdout).toMatch(/README quick start: passed/);
+    // Each line of the block ran, in order; try's report is among the output.
+    expect(run.stdout).toMatch(/^ok .*: cp -r mcp-auth0\/examples\/mcp-server my-mcp-server && cd my-mcp-server/m);
+    expect(run.stdout).toMatch(/^ok .*: npx mcp-auth0 init --local --yes/m);
+    expect(run.stdout).toMatch(/^started .*: NODE_EXTRA_CA_CERTS=\.mcp-auth0\/ca\.pem npm start/m);
+    expect(run.stdout).toMatch(/✔ tools\/call whoami: answered: \{"sub":"auth0\|/);
+    expect(run.stdout).toMatch(/Connected: an MCP client logged in and called a tool\./);
 
-    const devArgs = commands[devIndex]!;
-    const port = await freePort();
-    dev = start(process.execPath, [bin, ...devArgs, ...(devArgs.includes("--port") ? [] : ["--port", String(port)])], options);
-    const [, url] = await dev.waitFor(/running at (https:\/\/localhost:\d+)/, 20_000);
-    expect(url).toBe(`https://localhost:${port}`);
-    await dev.waitFor(/Press Ctrl\+C to stop\./, 5_000);
-    // What the README's comment promises: state in .mcp-auth0/ of the directory it runs in.
-    expect(existsSync(join(dir, ".mcp-auth0", "connection.json"))).toBe(true);
-    expect(dev.stderr()).toContain(`NODE_EXTRA_CA_CERTS=${join(dir, ".mcp-auth0", "ca.pem")}`);
-
-    const results = [];
-    for (const args of commands.slice(1)) {
-      const result = await run(process.execPath, [bin, ...args], options);
-      expect({ command: `mcp-auth0 ${args.join(" ")}`, code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
-      results.push(result);
-    }
-    const [init, doctor] = results;
-
-    // init provisioned the dev tenant and wrote the MCP server's .env where the user is.
-    expect(init!.stderr).toMatch(/Ready for MCP clients/);
-    const dotenv = await readFile(join(dir, ".env"), "utf8");
-    expect(dotenv).toContain(`AUTH0_DOMAIN=localhost:${port}\n`);
-    expect(dotenv).toContain("AUTH0_AUDIENCE=http://localhost:3000/mcp\n");
-    expect(dotenv).toContain("MCP_SERVER_URL=http://localhost:3000/mcp\n");
-    expect((await stat(join(dir, ".env"))).mode & 0o777).toBe(0o600);
-
-    // doctor passes: nothing fails, and it checked the tenant that dev runs.
-    expect(doctor!.stderr).toMatch(/Ready for MCP clients/);
-    expect(doctor!.stderr).not.toContain("✖");
-    expect(doctor!.stderr).toContain(`Issuer: https://localhost:${port}/`);
-    expect(doctor!.stderr).toMatch(/✔ Domain-level connections: Username-Password-Authentication/);
-
-    // Ctrl+C: dev stops cleanly, says so, and leaves no connection.json for --local to trip on.
-    dev.child.kill("SIGINT");
-    const stopped = await dev.exited;
-    expect({ code: stopped.code, signal: stopped.signal }).toEqual({ code: 0, signal: null });
-    expect(stopped.stderr).toContain("Local tenant stopped");
-    expect(existsSync(join(dir, ".mcp-auth0", "connection.json"))).toBe(false);
-  });
+    // The copy is a project of its own: its suite runs against its own dev tenant, from node_modules.
+    const project = join(work, "my-mcp-server");
+    expect(JSON.parse(await readFile(join(project, "package.json"), "utf8")).devDependencies["mcp-auth0"]).toMatch(/mcp-auth0-0\.1\.0\.tgz$/);
+    const tests = await exec("npm", ["test"], { cwd: project, env: { ...env, CI: "true" } }).catch((error: { stdout: string; stderr: string }) => ({
+      stdout: `${error.stdout}\n${error.stderr}`,
+      stderr: "",
+    }));
+    expect(tests.stdout.replace(/\x1b\[[0-9;]*m/g, "")).toMatch(/Tests\s+4 passed/);
+  }, 300_000);
 });

@@ -154,6 +154,20 @@ describe("init, the wizard", () => {
     expect(rerun.code).toBe(0);
   });
 
+  it("a tenant whose certificate Node does not trust: the TLS failure comes with what to do, then the domain is asked again", async () => {
+    fx = await freshFixture();
+    // No CA given: what `npx mcp-auth0 init` meets when pointed at the dev tenant without --local.
+    const prompter = scriptedPrompter([
+      [/Auth0 tenant domain/, fx.tenant.domain],
+      [/Client ID/, fx.tenant.m2m.clientId],
+      [/client secret/, fx.tenant.m2m.clientSecret],
+    ]);
+    const result = await cli(["init"], { env: {}, cwd: fx.dir, prompter });
+    expect(result.stderr).toMatch(/✖ TLS failure talking to localhost:\d+: [A-Z_]+\.\n {2}For a local tenant use --local, or start Node with NODE_EXTRA_CA_CERTS=<its CA file>\./);
+    // Asked again (the script has no answer left, which ends the test's run).
+    expect(prompter.asked.filter((q) => /Auth0 tenant domain/.test(q))).toHaveLength(2);
+  });
+
   it("the quick role: every scope for the emails given, kept as roles.yaml after apply", async () => {
     fx = await freshFixture();
     // No roles.yaml yet: the wizard offers to keep the quick role as one.

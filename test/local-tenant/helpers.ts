@@ -2,7 +2,7 @@ import { ManagementClient } from "auth0";
 
 import type { LocalTenant } from "../../src/local-tenant/server.js";
 
-import { trustingFetch } from "../../src/dev/fetch.js";
+import { trustingFetch } from "../../src/tenant/trust.js";
 
 /** A fetch that trusts the tenant's CA in this process, for the real auth0 SDK's `fetch` option too. */
 export { trustingFetch };

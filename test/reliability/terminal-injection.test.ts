@@ -95,7 +95,7 @@ describe("a tenant's names and an MCP client's registration are shown escaped, a
     expect(human.stderr).not.toMatch(/^\s*✔ All checks passed/m);
 
     // The fix quotes the scope description so that the shell reads back exactly what the tenant holds.
-    const fix = human.stderr.split("\n").find((l) => l.includes("fix: mcp-auth0 init"))!;
+    const fix = human.stderr.split("\n").find((l) => l.includes("fix: npx mcp-auth0 init"))!;
     expect(fix).toContain("$'tool:whoami=Read\\u2028your\\u200b identity\\u0085\\u009b31m'");
     // Pasted into bash, the quoted word is exactly the tenant's description again.
     const word = /\$'(?:[^'\\]|\\.)*'/.exec(fix)![0];

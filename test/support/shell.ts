@@ -53,6 +53,13 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
+/** The arguments after `npx mcp-auth0` of a printed command (each starts so, to run as printed wherever the tool is installed). */
+export function cliArgs(line: string): string[] {
+  const words = shellWords(line);
+  if (words[0] !== "npx" || words[1] !== "mcp-auth0") throw new Error(`Not an npx mcp-auth0 command: ${line}`);
+  return words.slice(2);
+}
+
 /** A TCP port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const server = createServer();

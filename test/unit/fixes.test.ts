@@ -7,10 +7,10 @@ describe("the roles sync fix doctor and init print", () => {
   it("names the roles file and the API, and says when the file is not written yet", () => {
     const missing = fixes({ ...target, rolesFileExists: () => false }).rolesSync();
     expect(missing).toBe(
-      `mcp-auth0 roles sync --file roles.yaml --api-identifier https://mcp.example.com/mcp  # after writing roles.yaml (the README's "The roles file" shows its format)`,
+      `npx mcp-auth0 roles sync --file roles.yaml --api-identifier https://mcp.example.com/mcp  # after writing roles.yaml (the README's "The roles file" shows its format)`,
     );
     expect(fixes({ ...target, rolesFile: "config/roles.yaml", rolesFileExists: () => true }).rolesSync()).toBe(
-      "mcp-auth0 roles sync --file config/roles.yaml --api-identifier https://mcp.example.com/mcp",
+      "npx mcp-auth0 roles sync --file config/roles.yaml --api-identifier https://mcp.example.com/mcp",
     );
   });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { createRemoteJWKSet, customFetch, jwtVerify } from "jose";
+import { createRemoteJWKSet, customFetch, errors, jwtVerify } from "jose";
 
 /*
  * An MCP server whose authorization server is Auth0 (set up by `mcp-auth0 init`): it verifies
@@ -23,6 +23,8 @@ export interface ServerOptions {
   port?: number;
   /** How the JWKS is fetched; in tests, one that trusts the dev tenant's CA. */
   fetch?: typeof fetch;
+  /** Where refused tokens and a failing JWKS fetch are logged; default stderr. */
+  log?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -66,7 +68,9 @@ function mcpServer(): McpServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const issuer = `https://${options.domain}/`;
-  const jwks = createRemoteJWKSet(new URL(`${issuer}.well-known/jwks.json`), options.fetch ? { [customFetch]: options.fetch } : {});
+  const jwksUrl = `${issuer}.well-known/jwks.json`;
+  const jwks = createRemoteJWKSet(new URL(jwksUrl), options.fetch ? { [customFetch]: options.fetch } : {});
+  const log = options.log ?? ((line: string) => console.error(line));
   let url = "";
   const challenge = (extra = "") => `Bearer resource_metadata="${new URL(url).origin}/.well-known/oauth-protected-resource/mcp"${extra}`;
 
@@ -82,7 +86,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
         extra: { sub: payload.sub },
       };
-    } catch {
+    } catch (error) {
+      // A token that fails its checks is the client's problem; keys that cannot be fetched are the
+      // server's, and refuse every token until fixed: say which, never a silent 401.
+      const keysUnavailable = !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
+      if (keysUnavailable) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        log(
+          `Cannot fetch the tenant's keys from ${jwksUrl} (${cause?.code ?? cause?.message ?? String(error)}): every token is refused until this works. ` +
+            "For mcp-auth0's dev tenant, start the server with NODE_EXTRA_CA_CERTS=.mcp-auth0/ca.pem (Node reads it only at start, never from .env).",
+        );
+      } else log(`401: token refused (${error.code}: ${error.message})`);
       return undefined;
     }
   }

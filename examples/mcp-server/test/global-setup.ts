@@ -15,11 +15,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const tenant = await startDevTenant({
-    config: fileURLToPath(new URL("../mcp-auth0.config.yaml", import.meta.url)),
-    // The API identifier (audience) the config reads from MCP_SERVER_URL.
-    env: { MCP_SERVER_URL: "http://localhost:3000/mcp" },
-  });
+  const tenant = await startDevTenant({ config: fileURLToPath(new URL("../mcp-auth0.config.yaml", import.meta.url)) });
   project.provide("devTenant", tenant.info);
   return () => tenant.stop();
 }

@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 
-export { trustingFetch } from "../../../src/dev/fetch.js";
+export { trustingFetch } from "../../../src/tenant/trust.js";
 
 /** The authorization server sent the user agent back with an error (RFC 6749 §4.1.2.1). */
 export class AuthorizationError extends Error {

@@ -65,7 +65,7 @@ describe("promote-connection", () => {
     // Other MCP servers' clients may log users in through it: demoting is --demote, explicitly.
     expect(google.is_domain_connection).toBe(true);
     expect(result.stderr).toContain("google-oauth2 stays domain level: unticking never demotes");
-    expect(result.stderr).toContain("To demote: mcp-auth0 promote-connection --demote google-oauth2");
+    expect(result.stderr).toContain("To demote: npx mcp-auth0 promote-connection --demote google-oauth2");
   });
 
   it("handles 120 connections (checkpoint paging)", async () => {

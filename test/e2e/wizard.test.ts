@@ -97,7 +97,7 @@ describe("init, the wizard", () => {
     expect(second.code).toBe(0);
     expect(google.is_domain_connection).toBe(true);
     expect(second.stderr).toContain("google-oauth2 stays domain level: unticking never demotes");
-    expect(second.stderr).toContain("To demote: mcp-auth0 promote-connection --demote google-oauth2");
+    expect(second.stderr).toContain("To demote: npx mcp-auth0 promote-connection --demote google-oauth2");
   });
 
   it("saves its answers once: the config refers to roles.yaml (so roles sync then plan --check agree) and keeps 'replace the default audience'; a re-run offers the .env's server URL", async () => {

@@ -240,7 +240,9 @@ describe("presets say which framework versions they serve (checked against mcp-u
     expect(framework).toMatchObject({ status: "fail" });
     expect(framework.fix).toContain("init --api-identifier https://mcp.example.com --scopes");
     expect(framework.fix).toContain("--template mcp-use-1");
-    const fixed = await run(shellWords(framework.fix!).slice(1));
+    // The fix as printed: npx mcp-auth0 …
+    expect(framework.fix!.startsWith("npx mcp-auth0 ")).toBe(true);
+    const fixed = await run(shellWords(framework.fix!).slice(2));
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(parseEnv(await readFile(join(fx.dir, ".env"), "utf8"))).toMatchObject({ MCP_USE_OAUTH_AUTH0_AUDIENCE: "https://mcp.example.com", MCP_URL: "https://mcp.example.com" });
     const after = await doctorChecks();

@@ -46,7 +46,10 @@ export class PartialApplyError extends CliError {
         `Applied: ${applied.map((c) => c.label).join("; ") || "nothing"}.${partlyText}${notApplied.length ? ` Not applied: ${notApplied.map((c) => c.label).join("; ")}.` : ""}`,
       ],
       reason.exitCode,
-      `${reason.hint ? `${reason.hint} ` : ""}Re-run the same command to complete the rest: it changes only what is still missing.`,
+      // The reason's own hint may already say to re-run (a broken connection, a timeout): said once.
+      reason.hint?.includes("Re-run the same command")
+        ? reason.hint
+        : `${reason.hint ? `${reason.hint} ` : ""}Re-run the same command to complete the rest: it changes only what is still missing.`,
       { cause: reason },
     );
   }
@@ -105,13 +108,15 @@ async function sendWave(tenant: Tenant, task: Task, wave: Wave, writtenBy: Writt
       return;
     } catch (error) {
       // Bounded: under periodic faults each attempt (read back, then send what is missing) has an even chance.
+      // The last attempt is read back too: a write whose answer was lost may well have taken effect.
       const handler = handlerOf(task.change);
-      if (attempt >= 5 || !handler.refresh || !(outcomeUnknown(error) || isConflict(error))) throw error;
+      if (!handler.refresh || !(outcomeUnknown(error) || isConflict(error))) throw error;
       const refreshed = await handler.refresh(tenant, task.change);
       task.change = refreshed;
       task.written.readBack = true;
       if ("id" in refreshed && typeof refreshed.id === "string") task.written.id = refreshed.id;
       if (refreshed.action === "unchanged") return;
+      if (attempt >= 5) throw error;
     }
   }
 }

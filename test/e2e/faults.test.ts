@@ -85,11 +85,13 @@ describe("init under faults", () => {
     const expected = await cleanEndState();
     fx = await freshFixture();
     const codes: number[] = [];
+    let stderr = "";
     for (let run_ = 0; run_ < 3 && codes.at(-1) !== 0; run_++) {
       // Each run meets the faults afresh: counting starts again, so every run is as hostile as the first.
       fx.tenant.setFaults({ resetEvery: 4, failEvery: 3 });
       const result = await run(exampleArgs(fx.dir));
       codes.push(result.code);
+      stderr = result.stderr;
       if (result.code !== 0) {
         // A failure is one that says what to do, never a stack trace or "unexpected".
         expect([1, 4]).toContain(result.code);
@@ -102,7 +104,7 @@ describe("init under faults", () => {
       expect(store.clientGrants.filter((g) => g.audience === IDENTIFIER).length).toBeLessThanOrEqual(1);
       for (const name of ["Tool Administrator", "Tool User"]) expect(store.roles.filter((r) => r.name === name).length).toBeLessThanOrEqual(1);
     }
-    expect(codes.at(-1)).toBe(0);
+    expect(codes.at(-1), stderr).toBe(0);
     expectNoDuplicates();
     expect(fx.tenant.calls.some((c) => c.status === 503)).toBe(true);
     fx.tenant.setFaults({});

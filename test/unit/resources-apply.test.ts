@@ -520,6 +520,27 @@ describe("applyPlan", () => {
     expect(report.applied.map((a) => a.change.label)).toEqual(["Connection db"]);
     expect(tenant.http.writes()).toBe(1);
   });
+
+  // Under periodic faults a write's every attempt can lose its answer: the last one may still have
+  // taken effect, so it is read back too before the run gives up (a run failed here for a role's
+  // users that were in fact assigned).
+  it("reads back the last attempt too: a write that took effect on it is applied, not a failure", async () => {
+    const tenant = await testTenant({ sleep: async () => {} });
+    const notYet = { ...DB_CONNECTION, is_domain_connection: false };
+    let scope = nock(TENANT_URL);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      scope = scope
+        .patch("/api/v2/connections/con_1")
+        .replyWithError({ code: "ECONNRESET" })
+        .get("/api/v2/connections/con_1")
+        .query(true)
+        .reply(200, attempt < 5 ? notYet : DB_CONNECTION);
+    }
+    const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [connectionChange()], warnings: [] }), hooks());
+    scope.done();
+    expect(report.applied.map((a) => a.change.label)).toEqual(["Connection db"]);
+    expect(tenant.http.writes()).toBe(5);
+  });
 });
 
 describe("teardown: who else needs domain-level connections", () => {

@@ -31,8 +31,17 @@ export async function identifierFromContext(ctx: Context, envPath = ".env"): Pro
       .map(([key]) => key),
   );
   for (const key of new Set(audienceKeys)) if (dotenv[key]) return dotenv[key];
+  return (await configHere(cwd, env))?.api.identifier;
+}
+
+/**
+ * The config file in this directory, for what it says besides the tenant: the command was given its
+ * tenant otherwise (--local, --domain, the environment), so a `domain: ${AUTH0_DOMAIN}` the run does
+ * not use must not stop it for want of that variable.
+ */
+async function configHere(cwd: string, env: NodeJS.ProcessEnv) {
   const file = findConfigFile(cwd, undefined);
-  return file ? (await loadConfig(file, env, { ignoreDomain: true })).api.identifier : undefined;
+  return file ? loadConfig(file, env, { ignoreDomain: true }) : undefined;
 }
 
 /** Scopes of OpenID Connect: a sample may ask for them in the exchange, but no grant holds them. */
@@ -54,14 +63,11 @@ export async function downstreamFromContext(
     const scopes = dotenv.exchangeScope?.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s));
     return [{ identifier: dotenv.downstreamAudience, scopes: scopes?.length ? scopes : undefined }];
   }
-  const file = findConfigFile(ctx.deps.cwd, undefined);
-  if (!file) return [];
-  return (await loadConfig(file, ctx.deps.env)).downstreamApis.map((d) => ({ identifier: d.identifier, scopes: values(d.scopes) }));
+  return ((await configHere(ctx.deps.cwd, ctx.deps.env))?.downstreamApis ?? []).map((d) => ({ identifier: d.identifier, scopes: values(d.scopes) }));
 }
 
 /** The MCP clients the config file in this directory names (`clients`); undefined when there is no file or it names none. */
 export async function clientsFromContext(ctx: Context): Promise<string[] | undefined> {
-  const file = findConfigFile(ctx.deps.cwd, undefined);
-  const clients = file ? (await loadConfig(file, ctx.deps.env)).clients : [];
+  const clients = (await configHere(ctx.deps.cwd, ctx.deps.env))?.clients ?? [];
   return clients.length ? clients : undefined;
 }

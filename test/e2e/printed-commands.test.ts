@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDevTenant, type DevTenant } from "../../src/local-tenant/dev.js";
@@ -84,6 +84,24 @@ describe("on the dev tenant (--local, --data-dir)", () => {
     expect(ready.code).toBe(0);
     expect(ready.stderr).toContain("Next steps");
     expect(await runEach(ready.stderr, run)).toEqual([`doctor --api-identifier ${IDENTIFIER} --local --data-dir state`]);
+  });
+
+  it("with the example's config file, whose domain names an unset ${AUTH0_DOMAIN}: init --local's next steps run as printed", async () => {
+    dir = await mkdtemp(join(tmpdir(), "mcp-auth0-printed-"));
+    await copyFile(join(import.meta.dirname, "../../examples/mcp-server/mcp-auth0.config.yaml"), join(dir, "mcp-auth0.config.yaml"));
+    dev = await startDevTenant({ port: 0, dataDir: join(dir, "state") });
+    const run = (args: string[]) => cli(args, { cwd: dir, env: {} });
+    const init = await run(["init", "--local", "--data-dir", "state", "--yes"]);
+    expect(init.code, init.stderr).toBe(0);
+    // try needs the MCP server running (test/dev/try.test.ts runs it); the doctor line reads the
+    // same config file for what it says besides the tenant, which --local replaces.
+    const printed = printedCommands(init.stderr).filter((args) => args[0] !== "try");
+    expect(printed).toEqual([["doctor", "--api-identifier", "http://localhost:3000/mcp", "--local", "--data-dir", "state"]]);
+    for (const args of [...printed, ["doctor", "--local", "--data-dir", "state", "--client", "vscode"]]) {
+      const result = await run(args);
+      expect(result.stderr).not.toMatch(/AUTH0_DOMAIN/);
+      expect([0, 6], `mcp-auth0 ${args.join(" ")}\n${result.stderr}`).toContain(result.code);
+    }
   });
 });
 

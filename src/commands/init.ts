@@ -1,26 +1,13 @@
-import { CancelledError, InputError } from "../errors.js";
+import { CancelledError } from "../errors.js";
 import type { Context } from "../session/context.js";
-import { connectTarget, resolveTarget } from "../session/target.js";
-import { parseApiName, parseIdentifier, parseList, parseScopes, type ScopeInput } from "../input/values.js";
-import {
-  askApi,
-  askClients,
-  askConnections,
-  askEnv,
-  askRoles,
-  earlierAnswers,
-  parseEmails,
-  quickRole,
-  saveRolesFile,
-  showTenant,
-  type ApiAnswers,
-  type RolesAnswer,
-} from "../init/wizard.js";
+import { connectTarget } from "../session/target.js";
+import { parseList } from "../input/values.js";
+import { askApi, askClients, askConnections, askEnv, askRoles, earlierAnswers, quickRole, saveRolesFile, showTenant, type ApiAnswers, type RolesAnswer } from "../init/wizard.js";
+import { assertRolesFit, gatherInitInputs, scopesOfTheApi } from "../init/inputs.js";
 import { existsHere, suggest, typedSecretNote } from "../session/suggest.js";
-import { assertPermissionsAreScopes, loadRolesFile } from "../input/roles-file.js";
 import { assertReadScopes } from "../tenant/scopes.js";
 import { cimdImports, planInit, INIT_READ_SCOPES, INIT_WRITE_SCOPES } from "../plan/init-plan.js";
-import { readTenantState, type TenantState } from "../resources/tenant-state.js";
+import { readTenantState } from "../resources/tenant-state.js";
 import { executePlan } from "../plan/execute.js";
 import { makePlan } from "../plan/plan.js";
 import { diagnose } from "../doctor/diagnose.js";
@@ -33,104 +20,32 @@ import { originOf, proxyScope, usesValue } from "../env/templates.js";
 import type { DefaultAudiencePolicy } from "../resources/tenant-settings.js";
 import { DEFAULT_API_NAME } from "../resources/resource-server.js";
 import { defaultAppName, parseAppName } from "../input/proxy.js";
-import { assertProxyOnlyFlags, gatherProxy, parseApiBaseUrl, templateForMode, type ProxyAnswers } from "../init/proxy.js";
+import { gatherProxy, templateForMode } from "../init/proxy.js";
 import { envCredentials, planEnvFile, resolvePath } from "../session/env-file.js";
-import { parseCimdClientUrl } from "../resources/cimd-client.js";
-import { parseClientNames } from "../clients/catalogue.js";
-import { loadInitConfig, offerToSaveConfig, withConfig, type LoadedConfig } from "../init/config.js";
+import { offerToSaveConfig } from "../init/config.js";
 import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
 import { initNextSteps } from "../init/next-steps.js";
 
-/**
- * The values flags (or the config file) give, validated before any request. In the wizard what they
- * leave open is asked after the tenant is connected; without a terminal it is a default or an error
- * naming the flag.
- */
-async function valuesFromFlags(options: InitFlags, ctx: Context, config: LoadedConfig | undefined, wizard: boolean): Promise<Partial<ApiAnswers>> {
-  const serverUrl = options.serverUrl !== undefined ? parseIdentifier(options.serverUrl, "--server-url") : undefined;
-  const identifierRaw = options.apiIdentifier ?? serverUrl;
-  const identifier =
-    identifierRaw !== undefined
-      ? parseIdentifier(identifierRaw)
-      : wizard
-        ? undefined
-        : parseIdentifier(await ctx.prompter.input({ message: "API identifier", flag: "--api-identifier (or --server-url)" }));
-  const apiName = options.apiName !== undefined ? parseApiName(options.apiName) : undefined;
-  // Without --scopes outside the wizard, the API keeps the scopes it has (scopesOfTheApi): a sample
-  // scope would be one nobody asked for.
-  const scopes = options.scopes !== undefined ? parseScopes(options.scopes) : config?.desired.scopes;
-  return { serverUrl, identifier, apiName, scopes };
-}
-
-/** The scopes the API already has, for a run without --scopes; with none to keep, --scopes is missing. */
-function scopesOfTheApi(state: TenantState, identifier: string): ScopeInput[] {
-  const scopes = (state.resourceServer?.scopes ?? []).map((s) => ({ value: s.value, description: s.description }));
-  if (scopes.length) return scopes;
-  throw new InputError(
-    `Missing --scopes: ${state.resourceServer ? `the API ${identifier} has no scope yet` : `the tenant has no API ${identifier} yet`}, and its scopes are yours to choose.`,
-    'Pass them, e.g. --scopes "tool:whoami=Read your identity,tool:greet=Greet someone".',
-  );
-}
-
 export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (flags.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
   const { prompter, deps } = ctx;
-  // mcp-auth0.config.yaml (or --config) supplies every value a flag does not.
-  const config = await loadInitConfig(ctx, flags.config);
-  const merged = config ? withConfig(flags, config) : flags;
-  const mode = merged.mode ?? "dcr";
-  const downstreamApis = obo.gatherDownstreamApis(merged.downstreamApi, config?.desired.downstreamApis, mode);
-  // Auth0's On-Behalf-Of sample is the preset that reads the exchange's client and downstream API.
-  const options = downstreamApis.length ? { ...merged, template: merged.template ?? obo.OBO_TEMPLATE } : merged;
-  assertProxyOnlyFlags(options, mode, downstreamApis.length > 0);
-  // The wizard asks what flags leave open; a config file answers everything.
-  const wizard = prompter.interactive && !config;
-  const apiBaseUrl = parseApiBaseUrl(options.apiBaseUrl);
-  // --clients and --cimd-client import metadata URLs, which turns CIMD on (Auth0 imports only while it is advertised).
-  const cimdClients = [...new Set((options.cimdClient ?? []).map((url) => parseCimdClientUrl(url)))];
-  const namedClients = options.clients !== undefined ? parseClientNames(parseList(options.clients, "--clients"), "--clients").map((c) => c.name) : undefined;
-  const cimd = options.cimd === true || cimdImports({ clients: namedClients, cimdClients }).length > 0;
-  let proxy: ProxyAnswers | undefined;
-  // Flag values are validated before the first request; prompted ones as they are answered.
-  const rolesFromFlag = options.roles
-    ? { file: options.roles, roles: await loadRolesFile(resolvePath(deps.cwd, options.roles)) }
-    : config?.desired.roles.length
-      ? { file: config.file, roles: config.desired.roles }
-      : undefined;
-  const roleUsers = options.roleUsers === undefined ? undefined : parseEmails(options.roleUsers, "--role-users");
-  if (roleUsers && rolesFromFlag) throw new InputError(`--role-users and ${options.roles ? "--roles" : `the roles of ${config!.file}`} both give the roles: choose one.`);
-  // Without a terminal the preset is known now: a wrong one fails before any request.
-  if (!wizard || options.template !== undefined) obo.assertTemplateFits(await templateForMode(options.template, mode), downstreamApis);
-  const target = await resolveTarget(ctx, { domain: config?.domain });
-  const given = await valuesFromFlags(options, ctx, config, wizard);
-  if (mode === "proxy" && !wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
-  if (options.envPath) await assertEnvPathWritable(resolvePath(deps.cwd, options.envPath), { followSymlinks: options.followSymlinks });
-  if (rolesFromFlag && given.scopes && given.identifier)
-    assertPermissionsAreScopes(
-      rolesFromFlag.roles,
-      given.scopes.map((s) => s.value),
-      given.identifier,
-      rolesFromFlag.file,
-    );
-  const tenant = await connectTarget(ctx, target);
+  const inputs = await gatherInitInputs(flags, ctx);
+  const { config, options, mode, wizard, downstreamApis, cimdClients, cimd, rolesFromFlag } = inputs;
+  // In the wizard, proxy mode's callback URLs are asked once the tenant is connected.
+  let proxy = inputs.proxy;
+  const tenant = await connectTarget(ctx, inputs.target);
   const settings = wizard ? await showTenant(ctx, tenant) : undefined;
   const earlier = wizard ? await earlierAnswers(ctx, options.envPath ?? ".env") : {};
-  const api: ApiAnswers = wizard ? await askApi(prompter, given, earlier) : (given as ApiAnswers);
-  if (rolesFromFlag && wizard)
-    assertPermissionsAreScopes(
-      rolesFromFlag.roles,
-      api.scopes.map((s) => s.value),
-      api.identifier,
-      rolesFromFlag.file,
-    );
+  const api: ApiAnswers = wizard ? await askApi(prompter, inputs.given, earlier) : (inputs.given as ApiAnswers);
+  if (wizard) assertRolesFit(rolesFromFlag, api);
   // --role-users: the wizard's quick role (every scope, for these users) as a flag.
-  const givenRoles = rolesFromFlag ?? (roleUsers ? quickRole(api, roleUsers) : undefined);
+  const givenRoles = rolesFromFlag ?? (inputs.roleUsers ? quickRole(api, inputs.roleUsers) : undefined);
   if (mode === "proxy" && wizard) proxy = await gatherProxy({ ...options, cimd }, ctx);
   obo.assertNotTheMcpApi(downstreamApis, api.identifier);
 
   // The MCP clients the tenant serves: asked before the state is read, which then reads the imported ones too.
-  const clients = namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);
+  const clients = inputs.namedClients ?? (wizard && mode === "dcr" ? await askClients(prompter, cimd || settings?.client_id_metadata_document_supported === true) : []);
   const imports = cimdImports({ clients, cimdClients });
   const wantsRoles = givenRoles !== undefined || wizard;
   const preset = options.template ?? (wizard ? undefined : mode === "dcr" ? "auth0" : undefined);
@@ -204,7 +119,7 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     serverUrl: api.serverUrl,
     // An OAuth proxy serves its callback itself: without --server-url, its origin is the server's.
     baseUrl: api.serverUrl ? undefined : originOf(proxy?.callbacks[0]),
-    apiBaseUrl,
+    apiBaseUrl: inputs.apiBaseUrl,
     scope: proxyScope(apiScopes),
     ...obo.exchangeValues(tenantPlan),
   };

@@ -17,7 +17,12 @@ export function declareInit(program: Program) {
     .option("--server-url <url>", "the MCP server's public URL, written to the .env")
     .addOption(described(new Option("--env-path <path>", "where to write the .env"), ".env"))
     .option("--follow-symlinks", "when the .env path is a symbolic link, write its target (refused otherwise)")
-    .addOption(described(new Option("--template <name>", ".env preset (list: show every preset with its framework and mode)"), "auth0"))
+    .addOption(
+      described(
+        new Option("--template <name>", ".env preset (list: show every preset with its framework and mode)"),
+        "auth0, or auth0-obo with --downstream-api; --mode proxy needs one",
+      ),
+    )
     .option("--default-audience", "make this API the tenant's default audience even if another API is")
     .option("--no-default-audience", "never touch the tenant's default audience")
     .option("--cimd", "also enable Client ID Metadata Documents")

@@ -21,6 +21,8 @@ describe("help", () => {
     for (const flag of ["--local", "--data-dir <dir>", "--yes", "--dry-run", "--json", "--domain <host[:port]>"]) expect(init.stdout).toContain(flag);
     expect(init.stdout).toMatch(/--env-path <path>\s+where to write the \.env \(default: \.env\)/);
     expect(init.stdout).toMatch(/--api-name <name>\s+the API's name \(default: "MCP Server"\)/);
+    // The preset init picks without --template is the README's: the On-Behalf-Of sample's with --downstream-api.
+    expect(init.stdout.replace(/\s+/g, " ")).toContain("(default: auth0, or auth0-obo with --downstream-api; --mode proxy needs one)");
     // Not "(default .env)" nor 'default "MCP Server"' inside a description: commander's form only.
     expect(init.stdout).not.toMatch(/\(default [^:]/);
 

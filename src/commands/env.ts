@@ -67,7 +67,7 @@ export async function runEnv(options: EnvFlags, ctx: Context): Promise<number> {
   if (obo && !customApiClient) {
     throw new InputError(
       `No Custom API client is linked to ${identifier}.`,
-      `Create it with mcp-auth0 init --api-identifier ${identifier} --downstream-api ${downstream!.identifier}=<scopes>.`,
+      `Create it with npx mcp-auth0 init --api-identifier ${identifier} --downstream-api ${downstream!.identifier}=<scopes>.`,
     );
   }
   let application: Application | undefined;

@@ -207,6 +207,22 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
     }
   });
 
+  it("env --template auth0-obo writes the same .env from the tenant as it is, and without a linked client names the init that makes one", async () => {
+    const args = ["env", "--template", "auth0-obo", "--api-base-url", "http://localhost:8787", "--downstream-api", CALENDAR];
+    fx.tenant.resetCalls();
+    const written = await run([...args, "--api-identifier", IDENTIFIER, "--server-url", IDENTIFIER, "--env-path", "again.env"]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(fx.tenant.writes()).toEqual([]);
+    expect(parseEnv(await readFile(join(fx.dir, "again.env"), "utf8"))).toEqual(await dotenv());
+
+    // The user's own API has no Custom API client: nothing is written, and the hint runs as the README says printed commands do.
+    const unlinked = await run([...args, "--api-identifier", BILLING, "--env-path", "unlinked.env"]);
+    expect(unlinked.code).toBe(2);
+    expect(unlinked.stderr).toContain(`No Custom API client is linked to ${BILLING}.`);
+    expect(unlinked.stderr).toContain(`npx mcp-auth0 init --api-identifier ${BILLING} --downstream-api ${CALENDAR}=<scopes>`);
+    await expect(stat(join(fx.dir, "unlinked.env"))).rejects.toThrow();
+  });
+
   it("a re-run makes no write, in the same three round trips of reads", async () => {
     fx.tenant.resetCalls();
     fx.tenant.setFaults({ latencyMs: 150 });

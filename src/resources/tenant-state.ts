@@ -97,7 +97,7 @@ async function readOnBehalfOf(tenant: Tenant, identifier: string, downstream: { 
     Promise.all(downstream.identifiers.map(async (api) => [api, await read(api)] as const)).then((entries) => Object.fromEntries(entries) as Record<string, T>);
   const [customApiClient, downstreamApis, downstreamGrants] = await Promise.all([
     readCustomApiClient(tenant, identifier, downstream.secret),
-    byApi((api) => readResourceServer(tenant, api)),
+    byApi((api) => readResourceServer(tenant, api, "--downstream-api")),
     byApi((api) => readDownstreamGrants(tenant, api)),
   ]);
   return { ...(customApiClient ? { customApiClient } : {}), downstreamApis, downstreamGrants };

@@ -43,7 +43,7 @@ export interface TenantStateWants {
   issuerDomain?: boolean;
   /** The tenant settings, when already read (the wizard shows the tenant's name from them). */
   settings?: TenantSettings;
-  /** Also reads the imported CIMD clients (init --cimd-client). */
+  /** Also reads the imported CIMD clients (init --clients, --cimd-client, teardown --remove-clients). */
   cimdClients?: boolean;
   /** A read of the caller's own to send with this round (init: what only its closing verdict checks). */
   alongside?: () => Promise<unknown>;

@@ -50,7 +50,7 @@ const SKIP_CONSENT = { skip_consent_for_verifiable_first_party_clients: true } a
  * creates it: RS256 and RFC 9068 tokens with the user's permissions (RBAC), so that the exchanged
  * token carries only what the user's roles grant there.
  */
-export const DOWNSTREAM_API_SETTINGS = {
+const DOWNSTREAM_API_SETTINGS = {
   signing_alg: "RS256",
   token_dialect: "rfc9068_profile_authz",
   enforce_policies: true,

@@ -36,7 +36,7 @@ const TLS = /CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;
 const isLoopback = (url: string) => URL.canParse(url) && ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 
 /** `NODE_EXTRA_CA_CERTS=… npm start`: how the MCP server comes to trust the dev tenant (Node reads the variable only at start). */
-export const startTrusting = (caPath: string) => `NODE_EXTRA_CA_CERTS=${caPath} npm start   # or however you start it: Node reads the variable only at start, never from a .env`;
+const startTrusting = (caPath: string) => `NODE_EXTRA_CA_CERTS=${caPath} npm start   # or however you start it: Node reads the variable only at start, never from a .env`;
 
 /** `error="…"`, `error_description="…"`, `scope="…"` of a WWW-Authenticate header. */
 function challengeParam(www: string, name: string): string | undefined {

@@ -86,7 +86,7 @@ const base64url = (bytes: Buffer) => bytes.toString("base64url");
  * challenge, then the protected-resource metadata's scopes_supported), plus offline_access when it
  * adds that. `assumed`: the MCP server was not read, so its metadata is taken to list the API's scopes.
  */
-export function chooseScope(rule: ScopeRule, known: { challenge?: string; resourceScopes?: string[]; serverScopes?: string[] }): string | undefined {
+function chooseScope(rule: ScopeRule, known: { challenge?: string; resourceScopes?: string[]; serverScopes?: string[] }): string | undefined {
   const from: Record<ScopeRule["from"][number], string[] | undefined> = {
     challenge: known.challenge?.split(" ").filter(Boolean),
     "resource-metadata": known.resourceScopes,

@@ -3,7 +3,8 @@ import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthPro
 import type { Check } from "../doctor/check.js";
 import { fixes, type Fixes } from "../doctor/fixes.js";
 import { findRegistration, forgetRegistration, saveRegistration } from "./registrations.js";
-import { answerTenantPages, listenOnLoopback, LoginTimeout, StoppedOnPage, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
+import { answerTenantPages, listenOnLoopback, LoginTimeout, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
+import { StoppedOnPage } from "../doctor/authorize-answers.js";
 import { causeOf, clip, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
 
 /*

@@ -7,6 +7,7 @@ import type { Fixes } from "./fixes.js";
 import type { ServerFacts } from "./oauth-checks.js";
 import { FREE_PLAN_APPLICATIONS, type ClientSummary } from "./tenant-usage-checks.js";
 import { isThirdPartyClient } from "../resources/application.js";
+import { browse, pageText, StoppedOnPage } from "./authorize-answers.js";
 
 /*
  * doctor --client: what one MCP client of the catalogue meets on this tenant and MCP server,
@@ -137,42 +138,23 @@ function authorizeRequest(client: CatalogueClient, url: string, f: ClientCheckFa
 }
 
 /**
- * Sends the request and follows the tenant's own redirects (GET only, keeping the cookies a browser
- * would: the login page belongs to the transaction /authorize started) to the first page or to the
- * client's redirect URI. Nothing is submitted.
+ * Sends the request and follows the tenant's own redirects, as a browser would, to the first page
+ * or off the tenant (to the client's redirect URI). Nothing is submitted.
  */
 export async function probeAuthorize(doFetch: typeof fetch, authorizeUrl: URL): Promise<AuthorizeAnswer> {
-  let url = authorizeUrl;
-  const cookies = new Map<string, string>();
-  for (let hop = 0; hop < 6; hop++) {
-    const headers: Record<string, string> = { accept: "text/html" };
-    if (cookies.size) headers["cookie"] = [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await doFetch(url, { redirect: "manual", headers });
-    for (const cookie of response.headers.getSetCookie()) {
-      const pair = cookie.split(";")[0] ?? "";
-      const at = pair.indexOf("=");
-      if (at > 0) cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-    }
-    const location = response.headers.get("location");
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      const next = new URL(location, url);
-      if (next.origin !== authorizeUrl.origin) return { kind: "redirect", location: next };
-      url = next;
-      continue;
-    }
-    const html = await response.text();
-    const text = html
-      .replace(/<(script|style|title)[^>]*>[\s\S]*?<\/\1>/gi, " ")
-      .replace(/<[^>]+>/g, " ")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, "&");
-    return { kind: "page", status: response.status, url, text };
+  try {
+    const reached = await browse(
+      doFetch,
+      authorizeUrl,
+      (url) => url.origin !== authorizeUrl.origin,
+      async () => undefined,
+      6,
+    );
+    return reached.kind === "redirect" ? reached : { kind: "page", status: reached.status, url: reached.url, text: pageText(reached.html) };
+  } catch (error) {
+    if (!(error instanceof StoppedOnPage)) throw error;
+    return { kind: "page", status: error.status, url: authorizeUrl, text: error.message };
   }
-  return { kind: "page", status: 0, url, text: "too many redirects" };
 }
 
 /** Every check of the named clients, one group each. */

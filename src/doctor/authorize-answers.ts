@@ -1,7 +1,9 @@
 /*
  * What a tenant answers to an authorization request, read as a browser reads it: the way through
- * its redirects and pages. doctor --client walks it up to the first page, submitting nothing; try
- * (connection/user-agent.ts) answers the dev tenant's login and consent pages on it.
+ * its redirects and pages, and what Auth0's words there mean. doctor --client walks it up to the
+ * first page, submitting nothing; try (connection/user-agent.ts) answers the dev tenant's login and
+ * consent pages on it. Both name a failure from the one table below, so that one answer means the
+ * same to both.
  */
 
 /** The way stopped on one of the tenant's pages: an error page (strict third-party clients get no redirect), or a login it cannot answer. */
@@ -80,4 +82,28 @@ export async function browse(
     url = new URL(action, url);
   }
   throw new StoppedOnPage(0, "too_many_redirects", `neither a page nor a way off ${start.origin} within ${steps} steps`);
+}
+
+/**
+ * Auth0's failures at /authorize, read from its error page or from a redirect's
+ * `error: error_description` (AUTH0-FACTS; the dev tenant answers with the same texts,
+ * local-tenant/oauth/policy.ts AUTH0_ERRORS).
+ */
+export type AuthorizeFailure =
+  "unknown-client" | "service-not-found" | "no-connection" | "userinfo-audience" | "callback-mismatch" | "not-granted" | "consent-declined" | "refused-parameter";
+
+const AUTHORIZE_FAILURES: Array<[AuthorizeFailure, RegExp]> = [
+  ["unknown-client", /Unknown client|invalid_client/i],
+  ["service-not-found", /Service not found/i],
+  ["no-connection", /no connections enabled for the client/i],
+  ["userinfo-audience", /userinfo audience is not allowed/i],
+  ["callback-mismatch", /Callback URL mismatch|redirect_uri/i],
+  ["not-granted", /is not authorized to access/i],
+  ["consent-declined", /User did not authorize the request/i],
+  // Auth0 documents only the code for the parameters strict third-party clients may not send.
+  ["refused-parameter", /invalid_request/i],
+];
+
+export function authorizeFailure(text: string): AuthorizeFailure | undefined {
+  return AUTHORIZE_FAILURES.find(([, pattern]) => pattern.test(text))?.[0];
 }

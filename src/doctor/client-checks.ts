@@ -7,7 +7,7 @@ import type { Fixes } from "./fixes.js";
 import type { ServerFacts } from "./oauth-checks.js";
 import { FREE_PLAN_APPLICATIONS, type ClientSummary } from "./tenant-usage-checks.js";
 import { isThirdPartyClient } from "../resources/application.js";
-import { browse, pageText, StoppedOnPage } from "./authorize-answers.js";
+import { authorizeFailure, browse, pageText, StoppedOnPage, type AuthorizeFailure } from "./authorize-answers.js";
 
 /*
  * doctor --client: what one MCP client of the catalogue meets on this tenant and MCP server,
@@ -39,26 +39,11 @@ export interface ClientCheckFacts {
 /** The port doctor puts where a client uses an ephemeral loopback port. */
 export const SAMPLE_PORT = 49152;
 
-/** How the tenant answered an authorization request, in the words a user would search for. */
-export type AuthorizeOutcome =
-  "login-page" | "signed-in" | "unknown-client" | "service-not-found" | "no-connection" | "userinfo-audience" | "callback-mismatch" | "refused-parameter" | "not-granted" | "other";
+/** How the tenant answered an authorization request: one of Auth0's failures (authorize-answers.ts), or how it lets the user in. */
+export type AuthorizeOutcome = AuthorizeFailure | "login-page" | "signed-in" | "other";
 
 /** What came back: a redirect off the tenant (to the client's redirect URI), or a page the flow stopped at. */
 export type AuthorizeAnswer = { kind: "redirect"; location: URL } | { kind: "page"; status: number; url: URL; text: string };
-
-/**
- * Auth0's words for each failure (AUTH0-FACTS, third-party security controls). The text is the
- * error description of a redirect, or the text of an error page.
- */
-const PATTERNS: Array<[AuthorizeOutcome, RegExp]> = [
-  ["unknown-client", /Unknown client:?\s*(\S*)/i],
-  ["service-not-found", /Service not found:?\s*(\S*)/i],
-  ["no-connection", /no connections enabled for the client/i],
-  ["userinfo-audience", /userinfo audience is not allowed/i],
-  ["callback-mismatch", /Callback URL mismatch|redirect_uri/i],
-  ["not-granted", /is not authorized to access/i],
-  ["refused-parameter", /invalid_request/i],
-];
 
 /** The outcome of an answer, and the text it was read from (outside text: made printable before it is shown). */
 export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOutcome; text: string } {
@@ -66,10 +51,10 @@ export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOut
     const params = answer.location.searchParams;
     if (params.get("code")) return { outcome: "signed-in", text: "" };
     const text = [params.get("error"), params.get("error_description")].filter(Boolean).join(": ");
-    return { outcome: PATTERNS.find(([, re]) => re.test(text))?.[0] ?? "other", text };
+    return { outcome: authorizeFailure(text) ?? "other", text };
   }
-  const matched = PATTERNS.find(([, re]) => re.test(answer.text))?.[0];
-  if (matched) return { outcome: matched, text: answer.text };
+  const failure = authorizeFailure(answer.text);
+  if (failure) return { outcome: failure, text: answer.text };
   const loginPage = answer.status === 200 && /^\/(u\/)?login\b/.test(answer.url.pathname);
   return { outcome: loginPage ? "login-page" : "other", text: answer.text };
 }
@@ -202,6 +187,8 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
       "callback-mismatch": ["fail", `the redirect URI it sends is not among the imported client's callbacks${client.importNote ? ` (${client.importNote.value})` : ""}`, undefined],
       "refused-parameter": ["fail", "a parameter of the request is refused (strict third-party clients accept only standard /authorize parameters)", undefined],
       "not-granted": ["fail", "the client is not granted the API (no default grant for third-party clients)", f.fix.init()],
+      // doctor answers no consent screen: a tenant that says it was declined is not understood.
+      "consent-declined": ["warn", "the tenant answered as if the user had declined consent, though doctor answers no page", undefined],
       other: ["warn", "an answer doctor does not recognise", undefined],
     };
     const [status, meaning, fix] = verdicts[outcome];

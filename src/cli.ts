@@ -1,7 +1,7 @@
 import { CommanderError, type Command, type OptionValues } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
 import type { Writable } from "node:stream";
-import { CancelledError, CliError, ExitCode, exitCodeName, STOP_SIGNALS, type StopSignal } from "./errors.js";
+import { CancelledError, CliError, ExitCode, exitCodeName, STOP_SIGNALS, stopCause, type StopSignal } from "./errors.js";
 import { jsonText, visible } from "./untrusted.js";
 import type { Context, Deps, RunControl } from "./session/context.js";
 import { declareProgram, type Program } from "./flags/program.js";
@@ -158,7 +158,7 @@ export async function runCli(argv: string[], overrides: Partial<Deps> = {}): Pro
   const unsubscribe = (deps.onInterrupt ?? onStopSignals)((signal: StopSignal = "SIGINT") => {
     if (control.handlesInterrupt) return;
     if (control.phase === "applying" && !control.stopRequested) {
-      deps.stderr.write(`\nStopping after the change in progress (${signal === "SIGINT" ? "Ctrl-C again" : `${signal} again`} to stop at once)…\n`);
+      deps.stderr.write(`\nStopping after the change in progress (${stopCause(signal)} again to stop at once)…\n`);
       control.stopRequested = signal;
     } else if (control.phase === "applying") {
       // A second Ctrl-C: the person will not wait for a slow write. Its outcome is unknown, which

@@ -1,9 +1,11 @@
+import { authorizeFailure } from "../doctor/authorize-answers.js";
 import type { Fixes } from "../doctor/fixes.js";
 
 /**
  * Why a step of the connection failed, in words a user can act on, and what to run or change.
- * The texts Auth0 answers with are matched here (AUTH0-FACTS: the error page of a strict
- * third-party client, the token endpoint's errors); the dev tenant answers with the same ones.
+ * The texts Auth0 answers with are matched here (AUTH0-FACTS: the token endpoint's errors; those of
+ * /authorize, the error page of a strict third-party client included, as doctor reads them in
+ * doctor/authorize-answers.ts); the dev tenant answers with the same ones.
  */
 export interface Cause {
   detail: string;
@@ -36,7 +38,7 @@ const TLS = /CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;
 const isLoopback = (url: string) => URL.canParse(url) && ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 
 /** `NODE_EXTRA_CA_CERTS=… npm start`: how the MCP server comes to trust the dev tenant (Node reads the variable only at start). */
-export const startTrusting = (caPath: string) => `NODE_EXTRA_CA_CERTS=${caPath} npm start   # or however you start it: Node reads the variable only at start, never from a .env`;
+const startTrusting = (caPath: string) => `NODE_EXTRA_CA_CERTS=${caPath} npm start   # or however you start it: Node reads the variable only at start, never from a .env`;
 
 /** `error="…"`, `error_description="…"`, `scope="…"` of a WWW-Authenticate header. */
 function challengeParam(www: string, name: string): string | undefined {
@@ -85,31 +87,32 @@ export const causeOf = {
   authorizationError: (error: string, description: string, fix: Fixes, onPage: boolean): Cause => {
     const said = `${clip(error, 100)}${description ? `: ${clip(description, 300)}` : ""}`;
     const where = onPage ? "Auth0 shows its error page and never returns to the client, which waits" : "the tenant sent the client back with an error";
-    if (/no connections enabled/i.test(description)) {
-      return {
-        detail: `no domain-level connection: third-party (DCR) clients log in only through domain-level connections; ${where} ("${said}")`,
-        fix: `${fix.doctor()}   # names the connection to promote, with its promote-connection command`,
-      };
-    }
-    if (/did not authorize|consent/i.test(description)) {
-      return { detail: `consent declined: the user answered Decline on the consent screen ("${said}"). Nothing is missing in the setup: run again and accept` };
-    }
-    const service = /Service not found: (.*)$/i.exec(description);
-    if (service) {
-      return {
-        detail: `the resource ${clip(service[1]!)} matches no API of the tenant (Auth0 compares identifiers exactly; ${where})`,
-        fix: `${fix.init()}   # creates that API; or make the server's metadata name an existing API identifier`,
-      };
-    }
-    if (/not authorized to access/i.test(description)) {
-      return { detail: `no default grant for third-party clients: DCR clients get no token for the API ("${said}")`, fix: fix.init() };
-    }
-    if (/userinfo audience/i.test(description)) {
-      return { detail: `no effective audience: the resource parameter was ignored (compatibility profile off) ("${said}")`, fix: fix.init() };
-    }
+    // Ours, not Auth0's: the dev user asked for is not among those the login page offers (user-agent.ts).
     if (error === "user_not_available") return { detail: said, fix: "Pass --user with one of them, or promote that user's connection to domain level" };
-    if (/invalid_client|unknown client/i.test(said)) return { detail: `the tenant does not know the client ("${said}")` };
-    return { detail: `${where}: ${said}` };
+    switch (authorizeFailure(`${error}: ${description}`)) {
+      case "no-connection":
+        return {
+          detail: `no domain-level connection: third-party (DCR) clients log in only through domain-level connections; ${where} ("${said}")`,
+          fix: `${fix.doctor()}   # names the connection to promote, with its promote-connection command`,
+        };
+      case "consent-declined":
+        return { detail: `consent declined: the user answered Decline on the consent screen ("${said}"). Nothing is missing in the setup: run again and accept` };
+      case "service-not-found": {
+        const resource = /Service not found:\s*(.*)$/i.exec(description)?.[1] ?? "";
+        return {
+          detail: `the resource ${clip(resource)} matches no API of the tenant (Auth0 compares identifiers exactly; ${where})`,
+          fix: `${fix.init()}   # creates that API; or make the server's metadata name an existing API identifier`,
+        };
+      }
+      case "not-granted":
+        return { detail: `no default grant for third-party clients: DCR clients get no token for the API ("${said}")`, fix: fix.init() };
+      case "userinfo-audience":
+        return { detail: `no effective audience: the resource parameter was ignored (compatibility profile off) ("${said}")`, fix: fix.init() };
+      case "unknown-client":
+        return { detail: `the tenant does not know the client ("${said}")` };
+      default:
+        return { detail: `${where}: ${said}` };
+    }
   },
 
   /** The browser never came back: on Auth0 an authentication error of a strict third-party client is a page, not a redirect. */

@@ -3,7 +3,8 @@ import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthPro
 import type { Check } from "../doctor/check.js";
 import { fixes, type Fixes } from "../doctor/fixes.js";
 import { findRegistration, forgetRegistration, saveRegistration } from "./registrations.js";
-import { answerTenantPages, listenOnLoopback, LoginTimeout, StoppedOnPage, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
+import { answerTenantPages, listenOnLoopback, LoginTimeout, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
+import { authorizeFailure, StoppedOnPage } from "../doctor/authorize-answers.js";
 import { causeOf, clip, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
 
 /*
@@ -227,8 +228,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
       } catch (error) {
         // A kept registration the tenant no longer knows (a dev tenant started afresh, a client
         // deleted in the Dashboard): forget it and register once more.
-        if (!(headless && report.client?.how === "reused" && error instanceof StoppedOnPage && /invalid_client|unknown client/i.test(`${error.error} ${error.description}`)))
-          throw error;
+        if (!(headless && report.client?.how === "reused" && error instanceof StoppedOnPage && authorizeFailure(error.message) === "unknown-client")) throw error;
         await forgetRegistration(o.registrations, metadata.issuer, resource);
         client = await register();
         report.checks[report.checks.length - 1]!.detail = `the kept client is unknown to the tenant: ${clientDetail()}`;

@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { browse, pageText, StoppedOnPage, unescapeHtml, type Page } from "../doctor/authorize-answers.js";
 
 /*
  * The user's side of an authorization request: the way from the authorization URL to the
  * client's redirect URI. Two user agents: the dev tenant's pages answered here (--local: the
  * chosen dev user, no page shown), and the system browser with a loopback redirect URI (RFC 8252
- * §7.3) on which this process listens, as desktop MCP clients do.
+ * §7.3) on which this process listens, as desktop MCP clients do. The way through the tenant's
+ * pages is doctor's (doctor/authorize-answers.ts).
  */
 
 /** What came back to the redirect URI (RFC 6749 §4.1.2, RFC 9207's `iss`). */
@@ -18,35 +20,10 @@ export interface AuthorizationResponse {
   errorDescription?: string;
 }
 
-/** The login stopped on one of the tenant's pages: an error page (strict third-party clients get no redirect), or a login it cannot answer. */
-export class StoppedOnPage extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly description: string,
-  ) {
-    super(`${error}: ${description}`);
-  }
-}
-
 /** What the consent screen asks, for the person who answers it at the terminal. */
 export interface ConsentQuestion {
   client: string;
   scopes: string[];
-}
-
-const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'" };
-const unescapeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, e: string) => entities[e]!);
-
-/** The visible text of a page. */
-function pageText(html: string): string {
-  return unescapeHtml(
-    html
-      .replace(/<(style|title|script)>[\s\S]*?<\/\1>/g, " ")
-      .replace(/<[^>]+>/g, " ")
-      .replace(/\s+/g, " ")
-      .trim(),
-  );
 }
 
 /** The error an Auth0-style error page names (`<strong>error</strong>: description`), or the page's text. */
@@ -64,10 +41,10 @@ function responseAt(url: URL): AuthorizationResponse {
 }
 
 /**
- * The dev tenant's login as its user would go through it, answered here: follows the redirects
- * (keeping cookies), picks `email` on the login page, answers the consent screen with `consent`,
- * until the redirect URI — which is never fetched: the response is read from the redirect. A
- * tenant started with --auto-login shows neither page (its `login_hint` picks the user).
+ * The dev tenant's login as its user would go through it, answered here: picks `email` on the
+ * login page, answers the consent screen with `consent`, until the redirect URI. A tenant started
+ * with --auto-login shows neither page (its `login_hint` picks the user). Any other page (an error
+ * page: strict third-party clients get no redirect) is StoppedOnPage.
  */
 export async function answerTenantPages(
   fetchFn: typeof fetch,
@@ -76,30 +53,8 @@ export async function answerTenantPages(
   email: string,
   consent: (question: ConsentQuestion) => Promise<boolean>,
 ): Promise<AuthorizationResponse> {
-  const cookies = new Map<string, string>();
-  let url = start;
-  let form: RequestInit | undefined;
-  for (let hop = 0; hop < 20; hop++) {
-    if (url.href.startsWith(redirectUri)) return responseAt(url);
-    const headers = new Headers(form?.headers);
-    if (cookies.size > 0) headers.set("cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const answer = await fetchFn(url.href, { ...form, headers, redirect: "manual" });
-    form = undefined;
-    for (const cookie of answer.headers.getSetCookie()) {
-      const [pair = ""] = cookie.split(";");
-      const eq = pair.indexOf("=");
-      cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    const location = answer.headers.get("location");
-    if (answer.status >= 300 && answer.status < 400 && location) {
-      url = new URL(location, url);
-      continue;
-    }
-    const html = await answer.text();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    const state = /name="state" value="([^"]+)"/.exec(html)?.[1];
-    if (answer.status !== 200 || !action || !state) throw pageError(answer.status, html);
-    let fields: Record<string, string>;
+  const answer = async ({ status, html }: Page): Promise<Record<string, string> | undefined> => {
+    if (status !== 200) return undefined;
     if (html.includes('name="user_id"')) {
       const users = [...html.matchAll(/<button type="submit" name="user_id" value="([^"]+)">[^<]*&lt;([^&]+)&gt;<\/button>/g)].map((m) => ({
         id: m[1]!,
@@ -113,18 +68,18 @@ export async function answerTenantPages(
           `${email} cannot log in to this client: the users of its connections are ${users.map((u) => u.email).join(", ") || "none"}`,
         );
       }
-      fields = { user_id: chosen.id };
-    } else if (html.includes('name="decision"')) {
+      return { user_id: chosen.id };
+    }
+    if (html.includes('name="decision"')) {
       const client = unescapeHtml(/<h1>Authorize ([^<]*)<\/h1>/.exec(html)?.[1] ?? "the client");
       const scopes = [...html.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => unescapeHtml(m[1]!));
-      fields = { decision: (await consent({ client, scopes })) ? "accept" : "decline" };
-    } else {
-      throw pageError(answer.status, html);
+      return { decision: (await consent({ client, scopes })) ? "accept" : "decline" };
     }
-    form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ state, ...fields }).toString() };
-    url = new URL(action, url);
-  }
-  throw new StoppedOnPage(0, "too_many_redirects", `the login did not reach ${redirectUri} within 20 steps`);
+    return undefined;
+  };
+  const reached = await browse(fetchFn, start, (url) => url.href.startsWith(redirectUri), answer, 20);
+  if (reached.kind === "page") throw pageError(reached.status, reached.html);
+  return responseAt(reached.location);
 }
 
 /** No answer reached the loopback redirect URI in time. */

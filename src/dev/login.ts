@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { answerTenantPages, StoppedOnPage } from "../connection/user-agent.js";
+import { answerTenantPages } from "../connection/user-agent.js";
+import { StoppedOnPage } from "../doctor/authorize-answers.js";
 
 /*
  * A headless user login through the dev tenant's OAuth side, as an MCP client does it: register by

@@ -7,6 +7,7 @@ import type { Fixes } from "./fixes.js";
 import type { ServerFacts } from "./oauth-checks.js";
 import { FREE_PLAN_APPLICATIONS, type ClientSummary } from "./tenant-usage-checks.js";
 import { isThirdPartyClient } from "../resources/application.js";
+import { authorizeFailure, browse, pageText, StoppedOnPage, type AuthorizeFailure } from "./authorize-answers.js";
 
 /*
  * doctor --client: what one MCP client of the catalogue meets on this tenant and MCP server,
@@ -38,26 +39,11 @@ export interface ClientCheckFacts {
 /** The port doctor puts where a client uses an ephemeral loopback port. */
 export const SAMPLE_PORT = 49152;
 
-/** How the tenant answered an authorization request, in the words a user would search for. */
-export type AuthorizeOutcome =
-  "login-page" | "signed-in" | "unknown-client" | "service-not-found" | "no-connection" | "userinfo-audience" | "callback-mismatch" | "refused-parameter" | "not-granted" | "other";
+/** How the tenant answered an authorization request: one of Auth0's failures (authorize-answers.ts), or how it lets the user in. */
+export type AuthorizeOutcome = AuthorizeFailure | "login-page" | "signed-in" | "other";
 
 /** What came back: a redirect off the tenant (to the client's redirect URI), or a page the flow stopped at. */
 export type AuthorizeAnswer = { kind: "redirect"; location: URL } | { kind: "page"; status: number; url: URL; text: string };
-
-/**
- * Auth0's words for each failure (AUTH0-FACTS, third-party security controls). The text is the
- * error description of a redirect, or the text of an error page.
- */
-const PATTERNS: Array<[AuthorizeOutcome, RegExp]> = [
-  ["unknown-client", /Unknown client:?\s*(\S*)/i],
-  ["service-not-found", /Service not found:?\s*(\S*)/i],
-  ["no-connection", /no connections enabled for the client/i],
-  ["userinfo-audience", /userinfo audience is not allowed/i],
-  ["callback-mismatch", /Callback URL mismatch|redirect_uri/i],
-  ["not-granted", /is not authorized to access/i],
-  ["refused-parameter", /invalid_request/i],
-];
 
 /** The outcome of an answer, and the text it was read from (outside text: made printable before it is shown). */
 export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOutcome; text: string } {
@@ -65,10 +51,10 @@ export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOut
     const params = answer.location.searchParams;
     if (params.get("code")) return { outcome: "signed-in", text: "" };
     const text = [params.get("error"), params.get("error_description")].filter(Boolean).join(": ");
-    return { outcome: PATTERNS.find(([, re]) => re.test(text))?.[0] ?? "other", text };
+    return { outcome: authorizeFailure(text) ?? "other", text };
   }
-  const matched = PATTERNS.find(([, re]) => re.test(answer.text))?.[0];
-  if (matched) return { outcome: matched, text: answer.text };
+  const failure = authorizeFailure(answer.text);
+  if (failure) return { outcome: failure, text: answer.text };
   const loginPage = answer.status === 200 && /^\/(u\/)?login\b/.test(answer.url.pathname);
   return { outcome: loginPage ? "login-page" : "other", text: answer.text };
 }
@@ -86,7 +72,7 @@ const base64url = (bytes: Buffer) => bytes.toString("base64url");
  * challenge, then the protected-resource metadata's scopes_supported), plus offline_access when it
  * adds that. `assumed`: the MCP server was not read, so its metadata is taken to list the API's scopes.
  */
-export function chooseScope(rule: ScopeRule, known: { challenge?: string; resourceScopes?: string[]; serverScopes?: string[] }): string | undefined {
+function chooseScope(rule: ScopeRule, known: { challenge?: string; resourceScopes?: string[]; serverScopes?: string[] }): string | undefined {
   const from: Record<ScopeRule["from"][number], string[] | undefined> = {
     challenge: known.challenge?.split(" ").filter(Boolean),
     "resource-metadata": known.resourceScopes,
@@ -137,42 +123,23 @@ function authorizeRequest(client: CatalogueClient, url: string, f: ClientCheckFa
 }
 
 /**
- * Sends the request and follows the tenant's own redirects (GET only, keeping the cookies a browser
- * would: the login page belongs to the transaction /authorize started) to the first page or to the
- * client's redirect URI. Nothing is submitted.
+ * Sends the request and follows the tenant's own redirects, as a browser would, to the first page
+ * or off the tenant (to the client's redirect URI). Nothing is submitted.
  */
 export async function probeAuthorize(doFetch: typeof fetch, authorizeUrl: URL): Promise<AuthorizeAnswer> {
-  let url = authorizeUrl;
-  const cookies = new Map<string, string>();
-  for (let hop = 0; hop < 6; hop++) {
-    const headers: Record<string, string> = { accept: "text/html" };
-    if (cookies.size) headers["cookie"] = [...cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await doFetch(url, { redirect: "manual", headers });
-    for (const cookie of response.headers.getSetCookie()) {
-      const pair = cookie.split(";")[0] ?? "";
-      const at = pair.indexOf("=");
-      if (at > 0) cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
-    }
-    const location = response.headers.get("location");
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      const next = new URL(location, url);
-      if (next.origin !== authorizeUrl.origin) return { kind: "redirect", location: next };
-      url = next;
-      continue;
-    }
-    const html = await response.text();
-    const text = html
-      .replace(/<(script|style|title)[^>]*>[\s\S]*?<\/\1>/gi, " ")
-      .replace(/<[^>]+>/g, " ")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, "&");
-    return { kind: "page", status: response.status, url, text };
+  try {
+    const reached = await browse(
+      doFetch,
+      authorizeUrl,
+      (url) => url.origin !== authorizeUrl.origin,
+      async () => undefined,
+      6,
+    );
+    return reached.kind === "redirect" ? reached : { kind: "page", status: reached.status, url: reached.url, text: pageText(reached.html) };
+  } catch (error) {
+    if (!(error instanceof StoppedOnPage)) throw error;
+    return { kind: "page", status: error.status, url: authorizeUrl, text: error.message };
   }
-  return { kind: "page", status: 0, url, text: "too many redirects" };
 }
 
 /** Every check of the named clients, one group each. */
@@ -220,6 +187,8 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
       "callback-mismatch": ["fail", `the redirect URI it sends is not among the imported client's callbacks${client.importNote ? ` (${client.importNote.value})` : ""}`, undefined],
       "refused-parameter": ["fail", "a parameter of the request is refused (strict third-party clients accept only standard /authorize parameters)", undefined],
       "not-granted": ["fail", "the client is not granted the API (no default grant for third-party clients)", f.fix.init()],
+      // doctor answers no consent screen: a tenant that says it was declined is not understood.
+      "consent-declined": ["warn", "the tenant answered as if the user had declined consent, though doctor answers no page", undefined],
       other: ["warn", "an answer doctor does not recognise", undefined],
     };
     const [status, meaning, fix] = verdicts[outcome];

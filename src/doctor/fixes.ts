@@ -35,7 +35,7 @@ export function q(word: string): string {
 }
 
 /** What a fix proposes for an API that has no scope yet: visible in the command, to be changed to the server's tools. */
-export const SAMPLE_SCOPE = "tool:whoami=Read your identity";
+const SAMPLE_SCOPE = "tool:whoami=Read your identity";
 
 /**
  * How a printed command starts. `npx` finds the copy the README's `npm i -D` installed in the

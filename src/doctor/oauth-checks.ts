@@ -8,7 +8,7 @@ export interface Fetched {
   error?: string;
 }
 
-export async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Fetched> {
+async function get(doFetch: typeof fetch, url: string, init?: RequestInit): Promise<Fetched> {
   try {
     const response = await doFetch(url, { ...init, headers: { accept: "application/json, text/event-stream", ...(init?.headers as object) } });
     const text = await response.text();

@@ -33,7 +33,7 @@ const SECURITY_MODES: Record<string, string> = {
  * ordinary ids. CIMD imports are always strict, whatever the account, so they tell nothing.
  * `clients` undefined: not read (init's verdict), so the check says what would tell.
  */
-export function securityModeCheck(settings: TenantState["settings"], clients?: ClientSummary[]): Check {
+function securityModeCheck(settings: TenantState["settings"], clients?: ClientSummary[]): Check {
   const T = "Tenant";
   const title = "DCR security mode";
   const mode = (settings as { dynamic_client_registration_security_mode?: string }).dynamic_client_registration_security_mode;

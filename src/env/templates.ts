@@ -208,7 +208,7 @@ const compareVersions = (a: string, b: string) => {
 };
 
 /** Whether the preset serves this version of its framework (a prerelease counts as its release). */
-export function servesVersion(template: EnvTemplate, version: string): boolean {
+function servesVersion(template: EnvTemplate, version: string): boolean {
   const serves = template.serves;
   return !!serves && compareVersions(version, serves.from) >= 0 && (!serves.below || compareVersions(version, serves.below) < 0);
 }
@@ -217,7 +217,7 @@ export function servesVersion(template: EnvTemplate, version: string): boolean {
  * The version of `pkg` a project in `dir` would load: the first node_modules/<pkg>/package.json
  * from `dir` up, as Node resolves it. Undefined when not installed (or unreadable).
  */
-export async function installedVersion(dir: string, pkg: string): Promise<string | undefined> {
+async function installedVersion(dir: string, pkg: string): Promise<string | undefined> {
   for (let at = resolve(dir); ; at = dirname(at)) {
     try {
       const { version } = JSON.parse(await readFile(join(at, "node_modules", pkg, "package.json"), "utf8")) as { version?: unknown };

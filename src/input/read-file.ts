@@ -7,7 +7,7 @@ import { InputError } from "../errors.js";
  * or `.env` (a roles file at Auth0's own limits, 1000 roles of 1000 permissions, is about 25 MB of
  * YAML only when written one permission per line with long names), far below what would exhaust memory.
  */
-export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 
 export interface InputFile {
   /** What the file is, for messages: "the roles file", "the config file", "the .env". */

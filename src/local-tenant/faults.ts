@@ -39,7 +39,7 @@ export interface FaultRequest {
 }
 
 /** A request for one page of a listing: it names a page (page number) or a checkpoint (`from`/`take`). */
-export function isListing(request: FaultRequest): boolean {
+function isListing(request: FaultRequest): boolean {
   return request.method === "GET" && ["page", "per_page", "from", "take"].some((p) => request.url.searchParams.has(p));
 }
 

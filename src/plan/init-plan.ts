@@ -5,7 +5,6 @@ import { DEFAULT_API_NAME, planResourceServer, type ResourceServerChange } from 
 import { customApiClientName, OBO_PLANS_NOTE, planCustomApiClient } from "../resources/custom-api-client.js";
 import { findDownstreamGrant, planDownstreamGrant } from "../resources/downstream-grant.js";
 import type { DownstreamApiInput } from "../input/downstream.js";
-import { InputError } from "../errors.js";
 import { planDefaultGrant } from "../resources/client-grant.js";
 import { planConnection, resolveConnections } from "../resources/connections.js";
 import { multipleUserWarnings, planRole, readDesiredRoles, type RoleChange, type RoleReads } from "../resources/roles.js";
@@ -172,10 +171,8 @@ export async function planInit(tenant: Tenant, state: TenantState, desired: Init
 function planOnBehalfOf(state: TenantState, desired: InitDesired, mcpApi: ResourceServerChange) {
   const warnings: string[] = [];
   const apis = (desired.downstreamApis ?? []).map((input) => {
-    const current = state.downstreamApis?.[input.identifier];
-    if (current?.is_system)
-      throw new InputError(`--downstream-api ${input.identifier} is a system API of Auth0, which cannot be changed nor exchanged for.`, "Give the identifier of your own API.");
-    const planned = planResourceServer(current, { identifier: input.identifier, name: input.name, scopes: input.scopes ?? [], downstream: true });
+    // A system API was refused where it was read (readResourceServer).
+    const planned = planResourceServer(state.downstreamApis?.[input.identifier], { identifier: input.identifier, name: input.name, scopes: input.scopes ?? [], downstream: true });
     if (planned.warning) warnings.push(planned.warning);
     return { input, change: planned.change };
   });

@@ -4,6 +4,7 @@ import { planDefaultAudience, planSettingsReset } from "../resources/tenant-sett
 import type { DeleteChange } from "../resources/deletion.js";
 import { createdApiByMcpAuth0, createdByMcpAuth0 } from "../resources/custom-api-client.js";
 import { findDownstreamGrant } from "../resources/downstream-grant.js";
+import { isThirdPartyClient } from "../resources/application.js";
 import { makePlan, type Change, type Plan } from "./plan.js";
 import { cimdImports } from "./init-plan.js";
 
@@ -77,7 +78,9 @@ export function planTeardown(
  */
 function teardownOnBehalfOf(state: TenantState, downstream: Array<{ identifier: string }>): DeleteChange[] {
   if (!downstream.length) return [];
-  const client = state.customApiClient;
+  // SPEC §2: a third-party client is never deleted, nor its grants, and what its metadata says is
+  // not taken as mcp-auth0's record (init refuses to use such a client, so it made none of it).
+  const client = state.customApiClient && !isThirdPartyClient(state.customApiClient) ? state.customApiClient : undefined;
   const changes: DeleteChange[] = [];
   for (const { identifier } of downstream) {
     const grant = findDownstreamGrant(state.downstreamGrants?.[identifier], client?.client_id);

@@ -66,20 +66,20 @@ export function planDefaultGrant(current: ClientGrant | undefined, audience: str
       warning: `The default third-party grant ${current.id} for ${audience} has subject_type "${subjectType}": DCR clients cannot get a token for the API until it is replaced by one with "user" (deleted, then created; the plan shows it).`,
     };
   }
+  return { change: { kind: "client-grant", label: LABEL, audience, grantScopes: scopes, ...scopesUpdate(current, scopes) } };
+}
+
+/**
+ * An existing grant given exactly `wanted` (the order of scopes carries no meaning): unchanged, or a
+ * PATCH of `scope` alone. Every grant mcp-auth0 manages (the default one, an application's, a
+ * downstream one) is planned with it.
+ */
+export function scopesUpdate(current: ClientGrant, wanted: string[]): Pick<ClientGrantChange, "action" | "id" | "body" | "fields"> {
   const have = new Set(current.scope ?? []);
-  const same = have.size === scopes.length && scopes.every((s) => have.has(s));
-  return {
-    change: {
-      kind: "client-grant",
-      label: LABEL,
-      action: same ? "unchanged" : "update",
-      id: current.id,
-      audience,
-      body: same ? {} : { scope: scopes },
-      grantScopes: scopes,
-      fields: same ? [] : [{ field: "scope", from: current.scope, to: scopes }],
-    },
-  };
+  const same = have.size === wanted.length && wanted.every((s) => have.has(s));
+  return same
+    ? { action: "unchanged", id: current.id, body: {}, fields: [] }
+    : { action: "update", id: current.id, body: { scope: wanted }, fields: [{ field: "scope", from: current.scope, to: wanted }] };
 }
 
 /** The grant of one application for `audience`, if it has one. */
@@ -110,9 +110,8 @@ export function planApplicationGrant(
     // client_id is added when the grant is created: the application may be created in the same apply.
     return { ...base, action: "create", body: { audience, subject_type: "client", scope: wanted }, fields: [{ field: "scope", from: undefined, to: wanted }] };
   }
-  const have = [...(current.scope ?? [])].sort();
-  const same = have.length === wanted.length && have.every((s, i) => s === wanted[i]);
-  return { ...base, action: same ? "unchanged" : "update", id: current.id, body: same ? {} : { scope: wanted }, fields: same ? [] : [{ field: "scope", from: have, to: wanted }] };
+  // Sorted on both sides of the plan's line, as `wanted` is.
+  return { ...base, ...scopesUpdate({ ...current, scope: [...(current.scope ?? [])].sort() }, wanted) };
 }
 
 /**

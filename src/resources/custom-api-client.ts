@@ -62,7 +62,7 @@ export interface CustomApiClientChange extends BaseChange {
  * can read it from. Keys are short hashes (Auth0 allows 10 keys of 255 characters, and an API
  * identifier may be 600); the value shows the identifier to whoever reads it in the Dashboard.
  */
-export const CREATED_CLIENT_MARK = "mcp-auth0";
+const CREATED_CLIENT_MARK = "mcp-auth0";
 export const createdApiMark = (identifier: string) => `mcp-auth0:created-api:${createHash("sha256").update(identifier).digest("hex").slice(0, 16)}`;
 
 function createdMarks(createdApis: string[], client: boolean): Record<string, string> {

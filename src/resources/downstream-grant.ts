@@ -1,7 +1,7 @@
 import { eachItem } from "../tenant/paging.js";
 import type { Management } from "auth0";
 import type { Tenant } from "../tenant/connect.js";
-import type { ClientGrant } from "./client-grant.js";
+import { scopesUpdate, type ClientGrant } from "./client-grant.js";
 import { readResourceServer } from "./resource-server.js";
 import { fieldLines, plainHeadline, type BaseChange, type Handler, type Wave } from "./handler.js";
 
@@ -65,16 +65,7 @@ export function planDownstreamGrant(current: ClientGrant | undefined, desired: D
     };
   }
   // Exactly the listed scopes: the grant is the MCP server's own, and it should ask for no more.
-  const have = new Set(current.scope ?? []);
-  const same = have.size === desired.scopes.length && desired.scopes.every((s) => have.has(s));
-  return {
-    ...base,
-    action: same ? "unchanged" : "update",
-    id: current.id,
-    clientId: current.client_id,
-    body: same ? {} : { scope: desired.scopes },
-    fields: same ? [] : [{ field: "scope", from: current.scope, to: desired.scopes }],
-  };
+  return { ...base, clientId: current.client_id, ...scopesUpdate(current, desired.scopes) };
 }
 
 export const downstreamGrantHandler: Handler<DownstreamGrantChange> = {

@@ -56,7 +56,8 @@ export type WrittenBy = (kind: string) => Written | undefined;
  * Apply runs in dependency waves; every write of one wave goes out together.
  * 1: what nothing depends on or what others refer to (the API, connections, role creations);
  * 2: what refers to it (tenant settings with the default audience, the default grant, role permissions and users);
- * 2, 3: the Custom API client (after the MCP server's API it is linked to) and its downstream grants (after the client);
+ * 1 or 2: the Custom API client (2 when wave 1 creates the MCP server's API it is linked to); 1 to 3: its downstream
+ *   grants (each after the client and the downstream API it names, when this run creates them);
  * 3: CIMD client imports, once wave 2's settings advertise CIMD;
  * 3, 4: teardown's deletions, after the default audience stops naming the API (grants and roles, then the API).
  */

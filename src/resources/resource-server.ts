@@ -50,7 +50,7 @@ const SKIP_CONSENT = { skip_consent_for_verifiable_first_party_clients: true } a
  * creates it: RS256 and RFC 9068 tokens with the user's permissions (RBAC), so that the exchanged
  * token carries only what the user's roles grant there.
  */
-export const DOWNSTREAM_API_SETTINGS = {
+const DOWNSTREAM_API_SETTINGS = {
   signing_alg: "RS256",
   token_dialect: "rfc9068_profile_authz",
   enforce_policies: true,
@@ -66,9 +66,10 @@ export type ResourceServer = Management.ResourceServer;
  * One call: `GET /resource-servers/{identifier}` (the SDK URL-encodes it), 404 when absent. Every
  * command that takes an API identifier reads it here, so this is where a system API is refused:
  * the Management API (`https://{tenant}/api/v2/`) is one, and a role or default grant naming it
- * would hand users or every DCR client scopes such as read:client_keys.
+ * would hand users or every DCR client scopes such as read:client_keys (and a Custom API client's
+ * grant naming it, every user's). `flag` is what named the identifier, for the message.
  */
-export async function readResourceServer(tenant: Tenant, identifier: string): Promise<ResourceServer | undefined> {
+export async function readResourceServer(tenant: Tenant, identifier: string, flag = "--api-identifier"): Promise<ResourceServer | undefined> {
   let found: ResourceServer;
   try {
     found = await tenant.client.resourceServers.get(identifier);
@@ -77,9 +78,10 @@ export async function readResourceServer(tenant: Tenant, identifier: string): Pr
     throw error;
   }
   if (found.is_system) {
+    const mcpApi = flag === "--api-identifier";
     throw new InputError(
-      `The API identifier ${identifier} names ${found.name ?? "a system API"} of ${tenant.domain}, a system API: mcp-auth0 never grants its scopes through roles or to MCP clients.`,
-      "Use your MCP server's URL, e.g. --api-identifier https://mcp.example.com/mcp.",
+      `${mcpApi ? "The API identifier" : flag} ${identifier} names ${found.name ?? "a system API"} of ${tenant.domain}, a system API: mcp-auth0 never grants its scopes through roles or to MCP clients.`,
+      mcpApi ? "Use your MCP server's URL, e.g. --api-identifier https://mcp.example.com/mcp." : `Give the identifier of an API of your own with ${flag}.`,
     );
   }
   return found;

@@ -163,7 +163,10 @@ async function recheckDefaultAudience(tenant: Tenant, change: DefaultAudienceCha
     return {
       change,
       written: {
-        notApplied: `The tenant's default audience became ${now ?? "none"} while this run was applying (another run changed it): it was left as it is. To make ${change.desired || "none"} the default, re-run with --default-audience.`,
+        // Clearing it is teardown's (which has no --default-audience): what it held no longer names the API going.
+        notApplied: `The tenant's default audience became ${now ?? "none"} while this run was applying (another run changed it): it was left as it is. ${
+          change.desired ? `To make ${change.desired} the default, re-run with --default-audience.` : `It no longer names ${change.current}, so it needs no clearing.`
+        }`,
       },
     };
   }

@@ -43,7 +43,7 @@ export interface TenantStateWants {
   issuerDomain?: boolean;
   /** The tenant settings, when already read (the wizard shows the tenant's name from them). */
   settings?: TenantSettings;
-  /** Also reads the imported CIMD clients (init --cimd-client). */
+  /** Also reads the imported CIMD clients (init --clients, --cimd-client, teardown --remove-clients). */
   cimdClients?: boolean;
   /** A read of the caller's own to send with this round (init: what only its closing verdict checks). */
   alongside?: () => Promise<unknown>;
@@ -97,7 +97,7 @@ async function readOnBehalfOf(tenant: Tenant, identifier: string, downstream: { 
     Promise.all(downstream.identifiers.map(async (api) => [api, await read(api)] as const)).then((entries) => Object.fromEntries(entries) as Record<string, T>);
   const [customApiClient, downstreamApis, downstreamGrants] = await Promise.all([
     readCustomApiClient(tenant, identifier, downstream.secret),
-    byApi((api) => readResourceServer(tenant, api)),
+    byApi((api) => readResourceServer(tenant, api, "--downstream-api")),
     byApi((api) => readDownstreamGrants(tenant, api)),
   ]);
   return { ...(customApiClient ? { customApiClient } : {}), downstreamApis, downstreamGrants };

@@ -100,7 +100,11 @@ export function createHttp(options: HttpOptions = {}): { fetch: typeof fetch; pr
   let fetchImpl: Promise<typeof fetch> | undefined;
 
   const baseFetch = (): Promise<typeof fetch> => {
-    fetchImpl ??= options.ca ? fetchTrusting(options.ca) : Promise.resolve(options.baseFetch ?? ((input, init) => globalThis.fetch(input, init)));
+    const { ca } = options;
+    // Imported only here: undici stays off the path of runs that trust nothing extra.
+    fetchImpl ??= ca
+      ? import("./trust.js").then(({ trustingFetch }) => trustingFetch(ca).fetch)
+      : Promise.resolve(options.baseFetch ?? ((input, init) => globalThis.fetch(input, init)));
     return fetchImpl;
   };
 
@@ -299,14 +303,4 @@ export function errorCode(error: unknown): string | undefined {
 function isRetryableNetworkError(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && RETRYABLE_CODES.has(code);
-}
-
-/**
- * Node reads NODE_EXTRA_CA_CERTS only at start, so a CA learned at run time (the dev tenant's) is
- * trusted through an undici dispatcher: the system roots plus that CA, for this process only.
- */
-async function fetchTrusting(ca: string): Promise<typeof fetch> {
-  const [{ Agent, fetch: undiciFetch }, { rootCertificates }] = await Promise.all([import("undici"), import("node:tls")]);
-  const dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } });
-  return ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
 }

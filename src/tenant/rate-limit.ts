@@ -41,7 +41,7 @@ export interface RateLimitObservation {
  * longer than a minute is not pacing: it is a daily or hourly quota, or a broken clock. Waiting it
  * out would look like a hang (and outlast any --timeout), so the run stops and says when to retry.
  */
-export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 
 /** A rate limit asks for a wait longer than `MAX_RATE_LIMIT_WAIT_MS`. */
 export class RateLimitWaitError extends Error {
@@ -66,7 +66,7 @@ export class RateLimitWaitError extends Error {
  * second. A server time is read as the latest time on our clock it can be, so that a wait until it
  * never ends early.
  */
-export class ServerClock {
+class ServerClock {
   private low = -Infinity;
   private high = Infinity;
 

@@ -16,7 +16,7 @@ export const styled = (style: Style, text: string): Styled => ({ style, text });
 
 /**
  * One line of human output: text, or spans of which some are styled. There is no way to hand the
- * logger a terminal escape or a line break: every span is made visible (ui/visible.ts) before its
+ * logger a terminal escape or a line break: every span is made visible (src/untrusted.ts) before its
  * style is applied, so a name from a tenant can neither colour, clear nor forge a line. Text of
  * several lines is given as several lines.
  */

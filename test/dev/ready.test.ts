@@ -12,7 +12,8 @@ import { freePort, start } from "../support/shell.js";
  * Ready means ready (issue 15): `mcp-auth0 dev` used to open its port about a second before its
  * request handler was attached, and a request in that window was accepted and never answered.
  * Requests are fired from the moment the port accepts connections; every one must be answered,
- * none later than a second after the ready line.
+ * none later than a few seconds after the ready line (a request let down was never answered at all;
+ * a loaded machine running three test files on two cores answers a good one a few tens of ms late).
  */
 
 const BIN = fileURLToPath(new URL("../../bin/mcp-auth0.js", import.meta.url));
@@ -27,7 +28,7 @@ interface Probe {
 }
 
 describe("mcp-auth0 dev, while it starts", () => {
-  it("answers every request made from the moment its port opens, within a second of the ready line", async () => {
+  it("answers every request made from the moment its port opens, within seconds of the ready line", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mcp-auth0-ready-"));
     const port = await freePort();
     // A fresh data directory: the slowest start (CA, keys, oidc-provider).
@@ -79,7 +80,7 @@ describe("mcp-auth0 dev, while it starts", () => {
       // Some requests reached the port before the ready line: the window this test is about.
       const early = probes.filter((p) => p.sentAt < ready);
       expect(early.length).toBeGreaterThan(0);
-      for (const p of probes) expect(p.answeredAt! - Math.max(ready, p.sentAt), `${p.path} sent ${p.sentAt - ready} ms from ready`).toBeLessThanOrEqual(1000);
+      for (const p of probes) expect(p.answeredAt! - Math.max(ready, p.sentAt), `${p.path} sent ${p.sentAt - ready} ms from ready`).toBeLessThanOrEqual(3000);
       // Every route answered as it does later: discovery 200, the Management API 401 without a token.
       expect(new Set(early.map((p) => `${p.path.split("?")[0]} ${p.status}`))).toEqual(
         new Set(probes.filter((p) => p.sentAt >= ready).map((p) => `${p.path.split("?")[0]} ${p.status}`)),

@@ -111,6 +111,13 @@ describe("mcp-auth0 try --local", () => {
     expect(thirdPartyClients()).toBe(before + 1);
     const kept = JSON.parse(await readFile(join(dir, ".mcp-auth0", "try-clients.json"), "utf8"));
     expect(kept.registrations).toContainEqual(expect.objectContaining({ issuer: dev.issuer, resource: server.url, clientId: doc.client.id }));
+
+    // The kept client deleted on the tenant (as in the Dashboard): the tenant's "Unknown client" makes the run register once more.
+    dev.store.deleteClient(dev.store.findClient(doc.client.id)!);
+    const third = await tryIt(server, "--json");
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/✔ Client: the kept client is unknown to the tenant: registered tpc_\w+ by DCR/);
+    expect(JSON.parse(third.stdout).client).toMatchObject({ how: "registered", id: expect.not.stringMatching(doc.client.id) });
   });
 
   it("init --role-users (the quick start's role, no roles file): the user holds every scope, and the tool answers", async () => {

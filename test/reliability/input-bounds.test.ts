@@ -109,6 +109,14 @@ describe("a system API is never the API of a command", () => {
     await refused(args(), [managementApi(), "system API"]);
   });
 
+  it("init --downstream-api: the message names the flag that gave it, not --api-identifier", async () => {
+    const result = await refused(
+      [...exampleArgs(fx.dir), "--downstream-api", `${managementApi()}=read:users`, "--api-base-url", "http://localhost:8787"],
+      [`--downstream-api ${managementApi()}`, "system API"],
+    );
+    expect(result.stderr).not.toContain("--api-identifier");
+  });
+
   it("env writes no .env naming it as the audience", async () => {
     const envPath = join(fx.dir, "system.env");
     await refused(["env", "--template", "auth0", "--api-identifier", managementApi(), "--env-path", envPath], ["system API"]);

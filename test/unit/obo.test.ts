@@ -125,7 +125,7 @@ describe("roles of downstream APIs", () => {
 });
 
 describe("teardown of the exchange", () => {
-  const state = (mark: boolean): TenantState => ({
+  const state = (mark: boolean, firstParty = true): TenantState => ({
     settings: {} as TenantSettings,
     resourceServer: undefined,
     defaultGrant: undefined,
@@ -134,16 +134,23 @@ describe("teardown of the exchange", () => {
     customApiClient: {
       client_id: "cli_1",
       name: "MCP (Custom API client)",
+      ...(firstParty ? {} : { is_first_party: false }),
       client_metadata: { "mcp-auth0": "created", ...(mark ? { [createdApiMark(DOWNSTREAM)]: DOWNSTREAM } : {}) },
     },
     downstreamApis: { [DOWNSTREAM]: { id: "rs_2", identifier: DOWNSTREAM } as ResourceServer },
     downstreamGrants: { [DOWNSTREAM]: [{ id: "cgr_1", client_id: "cli_1", audience: DOWNSTREAM, subject_type: "user" }] },
   });
-  const labels = (mark: boolean) =>
-    planTeardown("tenant.test", state(mark), { identifier: API, connections: [], roles: [], downstreamApis: [{ identifier: DOWNSTREAM }] }, {}).changes.map((c) => c.label);
+  const labels = (mark: boolean, firstParty = true) =>
+    planTeardown("tenant.test", state(mark, firstParty), { identifier: API, connections: [], roles: [], downstreamApis: [{ identifier: DOWNSTREAM }] }, {}).changes.map(
+      (c) => c.label,
+    );
 
   it("deletes the downstream API only when the client's metadata records that mcp-auth0 created it", () => {
     expect(labels(true)).toEqual([`Grant: Custom API client → ${DOWNSTREAM}`, "Custom API client MCP (Custom API client)", `Downstream API ${DOWNSTREAM}`]);
     expect(labels(false)).toEqual([`Grant: Custom API client → ${DOWNSTREAM}`, "Custom API client MCP (Custom API client)"]);
+  });
+
+  it("never deletes a third-party client linked to the API (SPEC §2), whatever its metadata says, nor its grant or what it claims was created", () => {
+    expect(labels(true, false)).toEqual([]);
   });
 });

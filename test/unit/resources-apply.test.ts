@@ -195,6 +195,19 @@ describe("tenant settings", () => {
     // The closing verdict reads the tenant again rather than trusting the plan's view.
     expect(written.readBack).toBe(true);
   });
+
+  it("teardown's clearing, when another run replaced the audience meanwhile: left as it is, and no advice of a flag teardown lacks", async () => {
+    const tenant = await testTenant();
+    const scope = nock(TENANT_URL).get("/api/v2/tenants/settings").reply(200, { default_audience: "https://other.example.com/api" });
+    const clear = planDefaultAudience({ default_audience: API } as TenantSettings, "", "replace").change!;
+    const report = await applyPlan(tenant, makePlan({ domain: "tenant.test", changes: [clear], warnings: [] }), hooks([]));
+    scope.done();
+    expect(tenant.http.writes()).toBe(0);
+    const { notApplied } = report.applied[0]!.written;
+    expect(notApplied).toBe(
+      `The tenant's default audience became https://other.example.com/api while this run was applying (another run changed it): it was left as it is. It no longer names ${API}, so it needs no clearing.`,
+    );
+  });
 });
 
 describe("resource server", () => {

@@ -56,7 +56,7 @@ export class Interactions {
     const clientId = typeof interaction.params["client_id"] === "string" ? interaction.params["client_id"] : "";
     const client = this.store.findOAuthClient(clientId);
     if (!client) {
-      await this.finish(res, interaction, { error: "invalid_client", error_description: `Unknown client: ${clientId}` });
+      await this.finish(res, interaction, { error: "invalid_client", error_description: AUTH0_ERRORS.unknownClient(clientId) });
       return;
     }
     if (url.pathname === LOGIN_PATH) await this.login(res, interaction, client, form);

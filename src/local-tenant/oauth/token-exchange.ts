@@ -28,7 +28,7 @@ import { AUTH0_ERRORS, clientGrantFor, OIDC_SCOPES, rbacEnabled, resourceServerI
  */
 
 export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
-export const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
 const OBO_PROFILE = "on_behalf_of_token_exchange";
 /** The subject token may carry at most this many nested `act` levels less one: the exchange adds one. */
 const MAX_SUBJECT_DEPTH = 4;

@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { cli } from "../support/cli.js";
-import { exampleArgs, freshFixture, managementCalls, type Fixture } from "../support/tenant.js";
+import { exampleArgs, freshFixture, managementCalls, ROUND_TRIP_LATENCY_MS, type Fixture } from "../support/tenant.js";
 import { scopesNeeded } from "../../src/plan/command-scopes.js";
 
 /**
  * On a free tenant (2 requests/s) every call costs half a second, and on any tenant every round trip
  * costs its latency: SPEC §6 bounds both for the spec's example (the README's roles, two connections).
  * The tenant answers each Management API call after a latency, so calls sent together overlap and
- * calls that wait for an answer do not: the tenant's own timeline tells the round trips apart. The
- * count does not depend on the latency; 400 ms (rather than the spec's 50) keeps a loaded machine's
- * pauses between calls sent together (a first round of a dozen reads, on a machine running three
- * test files on two cores) from reading as extra round trips.
+ * calls that wait for an answer do not: the tenant's own timeline tells the round trips apart
+ * (ROUND_TRIP_LATENCY_MS says why 400 ms).
  */
 let fx: Fixture;
 afterEach(async () => fx?.tenant.close());
@@ -29,7 +27,7 @@ function cost() {
 
 describe("the spec's example costs the fewest calls and round trips", () => {
   it("fresh: at most 18 calls, 11 writes, 5 round trips; converged: at most 9 calls, 3 round trips, no write; read:custom_domains, read:rules and read:clients add their lookups to the first round", async () => {
-    fx = await freshFixture({ faults: { latencyMs: 400 } });
+    fx = await freshFixture({ faults: { latencyMs: ROUND_TRIP_LATENCY_MS } });
     // The application `mcp-auth0 credentials create --scopes-for init,roles` makes: exactly what init needs.
     const exact = fx.tenant.createM2MApplication(scopesNeeded({ commands: ["init", "roles"], mode: "dcr" }));
     const exactEnv = { ...fx.env, AUTH0_CLIENT_ID: exact.clientId, AUTH0_CLIENT_SECRET: exact.clientSecret };

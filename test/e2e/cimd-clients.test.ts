@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { generate } from "selfsigned";
 import { cli } from "../support/cli.js";
 import { trustingFetch } from "../dev/support/mcp-client.js";
-import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
+import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, ROUND_TRIP_LATENCY_MS, type Fixture } from "../support/tenant.js";
 
 /*
  * Issue 2/6 (13), CIMD: `--cimd` only advertises Client ID Metadata Documents, so alone it warns;
@@ -91,7 +91,7 @@ describe("CIMD clients", () => {
   it("--cimd-client imports only what is not imported yet: a converged run writes nothing, in the converged run's 3 round trips", async () => {
     fx.tenant.resetCalls();
     // Calls sent together overlap under a latency; a read of the imported clients after the others would be a fourth round trip.
-    fx.tenant.setFaults({ latencyMs: 150 });
+    fx.tenant.setFaults({ latencyMs: ROUND_TRIP_LATENCY_MS });
     const again = await run([...exampleArgs(fx.dir), "--cimd-client", documents.url, "--json"]).finally(() => fx.tenant.setFaults({}));
     expect(again.code).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);

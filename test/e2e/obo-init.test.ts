@@ -8,7 +8,7 @@ import { trustingFetch } from "../../src/tenant/trust.js";
 import { scopesNeeded } from "../../src/plan/command-scopes.js";
 import { cli, type CliRun } from "../support/cli.js";
 import { cliArgs } from "../support/shell.js";
-import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, type Fixture } from "../support/tenant.js";
+import { exampleArgs, freshFixture, IDENTIFIER, managementCalls, ROUND_TRIP_LATENCY_MS, type Fixture } from "../support/tenant.js";
 
 /*
  * Issue 23, provisioning: `init --downstream-api` on the dev tenant sets up Auth0's On-Behalf-Of
@@ -108,7 +108,7 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
   it("plans the Custom API client, each downstream API, its grant and the roles' permissions there, then applies them", async () => {
     // Calls sent together overlap under a latency: the tenant's timeline tells the round trips apart.
     fx.tenant.resetCalls();
-    fx.tenant.setFaults({ latencyMs: 150 });
+    fx.tenant.setFaults({ latencyMs: ROUND_TRIP_LATENCY_MS });
     const applied = await run([...initArgs(), "--json"]).finally(() => fx.tenant.setFaults({}));
     expect(applied.code, applied.stderr).toBe(0);
     // The --json document's plan is the very value that was applied.
@@ -225,7 +225,7 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
 
   it("a re-run makes no write, in the same three round trips of reads", async () => {
     fx.tenant.resetCalls();
-    fx.tenant.setFaults({ latencyMs: 150 });
+    fx.tenant.setFaults({ latencyMs: ROUND_TRIP_LATENCY_MS });
     const again = await run(initArgs()).finally(() => fx.tenant.setFaults({}));
     expect(again.code, again.stderr).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);

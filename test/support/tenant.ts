@@ -63,6 +63,15 @@ export async function freshFixture(options: Omit<TestOptions, "testControls"> = 
   return { tenant, dir, env };
 }
 
+/**
+ * The latency each Management API call gets where a test counts round trips: calls sent together
+ * overlap and calls that wait for an answer do not, so the tenant's timeline tells the rounds apart.
+ * The count does not depend on it; 400 ms (rather than SPEC §6's 50) keeps a loaded machine's pauses
+ * between calls sent together (a first round of a dozen reads, three test files on two cores) from
+ * reading as extra round trips (at 150 ms, init --downstream-api counted 7 round trips for its 6).
+ */
+export const ROUND_TRIP_LATENCY_MS = 400;
+
 /** Management API calls (token + /api/v2) the tenant saw. */
 export function managementCalls(tenant: TestLocalTenant) {
   return tenant.calls.filter((c) => c.path.startsWith("/api/v2/") || c.path.startsWith("/oauth/token"));

@@ -5,7 +5,7 @@ import type { DevTenant } from "../local-tenant/dev.js";
 import { PLAN_LIMITS } from "../local-tenant/plan.js";
 import { assertEmail } from "../input/values.js";
 import type { DevFlags } from "../flags/dev.js";
-import { q } from "../doctor/fixes.js";
+import { q, RUN_CLI } from "../doctor/fixes.js";
 import { shownPath } from "../session/suggest.js";
 import { findConfigFile } from "../config/load.js";
 
@@ -104,7 +104,7 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
         ...(roleUser ? ["--role-users", roleUser] : []),
       ];
   logger.info("Next:");
-  logger.info(`  ${["npx", "mcp-auth0", "init", ...local, ...flags].map(q).join(" ")}`);
+  logger.info(`  ${[...RUN_CLI, "init", ...local, ...flags].map(q).join(" ")}`);
   logger.info(
     config
       ? `      provision it from ${shownPath(cwd, config)}, as you would a real tenant`

@@ -207,16 +207,9 @@ describe("init --downstream-api (On-Behalf-Of)", () => {
     }
   });
 
-  it("env --template auth0-obo writes the same .env from the tenant as it is, and without a linked client names the init that makes one", async () => {
-    const args = ["env", "--template", "auth0-obo", "--api-base-url", "http://localhost:8787", "--downstream-api", CALENDAR];
-    fx.tenant.resetCalls();
-    const written = await run([...args, "--api-identifier", IDENTIFIER, "--server-url", IDENTIFIER, "--env-path", "again.env"]);
-    expect(written.code, written.stderr).toBe(0);
-    expect(fx.tenant.writes()).toEqual([]);
-    expect(parseEnv(await readFile(join(fx.dir, "again.env"), "utf8"))).toEqual(await dotenv());
-
-    // The user's own API has no Custom API client: nothing is written, and the hint runs as the README says printed commands do.
-    const unlinked = await run([...args, "--api-identifier", BILLING, "--env-path", "unlinked.env"]);
+  it("env --template auth0-obo for an API without a Custom API client writes nothing and names the init that makes one", async () => {
+    // What env writes for a linked client is test/proxy/presets.test.ts's; here the user's own API has none.
+    const unlinked = await run(["env", "--template", "auth0-obo", "--downstream-api", CALENDAR, "--api-identifier", BILLING, "--env-path", "unlinked.env"]);
     expect(unlinked.code).toBe(2);
     expect(unlinked.stderr).toContain(`No Custom API client is linked to ${BILLING}.`);
     expect(unlinked.stderr).toContain(`npx mcp-auth0 init --api-identifier ${BILLING} --downstream-api ${CALENDAR}=<scopes>`);

@@ -33,7 +33,7 @@ export async function runRolesSync(options: RolesSyncFlags, ctx: Context): Promi
   const [api, reads, ...downstream] = await Promise.all([
     readResourceServer(tenant, identifier),
     readDesiredRoles(tenant, existing, roles, identifier),
-    ...others.map((other) => readResourceServer(tenant, other)),
+    ...others.map((other) => readResourceServer(tenant, other, `apiPermissions in ${options.file}`)),
   ]);
   if (!api) throw new InputError(`There is no API with identifier ${identifier} in ${tenant.domain}.`, "Check --api-identifier, or create the API first with npx mcp-auth0 init.");
   const scopesOf = (rs: NonNullable<typeof api>) => (rs.scopes ?? []).map((s) => s.value);

@@ -102,6 +102,15 @@ describe("a system API is never the API of a command", () => {
     expect(fx.tenant.store.roles.map((r) => r.name)).not.toContain("Key Reader");
   });
 
+  it("roles sync: a roles file's apiPermissions naming it is refused, naming the file, not --api-identifier", async () => {
+    await writeFile(join(fx.dir, "downstream-keys.yaml"), `roles:\n  - name: Key Reader\n    permissions: []\n    apiPermissions:\n      ${managementApi()}: [read:client_keys]\n`);
+    const result = await refused(
+      ["roles", "sync", "--file", "downstream-keys.yaml", "--api-identifier", IDENTIFIER],
+      [`apiPermissions in downstream-keys.yaml ${managementApi()}`, "system API"],
+    );
+    expect(result.stderr).not.toContain("--api-identifier");
+  });
+
   it.each([
     ["init", () => withFlag("--api-identifier", managementApi())],
     ["doctor", () => ["doctor", "--api-identifier", managementApi()]],

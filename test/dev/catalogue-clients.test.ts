@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { decodeJwt } from "jose";
+import { createPrivateKeyJwtAuth } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
+import { decodeJwt, exportJWK, generateKeyPair, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cimdClients, findClient } from "../../src/clients/catalogue.js";
@@ -21,6 +22,13 @@ import { createMcpTestServer, type McpTestServer } from "./support/mcp-server.js
  * client presenting each imported URL logs in and calls a tool; `doctor --client` sends each CIMD
  * client's /authorize request and names what it meets, one cause at a time, writing nothing and
  * registering nothing.
+ *
+ * ChatGPT's document asks for private_key_jwt with its keys at https://chatgpt.com/oauth/jwks.json.
+ * No machine here reaches chatgpt.com and nobody here holds ChatGPT's private key, so the test plays
+ * that one URL: the dev tenant's fetch answers it with a key pair made here, and the MCP SDK's client
+ * signs its client assertions with that pair's private key. Everything else (the document from the
+ * bundled snapshot, the import, /authorize with the URL, the assertion checked at /oauth/token) is
+ * what the dev tenant does for any Private Key JWT client on an Enterprise-like tenant.
  */
 
 let dir: string;
@@ -30,14 +38,17 @@ let trusted: ReturnType<typeof trustingFetch>;
 
 const local = (args: string[]) => cli([...args, "--local"], { cwd: dir });
 const initArgs = () => exampleArgs(dir).map((arg) => (arg === IDENTIFIER ? mcp.url : arg));
-/** The public CIMD clients of the catalogue: ChatGPT's document asks for private_key_jwt, which the dev tenant (like Auth0 below Enterprise) refuses. */
-const PUBLIC_CIMD = cimdClients().filter((c) => METADATA_SNAPSHOT.documents[c.cimdUrl.value]?.["token_endpoint_auth_method"] === "none");
+const CIMD = cimdClients();
+const CHATGPT_JWKS = "https://chatgpt.com/oauth/jwks.json";
+/** The key pair that stands in for ChatGPT's: its public half answers CHATGPT_JWKS, its private half signs the assertions. */
+let chatgptKey: { publicJwk: JWK; privateJwk: JWK };
+const usesPrivateKeyJwt = (url: string) => METADATA_SNAPSHOT.documents[url]?.["token_endpoint_auth_method"] === "private_key_jwt";
 /**
  * Those that get through: Claude Code's document lists its loopback redirects without the port it
  * sends, and no application_type (so a web application, matched exactly): it meets "callback
  * mismatch", as on Auth0 (anthropics/claude-code#37747), which doctor names below.
  */
-const LOGGING_IN = PUBLIC_CIMD.filter((c) => c.name !== "claude-code");
+const LOGGING_IN = CIMD.filter((c) => c.name !== "claude-code");
 
 interface DoctorCheck {
   group: string;
@@ -62,7 +73,14 @@ async function doctorClient(name: string, extra: string[] = []) {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "mcp-auth0-catalogue-"));
   await writeFile(join(dir, "roles.yaml"), ROLES_YAML);
-  dev = await startDevTenant({ port: 0, dataDir: join(dir, ".mcp-auth0") });
+  const pair = await generateKeyPair("RS256", { extractable: true });
+  chatgptKey = { publicJwk: { ...(await exportJWK(pair.publicKey)), kid: "chatgpt-test-key", alg: "RS256", use: "sig" }, privateJwk: await exportJWK(pair.privateKey) };
+  // Offline, as here: the one URL the test plays is ChatGPT's key set; any other fetch fails.
+  const offline = (input: string | URL | Request) =>
+    String(input instanceof Request ? input.url : input) === CHATGPT_JWKS
+      ? Promise.resolve(Response.json({ keys: [chatgptKey.publicJwk] }))
+      : Promise.reject(new TypeError(`fetch failed: no network for ${String(input)}`));
+  dev = await startDevTenant({ port: 0, dataDir: join(dir, ".mcp-auth0"), fetch: offline as typeof fetch });
   trusted = trustingFetch(dev.caCertPem);
   mcp = await createMcpTestServer({ fetch: trusted.fetch });
   expect((await local([...initArgs(), "--cimd"])).code).toBe(0);
@@ -107,11 +125,11 @@ describe("doctor --client before the client is imported", () => {
 
 describe("init --clients", () => {
   it("imports the named catalogue clients' CIMD URLs as tpc_ clients with CIMD on, names them in the plan, and a re-run writes nothing", async () => {
-    const names = PUBLIC_CIMD.map((c) => c.name);
+    const names = CIMD.map((c) => c.name);
     const first = await local([...initArgs(), "--clients", [...names, "cursor"].join(","), "--json"]);
     expect(first.code, first.stderr).toBe(0);
     const plan = JSON.parse(first.stdout).plan as { changes: Array<{ kind: string; label: string; action: string; client?: string }> };
-    for (const c of PUBLIC_CIMD) {
+    for (const c of CIMD) {
       const imported = dev.store.findCimdClient(c.cimdUrl.value);
       expect(imported, c.name).toMatchObject({
         client_id: expect.stringMatching(/^tpc_/),
@@ -122,8 +140,15 @@ describe("init --clients", () => {
       expect(plan.changes).toContainEqual(expect.objectContaining({ kind: "cimd-client", label: `CIMD client ${c.title} (${c.cimdUrl.value})`, client: c.name }));
     }
     expect(dev.store.settings["client_id_metadata_document_supported"]).toBe(true);
-    // ChatGPT is left out: the plan says what advertising CIMD means for it; Cursor keeps DCR.
-    expect(first.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*ChatGPT[^\n]*"Unknown client"/);
+    // ChatGPT comes in as a confidential client with the key its jwks_uri served; the plan said it needs Private Key JWT.
+    expect(dev.store.findCimdClient("https://chatgpt.com/oauth/client.json")).toMatchObject({
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks_uri: CHATGPT_JWKS,
+      client_authentication_methods: { private_key_jwt: { credentials: [expect.objectContaining({ kid: "chatgpt-test-key" })] } },
+    });
+    expect(first.stderr).toMatch(/ChatGPT[^\n]*private_key_jwt[^\n]*Enterprise plans only/);
+    // Every catalogued CIMD client is imported, so advertising CIMD leaves none out; Cursor keeps DCR.
+    expect(first.stderr).not.toContain("⚠ Advertising Client ID Metadata Documents");
     expect(first.stderr).toMatch(/⚠ Cursor has no metadata document: it registers by Dynamic Client Registration, which stays on/);
     expect(first.stderr).toMatch(/⚠ Unverified catalogue value used: claude cimdUrl: /);
 
@@ -136,7 +161,14 @@ describe("init --clients", () => {
     const document = METADATA_SNAPSHOT.documents[c.cimdUrl.value]!;
     const redirectUrl = (c.cimdRedirectUri!.value as string).replace("{port}", String(SAMPLE_PORT));
     expect(document["redirect_uris"]).toBeDefined();
-    const provider = new HeadlessOAuthProvider(trusted.fetch, { answer: asUser("admin@example.com"), clientMetadataUrl: c.cimdUrl.value, redirectUrl });
+    const url = c.cimdUrl.value;
+    const clientAuthentication = usesPrivateKeyJwt(url) ? createPrivateKeyJwtAuth({ issuer: url, subject: url, privateKey: chatgptKey.privateJwk, alg: "RS256" }) : undefined;
+    const provider = new HeadlessOAuthProvider(trusted.fetch, {
+      answer: asUser("admin@example.com"),
+      clientMetadataUrl: url,
+      redirectUrl,
+      ...(clientAuthentication ? { clientAuthentication } : {}),
+    });
     await authorize(mcp.url, provider, trusted.fetch);
     expect(decodeJwt(provider.tokens()!.access_token)).toMatchObject({ client_id: c.cimdUrl.value, aud: mcp.url });
     const session = await connect(mcp.url, provider, trusted.fetch);

@@ -24,6 +24,15 @@ export function visible(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, escapeCharacter);
 }
 
+/**
+ * Outside text cut to what a line can show, by code points (a cut never splits a surrogate pair):
+ * the logger makes whatever it holds visible; --json keeps the whole of it.
+ */
+export function clip(text: string, max = 500): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max).join("")}…` : text;
+}
+
 /** U+00XX or U+XXXX: how an input error names the character it refuses. */
 export function codePointName(char: string): string {
   return `U+${hex(char.codePointAt(0)!, 4).toUpperCase()}`;

@@ -9,7 +9,7 @@ import { renderChecks } from "../doctor/check.js";
 import { parseCimdClientUrl } from "../resources/cimd-client.js";
 import { dataDirOf, findLocalTenant } from "../tenant/local.js";
 import type { TryFlags } from "../flags/try.js";
-import { clip } from "../connection/causes.js";
+import { clip } from "../untrusted.js";
 
 /** The dev user `try --local` logs in when --user does not say: the one the README's examples give every role. */
 const DEFAULT_DEV_USER = "admin@example.com";

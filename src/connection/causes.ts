@@ -1,5 +1,6 @@
 import { authorizeFailure } from "../doctor/authorize-answers.js";
 import type { Fixes } from "../doctor/fixes.js";
+import { clip } from "../untrusted.js";
 
 /**
  * Why a step of the connection failed, in words a user can act on, and what to run or change.
@@ -23,15 +24,6 @@ export interface TokenFacts {
   /** The `permissions` claim (RBAC with a `_authz` token dialect); undefined when the token has none. */
   permissions?: string[];
   clientId: string;
-}
-
-/**
- * Text from the server or the tenant, cut to what a line can show (the logger makes whatever it
- * holds visible; --json keeps the whole of it).
- */
-export function clip(text: string, max = 500): string {
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max).join("")}…` : text;
 }
 
 const TLS = /CERT|SSL|TLS|UNABLE_TO_VERIFY|SELF_SIGNED/;

@@ -5,7 +5,8 @@ import { fixes, type Fixes } from "../doctor/fixes.js";
 import { findRegistration, forgetRegistration, saveRegistration } from "./registrations.js";
 import { answerTenantPages, listenOnLoopback, LoginTimeout, type AuthorizationResponse, type ConsentQuestion, type LoopbackCallback } from "./user-agent.js";
 import { authorizeFailure, StoppedOnPage } from "../doctor/authorize-answers.js";
-import { causeOf, clip, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
+import { causeOf, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
+import { clip } from "../untrusted.js";
 
 /*
  * What an MCP client does to reach a tool, step by step, with the MCP SDK's own client functions

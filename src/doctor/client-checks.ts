@@ -7,6 +7,7 @@ import type { Fixes } from "./fixes.js";
 import type { ServerFacts } from "./oauth-checks.js";
 import { FREE_PLAN_APPLICATIONS, type ClientSummary } from "./tenant-usage-checks.js";
 import { isThirdPartyClient } from "../resources/application.js";
+import { clip } from "../untrusted.js";
 import { authorizeFailure, browse, pageText, StoppedOnPage, type AuthorizeFailure } from "./authorize-answers.js";
 
 /*
@@ -61,8 +62,7 @@ export function classifyAnswer(answer: AuthorizeAnswer): { outcome: AuthorizeOut
 
 /** Outside text (an error page, a redirect's description) as one short line; the logger shows its unsafe characters as escapes (untrusted.ts). */
 export function printable(text: string, max = 240): string {
-  const folded = text.replace(/\s+/g, " ").trim();
-  return folded.length > max ? `${folded.slice(0, max)}…` : folded;
+  return clip(text.replace(/\s+/g, " ").trim(), max);
 }
 
 const base64url = (bytes: Buffer) => bytes.toString("base64url");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import nock from "nock";
 import { PassThrough } from "node:stream";
 import { formatLine, styled } from "../../src/ui/logger.js";
+import { printable } from "../../src/doctor/client-checks.js";
 import { terminalPrompter } from "../../src/ui/prompts.js";
 import { Capture, cli, type CliRun } from "../support/cli.js";
 import { execFile } from "node:child_process";
@@ -190,6 +191,12 @@ describe("the output layer itself", () => {
   it("keeps the program's colours and shows what a span holds visibly, with colour on", () => {
     const line = formatLine([styled("green", "✔"), ` ${API_NAME}`], true);
     expect(line).toBe("\u001b[32m✔\u001b[39m MCP \\u202egnp.exe\\u202c server\\x1b]52;c;Y3VybCBodHRwczovL2V2aWwuZXhhbXBsZSB8IHNo\\x07");
+  });
+
+  it("a cut of outside text keeps whole characters: an error page's emoji at the edge is not left as a lone surrogate", () => {
+    const page = `${"a".repeat(239)}\u{1f600}b`;
+    expect(printable(page)).toBe(`${"a".repeat(239)}\u{1f600}…`);
+    expect(formatLine([printable(page)], false)).not.toContain("\\ud83d");
   });
 
   it("the wizard's questions and choices (a tenant's connection names) are shown escaped", async () => {

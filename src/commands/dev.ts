@@ -74,8 +74,12 @@ export async function runDev(options: DevFlags, ctx: Context, _args: string[] = 
   logger.info(`  CA:            ${tenant.caCertPath}`);
   logger.info(`  State:         ${shownPath(cwd, dataDir)} (settings, APIs, roles, registered clients, keys and CA survive a restart)`);
   const { takenOn, documents } = tenant.cimdSnapshot;
-  const bundled = Object.values(documents).map((d) => String((d as { client_name?: unknown }).client_name));
-  logger.info(`  CIMD documents: ${bundled.join(", ")} from a snapshot taken on ${takenOn} (imported offline); other client metadata URLs are fetched`);
+  const bundled = Object.values(documents) as Array<{ client_name?: unknown; jwks_uri?: unknown }>;
+  // A Private Key JWT client's keys are not in the snapshot: its import fetches them, as Auth0 does.
+  const keysFetched = bundled.filter((d) => typeof d.jwks_uri === "string" && !(d.jwks_uri in documents));
+  logger.info(
+    `  CIMD documents: ${bundled.map((d) => String(d.client_name)).join(", ")} from a snapshot taken on ${takenOn} (imported offline${keysFetched.map((d) => `; ${String(d.client_name)}'s keys are fetched from ${String(d.jwks_uri)}`).join("")}); other client metadata URLs are fetched`,
+  );
   logger.info(`  Dev users (no passwords: pick one on the login page):`);
   for (const u of users) logger.info(`    ${u.email.padEnd(width)}  ${u.connection}`);
   if (options.plan) {

@@ -41,6 +41,8 @@ describe("mcp-auth0 dev", () => {
 
       // The catalogued clients' metadata documents come with it: importing one needs no network.
       expect(stderr.text).toContain(`CIMD documents: Claude, Claude Code, Visual Studio Code, ChatGPT, Codex from a snapshot taken on ${METADATA_SNAPSHOT.takenOn}`);
+      // ChatGPT's import needs its key set from chatgpt.com: offline it fails, and the banner says so beforehand.
+      expect(stderr.text).toContain("(imported offline; ChatGPT's keys are fetched from https://chatgpt.com/oauth/jwks.json)");
       expect(JSON.parse(stdout.text)).toMatchObject({ cimdSnapshot: { takenOn: METADATA_SNAPSHOT.takenOn, urls: expect.arrayContaining([CLAUDE]) } });
       const trusted = trustingFetch(tenant.caCertPem);
       try {

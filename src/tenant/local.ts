@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { readInputText } from "../input/read-file.js";
 
 export const DEFAULT_DATA_DIR = ".mcp-auth0";
 export const CONNECTION_FILE = "connection.json";
@@ -19,6 +19,9 @@ export const localConnectionSchema = z.object({
 
 export type LocalConnection = z.infer<typeof localConnectionSchema>;
 
+/** connection.json and the CA are a few KB: a data directory holding a FIFO or a device there is not read (a pipe would block, /dev/zero never ends). */
+const SMALL_FILE = { what: "the dev tenant's file", flag: "--data-dir", maxBytes: 1024 * 1024 };
+
 export function dataDirOf(cwd: string, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   return resolve(cwd, explicit ?? env.MCP_AUTH0_DATA_DIR ?? DEFAULT_DATA_DIR);
 }
@@ -28,11 +31,11 @@ export async function findLocalTenant(cwd: string, explicit: string | undefined,
   const dir = dataDirOf(cwd, explicit, env);
   let connection: LocalConnection;
   try {
-    connection = localConnectionSchema.parse(JSON.parse(await readFile(join(dir, CONNECTION_FILE), "utf8")));
+    connection = localConnectionSchema.parse(JSON.parse(await readInputText(join(dir, CONNECTION_FILE), SMALL_FILE)));
   } catch {
     throw new InputError(`No local dev tenant found in ${dir}.`, "Start one with `npx mcp-auth0 dev` (in this directory, or pass --data-dir <its data dir> with --local).");
   }
-  const caCertPem = await readFile(connection.caCertPath, "utf8").catch(() => {
+  const caCertPem = await readInputText(connection.caCertPath, SMALL_FILE).catch(() => {
     throw new InputError(`The local tenant's CA file ${connection.caCertPath} is missing.`, "Restart `npx mcp-auth0 dev`.");
   });
   return { ...connection, caCertPem };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { exampleArgs, freshFixture, type Fixture } from "../support/tenant.js";
 import { processEnv, startBin, until } from "../support/process.js";
@@ -72,6 +72,16 @@ describe("a file input that is not a regular file", () => {
     ],
     ["/dev/urandom as the config file", () => ["init", "--yes", "--config", "/dev/urandom"], /config file \/dev\/urandom: it is not a regular file/],
     ["a FIFO as the config file", () => ["plan", "--config", fifo()], /config file .*roles\.fifo: it is not a regular file/],
+    [
+      "a FIFO as the dev tenant's connection.json (--local)",
+      () => {
+        const dataDir = join(fx.dir, "fifo-data");
+        mkdirSync(dataDir, { recursive: true });
+        if (!existsSync(join(dataDir, "connection.json"))) execFileSync("mkfifo", [join(dataDir, "connection.json")]);
+        return ["doctor", "--api-identifier", "https://mcp.example.com/mcp", "--local", "--data-dir", dataDir];
+      },
+      /No local dev tenant found in .*fifo-data/,
+    ],
   ])(
     "%s is refused at once, before any request (exit 2)",
     async (_, args, message) => {

@@ -339,9 +339,9 @@ export function findClient(name: string): CatalogueClient | undefined {
 }
 
 /** The unverified values among these keys of a client, named, so a command can say which of its facts are unsourced. */
-export function unverifiedFacts(client: CatalogueClient, keys: ReadonlyArray<keyof CatalogueClient>): string[] {
+export function unverifiedFacts(client: CatalogueClient, keys: ReadonlyArray<keyof CatalogueClient>): Array<{ key: string; why: string }> {
   return keys.flatMap((key) => {
     const fact = client[key];
-    return fact && typeof fact === "object" && "unverified" in fact ? [`${client.name} ${key}: ${fact.unverified}`] : [];
+    return fact && typeof fact === "object" && "unverified" in fact ? [{ key, why: fact.unverified }] : [];
   });
 }

@@ -158,7 +158,7 @@ async function checksOf(doFetch: typeof fetch, client: CatalogueClient, f: Clien
   const noneMissing = client.cimdNeedsNoneAuthMethod?.value === true && !authMethods.includes("none");
   const usesCimd = url !== null && cimdOn && !noneMissing;
   const facts = unverifiedFacts(client, usesCimd ? ["cimdUrl", "cimdWhen", "cimdRedirectUri", "scope", "resource"] : ["cimdUrl", "dcr"]);
-  if (facts.length) add("Catalogue values used", "note", `unverified: ${facts.map((fact) => fact.slice(client.name.length + 1)).join("; ")}`);
+  if (facts.length) add("Catalogue values used", "note", `unverified: ${facts.map((f) => `${f.key}: ${f.why}`).join("; ")}`);
 
   if (url === null) add("Registration", "note", "no Client ID Metadata Document: it registers by Dynamic Client Registration");
   else if (!cimdOn) add("Registration", "note", `CIMD is off on this tenant: it registers by Dynamic Client Registration instead of presenting ${url}`);

@@ -232,10 +232,10 @@ async function planMcpClients(tenant: Tenant, state: TenantState, desired: InitD
       `Advertising Client ID Metadata Documents makes every CIMD-capable MCP client present its metadata URL on this tenant, and Auth0 accepts only imported ones: ${titles(leftOut)} would fail with "Unknown client" where DCR works${imported ? "" : ", unless already imported"}. Add them: --clients ${all.join(",")}`,
     );
   }
-  const unsourced = leftOut.flatMap((c) => unverifiedFacts(c, ["cimdUrl", "cimdWhen"]).map((fact) => fact.slice(0, fact.indexOf(":"))));
+  const unsourced = leftOut.flatMap((c) => unverifiedFacts(c, ["cimdUrl", "cimdWhen"]).map((f) => `${c.name} ${f.key}`));
   if (unsourced.length) warnings.push(`That rests on catalogue values marked unverified: ${unsourced.join(", ")} (mcp-auth0 doctor --client <name> shows why).`);
   for (const client of named) {
-    for (const fact of unverifiedFacts(client, ["cimdUrl", "cimdWhen"])) warnings.push(`Unverified catalogue value used: ${fact}.`);
+    for (const f of unverifiedFacts(client, ["cimdUrl", "cimdWhen"])) warnings.push(`Unverified catalogue value used: ${client.name} ${f.key}: ${f.why}.`);
     if (client.importNote && client.cimdUrl.value) warnings.push(`${client.title}: ${client.importNote.value}.`);
   }
   const dcrOnly = named.filter((c) => !c.cimdUrl.value);

@@ -281,6 +281,7 @@ describe("Client ID Metadata Documents", () => {
     expect(error).toBeInstanceOf(StoppedAtPage);
     expect((error as StoppedAtPage).page.status).toBe(400);
     expect((error as StoppedAtPage).message).toContain(`invalid_request : Unknown client: ${documents.url}`);
+    expect((error as StoppedAtPage).message).not.toContain("saved registration");
     expect(before.visited).toHaveLength(1);
     expect(before.visited[0]!.searchParams.get("client_id")).toBe(documents.url);
 
@@ -345,5 +346,27 @@ describe("Client ID Metadata Documents", () => {
     });
     expect(await loginAndCall(signing)).toEqual(["tool:greet", "tool:whoami"]);
     expect(decodeJwt(signing.tokens()!.access_token)).toMatchObject({ client_id: documents.confidentialUrl });
+  });
+});
+
+describe("a client_id this dev tenant never issued", () => {
+  it("gets Auth0's Unknown client page, and the dev tenant's own line on the registration an MCP client kept from another dev tenant at this address", async () => {
+    // What the MCP Inspector sends after the data directory was deleted: the registration it keeps for this issuer.
+    const url = new URL(`${dev.url}/authorize`);
+    for (const [k, v] of Object.entries({
+      response_type: "code",
+      client_id: "tpc_FromAnotherDevTenant",
+      redirect_uri: "http://127.0.0.1:6276/oauth/callback",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      resource: mcp.url,
+    }))
+      url.searchParams.set(k, v);
+    const page = await trusted.fetch(url, { redirect: "manual" });
+    const html = await page.text();
+    expect(page.status).toBe(400);
+    expect(html).toContain("invalid_request</strong>: Unknown client: tpc_FromAnotherDevTenant");
+    expect(html).toContain(`another dev tenant at ${dev.issuer}`);
+    expect(html).toContain("delete its saved registration for this issuer (MCP Inspector: ~/.mcp-inspector/storage/oauth.json)");
   });
 });

@@ -90,10 +90,11 @@ ${options.offline ? `<p class="note">It also asks to stay signed in (offline acc
   );
 }
 
-export function renderErrorPage(error: string, description?: string): string {
+/** Auth0's error page; `hint`, a line of the dev tenant's own below Auth0's words. */
+export function renderErrorPage(error: string, description?: string, hint?: string): string {
   return layout(
     "Error",
     `<h1>Oops!, something went wrong</h1>
-<p class="error"><strong>${escapeHtml(error)}</strong>${description ? `: ${escapeHtml(description)}` : ""}</p>`,
+<p class="error"><strong>${escapeHtml(error)}</strong>${description ? `: ${escapeHtml(description)}` : ""}</p>${hint ? `\n<p class="note">${escapeHtml(hint)}</p>` : ""}`,
   );
 }

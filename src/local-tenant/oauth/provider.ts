@@ -237,7 +237,14 @@ export function createProvider({ store, issuer, signingJwk }: ProviderOptions): 
       const params = ctx.oidc?.route === "authorization" ? ctx.oidc.params : undefined;
       if (error instanceof errors.InvalidClient && !ctx.oidc.client && typeof params?.["client_id"] === "string") {
         // An unknown client_id (a CIMD URL never imported included): Auth0's error page, HTTP 400, before any login.
-        ctx.body = renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(params["client_id"]));
+        const clientId = params["client_id"];
+        // Every dev tenant on a port has the same issuer, and MCP clients keep their registration by
+        // issuer: one registered with another project's dev tenant, or before the data directory was
+        // deleted, lands here. A CIMD URL is doctor --client's to explain (the init --clients fix).
+        const hint = URL.canParse(clientId)
+          ? undefined
+          : `This dev tenant knows only the clients registered with it (its data directory holds them). An MCP client that registered with another dev tenant at ${ctx.oidc.issuer} (another project's, or before the data directory was deleted) still sends that client_id: delete its saved registration for this issuer (MCP Inspector: ~/.mcp-inspector/storage/oauth.json) and connect again.`;
+        ctx.body = renderErrorPage("invalid_request", AUTH0_ERRORS.unknownClient(clientId), hint);
       } else if (error instanceof errors.InvalidRedirectUri && typeof params?.["redirect_uri"] === "string") {
         // Auth0 matches callback URLs exactly (a loopback port included): its error page, HTTP 403 as reported.
         ctx.status = 403;

@@ -30,7 +30,7 @@ export async function oauthMetadataChecks(
   doFetch: typeof fetch,
   domain: string,
   dcrExpected: boolean,
-  initFix = "mcp-auth0 init",
+  initFix: string,
 ): Promise<{ checks: Check[]; discovery?: Record<string, unknown> }> {
   const G = "OAuth metadata (what MCP clients discover)";
   const urls = tenantUrls(domain);

@@ -220,7 +220,7 @@ export function tenantChecks(f: TenantFacts): Check[] {
         name,
         "warn",
         `no such connection (${f.connections.map((x) => x.name).join(", ") || "the tenant has none"})`,
-        "mcp-auth0 promote-connection (no names: choose from the tenant's connections)",
+        `${f.fix.command(["promote-connection"])}  # no names: choose from the tenant's connections`,
       );
     else if (!c.is_domain_connection) add(C, name, "warn", "not domain level: DCR clients cannot use it", f.fix.promote(c.name!));
   }

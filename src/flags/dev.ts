@@ -6,7 +6,7 @@ export function declareDev(program: Program) {
   return (
     program
       .command("dev")
-      .description("run a local Auth0-compatible tenant (Management API, OAuth with DCR and PKCE, dev users) until stopped; then: mcp-auth0 init --local")
+      .description("run a local Auth0-compatible tenant (Management API, OAuth with DCR and PKCE, dev users) until stopped; then: npx mcp-auth0 init --local")
       .addOption(new Option("--port <port>", "HTTPS port on localhost").argParser(port).default(4000))
       .option("--auto-login <email>", "headless mode for tests and CI: log this dev user in and consent, with no page")
       .addOption(

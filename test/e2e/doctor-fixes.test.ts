@@ -159,6 +159,16 @@ describe("doctor: each check fails on a misconfigured tenant and passes once its
     expect(before.fix).toBe("npx mcp-auth0 promote-connection Username-Password-Authentication");
   });
 
+  it("--connections naming a connection the tenant lacks: the fix starts npx mcp-auth0 promote-connection's chooser (a bare mcp-auth0 is not on PATH)", async () => {
+    const f = await provisioned();
+    const { checks } = await doctor(f, ["--connections", "No-Such-Connection"]);
+    expect(find(checks, "No-Such-Connection")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(/^no such connection \(Username-Password-Authentication/),
+      fix: "npx mcp-auth0 promote-connection  # no names: choose from the tenant's connections",
+    });
+  });
+
   it("active Rules fail third-party logins; the curl fix turns them off", async () => {
     const f = await provisioned();
     addRule(f.tenant.store, { name: "Add country" });

@@ -7,6 +7,8 @@ import { answerTenantPages, listenOnLoopback, LoginTimeout, type AuthorizationRe
 import { authorizeFailure, StoppedOnPage } from "../doctor/authorize-answers.js";
 import { causeOf, serverRejectedToken, type Cause, type TokenFacts } from "./causes.js";
 import { clip } from "../untrusted.js";
+// The network error's code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …), however deep fetch wrapped it.
+import { errorCode } from "../tenant/http.js";
 
 /*
  * What an MCP client does to reach a tool, step by step, with the MCP SDK's own client functions
@@ -73,14 +75,6 @@ const INITIALIZE = {
   params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "mcp-auth0 try", version: "1" } },
 };
 
-/** The network error's code (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …), however deep fetch wrapped it. */
-function networkCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === "string") return e.code;
-  }
-  return undefined;
-}
-
 const message = (error: unknown) => clip(error instanceof Error ? error.message : String(error), 300);
 
 export async function checkConnection(o: ConnectionOptions): Promise<ConnectionReport> {
@@ -98,7 +92,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
         body: JSON.stringify(INITIALIZE),
       })
       .catch((error: unknown) => {
-        throw new StepFailed(causeOf.serverUnreachable(o.serverUrl, networkCode(error) ?? message(error), o.devTenant?.caPath));
+        throw new StepFailed(causeOf.serverUnreachable(o.serverUrl, errorCode(error) ?? message(error), o.devTenant?.caPath));
       });
     await challenge.body?.cancel();
     if (challenge.status !== 401) throw new StepFailed(causeOf.notProtected(challenge.status));
@@ -138,7 +132,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     // 3. The tenant's metadata: endpoints, PKCE, registration.
     step = { group: TENANT, title: "Metadata" };
     const metadata: AuthorizationServerMetadata | undefined = await sdk.discoverAuthorizationServerMetadata(authorizationServer, { fetchFn: o.fetch }).catch((error: unknown) => {
-      throw new StepFailed(causeOf.tenantUnreachable(authorizationServer, networkCode(error) ?? message(error), devCaPath));
+      throw new StepFailed(causeOf.tenantUnreachable(authorizationServer, errorCode(error) ?? message(error), devCaPath));
     });
     if (!metadata)
       throw new StepFailed({
@@ -160,7 +154,7 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
     const kept = o.clientMetadataUrl && cimd ? undefined : await findRegistration(o.registrations, metadata.issuer, resource);
     if (!headless)
       loopback = await listenOnLoopback(kept ? Number(new URL(kept.redirectUri).port) : 0).catch((error: unknown) => {
-        throw new StepFailed(causeOf.callbackPortBusy(kept!.redirectUri, networkCode(error) ?? message(error), o.registrations));
+        throw new StepFailed(causeOf.callbackPortBusy(kept!.redirectUri, errorCode(error) ?? message(error), o.registrations));
       });
     // Headless, nothing listens: the response is read from the redirect before it is followed.
     const redirectUri = loopback?.redirectUri ?? kept?.redirectUri ?? "http://127.0.0.1:1/callback";

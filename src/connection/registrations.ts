@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { readInputText } from "../input/read-file.js";
 
 /*
  * The client `mcp-auth0 try` registered, kept so that the next run reuses it. Every DCR
@@ -37,7 +38,8 @@ export function registrationsFile(env: NodeJS.ProcessEnv, localDataDir: string |
 /** The kept registrations; a missing or unreadable file is none (the next run registers once and rewrites it). */
 async function readAll(file: string): Promise<Registration[]> {
   try {
-    return fileSchema.parse(JSON.parse(await readFile(file, "utf8"))).registrations;
+    // Bounded and regular files only: with --local it lies in the dev tenant's data directory (a FIFO there would hang).
+    return fileSchema.parse(JSON.parse(await readInputText(file, { what: "the kept registrations", flag: "--data-dir", maxBytes: 1024 * 1024 }))).registrations;
   } catch {
     return [];
   }

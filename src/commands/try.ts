@@ -83,7 +83,7 @@ export async function runTry(flags: TryFlags, ctx: Context): Promise<number> {
       openBrowser: (url) => openBrowser(url, env),
       loginTimeoutMs: flags.loginTimeout * 1000,
       say: (...lines) => ctx.logger.info(...lines),
-      serverEnv: { path: flags.envPath, domain: preset.domain, audience: preset.audience },
+      serverEnv: { path: flags.envPath, domain: preset.domain, audience: preset.audience, ...(preset.template ? { template: preset.template.name } : {}) },
       command: (words) => suggest(ctx, words),
       rolesFileExists: existsHere(ctx),
       devTenant: devTenant && {

@@ -158,13 +158,14 @@ export function serverRejectedToken(
   token: TokenFacts,
   www: string,
   jwksUri: string,
-  env: { path: string; domain?: string; audience?: string },
+  env: { path: string; domain?: string; audience?: string; template?: string },
   devCaPath: string | undefined,
   fix: Fixes,
 ): Cause {
   const said = challengeParam(www, "error_description");
   const server = `the server answered 401 to a token the tenant issued${said ? ` ("${clip(said, 200)}")` : ""}`;
-  const envFix = fix.env("auth0", "--api-identifier", token.aud[0]!);
+  // The server's own preset (its variables) and .env; the API is the resource, which the token's aud holds.
+  const envFix = fix.env(env.template ?? "auth0");
   if (env.audience && !token.aud.includes(env.audience)) {
     return {
       detail: `${server}: it checks the audience ${clip(env.audience)} (${env.path}), but the token is for ${clip(token.aud.join(" "))}, the resource its metadata names`,

@@ -38,7 +38,8 @@ export interface ConnectionOptions {
   /** Progress lines (the browser URL). */
   say: (...lines: string[]) => void;
   /** What the MCP server's .env says it checks tokens against. */
-  serverEnv: { path: string; domain?: string; audience?: string };
+  /** The MCP server's .env as given (--env-path), what it holds, and the preset that wrote it: a fix rewrites the same variables. */
+  serverEnv: { path: string; domain?: string; audience?: string; template?: string };
   /** `npx mcp-auth0 <words>` with the flags that chose this tenant. */
   command: (words: string[]) => string;
   /** Whether a file a printed command names is there (the roles file of the roles sync fix). */
@@ -127,6 +128,8 @@ export async function checkConnection(o: ConnectionOptions): Promise<ConnectionR
       domain: new URL(authorizationServer).host,
       command: o.command,
       rolesFileExists: o.rolesFileExists,
+      ...(o.serverEnv.path !== ".env" ? { envPath: o.serverEnv.path } : {}),
+      ...(o.serverEnv.template ? { template: o.serverEnv.template } : {}),
     });
 
     // 3. The tenant's metadata: endpoints, PKCE, registration.

@@ -157,6 +157,22 @@ describe("mcp-auth0 try --local", () => {
     expect(server.log.join("\n")).toMatch(/^Cannot fetch the tenant's keys from https:\/\/localhost:\d+\/\.well-known\/jwks\.json \(\w+\): every token is refused/m);
   });
 
+  it("a server whose .env names another audience: the fix rewrites that .env (--env-path), and runs as printed", async () => {
+    const server = await provisioned({ roles: true, trustsTenant: false });
+    const envFile = join(dir, `${new URL(server.url).port}.env`);
+    const written = await readFile(envFile, "utf8");
+    await writeFile(envFile, written.replace(/^AUTH0_AUDIENCE=.*$/m, "AUTH0_AUDIENCE=https://old.example.com/mcp"));
+    const result = await tryIt(server);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(/✖ tools\/list: the server answered 401 to a token the tenant issued: it checks the audience https:\/\/old\.example\.com\/mcp \(\d+\.env\)/);
+    const fix = new RegExp(`fix: (npx mcp-auth0 env --template auth0 --api-identifier ${server.url} --env-path \\d+\\.env --local)   # then restart the server`).exec(
+      result.stderr,
+    )?.[1];
+    expect(fix, result.stderr).toBeDefined();
+    expect((await cli(cliArgs(fix!), { cwd: dir })).code).toBe(0);
+    expect(await readFile(envFile, "utf8")).toContain(`AUTH0_AUDIENCE=${server.url}`);
+  });
+
   it("consent declined at the terminal: the login fails, and says nothing is missing in the setup", async () => {
     const server = await provisioned({ roles: true });
     const prompter = scriptedPrompter([[/^Consent screen: mcp-auth0 try asks admin@example\.com for Read your identity, Greet someone\. Accept\?/, false]]);

@@ -200,6 +200,6 @@ describe("mcp-auth0 try --local", () => {
     const result = await tryIt(server);
     expect(result.code).toBe(6);
     expect(result.stderr).toMatch(new RegExp(`✖ Login: the resource ${server.url}/v2 matches no API of the tenant`));
-    expect(result.stderr).toContain(`fix: npx mcp-auth0 init --api-identifier ${server.url}/v2 --scopes tool:whoami,tool:greet --local`);
+    expect(result.stderr).toContain(`fix: npx mcp-auth0 init --api-identifier ${server.url}/v2 --scopes tool:whoami,tool:greet --env-path ${new URL(server.url).port}.env --local`);
   });
 });

@@ -116,12 +116,17 @@ export const causeOf = {
     fix: `${fix.doctor()}   # checks each of them`,
   }),
 
-  tokenRefused: (code: string, message: string, resource: string, fix: Fixes): Cause =>
-    /Service not enabled within domain|service not found/i.test(message)
-      ? { detail: `the token endpoint knows no API ${clip(resource)} (${code}: ${message})`, fix: fix.init() }
-      : /not authorized to access/i.test(message)
-        ? { detail: `no default grant for third-party clients (${code}: ${message})`, fix: fix.init() }
-        : { detail: `the token request failed (${code}: ${message})` },
+  /** The token endpoint's error_description, read with the one table of Auth0's texts (doctor/authorize-answers.ts). */
+  tokenRefused: (code: string, message: string, resource: string, fix: Fixes): Cause => {
+    switch (authorizeFailure(message)) {
+      case "service-not-found":
+        return { detail: `the token endpoint knows no API ${clip(resource)} (${code}: ${message})`, fix: fix.init() };
+      case "not-granted":
+        return { detail: `no default grant for third-party clients (${code}: ${message})`, fix: fix.init() };
+      default:
+        return { detail: `the token request failed (${code}: ${message})` };
+    }
+  },
 
   opaqueToken: (fix: Fixes): Cause => ({
     detail: "the access token is not a JWT: the tenant issued it for no API (the resource parameter was ignored), so no MCP server can verify it",

@@ -94,7 +94,7 @@ export type AuthorizeFailure =
 
 const AUTHORIZE_FAILURES: Array<[AuthorizeFailure, RegExp]> = [
   ["unknown-client", /Unknown client|invalid_client/i],
-  ["service-not-found", /Service not found/i],
+  ["service-not-found", /Service not found|Service not enabled within domain/i],
   ["no-connection", /no connections enabled for the client/i],
   ["userinfo-audience", /userinfo audience is not allowed/i],
   ["callback-mismatch", /Callback URL mismatch|redirect_uri/i],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serverRejectedToken, type TokenFacts } from "../../src/connection/causes.js";
+import { causeOf, serverRejectedToken, type TokenFacts } from "../../src/connection/causes.js";
 import { fixes } from "../../src/doctor/fixes.js";
 
 /*
@@ -37,5 +37,23 @@ describe("the server answered 401 to a token the tenant issued", () => {
     );
     expect(cause.detail).toMatch(/it checks the issuer https:\/\/old\.example\.com\/ \(server\/\.env\), but the token's iss is https:\/\/tenant\.example\.com\//);
     expect(cause.fix).toBe(`npx mcp-auth0 env --template mcp-use --api-identifier ${RESOURCE} --env-path server/.env   # then restart the server`);
+  });
+});
+
+describe("the token endpoint's refusal, read with doctor's table of Auth0's texts", () => {
+  const plain = fixes({ identifier: RESOURCE, scopes: [{ value: "tool:whoami" }], domain: "tenant.example.com" });
+  it.each([
+    ["Service not found: http://localhost:3000/mcp", /^the token endpoint knows no API http:\/\/localhost:3000\/mcp/, true],
+    ["Service not enabled within domain: http://localhost:3000/mcp", /^the token endpoint knows no API/, true],
+    [
+      'Client is not authorized to access "http://localhost:3000/mcp". You need to create a "client-grant" associated to this API.',
+      /^no default grant for third-party clients/,
+      true,
+    ],
+    ["Invalid authorization code", /^the token request failed \(invalid_grant: Invalid authorization code\)$/, false],
+  ])("%s", (message, detail, hasFix) => {
+    const cause = causeOf.tokenRefused(hasFix && message.startsWith("Client") ? "unauthorized_client" : "invalid_grant", message, RESOURCE, plain);
+    expect(cause.detail).toMatch(detail);
+    expect(cause.fix).toBe(hasFix ? plain.init() : undefined);
   });
 });

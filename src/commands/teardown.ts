@@ -33,7 +33,9 @@ export async function runTeardown(options: TeardownFlags, ctx: Context): Promise
       cimdClients: removeClients,
       downstream: { identifiers: downstream, secret: false },
     }),
-    readThirdPartyUse(tenant, desired.identifier),
+    // Who else needs domain level and the settings: asked only when the plan would demote or reset them.
+    desired.connections.length || options.resetTenantSettings ? readThirdPartyUse(tenant, desired.identifier) : undefined,
   ]);
-  return executePlan(ctx, tenant, planTeardown(tenant.domain, state, desired, { ...options, othersNeed: thirdPartyReason(others) }), { destructive: true });
+  const othersNeed = others && thirdPartyReason(others);
+  return executePlan(ctx, tenant, planTeardown(tenant.domain, state, desired, { ...options, ...(othersNeed ? { othersNeed } : {}) }), { destructive: true });
 }

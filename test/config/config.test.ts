@@ -161,6 +161,19 @@ describe("teardown", () => {
     expect(fx!.tenant.store.findCimdClient(vscode.external_client_id as string)).toBeUndefined();
   });
 
+  it("a file that names no connection, without --reset-tenant-settings, demotes and resets nothing: it does not ask who else needs them", async () => {
+    const { run } = await withConfig();
+    expect((await run(["init", "--yes"])).code).toBe(0);
+    const config = join(fx!.dir, "mcp-auth0.config.yaml");
+    await writeFile(config, (await readFile(config, "utf8")).replace(/^connections: .*$/m, "connections: []"));
+    fx!.tenant.resetCalls();
+    const down = await run(["teardown", "--yes"]);
+    expect(down.code, down.stderr).toBe(0);
+    // readThirdPartyUse's listing of every user grant (no audience): only the plan's demotions and resets need it.
+    expect(fx!.tenant.calls.filter((c) => c.method === "GET" && c.path.startsWith("/api/v2/client-grants") && !c.path.includes("audience="))).toEqual([]);
+    expect(fx!.tenant.store.resourceServers.map((rs) => rs.identifier)).not.toContain(IDENTIFIER);
+  });
+
   it("without a terminal it removes nothing unless --yes says so", async () => {
     const { run } = await withConfig();
     expect((await run(["init", "--yes"])).code).toBe(0);

@@ -26,6 +26,7 @@ import { offerToSaveConfig } from "../init/config.js";
 import * as obo from "../init/downstream.js";
 import type { InitFlags } from "../flags/init.js";
 import { initNextSteps } from "../init/next-steps.js";
+import { importedCimdClients, readCimdClients } from "../resources/cimd-client.js";
 
 export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   if (flags.template === "list") return (await import("../session/templates.js")).showTemplates(ctx);
@@ -57,6 +58,8 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
   // So do the reads of the closing verdict's checks that init does not plan (the roles that grant
   // the API's permissions, rules, applications), so that it says what doctor says without reading after the writes.
   let usage: Promise<UsageFacts> | undefined;
+  // In DCR mode the verdict's listing of the applications carries the imported CIMD clients too: one listing, not two.
+  const cimdFromUsage = imports.length > 0 && mode === "dcr";
   const state = await readTenantState(tenant, {
     identifier: api.identifier,
     roles: wantsRoles || (mode === "dcr" && (tenant.scopes === undefined || tenant.scopes.includes("read:roles"))),
@@ -65,9 +68,13 @@ export async function runInit(flags: InitFlags, ctx: Context): Promise<number> {
     mode,
     issuerDomain: true,
     settings,
-    cimdClients: imports.length > 0,
+    cimdClients: imports.length > 0 && !cimdFromUsage,
     downstream: obo.downstreamReads(downstreamApis),
   });
+  if (cimdFromUsage) {
+    const listed = (await usage!).clients;
+    state.cimdClients = Array.isArray(listed) ? importedCimdClients(listed) : await readCimdClients(tenant);
+  }
   api.scopes ??= scopesOfTheApi(state, api.identifier);
   const issuerDomain = await tenant.issuerDomain();
   if (issuerDomain.note) ctx.logger.info(issuerDomain.note);

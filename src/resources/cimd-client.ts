@@ -47,11 +47,18 @@ export function parseCimdClientUrl(raw: string, flag = "--cimd-client"): string 
  * holds few applications; `?external_client_id=` would cost a call per URL).
  */
 export async function readCimdClients(tenant: Tenant): Promise<Map<string, string>> {
-  const imported = new Map<string, string>();
+  const listed: ListedClient[] = [];
   const listing = tenant.client.clients.list({ fields: "client_id,external_client_id,external_metadata_type", include_fields: true, per_page: 100 });
-  for await (const c of eachItem<{ client_id?: string; external_client_id?: string; external_metadata_type?: string }>(listing)) {
-    if (c.external_metadata_type === "cimd" && c.external_client_id && c.client_id) imported.set(c.external_client_id, c.client_id);
-  }
+  for await (const c of eachItem<ListedClient>(listing)) listed.push(c);
+  return importedCimdClients(listed);
+}
+
+type ListedClient = { client_id?: string; external_client_id?: string; external_metadata_type?: string };
+
+/** The imported CIMD clients of a client listing that asked for these fields (init's verdict reads one anyway). */
+export function importedCimdClients(clients: readonly ListedClient[]): Map<string, string> {
+  const imported = new Map<string, string>();
+  for (const c of clients) if (c.external_metadata_type === "cimd" && c.external_client_id && c.client_id) imported.set(c.external_client_id, c.client_id);
   return imported;
 }
 

@@ -96,6 +96,8 @@ describe("CIMD clients", () => {
     expect(again.code).toBe(0);
     expect(fx.tenant.writes()).toEqual([]);
     expect(fx.tenant.roundTrips(managementCalls(fx.tenant))).toBeLessThanOrEqual(3);
+    // One listing of the applications serves the imported clients and the verdict's application checks.
+    expect(fx.tenant.calls.filter((c) => c.method === "GET" && /^\/api\/v2\/clients(\?|$)/.test(c.path))).toHaveLength(1);
     const change = JSON.parse(again.stdout).plan.changes.find((c: { kind: string }) => c.kind === "cimd-client");
     expect(change).toMatchObject({ action: "unchanged", label: `CIMD client ${documents.url}` });
     expect(again.stderr).toMatch(/⚠ Advertising Client ID Metadata Documents [^\n]*Claude \(claude\.ai/);

@@ -210,7 +210,7 @@ export const roleUsersSchema = z.strictObject({
  * provider's `ValidTokenExchangeProfileTypes`): `on_behalf_of_token_exchange` (GA; Auth0's OBO guide
  * turns it on for the Custom API client) and `custom_authentication` (Custom Token Exchange).
  */
-export const TOKEN_EXCHANGE_TYPES = ["custom_authentication", "on_behalf_of_token_exchange"] as const;
+const TOKEN_EXCHANGE_TYPES = ["custom_authentication", "on_behalf_of_token_exchange"] as const;
 const tokenExchangeSchema = z.strictObject({ allow_any_profile_of_type: z.array(z.enum(TOKEN_EXCHANGE_TYPES)).optional() });
 
 const clientFields = {
